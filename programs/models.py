@@ -1,0 +1,1 @@
+"""Programs models (built in a later issue)."""

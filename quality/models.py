@@ -1,0 +1,1 @@
+"""quality models (built in a later issue)."""

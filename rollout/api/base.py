@@ -1,0 +1,98 @@
+"""The scoped base classes of the REST API. Every API view over tenant data derives from these.
+
+They resolve the caller's `Access` right after authentication (one resolver, rollout.access), scope
+every queryset with `visible_to(access)`, check the role rules declared on the view, and honour
+`Idempotency-Key` on POST. Concrete viewsets declare only queryset, serializers, filters and roles.
+"""
+
+from __future__ import annotations
+
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.views import APIView
+
+from rollout.access import access_for_api_request
+from rollout.api.idempotency import IdempotentReplay, idempotency_begin, idempotency_finish
+
+
+class OrgAPIMixin:
+    """Resolves `request.access` and scopes querysets. Must come before DRF's view classes in the MRO."""
+
+    #: Declared per view: {"read": roles, "write": roles, "<action>": roles}. See rollout.permissions.
+    roles: dict = {}
+    access = None
+    _idempotency_record = None
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        self.access = request.access = access_for_api_request(request)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.access is not None:
+            self._idempotency_record = idempotency_begin(request, self.access)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, IdempotentReplay):
+            return exc.response()
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._idempotency_record is not None:
+            idempotency_finish(self._idempotency_record, response)
+            self._idempotency_record = None
+        return response
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["access"] = self.access
+        context["organization"] = self.access.organization if self.access else None
+        return context
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.access is None:  # schema generation, or a request refused before this point
+            return queryset.none()
+        return queryset.visible_to(self.access)
+
+
+class OrgAPIView(OrgAPIMixin, APIView):
+    """A plain API view over tenant data (no queryset): e.g. the caller's own context."""
+
+
+class OrgGenericViewSet(OrgAPIMixin, viewsets.GenericViewSet):
+    """Base for viewsets that pick their own mixins and actions."""
+
+
+class OrgReadOnlyViewSet(OrgAPIMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class OrgModelViewSet(OrgAPIMixin, viewsets.ModelViewSet):
+    pass
+
+
+class OrgCreateListRetrieveViewSet(
+    OrgAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    pass
+
+
+class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """PK field whose valid choices are the caller's visible rows; others read as 'does not exist'."""
+
+    def get_queryset(self):
+        access = self.context.get("access")
+        queryset = super().get_queryset()
+        return queryset.none() if access is None else queryset.visible_to(access)
+
+
+__all__ = [
+    "OrgAPIMixin",
+    "OrgAPIView",
+    "OrgCreateListRetrieveViewSet",
+    "OrgGenericViewSet",
+    "OrgModelViewSet",
+    "OrgPrimaryKeyRelatedField",
+    "OrgReadOnlyViewSet",
+]

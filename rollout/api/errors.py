@@ -1,0 +1,53 @@
+"""One error format for the whole API (drf-standardized-errors), fed by our ApplicationError codes.
+
+{"type": "validation_error" | "client_error" | "server_error",
+ "errors": [{"code": "stable_machine_code", "detail": "Words for people.", "attr": "field" | null}]}
+"""
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, serializers, status
+
+from rollout.errors import ApplicationError
+
+
+class ApplicationAPIException(exceptions.APIException):
+    """An ApplicationError carried through DRF with its own status and code."""
+
+    def __init__(self, error: ApplicationError):
+        self.status_code = error.status_code
+        super().__init__(detail=error.message, code=error.code)
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class TuttiExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, ApplicationError):
+            if exc.field and exc.status_code == status.HTTP_400_BAD_REQUEST:
+                return exceptions.ValidationError({exc.field: [exceptions.ErrorDetail(exc.message, code=exc.code)]})
+            return ApplicationAPIException(exc)
+        if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+            return RequestTooLarge()
+        if isinstance(exc, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            return exceptions.ValidationError(detail)
+        return super().convert_known_exceptions(exc)
+
+
+class ClientErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ClientErrorResponseSerializer(serializers.Serializer):
+    """A 409, 413 or 422: one error with a stable code (see each operation's description)."""
+
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = ClientErrorSerializer(many=True)

@@ -1,0 +1,94 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first response, exactly once recorded.
+
+The key is reserved in its own transaction before the view runs, so two concurrent retries cannot
+both execute; a 5xx releases the key so the client may retry. Keys are scoped by organization and
+caller, so two integrators cannot collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.response import Response
+
+from rollout.errors import ApplicationError, Conflict
+from rollout.models import IdempotencyRecord
+from rollout.tenancy import Access
+
+HEADER = "Idempotency-Key"
+KEY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = "This Idempotency-Key was already used with a different request body."
+
+
+class IdempotencyKeyInProgress(Conflict):
+    code = "idempotency_key_in_progress"
+    default_message = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
+class IdempotentReplay(Exception):
+    """Raised inside the view's `initial()` to short-circuit to the stored response."""
+
+    def __init__(self, record: IdempotencyRecord):
+        self.record = record
+
+    def response(self) -> Response:
+        response = Response(self.record.response_body, status=self.record.response_status)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def request_fingerprint(request) -> str:
+    body = request._request.body  # raw bytes: read (and cached by Django) before DRF parses them
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+
+
+def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
+    """Reserve the request's key, or raise IdempotentReplay / a conflict. None when there is no key."""
+    key = request.headers.get(HEADER, "").strip()
+    if request.method != "POST" or not key:
+        return None
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApplicationError(
+            f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters.", code="idempotency_key_invalid"
+        )
+    fingerprint = request_fingerprint(request)
+    scope = {"organization": access.organization, "principal": access.principal, "key": key}
+    existing = IdempotencyRecord.objects.filter(**scope).first()
+    if existing and existing.created_at < timezone.now() - KEY_TTL:
+        existing.delete()
+        existing = None
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    **scope, method=request.method, path=request.path[:500], request_hash=fingerprint
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(**scope).first()
+            if existing is None:  # pragma: no cover - released between our insert and read
+                raise IdempotencyKeyInProgress() from None
+    if existing.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    if existing.response_status is None:
+        raise IdempotencyKeyInProgress()
+    raise IdempotentReplay(existing)
+
+
+def idempotency_finish(record: IdempotencyRecord, response: Response) -> None:
+    """Keep the response for replays; release the key after a server error so a retry can run."""
+    if response.status_code >= 500 or response.status_code in (409, 429):
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    record.response_status = response.status_code
+    record.response_body = response.data
+    record.save(update_fields=["response_status", "response_body"])

@@ -1,0 +1,55 @@
+"""Audit trail: every service that changes state records who, what, before/after, when and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from rollout.models import AuditEvent, User
+from rollout.request_context import current_request_id
+from rollout.tenancy import Access
+
+
+def audit_snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    """JSON-safe values of `fields`, for the before/after of an audit event."""
+    snapshot = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif value is not None and not isinstance(value, (str, int, float, bool, list, dict)):
+            value = str(value)
+        snapshot[name] = value
+    return snapshot
+
+
+def audit_record(
+    *,
+    organization,
+    actor: Access | User | None,
+    verb: str,
+    target: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Write one audit event inside the caller's transaction (so it commits or rolls back with the change)."""
+    if isinstance(actor, Access):
+        user, token, label = actor.user, actor.token, actor.actor_label
+    else:
+        user, token, label = actor, None, (actor.email if actor else "system")
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor_user=user,
+        actor_token=token,
+        actor_label=label[:200],
+        verb=verb,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:200],
+        before=before,
+        after=after,
+        reason=reason,
+        request_id=current_request_id(),
+    )

@@ -1,0 +1,21 @@
+"""Choices shared by the core's models, forms, filters and serializers."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Organization admin"
+    PM = "pm", "Program manager"
+    COORDINATOR = "coordinator", "Field coordinator"
+    TECHNICIAN = "technician", "Field technician"
+    CLIENT = "client", "Client viewer"
+    INTEGRATOR = "integrator", "Integrator"
+
+
+# Roles that see every row of their organization (subject to each view's write rules).
+FULL_READ_ROLES = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})
+PLANNER_ROLES = frozenset({Role.ADMIN, Role.PM})
+ALL_ROLES = frozenset(Role)
+# Roles an API token may carry: tokens are for systems, not for people in the field.
+TOKEN_ROLES = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT})

@@ -1,0 +1,21 @@
+"""The platform core's models: users, organizations and their members, tokens, audit, plumbing."""
+
+from rollout.models.audit import AuditEvent
+from rollout.models.heartbeat import Heartbeat
+from rollout.models.idempotency import IdempotencyRecord
+from rollout.models.invitations import Invitation
+from rollout.models.organizations import Client, Membership, Organization
+from rollout.models.tokens import ApiToken
+from rollout.models.users import User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Client",
+    "Heartbeat",
+    "IdempotencyRecord",
+    "Invitation",
+    "Membership",
+    "Organization",
+    "User",
+]

@@ -1,0 +1,58 @@
+"""The scoped base classes of the browser UI. Every page over tenant data derives from `OrgPageMixin`.
+
+The organization comes from the URL (`/o/<org>/…`) and is resolved by OrganizationMiddleware into
+`request.access`; these classes check the page's declared roles and scope every queryset with
+`visible_to(access)`, so a concrete view only declares model, template and roles.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES
+
+
+class OrgPageMixin:
+    """Checks `roles` ({"read": …, "write": …}) against request.access; scopes querysets."""
+
+    roles: dict = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.access = getattr(request, "access", None)
+        if self.access is None:  # the URL has no <org>: a wiring mistake, never a fallback
+            raise PermissionDenied("This page needs an organization.")
+        if self.access.role not in self.allowed_roles(request.method):
+            raise PermissionDenied("Your role does not allow this page.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def allowed_roles(self, method: str) -> frozenset:
+        rules = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES, **self.roles}
+        return frozenset(rules["read" if method in ("GET", "HEAD", "OPTIONS") else "write"])
+
+    def can_write(self) -> bool:
+        return self.access.role in self.allowed_roles("POST")
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.access)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["access"] = self.access
+        context["organization"] = self.access.organization
+        context["can_write"] = self.can_write()
+        return context
+
+
+class OrgTemplateView(OrgPageMixin, TemplateView):
+    pass
+
+
+class OrgListView(OrgPageMixin, ListView):
+    paginate_by = 50
+
+
+class OrgDetailView(OrgPageMixin, DetailView):
+    pass
+
+
+class OrgFormView(OrgPageMixin, FormView):
+    pass

@@ -1,0 +1,3 @@
+from rollout.views.base import OrgTemplateView
+
+MemberListView = InviteView = MemberEditView = InvitationRevokeView = OrgTemplateView

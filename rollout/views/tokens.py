@@ -1,0 +1,3 @@
+from rollout.views.base import OrgTemplateView
+
+ApiTokenListView = ApiTokenRevokeView = OrgTemplateView

@@ -1,0 +1,1 @@
+"""sites models (built in a later issue)."""

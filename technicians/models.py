@@ -1,0 +1,1 @@
+"""technicians models (built in a later issue)."""

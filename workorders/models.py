@@ -1,0 +1,1 @@
+"""workorders models (built in a later issue)."""
