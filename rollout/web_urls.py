@@ -14,6 +14,8 @@ org_patterns = [
     path("api-tokens/", tokens.ApiTokenListView.as_view(), name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", tokens.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
     path("audit/", home.AuditLogView.as_view(), name="audit-log"),
+    path("", include("programs.urls")),
+    path("", include("sites.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """The REST API at /api/v1/: one router; every app registers its viewsets here."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from rollout.api import views
@@ -17,4 +17,6 @@ router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
+    path("", include("programs.api.urls")),
+    path("", include("sites.api.urls")),
 ]

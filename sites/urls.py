@@ -1,0 +1,3 @@
+"""sites pages, included under /o/<org>/ by rollout.web_urls."""
+
+urlpatterns = []
