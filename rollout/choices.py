@@ -19,3 +19,4 @@ PLANNER_ROLES = frozenset({Role.ADMIN, Role.PM})
 ALL_ROLES = frozenset(Role)
 # Roles an API token may carry: tokens are for systems, not for people in the field.
 TOKEN_ROLES = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT})
+TOKEN_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in TOKEN_ROLES]

@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.views import APIView
 
 from rollout.access import access_for_api_request
+from rollout.api.errors import enforce_body_limit
 from rollout.api.idempotency import IdempotentReplay, idempotency_begin, idempotency_finish
 
 
@@ -28,6 +29,7 @@ class OrgAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        enforce_body_limit(request)
         if self.access is not None:
             self._idempotency_record = idempotency_begin(request, self.access)
 

@@ -4,6 +4,7 @@
  "errors": [{"code": "stable_machine_code", "detail": "Words for people.", "attr": "field" | null}]}
 """
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler
@@ -24,6 +25,21 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "request_too_large"
+
+
+def enforce_body_limit(request) -> None:
+    """Refuse oversized bodies before parsing: DRF's parsers read the stream past Django's own limit.
+
+    Multipart uploads (site imports, photos) may be larger than other bodies; files stream to disk.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    multipart = request.content_type.startswith("multipart/")
+    limit = settings.TUTTI_MAX_UPLOAD_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        raise RequestTooLarge(f"The request body is {length:,} bytes; the limit is {limit:,} bytes.")
 
 
 class TuttiExceptionHandler(ExceptionHandler):

@@ -48,8 +48,22 @@ class IdempotentReplay(Exception):
 
 
 def request_fingerprint(request) -> str:
-    body = request._request.body  # raw bytes: read (and cached by Django) before DRF parses them
-    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+    """SHA-256 of method, path and body. Multipart bodies are hashed from their parsed parts, file by file."""
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n")
+    if not request.content_type.startswith("multipart/"):
+        digest.update(request._request.body)  # raw bytes, cached by Django before DRF parses them
+        return digest.hexdigest()
+    for name in sorted(request.data):
+        for value in request.data.getlist(name):
+            digest.update(name.encode() + b"=")
+            if hasattr(value, "chunks"):
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)
+            else:
+                digest.update(str(value).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:

@@ -1,5 +1,6 @@
 """OpenAPI generation: standardized error responses for every operation, plus our extra errors and headers."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema
@@ -53,3 +54,19 @@ class TuttiAutoSchema(AutoSchema):
         if status_code in ("409", "413", "422"):
             return ClientErrorResponseSerializer
         return super()._get_error_response_serializer(status_code)
+
+
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents `Authorization: Bearer tutti_…` for every operation."""
+
+    target_class = "rollout.authentication.ApiTokenAuthentication"
+    name = "ApiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tutti_<prefix>_<secret>",
+            "description": "An organization API token (create one under Settings → API tokens, or with "
+            "`manage.py create_api_token`). The token fixes the organization and the role.",
+        }

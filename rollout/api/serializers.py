@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from rollout.api.base import OrgPrimaryKeyRelatedField
-from rollout.choices import TOKEN_ROLES, Role
+from rollout.choices import TOKEN_ROLE_CHOICES, Role
 from rollout.models import ApiToken, AuditEvent, Client, Invitation, Membership
 
 
@@ -81,9 +81,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    role = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in Role if r in TOKEN_ROLES], default=Role.INTEGRATOR
-    )
+    role = serializers.ChoiceField(choices=TOKEN_ROLE_CHOICES, default=Role.INTEGRATOR)
     client = OrgPrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 

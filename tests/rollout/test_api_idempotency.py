@@ -1,0 +1,59 @@
+"""Idempotency-Key on POST: same key and body replay once-recorded results; another body is refused."""
+
+from rollout.choices import Role
+from rollout.models import Client
+
+
+def test_the_same_post_sent_three_times_is_recorded_once(tenant):
+    # given
+    api = tenant.api(Role.PM)
+    body = {"code": "harbor", "name": "Harbor Foods"}
+    # when
+    responses = [api.post("/api/v1/clients/", body, HTTP_IDEMPOTENCY_KEY="k-123") for _ in range(3)]
+    # then
+    assert [r.status_code for r in responses] == [201, 201, 201]
+    assert responses[0].json() == responses[1].json() == responses[2].json()
+    assert "Idempotent-Replayed" not in responses[0]
+    assert responses[2]["Idempotent-Replayed"] == "true"
+    assert Client.objects.for_organization(tenant.organization).filter(code="harbor").count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused(tenant):
+    api = tenant.api(Role.PM)
+    api.post("/api/v1/clients/", {"code": "a", "name": "A"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    # when
+    response = api.post("/api/v1/clients/", {"code": "b", "name": "B"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    # then
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert not Client.objects.filter(code="b").exists()
+
+
+def test_validation_errors_are_replayed_too(tenant):
+    api = tenant.api(Role.PM)
+    first = api.post("/api/v1/clients/", {"code": "bad code!", "name": ""}, HTTP_IDEMPOTENCY_KEY="k-2")
+    second = api.post("/api/v1/clients/", {"code": "bad code!", "name": ""}, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert first.status_code == second.status_code == 400
+    assert first.json() == second.json()
+
+
+def test_keys_are_scoped_to_the_caller(tenant):
+    # given two callers using the same key for different bodies
+    pm, admin = tenant.api(Role.PM), tenant.api(Role.ADMIN)
+    # when
+    first = pm.post("/api/v1/clients/", {"code": "a", "name": "A"}, HTTP_IDEMPOTENCY_KEY="shared")
+    second = admin.post("/api/v1/clients/", {"code": "b", "name": "B"}, HTTP_IDEMPOTENCY_KEY="shared")
+    # then both run
+    assert (first.status_code, second.status_code) == (201, 201)
+
+
+def test_posts_without_a_key_are_not_deduplicated(tenant):
+    api = tenant.api(Role.PM)
+    api.post("/api/v1/clients/", {"code": "a", "name": "A"})
+    second = api.post("/api/v1/clients/", {"code": "a", "name": "A"})
+    assert second.status_code == 400
+    assert second.json()["errors"][0] == {
+        "code": "duplicate_code",
+        "detail": "A client with code “a” already exists.",
+        "attr": "code",
+    }
