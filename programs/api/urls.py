@@ -2,6 +2,13 @@
 
 from rest_framework.routers import SimpleRouter
 
+from programs.api import views
+
 router = SimpleRouter()
+router.register("programs", views.ProgramViewSet, basename="program")
+router.register("waves", views.WaveViewSet, basename="wave")
+router.register("sows", views.SowViewSet, basename="sow")
+router.register("sow-tasks", views.SowTaskViewSet, basename="sow-task")
+router.register("sow-materials", views.SowMaterialViewSet, basename="sow-material")
 
 urlpatterns = router.urls

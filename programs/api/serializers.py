@@ -1,0 +1,323 @@
+"""Serializers of the programs API: output serializers, and input serializers where the shapes differ.
+
+Inputs are validated for shape here; the business rules (dates, status table, conditions, approved
+SOWs) are checked by the services, whose errors the API renders with their field and code.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from programs.choices import EvidenceKind, ProgramStatus, SowStatus
+from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.selectors import responsible_pm_candidates
+from programs.services import program_allowed_moves
+from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.api.serializers import UserSummarySerializer
+from rollout.models import Client, User
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ResponsiblePmField(serializers.PrimaryKeyRelatedField):
+    """A user id among the organization's active PMs and admins; anyone else reads as 'does not exist'."""
+
+    def get_queryset(self):
+        organization = self.context.get("organization")
+        if organization is None:
+            return User.objects.none()
+        return responsible_pm_candidates(organization=organization)
+
+
+class ClientSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --- Programs ---------------------------------------------------------------------------------------
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    client = ClientSummarySerializer(read_only=True)
+    responsible_pm = UserSummarySerializer(read_only=True, allow_null=True)
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The statuses this program may move to now (POST …/transition/)."
+    )
+    wave_count = serializers.IntegerField(read_only=True)
+    latest_sow_version = serializers.IntegerField(read_only=True, allow_null=True)
+    approved_sow_version = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The latest approved SOW version, the one packets use."
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "client",
+            "code",
+            "name",
+            "description",
+            "start_date",
+            "end_date",
+            "status",
+            "allowed_transitions",
+            "target_drft_percent",
+            "responsible_pm",
+            "checkin_grace_minutes",
+            "warranty_window_days",
+            "geofence_radius_m",
+            "geofence_enforced",
+            "wave_count",
+            "latest_sow_version",
+            "approved_sow_version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ProgramStatus.choices)))
+    def get_allowed_transitions(self, program) -> list[str]:
+        return program_allowed_moves(program)
+
+
+class ProgramUpdateInputSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40, required=False)
+    name = serializers.CharField(max_length=160, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    target_drft_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    responsible_pm = ResponsiblePmField(
+        required=False, allow_null=True, help_text="User id of an active PM or admin of the organization."
+    )
+    checkin_grace_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
+    warranty_window_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    geofence_radius_m = serializers.IntegerField(min_value=10, max_value=100_000, required=False)
+    geofence_enforced = serializers.BooleanField(required=False)
+
+
+class ProgramCreateInputSerializer(ProgramUpdateInputSerializer):
+    client = OrgPrimaryKeyRelatedField(queryset=Client.objects.all())
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=160)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class ProgramTransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=ProgramStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- Waves ------------------------------------------------------------------------------------------
+
+
+class WaveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Wave
+        fields = ["id", "program", "name", "order", "start_date", "end_date", "created_at"]
+        read_only_fields = fields
+
+
+class WaveUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+
+
+class WaveCreateInputSerializer(WaveUpdateInputSerializer):
+    program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
+    name = serializers.CharField(max_length=80)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+# --- SOW lines --------------------------------------------------------------------------------------
+
+CONDITION_HELP = (
+    'Optional condition on site attributes, e.g. store_format = "mall" and ceiling_height_m > 4 '
+    "(see docs/conditions.md). Blank: applies to every site. A condition that does not parse is refused "
+    "with code invalid_condition and the column of the problem."
+)
+
+
+class SowTaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SowTask
+        fields = [
+            "id",
+            "sow",
+            "key",
+            "position",
+            "title",
+            "instructions",
+            "required_skill",
+            "estimated_minutes",
+            "evidence_kind",
+            "photo_min_count",
+            "serial_pattern",
+            "measurement_unit",
+            "measurement_min",
+            "measurement_max",
+            "condition",
+        ]
+        read_only_fields = fields
+
+
+class SowTaskUpdateInputSerializer(serializers.Serializer):
+    key = serializers.SlugField(
+        max_length=60, required=False, help_text="Stable across versions; given on update it must be unchanged."
+    )
+    position = serializers.IntegerField(min_value=1, required=False, help_text="1-based; moves the task there.")
+    title = serializers.CharField(max_length=200, required=False)
+    instructions = serializers.CharField(required=False, allow_blank=True, help_text="Markdown.")
+    required_skill = serializers.SlugField(max_length=60, required=False, allow_blank=True)
+    estimated_minutes = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+    evidence_kind = serializers.ChoiceField(
+        choices=EvidenceKind.choices,
+        required=False,
+        help_text="Parameters that do not belong to the kind are cleared.",
+    )
+    photo_min_count = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+    serial_pattern = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="A regular expression the whole serial must match."
+    )
+    measurement_unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    measurement_min = serializers.DecimalField(max_digits=12, decimal_places=3, required=False, allow_null=True)
+    measurement_max = serializers.DecimalField(max_digits=12, decimal_places=3, required=False, allow_null=True)
+    condition = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text=CONDITION_HELP)
+
+
+class SowTaskCreateInputSerializer(SowTaskUpdateInputSerializer):
+    sow = OrgPrimaryKeyRelatedField(queryset=Sow.objects.all(), help_text="A draft SOW version.")
+    key = serializers.SlugField(
+        max_length=60, required=False, help_text="Stable across versions; defaults to a slug of the title."
+    )
+    position = serializers.IntegerField(min_value=1, required=False, help_text="1-based; default: last.")
+    title = serializers.CharField(max_length=200)
+
+
+class SowMaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SowMaterial
+        fields = ["id", "sow", "key", "position", "part_number", "description", "quantity", "unit", "condition"]
+        read_only_fields = fields
+
+
+class SowMaterialUpdateInputSerializer(serializers.Serializer):
+    key = serializers.SlugField(
+        max_length=60, required=False, help_text="Stable across versions; given on update it must be unchanged."
+    )
+    position = serializers.IntegerField(min_value=1, required=False)
+    part_number = serializers.CharField(max_length=80, required=False)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    unit = serializers.CharField(max_length=20, required=False)
+    condition = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text=CONDITION_HELP)
+
+
+class SowMaterialCreateInputSerializer(SowMaterialUpdateInputSerializer):
+    sow = OrgPrimaryKeyRelatedField(queryset=Sow.objects.all(), help_text="A draft SOW version.")
+    key = serializers.SlugField(
+        max_length=60, required=False, help_text="Stable across versions; defaults to a slug of the part number."
+    )
+    part_number = serializers.CharField(max_length=80)
+
+
+# --- SOW versions -----------------------------------------------------------------------------------
+
+
+class SowSerializer(serializers.ModelSerializer):
+    program_code = serializers.CharField(source="program.code", read_only=True)
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    approved_by = UserSummarySerializer(read_only=True, allow_null=True)
+    task_count = serializers.IntegerField(read_only=True)
+    material_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Sow
+        fields = [
+            "id",
+            "program",
+            "program_code",
+            "version",
+            "status",
+            "based_on",
+            "notes",
+            "created_by",
+            "approved_by",
+            "approved_by_label",
+            "approved_at",
+            "task_count",
+            "material_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SowDetailSerializer(SowSerializer):
+    tasks = SowTaskSerializer(many=True, read_only=True)
+    materials = SowMaterialSerializer(many=True, read_only=True)
+
+    class Meta(SowSerializer.Meta):
+        fields = [*SowSerializer.Meta.fields, "tasks", "materials"]
+        read_only_fields = fields
+
+
+class SowCreateInputSerializer(serializers.Serializer):
+    program = OrgPrimaryKeyRelatedField(
+        queryset=Program.objects.all(),
+        help_text="The new draft is v1 (empty) or a copy of the program's latest version.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SowUpdateInputSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True)
+
+
+class SowReorderTasksInputSerializer(serializers.Serializer):
+    task_ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, help_text="Every task id of the draft, in the new order."
+    )
+
+
+class SowVersionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=SowStatus.choices)
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class LineSummarySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField(help_text="The task's title or the material's part number.")
+    position = serializers.IntegerField()
+
+
+class LineChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    changes = FieldChangeSerializer(many=True)
+
+
+class LineDiffSerializer(serializers.Serializer):
+    added = LineSummarySerializer(many=True)
+    removed = LineSummarySerializer(many=True)
+    changed = LineChangeSerializer(many=True)
+
+
+class SowDiffSerializer(serializers.Serializer):
+    base = SowVersionRefSerializer(help_text="The version compared against (?against=).")
+    target = SowVersionRefSerializer(help_text="The version in the URL.")
+    tasks = LineDiffSerializer()
+    materials = LineDiffSerializer()

@@ -1,0 +1,221 @@
+"""Reads of the programs app. Every read is scoped: `visible_to(access)` or `for_organization(org)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from programs.choices import SowStatus
+from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from rollout.choices import PLANNER_ROLES
+from rollout.errors import NotFound
+from rollout.models import User
+from rollout.tenancy import Access
+
+TASK_DIFF_FIELDS = [
+    "title",
+    "instructions",
+    "required_skill",
+    "estimated_minutes",
+    "evidence_kind",
+    "photo_min_count",
+    "serial_pattern",
+    "measurement_unit",
+    "measurement_min",
+    "measurement_max",
+    "condition",
+]
+MATERIAL_DIFF_FIELDS = ["part_number", "description", "quantity", "unit", "condition"]
+
+
+def program_list(*, access: Access) -> QuerySet[Program]:
+    """The programs the caller may see, with what list pages and the API show (a fixed number of queries)."""
+    return Program.objects.visible_to(access).with_summary()
+
+
+def program_get(*, access: Access, program_id: int) -> Program:
+    """One visible program, or NotFound (also for another organization's)."""
+    program = program_list(access=access).filter(pk=program_id).first()
+    if program is None:
+        raise NotFound()
+    return program
+
+
+def wave_list(*, access: Access) -> QuerySet[Wave]:
+    return Wave.objects.visible_to(access).select_related("program")
+
+
+def sow_list(*, access: Access) -> QuerySet[Sow]:
+    """The SOW versions the caller may see, with their line counts."""
+    return Sow.objects.visible_to(access).with_summary()
+
+
+def sow_get(*, access: Access, sow_id: int) -> Sow:
+    """One visible SOW version, or NotFound."""
+    sow = sow_list(access=access).filter(pk=sow_id).first()
+    if sow is None:
+        raise NotFound()
+    return sow
+
+
+def sow_task_list(*, access: Access) -> QuerySet[SowTask]:
+    return SowTask.objects.visible_to(access).select_related("sow")
+
+
+def sow_material_list(*, access: Access) -> QuerySet[SowMaterial]:
+    return SowMaterial.objects.visible_to(access).select_related("sow")
+
+
+def sow_current_approved(*, organization, program_id: int) -> Sow | None:
+    """The program's latest approved SOW version (what packets are built from), or None."""
+    return (
+        Sow.objects.for_organization(organization)
+        .filter(program_id=program_id, status=SowStatus.APPROVED)
+        .order_by("-version")
+        .first()
+    )
+
+
+def responsible_pm_candidates(*, organization) -> QuerySet[User]:
+    """Users who may be a program's responsible PM: active PMs and admins of the organization."""
+    return User.objects.filter(
+        memberships__organization_id=organization.pk,
+        memberships__is_active=True,
+        memberships__role__in=PLANNER_ROLES,
+    ).order_by("full_name", "email")
+
+
+# --- Diff -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    key: str
+    label: str
+    position: int
+
+
+@dataclass(frozen=True)
+class LineChange:
+    key: str
+    label: str
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class LineDiff:
+    added: tuple[LineSummary, ...] = ()
+    removed: tuple[LineSummary, ...] = ()
+    changed: tuple[LineChange, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+@dataclass(frozen=True)
+class SowDiff:
+    """What changed from `base` to `target`: lines matched by their stable key."""
+
+    base: Sow
+    target: Sow
+    tasks: LineDiff = field(default_factory=LineDiff)
+    materials: LineDiff = field(default_factory=LineDiff)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.tasks.is_empty and self.materials.is_empty
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def _kept_in_order(base_keys: list[str], target_keys: list[str]) -> set[str]:
+    """Keys on a longest common subsequence of both orders: the lines that did not move."""
+    n, m = len(base_keys), len(target_keys)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            if base_keys[i] == target_keys[j]:
+                table[i][j] = table[i + 1][j + 1] + 1
+            else:
+                table[i][j] = max(table[i + 1][j], table[i][j + 1])
+    kept, i, j = set(), 0, 0
+    while i < n and j < m:
+        if base_keys[i] == target_keys[j]:
+            kept.add(base_keys[i])
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] > table[i][j + 1]:
+            i += 1
+        else:  # on a tie, keep the earlier base line in place and call the target's line moved
+            j += 1
+    return kept
+
+
+def _diff_lines(base_lines: list, target_lines: list, fields: list[str], label_field: str) -> LineDiff:
+    base = {line.key: line for line in base_lines}
+    target = {line.key: line for line in target_lines}
+
+    def summary(line) -> LineSummary:
+        return LineSummary(key=line.key, label=getattr(line, label_field), position=line.position)
+
+    common_base = [line.key for line in base_lines if line.key in target]
+    common_target = [line.key for line in target_lines if line.key in base]
+    unmoved = _kept_in_order(common_base, common_target)
+    changed = []
+    for line in target_lines:
+        old = base.get(line.key)
+        if old is None:
+            continue
+        changes = [
+            FieldChange(name, _plain(getattr(old, name)), _plain(getattr(line, name)))
+            for name in fields
+            if _plain(getattr(old, name)) != _plain(getattr(line, name))
+        ]
+        if line.key not in unmoved:
+            changes.append(FieldChange("position", old.position, line.position))
+        if changes:
+            changed.append(LineChange(key=line.key, label=getattr(line, label_field), changes=tuple(changes)))
+    return LineDiff(
+        added=tuple(summary(line) for line in target_lines if line.key not in base),
+        removed=tuple(summary(line) for line in base_lines if line.key not in target),
+        changed=tuple(changed),
+    )
+
+
+def sow_diff(base: Sow, target: Sow) -> SowDiff:
+    """Tasks and materials added, removed and changed (with the changed fields) from `base` to `target`.
+
+    Lines are matched by their stable key; a line counts as moved only when it left the longest run of
+    lines that kept their relative order, so inserting one task does not mark every later one as moved.
+    The caller fetched both SOWs through a scoped selector; this reads only their own lines.
+    """
+    if base.organization_id != target.organization_id:
+        raise NotFound()
+    organization_id = base.organization_id
+    tasks = _diff_lines(
+        list(SowTask.objects.for_organization(organization_id).filter(sow=base).order_by("position", "id")),
+        list(SowTask.objects.for_organization(organization_id).filter(sow=target).order_by("position", "id")),
+        TASK_DIFF_FIELDS,
+        "title",
+    )
+    materials = _diff_lines(
+        list(SowMaterial.objects.for_organization(organization_id).filter(sow=base).order_by("position", "id")),
+        list(SowMaterial.objects.for_organization(organization_id).filter(sow=target).order_by("position", "id")),
+        MATERIAL_DIFF_FIELDS,
+        "part_number",
+    )
+    return SowDiff(base=base, target=target, tasks=tasks, materials=materials)

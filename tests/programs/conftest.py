@@ -1,0 +1,72 @@
+"""Fixtures of the programs tests: service callers per role, and a program with two SOW versions."""
+
+from pathlib import Path
+
+import pytest
+
+from rollout.choices import Role
+from rollout.tenancy import Access
+from tests.programs.factories import ProgramFactory, SowFactory, SowMaterialFactory, SowTaskFactory, approved_sow
+
+FALLBACK_TEMPLATES = Path(__file__).parent / "fallback_templates"
+
+
+def access_of(tenant, role: Role = Role.PM) -> Access:
+    """The Access a member of `tenant` with `role` gets, as the resolver builds it."""
+    membership = tenant.members[role]
+    return Access(
+        organization=tenant.organization,
+        role=role,
+        user=membership.user,
+        membership=membership,
+        client_id=membership.client_id,
+    )
+
+
+@pytest.fixture
+def pm(tenant) -> Access:
+    return access_of(tenant, Role.PM)
+
+
+@pytest.fixture
+def program(tenant):
+    return ProgramFactory(organization=tenant.organization, client=tenant.client, code="sco-2026")
+
+
+@pytest.fixture
+def draft(program):
+    sow = SowFactory(program=program, version=1)
+    SowTaskFactory(sow=sow, key="mount", title="Mount terminal", position=1)
+    SowTaskFactory(sow=sow, key="test", title="Test terminal", position=2)
+    SowMaterialFactory(sow=sow, key="bracket", part_number="BR-1", position=1)
+    return sow
+
+
+@pytest.fixture
+def approved(program):
+    return approved_sow(program, version=1)
+
+
+@pytest.fixture
+def foreign(other_tenant):
+    """Another organization's program with an approved v1 and a draft v2, for cross-organization cases."""
+    program = ProgramFactory(organization=other_tenant.organization, client=other_tenant.client, code="foreign")
+    sow = approved_sow(program, version=1)
+    draft = SowFactory(program=program, version=2, based_on=sow)
+    task = SowTaskFactory(sow=draft)
+    material = SowMaterialFactory(sow=draft)
+    return {"program": program, "sow": sow, "draft": draft, "task": task, "material": material}
+
+
+@pytest.fixture(autouse=True)
+def _staff_layout_fallback(settings):
+    """Pages extend layouts/staff.html (the UI shell's). Until it exists, render against a minimal stand-in."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template("layouts/staff.html")
+    except TemplateDoesNotExist:
+        settings.TEMPLATES = [
+            {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], FALLBACK_TEMPLATES]},
+        ]
