@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         host = os.environ.get("TUTTI_HOST", "127.0.0.1")
-        port = os.environ.get("PORT", "8000")
+        port = os.environ.get("TUTTI_PORT", "8000")
         names = {slug: name for slug, name, _ in DEMO_ORGANIZATIONS}
         lines = [
             "",
