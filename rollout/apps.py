@@ -6,5 +6,10 @@ class RolloutConfig(AppConfig):
     verbose_name = "Tutti platform"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         # Registers the OpenAPI extension for API token authentication.
         from rollout.api import schema  # noqa: F401
+        from rollout.rls import post_migrate_apply
+
+        post_migrate.connect(post_migrate_apply, sender=self, dispatch_uid="rollout.rls")

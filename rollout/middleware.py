@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 
 from rollout.access import access_for_page
 from rollout.request_context import request_id_var
+from rollout.rls import rls_set_organization
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -37,7 +38,11 @@ class OrganizationMiddleware:
 
     def __call__(self, request):
         request.access = None
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            if request.access is not None:
+                rls_set_organization(None)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get("org")
@@ -46,4 +51,5 @@ class OrganizationMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         request.access = access_for_page(request, slug)
+        rls_set_organization(request.access.organization.pk)
         return None

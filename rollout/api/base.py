@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from rollout.access import access_for_api_request
 from rollout.api.errors import enforce_body_limit
 from rollout.api.idempotency import IdempotentReplay, idempotency_begin, idempotency_finish
+from rollout.rls import rls_set_organization
 
 
 class OrgAPIMixin:
@@ -26,6 +27,8 @@ class OrgAPIMixin:
     def perform_authentication(self, request):
         super().perform_authentication(request)
         self.access = request.access = access_for_api_request(request)
+        if self.access is not None:
+            rls_set_organization(self.access.organization.pk)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -43,6 +46,8 @@ class OrgAPIMixin:
         if self._idempotency_record is not None:
             idempotency_finish(self._idempotency_record, response)
             self._idempotency_record = None
+        if self.access is not None:
+            rls_set_organization(None)
         return response
 
     def get_serializer_context(self):

@@ -1,0 +1,49 @@
+"""PostgreSQL row-level security, the second lock: a session bound to one organization sees only its rows."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from rollout.models import Client
+from rollout.rls import POLICY, SETTING, tenant_tables
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
+
+PROBE_ROLE = "tutti_rls_probe"
+
+
+@pytest.fixture
+def as_ordinary_role(db):
+    """Run queries as a non-superuser role (superusers bypass RLS), inside the test's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [PROBE_ROLE])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE ROLE {PROBE_ROLE} NOLOGIN NOSUPERUSER")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {PROBE_ROLE}")
+        cursor.execute(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {PROBE_ROLE}")
+        cursor.execute(f"SET LOCAL ROLE {PROBE_ROLE}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+
+
+def test_every_tenant_table_has_the_policy(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_policies WHERE policyname = %s", [POLICY])
+        covered = {row[0] for row in cursor.fetchall()}
+    assert set(tenant_tables()) <= covered
+    assert "rollout_client" in covered
+
+
+def test_a_session_bound_to_one_organization_sees_only_its_rows(tenant, other_tenant, as_ordinary_role):
+    with connection.cursor() as cursor:
+        # when the session is bound to the first organization
+        cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, str(tenant.organization.pk)])
+        # then even an unscoped query returns only its rows
+        assert list(Client.objects.values_list("organization_id", flat=True).distinct()) == [tenant.organization.pk]
+        # and writing a row for another organization is refused by the policy
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            cursor.execute(
+                "INSERT INTO rollout_client (organization_id, code, name, contact_name, contact_email, created_at) "
+                "VALUES (%s, 'sneaky', 'Sneaky', '', '', now())",
+                [other_tenant.organization.pk],
+            )
