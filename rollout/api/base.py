@@ -30,6 +30,17 @@ class OrgAPIMixin:
         if self.access is not None:
             rls_set_organization(self.access.organization.pk)
 
+    def check_permissions(self, request):
+        # Throttle first, so that anonymous and refused callers are rate-limited too.
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if getattr(request, "_throttle_checked", False):
+            return
+        request._throttle_checked = True
+        super().check_throttles(request)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         enforce_body_limit(request)
