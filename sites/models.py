@@ -1,1 +1,218 @@
-"""sites models (built in a later issue)."""
+"""Sites (client locations), their contacts, and bulk site imports. All rows are tenant-owned."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+
+from rollout.choices import Role
+from rollout.tenancy import TenantModel, TenantQuerySet
+from sites.choices import ImportFormat, ImportStatus, SiteStatus
+
+
+class SiteQuerySet(TenantQuerySet):
+    def visible_to(self, access):
+        """Staff and integrators see every site of the organization; a client viewer only their client's."""
+        if access.role == Role.CLIENT:
+            scoped = self.for_organization(access.organization)
+            return scoped.filter(client_id=access.client_id) if access.client_id else scoped.none()
+        return super().visible_to(access)
+
+    def active(self):
+        return self.filter(status=SiteStatus.ACTIVE)
+
+
+class Site(TenantModel):
+    """A client location that receives rollout work. Its code is unique per (organization, client).
+
+    Time zone is required (derived from the coordinates when not given); access hours are local-time
+    windows per weekday; attributes are typed free-form values (see sites.values for every format).
+    """
+
+    client = models.ForeignKey("rollout.Client", on_delete=models.PROTECT, related_name="sites")
+    code = models.CharField(max_length=64, help_text="The client's own site code (store number).")
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True, help_text="State, province or region.")
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166 two-letter code.")
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    timezone = models.CharField(max_length=64, help_text="IANA time zone, such as America/Chicago.")
+    access_hours = models.JSONField(
+        default=dict, blank=True, help_text='Local-time windows per weekday: {"mon": ["06:00-22:00"], …}.'
+    )
+    blackout_dates = models.JSONField(default=list, blank=True, help_text="ISO dates when no work may happen.")
+    attributes = models.JSONField(default=dict, blank=True, help_text="Typed values: text, numbers, true/false.")
+    status = models.CharField(max_length=10, choices=SiteStatus.choices, default=SiteStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "client", "code"], name="site_code_unique_per_client"),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="site_coordinates_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "code"]),
+            models.Index(fields=["organization", "status", "state"]),
+            models.Index(fields=["organization", "city"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class SiteContactQuerySet(TenantQuerySet):
+    def visible_to(self, access):
+        """Contacts follow their site's visibility."""
+        if access.role == Role.CLIENT:
+            scoped = self.for_organization(access.organization)
+            return scoped.filter(site__client_id=access.client_id) if access.client_id else scoped.none()
+        return super().visible_to(access)
+
+
+class SiteContact(TenantModel):
+    """A person to call about a site (store manager, IT lead…); at most one primary contact per site."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=80, blank=True, help_text="Their job at the site, such as Store manager.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SiteContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site"], condition=models.Q(is_primary=True), name="site_contact_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class PrivateMediaStorage(FileSystemStorage):
+    """MEDIA_ROOT/private: uploaded import files live here, and no URL serves this folder."""
+
+    @cached_property
+    def base_location(self):
+        return os.path.join(settings.MEDIA_ROOT, "private")
+
+    def url(self, name):
+        raise ValueError("Private files have no URL: a view streams them after checking access.")
+
+
+_private_storage = PrivateMediaStorage()
+
+
+def private_storage() -> FileSystemStorage:
+    return _private_storage
+
+
+def site_import_upload_to(instance: SiteImport, filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"site-imports/{instance.organization_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class SiteImport(TenantModel):
+    """One uploaded site file: dry run (every problem by row and column), then an all-or-nothing commit.
+
+    uploaded → validating → validated → committing → committed; any step may end in failed. Counts are
+    what the commit would do after a dry run, and what it did after the commit.
+    """
+
+    Status = ImportStatus
+
+    client = models.ForeignKey("rollout.Client", on_delete=models.PROTECT, related_name="site_imports")
+    file = models.FileField(upload_to=site_import_upload_to, storage=private_storage, max_length=255)
+    original_filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=4, choices=ImportFormat.choices)
+    file_size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    attribute_schema = models.JSONField(
+        null=True, blank=True, help_text="Expected attributes (sites.attributes.AttributeSchema), if any."
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], in file order.")
+    failure_message = models.TextField(blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=200, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    commit_requested_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.COMMITTING)
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == ImportStatus.VALIDATED and self.error_count == 0
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (ImportStatus.VALIDATED, ImportStatus.COMMITTED):
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, int(self.rows_done * 100 / self.rows_total))
+
+    @property
+    def rows_to_write(self) -> int:
+        return self.created_count + self.updated_count

@@ -2,6 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from sites.api import views
+
 router = SimpleRouter()
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("site-contacts", views.SiteContactViewSet, basename="site-contact")
+router.register("site-imports", views.SiteImportViewSet, basename="site-import")
 
 urlpatterns = router.urls

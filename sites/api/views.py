@@ -1,0 +1,278 @@
+"""API views of the sites app: sites (with export), site contacts, and bulk site imports."""
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from rollout.api.base import OrgGenericViewSet, OrgModelViewSet
+from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
+from rollout.models import Client
+from sites import exporting, services
+from sites.api import serializers as s
+from sites.filtersets import SiteContactFilterSet, SiteFilterSet, SiteImportFilterSet
+from sites.models import Site, SiteContact, SiteImport
+from sites.selectors import SITE_ORDERING_FIELDS
+
+SITE_READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
+EXPORT_FORMATS = {"csv": "text/csv", "xlsx": exporting.XLSX_CONTENT_TYPE}
+
+
+class ExportNegotiation(DefaultContentNegotiation):
+    """`?format=csv|xlsx` names the export's file format here, not a DRF renderer: answer (and fail) in JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sites", description="Client viewers see only their own client's sites."),
+    retrieve=extend_schema(summary="Get a site"),
+)
+class SiteViewSet(OrgModelViewSet):
+    """Sites (client locations). Staff, integrators and client viewers read (clients: their own); PMs write."""
+
+    queryset = Site.objects.select_related("client").prefetch_related("contacts")
+    serializer_class = s.SiteSerializer
+    filterset_class = SiteFilterSet
+    search_fields = ["code", "name", "city", "address_line1", "postal_code"]
+    ordering_fields = list(SITE_ORDERING_FIELDS)
+    ordering = ["code", "id"]
+    roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
+    raises_conflict = True
+
+    def _output(self, site, status_code=status.HTTP_200_OK):
+        site = self.get_queryset().get(pk=site.pk)  # with client and contacts, as the list shows it
+        return Response(s.SiteSerializer(site, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(summary="Create a site", request=s.SiteInputSerializer, responses={201: s.SiteSerializer})
+    def create(self, request):
+        data = s.SiteInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        site = services.site_create(organization=self.access.organization, actor=self.access, **data.validated_data)
+        return self._output(site, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Replace a site's details", request=s.SiteInputSerializer, responses=s.SiteSerializer)
+    def update(self, request, pk=None, partial=False):
+        site = self.get_object()
+        data = s.SiteInputSerializer(site, data=request.data, partial=partial, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        site = services.site_update(
+            organization=self.access.organization, actor=self.access, site_id=site.pk, **data.validated_data
+        )
+        return self._output(site)
+
+    @extend_schema(summary="Change some of a site's details", request=s.SiteInputSerializer, responses=s.SiteSerializer)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(summary="Delete a site", description="Refused (409 site_in_use) once other records use the site.")
+    def destroy(self, request, pk=None):
+        site = self.get_object()
+        services.site_delete(organization=self.access.organization, actor=self.access, site_id=site.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Deactivate a site", request=None, responses=s.SiteSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        site = self.get_object()
+        site = services.site_deactivate(organization=self.access.organization, actor=self.access, site_id=site.pk)
+        return self._output(site)
+
+    @extend_schema(summary="Reactivate a site", request=None, responses=s.SiteSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        site = self.get_object()
+        site = services.site_activate(organization=self.access.organization, actor=self.access, site_id=site.pk)
+        return self._output(site)
+
+    @extend_schema(
+        summary="Export sites",
+        description=(
+            "The sites the list would show (same filters, search and ordering; not paginated) as a file with the "
+            "import's columns: importing it back changes nothing. Text cells that a spreadsheet would run as a "
+            "formula (starting with = + - @ tab or CR) are prefixed with a quote."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS), default="csv", description="File format."
+            )
+        ],
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, UTF-8 with a BOM."),
+            (200, exporting.XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook."),
+        },
+    )
+    @action(detail=False, methods=["get"], content_negotiation_class=ExportNegotiation, pagination_class=None)
+    def export(self, request):
+        file_format = request.query_params.get("format", "csv").lower()
+        if file_format not in EXPORT_FORMATS:
+            raise serializers.ValidationError({"format": "Choose csv or xlsx."})
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        client_id = request.query_params.get("client")
+        client = (
+            Client.objects.visible_to(self.access).filter(pk=client_id).first()
+            if client_id and client_id.isdigit()
+            else None
+        )
+        filename = exporting.export_filename(
+            self.access.organization.slug, client.code if client else None, file_format, timezone.localdate()
+        )
+        if file_format == "xlsx":
+            return FileResponse(
+                exporting.xlsx_file(queryset),
+                as_attachment=True,
+                filename=filename,
+                content_type=exporting.XLSX_CONTENT_TYPE,
+            )
+        response = StreamingHttpResponse(exporting.csv_stream(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List site contacts"),
+    retrieve=extend_schema(summary="Get a site contact"),
+)
+class SiteContactViewSet(OrgModelViewSet):
+    """People to call about a site. Readable with the site; PMs write. One primary contact per site."""
+
+    queryset = SiteContact.objects.select_related("site")
+    serializer_class = s.SiteContactSerializer
+    filterset_class = SiteContactFilterSet
+    search_fields = ["name", "role", "email", "phone"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["site_id", "-is_primary", "name", "id"]
+    roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _output(self, contact, status_code=status.HTTP_200_OK):
+        contact = self.get_queryset().get(pk=contact.pk)
+        return Response(s.SiteContactSerializer(contact).data, status=status_code)
+
+    @extend_schema(
+        summary="Add a contact to a site",
+        request=s.SiteContactInputSerializer,
+        responses={201: s.SiteContactSerializer},
+    )
+    def create(self, request):
+        data = s.SiteContactInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        site = values.pop("site")
+        contact = services.site_contact_add(
+            organization=self.access.organization, actor=self.access, site_id=site.pk, **values
+        )
+        return self._output(contact, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a contact", request=s.SiteContactUpdateInputSerializer, responses=s.SiteContactSerializer
+    )
+    def partial_update(self, request, pk=None):
+        contact = self.get_object()
+        data = s.SiteContactUpdateInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        contact = services.site_contact_update(
+            organization=self.access.organization, actor=self.access, contact_id=contact.pk, **data.validated_data
+        )
+        return self._output(contact)
+
+    @extend_schema(summary="Remove a contact")
+    def destroy(self, request, pk=None):
+        contact = self.get_object()
+        services.site_contact_remove(organization=self.access.organization, actor=self.access, contact_id=contact.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SiteImportIssuePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = s.SiteImportIssueSerializer(many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List site imports"),
+    retrieve=extend_schema(
+        summary="Get a site import",
+        description="Status, progress (rows_done of rows_total), the problem count and what the commit does.",
+    ),
+)
+class SiteImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+    """Bulk site imports: upload (dry run in the background), read the problems, commit all-or-nothing."""
+
+    queryset = SiteImport.objects.select_related("client")
+    serializer_class = s.SiteImportSerializer
+    filterset_class = SiteImportFilterSet
+    search_fields = ["original_filename"]
+    ordering_fields = ["created_at", "status"]
+    ordering = ["-created_at", "-id"]
+    roles = {"read": PLANNER_ROLES, "write": PLANNER_ROLES}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    raises_conflict = True
+
+    @extend_schema(
+        summary="Upload a site file",
+        description=(
+            "Multipart upload of a CSV (UTF-8) or XLSX file for one client. Answers 202 at once; the dry run "
+            "runs in the background: poll the import until its status is `validated`, then read `errors` or "
+            "`commit`. Columns: code and name (required), client, address1, address2, city, state, postal_code, "
+            "country, latitude, longitude, timezone, access_hours (`mon-fri 06:00-22:00; sat 08:00-20:00`), "
+            "blackout_dates (`2026-12-24;2026-12-25`), status, and `attr:<name>` or `attr:<name>:<type>` "
+            "(str, int, float, bool) for attributes."
+        ),
+        request={"multipart/form-data": s.SiteImportCreateInputSerializer},
+        responses={202: s.SiteImportSerializer},
+    )
+    def create(self, request):
+        data = s.SiteImportCreateInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        site_import = services.site_import_create(
+            organization=self.access.organization,
+            actor=self.access,
+            client=data.validated_data["client"],
+            upload=data.validated_data["file"],
+        )
+        site_import.refresh_from_db()
+        return Response(self.get_serializer(site_import).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Commit a checked import",
+        description=(
+            "Writes every row or none, in the background (202; poll the import until `committed` or `failed`). "
+            "Refused with 409 while the dry run runs (`import_not_ready`), when it found problems "
+            "(`import_has_errors`) or after a failure (`import_failed`). Asking again while it commits is harmless."
+        ),
+        request=None,
+        responses={202: s.SiteImportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        site_import = self.get_object()
+        site_import = services.site_import_commit(
+            organization=self.access.organization, actor=self.access, import_id=site_import.pk
+        )
+        site_import.refresh_from_db()
+        return Response(self.get_serializer(site_import).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="List an import's problems",
+        description="Every problem the dry run (or the commit's re-check) found, by row and column, in file order.",
+        filters=False,
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Problems per page (at most 200)."),
+        ],
+        responses=SiteImportIssuePageSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def errors(self, request, pk=None):
+        site_import = self.get_object()
+        page = self.paginate_queryset(site_import.errors or [])
+        return self.get_paginated_response(s.SiteImportIssueSerializer(page, many=True).data)
