@@ -1,14 +1,10 @@
 """Fixtures of the programs tests: service callers per role, and a program with two SOW versions."""
 
-from pathlib import Path
-
 import pytest
 
 from rollout.choices import Role
 from rollout.tenancy import Access
 from tests.programs.factories import ProgramFactory, SowFactory, SowMaterialFactory, SowTaskFactory, approved_sow
-
-FALLBACK_TEMPLATES = Path(__file__).parent / "fallback_templates"
 
 
 def access_of(tenant, role: Role = Role.PM) -> Access:
@@ -56,17 +52,3 @@ def foreign(other_tenant):
     task = SowTaskFactory(sow=draft)
     material = SowMaterialFactory(sow=draft)
     return {"program": program, "sow": sow, "draft": draft, "task": task, "material": material}
-
-
-@pytest.fixture(autouse=True)
-def _staff_layout_fallback(settings):
-    """Pages extend layouts/staff.html (the UI shell's). Until it exists, render against a minimal stand-in."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        get_template("layouts/staff.html")
-    except TemplateDoesNotExist:
-        settings.TEMPLATES = [
-            {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], FALLBACK_TEMPLATES]},
-        ]
