@@ -5,6 +5,7 @@ from __future__ import annotations
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -55,3 +56,16 @@ def status_badge(value: str, label: str):
     return format_html(
         '<span class="status status-{}"><i class="bi bi-{}" aria-hidden="true"></i> {}</span>', tone, icon, label
     )
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """A task or material field's human name, for the diff ("estimated_minutes" → "estimated minutes")."""
+    from programs.models import SowMaterial, SowTask
+
+    for model in (SowTask, SowMaterial):
+        try:
+            return model._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            continue
+    return name.replace("_", " ")

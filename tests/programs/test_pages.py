@@ -270,7 +270,7 @@ def test_diff_page_shows_changes_between_versions(tenant, pm, draft):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Survey the site" in page
-    assert "estimated_minutes" in page
+    assert "Estimated minutes" in page
     assert response.context["diff"].tasks.changed[0].key == "mount"
 
 
