@@ -1,3 +1,106 @@
-from rollout.views.base import OrgTemplateView
+"""API token pages (admins only): list, create (the key is shown once), revoke with confirmation."""
 
-ApiTokenListView = ApiTokenRevokeView = OrgTemplateView
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
+
+from rollout import services
+from rollout.errors import ApplicationError
+from rollout.filtersets import ApiTokenFilterSet
+from rollout.forms import TOKEN_ROLE_CHOICES, ApiTokenForm, add_service_error
+from rollout.models import ApiToken
+from rollout.tables import ApiTokenTable, OrgTableView
+from rollout.views.base import OrgFormView, OrgTemplateView
+from rollout.views.members import ADMIN_ONLY, OrgUrlMixin
+
+
+class ApiTokenListView(OrgTableView):
+    template_name = "tokens/list.html"
+    queryset = ApiToken.objects.select_related("created_by", "client")
+    filterset_class = ApiTokenFilterSet
+    table_class = ApiTokenTable
+    roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+
+    def prepare_filter_form(self, form):
+        form.fields["role"].empty_label = "Any role"
+        form.fields["role"].choices = TOKEN_ROLE_CHOICES
+        form.fields["revoked"].label = "Status"
+        form.fields["revoked"].widget.choices = [("", "Any status"), ("false", "Not revoked"), ("true", "Revoked")]
+
+
+class ApiTokenCreateView(OrgUrlMixin, OrgFormView):
+    """Issue a token. The full key is rendered once, in the response to the POST, and never stored."""
+
+    template_name = "tokens/create.html"
+    form_class = ApiTokenForm
+    roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.access.organization}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            issued = services.api_token_create(
+                organization=self.access.organization,
+                actor=self.access,
+                name=data["name"],
+                role=data["role"],
+                client=data["client"],
+                expires_at=form.expires_at_datetime(),
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+            return self.form_invalid(form)
+        # Rendered, not redirected: a redirect would need the key stored somewhere to show it again.
+        response = self.response_class(
+            request=self.request,
+            template=["tokens/created.html"],
+            context=self.get_context_data(issued=issued, token=issued.token),
+            using=self.template_engine,
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
+    """Revoke a token: GET asks for confirmation, POST does it."""
+
+    template_name = "components/confirm_page.html"
+    roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+
+    def get_token(self) -> ApiToken:
+        token = ApiToken.objects.visible_to(self.access).select_related("client").filter(pk=self.kwargs["pk"]).first()
+        if token is None:
+            raise Http404("No such token.")
+        return token
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        token = self.get_token()
+        details = [("Name", token.name), ("Key", f"tutti_{token.prefix}_…"), ("Role", token.get_role_display())]
+        if token.client:
+            details.append(("Client", token.client.name))
+        context["confirm"] = {
+            "title": f"Revoke “{token.name}”?",
+            "message": "Every request made with this key fails from now on. This cannot be undone: "
+            "the system using it will need a new token.",
+            "action_label": "Revoke token",
+            "tone": "danger",
+            "icon": "key",
+            "details": details,
+            "cancel_url": self.org_url("api-tokens"),
+            "fields": {},
+        }
+        context["section"] = "api-tokens"
+        return context
+
+    def post(self, request, *args, **kwargs):
+        token = services.api_token_revoke(
+            organization=self.access.organization, actor=self.access, token_id=self.get_token().pk
+        )
+        messages.success(request, f"The token “{token.name}” was revoked.")
+        return redirect(self.org_url("api-tokens"))
