@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "rollout.choices.Role.choices",
         "TokenRoleEnum": "rollout.choices.TOKEN_ROLE_CHOICES",
+        "ProgramStatusEnum": "programs.choices.ProgramStatus.choices",
+        "SowStatusEnum": "programs.choices.SowStatus.choices",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
