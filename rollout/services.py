@@ -21,6 +21,7 @@ from rollout.audit import audit_record, audit_snapshot
 from rollout.choices import TOKEN_ROLES, Role
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import ApiToken, Client, Invitation, Membership, Organization, User
+from rollout.signals import member_joined
 from rollout.tenancy import Access
 
 
@@ -312,6 +313,7 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_record(organization=organization, actor=user, verb="invitation.accepted", target=invitation)
+    transaction.on_commit(lambda: member_joined.send(sender=Membership, membership=membership))
     audit_record(
         organization=organization,
         actor=user,
