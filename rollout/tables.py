@@ -180,7 +180,6 @@ class ApiTokenTable(OrgTable):
     name = tables.Column(verbose_name="Name")
     role = tables.Column(verbose_name="Role")
     prefix = tables.Column(verbose_name="Key", orderable=False)
-    created_by = tables.Column(verbose_name="Created by", accessor="created_by__email", default="—", attrs=WIDE_ONLY)
     created_at = tables.Column(verbose_name="Created", attrs=WIDE_ONLY)
     expires_at = tables.Column(verbose_name="Expires", empty_values=(), attrs=WIDE_ONLY)
     last_used_at = tables.Column(verbose_name="Last used", empty_values=())
@@ -194,7 +193,6 @@ class ApiTokenTable(OrgTable):
             "name",
             "role",
             "prefix",
-            "created_by",
             "created_at",
             "expires_at",
             "last_used_at",
@@ -217,8 +215,9 @@ class ApiTokenTable(OrgTable):
     def render_prefix(self, value):
         return format_html('<code class="token-prefix">tutti_{}_…</code>', value)
 
-    def render_created_at(self, value):
-        return when(value)
+    def render_created_at(self, record):
+        author = record.created_by.display_name if record.created_by else "a script"
+        return format_html('{}<div class="small text-body-secondary">by {}</div>', when(record.created_at), author)
 
     def render_expires_at(self, value):
         return when(value, empty="Never")

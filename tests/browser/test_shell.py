@@ -5,7 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from rollout import services
 from rollout.choices import Role
+from rollout.models import Membership
+from rollout.tenancy import Access
 from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,7 +45,7 @@ def sign_in(page, base_url: str, email: str) -> None:
 
 def sign_out(page) -> None:
     page.get_by_role("button", name=re.compile("Account menu")).click()
-    page.get_by_role("button", name="Sign out").click()
+    page.locator(".user-menu .dropdown-menu").get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to Tutti")).to_be_visible()
 
 
@@ -71,6 +74,9 @@ def test_sign_in_switch_organization_and_reach_every_role_home(page, live_server
     expect(page.get_by_role("heading", name="No visits today")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Upcoming")).to_be_visible()
     screenshot("technician-home")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    screenshot("technician-profile")
     sign_out(page)
 
     # the client's read-only portal
@@ -104,6 +110,15 @@ def test_admin_pages(page, live_server, screenshot, two_organizations):
     expect(page.get_by_text("Invitation sent to new.pm@example.com")).to_be_visible()
     screenshot("members")
 
+    # editing a member, and the confirmation before deactivating them
+    page.get_by_role("link", name=re.compile("Edit.*priya@example.com")).click()
+    expect(page.get_by_role("heading", name="Edit member")).to_be_visible()
+    screenshot("member-edit")
+    page.get_by_role("link", name=re.compile("Deactivate")).click()
+    expect(page.get_by_role("heading", name="Deactivate Priya Raman?")).to_be_visible()
+    screenshot("member-deactivate-confirm")
+    page.get_by_role("link", name="Cancel").click()
+
     # an API token, shown once
     page.goto(f"{live_server.url}/o/northwind/api-tokens/new/")
     page.get_by_label("Name").fill("ServiceNow sync")
@@ -117,3 +132,43 @@ def test_admin_pages(page, live_server, screenshot, two_organizations):
     page.goto(f"{live_server.url}/o/northwind/audit/")
     expect(page.get_by_text("invitation.created")).to_be_visible()
     screenshot("audit")
+
+
+def test_a_newcomer_accepts_an_invitation(page, live_server, screenshot, two_organizations):
+    # given an invitation for someone without an account
+    northwind = two_organizations["northwind"]
+    admin = Membership.objects.get(organization=northwind, role=Role.ADMIN)
+    access = Access(organization=northwind, role=Role.ADMIN, user=admin.user, membership=admin)
+    issued = services.invitation_create(organization=northwind, actor=access, email="sam@example.com", role=Role.PM)
+    # when they open the link and create their account
+    page.goto(f"{live_server.url}{issued.accept_path}")
+    expect(page.get_by_role("heading", name="Join Northwind Rollouts")).to_be_visible()
+    page.get_by_label("Full name").fill("Sam Okafor")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Confirm password").fill("short")
+    page.get_by_role("button", name="Create account and join").click()
+    expect(page.get_by_text("This password is too short.")).to_be_visible()
+    screenshot("invitation-error")
+    page.get_by_label("Password", exact=True).fill("tuning-fork-4-strings")
+    page.get_by_label("Confirm password").fill("tuning-fork-4-strings")
+    page.get_by_role("button", name="Create account and join").click()
+    # then they land, signed in, on the PM home
+    expect(page).to_have_url(f"{live_server.url}/o/northwind/")
+    expect(page.get_by_role("heading", name=re.compile("Sam Okafor"))).to_be_visible()
+
+
+def test_too_many_failed_sign_ins_show_the_locked_page(page, live_server, screenshot, two_organizations):
+    # given four failed sign-ins
+    for _ in range(4):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("E-mail").fill("priya@example.com")
+        page.get_by_label("Password").fill("not-her-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("do not match an account")).to_be_visible()
+    screenshot("login-error")
+    # when a fifth fails, then even the right password meets the locked page
+    page.get_by_label("Password").fill("still-not-her-password")
+    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "priya@example.com")
+    expect(page.get_by_role("heading", name="Too many failed sign-ins")).to_be_visible()
+    screenshot("locked-out")

@@ -11,7 +11,15 @@ from rollout.choices import Role
 from rollout.models import ApiToken, AuditEvent, Invitation, Membership, User
 from rollout.services import secret_hash
 from rollout.tenancy import Access
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, UserFactory, issue_token
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    ClientFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    issue_token,
+)
+from tests.programs.factories import ProgramFactory
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
@@ -722,3 +730,25 @@ def test_a_new_organization_is_reachable_only_by_its_members(client, db):
     client.force_login(alice)
     assert client.get(f"/o/{organization.slug}/").status_code == 200
     assert client.get("/o/elsewhere/").status_code == 404
+
+
+def test_the_homes_list_the_programs_each_role_may_see(client, tenant, other_tenant):
+    # given programs for this organization's client, another client, and another organization
+    ProgramFactory(organization=tenant.organization, client=tenant.client, name="Self-checkout for our client")
+    other_client = ClientFactory(organization=tenant.organization, name="Someone Else Inc")
+    ProgramFactory(organization=tenant.organization, client=other_client, name="Kiosks for someone else")
+    ProgramFactory(organization=other_tenant.organization, client=other_tenant.client, name="Foreign signage")
+    org = tenant.organization.slug
+    # when the PM opens the home, they see the organization's programs only
+    client.force_login(tenant.members[Role.PM].user)
+    staff_home = client.get(f"/o/{org}/").content.decode()
+    assert "Self-checkout for our client" in staff_home
+    assert "Kiosks for someone else" in staff_home
+    assert "Foreign signage" not in staff_home
+    assert "No programs yet" not in staff_home
+    # and the client viewer sees only their own client's programs
+    client.force_login(tenant.members[Role.CLIENT].user)
+    portal = client.get(f"/o/{org}/").content.decode()
+    assert "Self-checkout for our client" in portal
+    assert "Kiosks for someone else" not in portal
+    assert "Foreign signage" not in portal
