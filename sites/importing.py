@@ -26,6 +26,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -355,6 +357,8 @@ def read_header(row: RawRow) -> Header:
 # --- Rows -----------------------------------------------------------------------------------------
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_NUL_RE = re.compile(r"\x00")
 FIELD_LABELS = {"code": "site code", "address_line1": "address line 1", "address_line2": "address line 2"}
 
 
@@ -362,12 +366,14 @@ def _text_cleaner(field_name: str, *, required: bool = False, no_controls: bool 
     max_length = Site._meta.get_field(field_name).max_length
     label = FIELD_LABELS.get(field_name, field_name.replace("_", " "))
 
+    forbidden = _CONTROL_RE if no_controls else _NUL_RE
+
     def clean(text: str) -> str:
         if not text and required:
             raise SiteValueError(f"The {label} is required.")
         if len(text) > max_length:
             raise SiteValueError(f"The {label} is at most {max_length} characters (this one has {len(text)}).")
-        if "\x00" in text or (no_controls and any(ord(char) < 32 for char in text)):
+        if forbidden.search(text):
             raise SiteValueError(f"The {label} contains control characters.")
         return text
 
@@ -427,6 +433,11 @@ class CheckResult:
     rows_read: int  # data rows, empty ones excluded
     header: Header | None
 
+    @property
+    def timezone_column(self) -> str:
+        column = self.header.get("timezone") if self.header is not None else None
+        return column.header if column is not None else "timezone"
+
 
 def check_rows(
     rows: Iterator[RawRow],
@@ -452,6 +463,7 @@ def check_rows(
     header_by_index = {column.index: column.header for column in header.columns}
     named_indexes = set(header_by_index)
     width = max(named_indexes) + 1
+    unnamed_indexes = [index for index in range(width) if index not in named_indexes]
     has_coordinates = header.get("latitude") is not None
 
     checked: list[CheckedRow] = []
@@ -474,8 +486,8 @@ def check_rows(
             Issue(number, header_by_index.get(index, _column_letter(index)), message)
             for index, message in raw.cell_issues
         ]
-        for index in range(len(cells)):
-            if cells[index] and index not in named_indexes:
+        for index in (*unnamed_indexes, *range(width, len(cells))):
+            if cells[index]:
                 row_issues.append(
                     Issue(number, _column_letter(index), "This cell has a value but its column has no name.")
                 )
@@ -565,6 +577,55 @@ def _column_letter(index: int) -> str:
     return f"column {letters}"
 
 
+# --- The checked rows, kept between the dry run and the commit -------------------------------------------
+
+CHECKED_FORMAT = 1  # bump when CheckedRow or the checks change: older saved results are then ignored
+
+
+def checked_key(*, file_size: int, client_code: str, schema: AttributeSchema | None) -> str:
+    """What a saved check depends on besides the (immutable) file: a mismatch means check again."""
+    return json.dumps([CHECKED_FORMAT, file_size, client_code, schema.to_json() if schema else None])
+
+
+def save_checked(result: CheckResult, path, key: str) -> None:
+    """Keep a clean check (no issues) next to the upload, so the commit reads it instead of checking again."""
+    rows = [
+        [
+            row.number,
+            row.code,
+            {name: (str(value) if isinstance(value, Decimal) else value) for name, value in row.values.items()},
+            row.attributes_set,
+            row.attributes_unset,
+            row.timezone_missing,
+        ]
+        for row in result.rows
+    ]
+    document = {"key": key, "rows_read": result.rows_read, "timezone_column": result.timezone_column, "rows": rows}
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
+    os.replace(temporary, path)
+
+
+def load_checked(path, key: str) -> CheckResult | None:
+    """A check saved by the dry run for the same key, or None (missing, unreadable or stale)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if document.get("key") != key:
+        return None
+    rows = []
+    for number, code, values, attributes_set, attributes_unset, timezone_missing in document["rows"]:
+        for name in ("latitude", "longitude"):
+            if values.get(name) is not None:
+                values[name] = Decimal(values[name])
+        rows.append(CheckedRow(number, code, values, attributes_set, attributes_unset, timezone_missing))
+    header = Header(columns=[Column(index=0, header=document["timezone_column"], key="timezone")], issues=[])
+    return CheckResult(rows=rows, issues=[], rows_read=document["rows_read"], header=header)
+
+
 # --- Plan -----------------------------------------------------------------------------------------
 
 
@@ -578,17 +639,52 @@ class ImportPlan:
     issues: list[Issue] = field(default_factory=list)
 
 
+_JSON_FIELDS = ("access_hours", "blackout_dates", "attributes")
+_EXISTING_COLUMNS = ("id", "code", *WRITE_FIELDS)
+
+
 def _existing_sites(*, organization_id: int, client_id: int, codes: list[str]) -> dict[str, tuple]:
+    """The client's sites with these codes, by code: (id, code, *WRITE_FIELDS)."""
+    if connection.vendor == "postgresql":
+        return {row[1]: row for row in _existing_sites_postgres(organization_id, client_id, codes)}
+    sites = Site.objects.for_organization(organization_id).filter(client_id=client_id).order_by()
     existing = {}
     for start in range(0, len(codes), EXISTING_BATCH):
         chunk = codes[start : start + EXISTING_BATCH]
-        for row in (
-            Site.objects.for_organization(organization_id)
-            .filter(client_id=client_id, code__in=chunk)
-            .values_list("id", "code", *WRITE_FIELDS)
-        ):
+        for row in sites.filter(code__in=chunk).values_list(*_EXISTING_COLUMNS):
             existing[row[1]] = row
     return existing
+
+
+def _existing_sites_postgres(organization_id: int, client_id: int, codes: list[str]) -> Iterator[tuple]:
+    """One query (`code = ANY(array)`) read straight from the cursor, JSON read as text and decoded once per
+    distinct text (schedules and attribute sets repeat across a client's sites): the ORM's per-value
+    converters would cost more than the query itself."""
+    quote = connection.ops.quote_name
+    field = Site._meta.get_field
+    selected = ", ".join(
+        f"{quote(field(name).column)}::text" if name in _JSON_FIELDS else quote(field(name).column)
+        for name in _EXISTING_COLUMNS
+    )
+    json_indexes = [index for index, name in enumerate(_EXISTING_COLUMNS) if name in _JSON_FIELDS]
+    decoded: dict[str, object] = {}
+    sql = (
+        f"SELECT {selected} FROM {quote(Site._meta.db_table)} "
+        f"WHERE {quote(field('organization').column)} = %s AND {quote(field('client').column)} = %s "
+        f"AND {quote(field('code').column)} = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization_id, client_id, codes])
+        while chunk := cursor.fetchmany(10_000):
+            for row in chunk:
+                row = list(row)
+                for index in json_indexes:
+                    text = row[index]
+                    value = decoded.get(text)
+                    if value is None:
+                        value = decoded[text] = json.loads(text)
+                    row[index] = value
+                yield tuple(row)
 
 
 def plan_import(
@@ -596,9 +692,7 @@ def plan_import(
 ) -> ImportPlan:
     """Compare the checked rows with the client's sites (one query per 5,000 codes): create, update or keep."""
     plan = ImportPlan()
-    timezone_column = "timezone"
-    if result.header is not None and result.header.get("timezone"):
-        timezone_column = result.header.get("timezone").header
+    timezone_column = result.timezone_column
     existing = _existing_sites(
         organization_id=organization_id, client_id=client_id, codes=[row.code for row in result.rows]
     )
@@ -679,28 +773,17 @@ def _write_with_orm(plan: ImportPlan, *, organization_id: int, client_id: int, n
     Site.objects.bulk_update(sites, [*WRITE_FIELDS, "updated_at"], batch_size=500)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once, not per value
 
 
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    elif isinstance(value, datetime):
-        value = value.isoformat()
-    else:
-        value = str(value)
-    return value.translate(_COPY_ESCAPES)
-
-
-def _copy(cursor, table: str, columns: list[str], rows: Iterator[list]) -> None:
+def _copy(cursor, table: str, columns: list[str], text_columns: list[str], rows: Iterator[list]) -> None:
+    """COPY rows in CSV form: None is an empty unquoted field (NULL); in `text_columns` an empty field is ''."""
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join([_copy_value(value) for value in row]))
-        buffer.write("\n")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     buffer.seek(0)
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    sql = (
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
+    )
     raw = cursor.cursor
     if hasattr(raw, "copy_expert"):  # psycopg2
         raw.copy_expert(sql, buffer)
@@ -709,12 +792,28 @@ def _copy(cursor, table: str, columns: list[str], rows: Iterator[list]) -> None:
             copy.write(buffer.getvalue())
 
 
+def _copy_values(values: dict) -> list:
+    row = [values[name] for name in WRITE_FIELDS]
+    for index in _WRITE_JSON_INDEXES:
+        row[index] = _JSON_TEXT(row[index])
+    return row
+
+
+_WRITE_JSON_INDEXES = [WRITE_FIELDS.index(name) for name in ("access_hours", "blackout_dates", "attributes")]
+_WRITE_TEXT_FIELDS = [
+    name
+    for name in WRITE_FIELDS
+    if name not in ("latitude", "longitude", "access_hours", "blackout_dates", "attributes")
+]
+
+
 def _write_with_copy(plan: ImportPlan, *, organization_id: int, client_id: int, now: datetime) -> None:
     """COPY the rows into temporary tables, then one INSERT … SELECT and one UPDATE … FROM. (COPY straight
     into sites_site is refused under row-level security; a temporary table has none.)"""
     table = connection.ops.quote_name(Site._meta.db_table)
     column = {name: Site._meta.get_field(name).column for name in ("organization", "client", "code", *WRITE_FIELDS)}
     write_columns = [column[name] for name in WRITE_FIELDS]
+    text_columns = [column[name] for name in _WRITE_TEXT_FIELDS]
     with connection.cursor() as cursor:
         if plan.creates:
             columns = [
@@ -730,10 +829,8 @@ def _write_with_copy(plan: ImportPlan, *, organization_id: int, client_id: int, 
                 cursor,
                 "sites_import_new",
                 columns,
-                (
-                    [organization_id, client_id, code, *[values[name] for name in WRITE_FIELDS], now, now]
-                    for code, values in plan.creates
-                ),
+                [column["code"], *text_columns],
+                ([organization_id, client_id, code, *_copy_values(values), now, now] for code, values in plan.creates),
             )
             names = ", ".join(columns)
             cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM sites_import_new")
@@ -744,7 +841,8 @@ def _write_with_copy(plan: ImportPlan, *, organization_id: int, client_id: int, 
                 cursor,
                 "sites_import_changed",
                 columns,
-                ([site_id, *[values[name] for name in WRITE_FIELDS], now] for site_id, values in plan.updates),
+                text_columns,
+                ([site_id, *_copy_values(values), now] for site_id, values in plan.updates),
             )
             assignments = ", ".join(f"{name} = stage.{name}" for name in columns[1:])
             cursor.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
@@ -428,6 +429,14 @@ def _import_for_work(organization_id: int, import_id: int, status: str) -> SiteI
     )
 
 
+def _checked_path(site_import: SiteImport) -> str:
+    return f"{site_import.file.path}.checked.json"
+
+
+def _checked_key(site_import: SiteImport, schema: AttributeSchema | None) -> str:
+    return importing.checked_key(file_size=site_import.file_size, client_code=site_import.client.code, schema=schema)
+
+
 def site_import_run_dry_run(*, organization_id: int, import_id: int) -> None:
     """Check every row of the file and compare it with the client's sites; write nothing but the report.
 
@@ -445,15 +454,18 @@ def site_import_run_dry_run(*, organization_id: int, import_id: int) -> None:
     try:
         path = site_import.file.path
         still_validating.update(rows_total=importing.estimate_rows(path, site_import.format))
+        schema = AttributeSchema.from_json(site_import.attribute_schema)
         result, plan = importing.check_and_plan(
             path,
             site_import.format,
             organization_id=organization_id,
             client_id=site_import.client_id,
             client_code=site_import.client.code,
-            schema=AttributeSchema.from_json(site_import.attribute_schema),
+            schema=schema,
             progress=_progress_reporter(import_id),
         )
+        if not result.issues:  # the commit reads these instead of checking the (immutable) file again
+            importing.save_checked(result, _checked_path(site_import), _checked_key(site_import, schema))
     except importing.ImportFileError as error:
         still_validating.update(
             status=ImportStatus.VALIDATED,
@@ -549,13 +561,17 @@ def site_import_apply(*, organization_id: int, import_id: int) -> None:
         return
     schema = AttributeSchema.from_json(site_import.attribute_schema)
     SiteImport.objects.filter(pk=import_id).update(rows_done=0)
+    checked_path = _checked_path(site_import)
     try:
-        result = importing.check_rows(
-            importing.read_file(site_import.file.path, site_import.format),
-            client_code=site_import.client.code,
-            schema=schema,
-            progress=_progress_reporter(import_id),
-        )
+        result = importing.load_checked(checked_path, _checked_key(site_import, schema))
+        if result is None:  # no saved dry run (or a stale one): check the file again
+            result = importing.check_rows(
+                importing.read_file(site_import.file.path, site_import.format),
+                client_code=site_import.client.code,
+                schema=schema,
+                progress=_progress_reporter(import_id),
+            )
+        SiteImport.objects.filter(pk=import_id).update(rows_done=result.rows_read)
         with transaction.atomic():
             locked = SiteImport.objects.select_for_update().filter(pk=import_id, status=ImportStatus.COMMITTING)
             if not locked.exists():
@@ -587,6 +603,7 @@ def site_import_apply(*, organization_id: int, import_id: int) -> None:
                 target=site_import,
                 after=counts,
             )
+        Path(checked_path).unlink(missing_ok=True)
     except _CommitRefused as refused:
         _mark_failed(
             import_id, "The file no longer passes the checks, so nothing was written: see the problems.", refused.issues

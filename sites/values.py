@@ -65,7 +65,7 @@ def timezone_for_coordinates(latitude: Decimal | float, longitude: Decimal | flo
 def clean_coordinate(value, kind: str) -> Decimal:
     """A latitude or longitude as a Decimal rounded to 6 places, within its range."""
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise SiteValueError(f"“{value}” is not a number.") from None
     if not number.is_finite():
@@ -158,7 +158,12 @@ def _expand_days(text: str) -> list[str]:
 
 
 def parse_access_hours(text: str) -> dict[str, list[str]]:
-    """Read the text form (see the module docstring) into the stored form."""
+    """Read the text form (see the module docstring) into the stored form (a fresh dict each call)."""
+    return {day: list(windows) for day, windows in _parse_access_hours(text).items()}
+
+
+@lru_cache(maxsize=4096)  # a site file repeats a handful of schedules thousands of times
+def _parse_access_hours(text: str) -> dict[str, tuple[str, ...]]:
     windows_by_day: dict[str, list[tuple[int, int]]] = {}
     for entry in text.split(";"):
         if not entry.strip():
@@ -174,7 +179,7 @@ def parse_access_hours(text: str) -> dict[str, list[str]]:
         windows = [] if spec.lower() == "closed" else [clean_window(part) for part in spec.split(",")]
         for day in days:
             windows_by_day.setdefault(day, []).extend(windows)
-    return {day: _clean_day_windows(day, windows_by_day[day]) for day in WEEKDAYS if day in windows_by_day}
+    return {day: tuple(_clean_day_windows(day, windows_by_day[day])) for day in WEEKDAYS if day in windows_by_day}
 
 
 def clean_access_hours(value) -> dict[str, list[str]]:
@@ -242,7 +247,12 @@ def _clean_date(value) -> str:
 
 def parse_blackout_dates(text: str) -> list[str]:
     """Read ``2026-12-24;2026-12-25`` (``;`` or ``,`` between dates) into a sorted list without duplicates."""
-    return clean_blackout_dates([part for part in re.split(r"[;,]", text) if part.strip()])
+    return list(_parse_blackout_dates(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse_blackout_dates(text: str) -> tuple[str, ...]:
+    return tuple(clean_blackout_dates([part for part in re.split(r"[;,]", text) if part.strip()]))
 
 
 def clean_blackout_dates(value) -> list[str]:

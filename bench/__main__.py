@@ -1,0 +1,51 @@
+"""`python -m bench [NAME …] [--rows N]`: run the benchmarks and print a table of figures.
+
+Each benchmark is a module with `run(rows: int) -> list[Figure]`; add one to BENCHMARKS to include it.
+They run against BENCH_DATABASE_URL (see bench/settings.py), never the development database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+BENCHMARKS = {
+    "site_import": "bench.site_import",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--rows", type=int, default=50_000, help="rows per import (default 50,000)")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    from bench.db import ensure_database
+    from bench.settings import BENCH_DATABASE_URL
+
+    database = ensure_database(BENCH_DATABASE_URL)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from bench.report import print_table
+
+    figures = []
+    for name in args.names or list(BENCHMARKS):
+        module = importlib.import_module(BENCHMARKS[name])
+        print(f"Running {name} on PostgreSQL database {database} ({args.rows:,} rows)…", file=sys.stderr)
+        figures.extend(module.run(rows=args.rows))
+    print_table(figures)
+    return 0 if all(figure.meets_target for figure in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
