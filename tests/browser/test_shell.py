@@ -110,6 +110,13 @@ def test_admin_pages(page, live_server, screenshot, two_organizations):
     expect(page.get_by_text("Invitation sent to new.pm@example.com")).to_be_visible()
     screenshot("members")
 
+    # the filter bar refreshes the table in place (htmx) and keeps the filter in the address
+    page.get_by_placeholder("Search by e-mail").fill("priya")
+    table = page.locator("#members-table")
+    expect(table.get_by_role("link", name="Edit carl@contoso.example")).to_have_count(0)
+    expect(table.get_by_role("link", name="Edit priya@example.com")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"email=priya"))
+
     # editing a member, and the confirmation before deactivating them
     page.get_by_role("link", name=re.compile("Edit.*priya@example.com")).click()
     expect(page.get_by_role("heading", name="Edit member")).to_be_visible()
