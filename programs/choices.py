@@ -50,3 +50,48 @@ ALL_EVIDENCE_PARAMETERS = (
     "measurement_min",
     "measurement_max",
 )
+
+
+class AttributeType(models.TextChoices):
+    """Types a program may declare for a site attribute; `choice` is text limited to its allowed values."""
+
+    STR = "str", "Text"
+    INT = "int", "Whole number"
+    FLOAT = "float", "Number"
+    BOOL = "bool", "Yes/no"
+    CHOICE = "choice", "Choice"
+
+
+class VariationKind(models.TextChoices):
+    ADD_TASK = "add_task", "Add a task"
+    SKIP_TASK = "skip_task", "Skip a task"
+    MODIFY_TASK = "modify_task", "Change a task"
+    EXTRA_MATERIAL = "extra_material", "Extra material"
+    ACCESS_NOTE = "access_note", "Access note"
+
+
+class VariationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+# Which payload fields belong to which kind of variation; the others are cleared when it is saved.
+ADD_TASK_FIELDS = (
+    "task_key",
+    "after_task_key",
+    "title",
+    "instructions",
+    "required_skill",
+    "estimated_minutes",
+    "evidence_kind",
+    *ALL_EVIDENCE_PARAMETERS,
+)
+VARIATION_FIELDS: dict[str, tuple[str, ...]] = {
+    VariationKind.ADD_TASK: ADD_TASK_FIELDS,
+    VariationKind.SKIP_TASK: ("task_key",),
+    VariationKind.MODIFY_TASK: ("task_key", "title", "instructions", "estimated_minutes"),
+    VariationKind.EXTRA_MATERIAL: ("part_number", "description", "quantity", "unit"),
+    VariationKind.ACCESS_NOTE: ("note",),
+}
+ALL_VARIATION_FIELDS = tuple(dict.fromkeys(name for names in VARIATION_FIELDS.values() for name in names))

@@ -25,4 +25,27 @@ class InUse(Conflict):
     default_message = "Other records still refer to this; remove those first."
 
 
-__all__ = ["ApplicationError", "DraftExists", "InUse", "ProgramClosed", "SowApproved"]
+class VariationDecided(Conflict):
+    """Any change to a site variation that was already approved or rejected."""
+
+    code = "variation_decided"
+    default_message = "This variation was already decided; only pending variations can change."
+
+
+class NotAllowed(ApplicationError):
+    """The caller's role may not do this (checked by the service too, whichever route calls it)."""
+
+    code = "permission_denied"
+    status_code = 403
+    default_message = "Your role does not allow this action."
+
+
+__all__ = [
+    "ApplicationError",
+    "DraftExists",
+    "InUse",
+    "NotAllowed",
+    "ProgramClosed",
+    "SowApproved",
+    "VariationDecided",
+]

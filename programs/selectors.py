@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
-from programs.choices import SowStatus
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.choices import AttributeType, SowStatus, VariationStatus
+from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import NotFound
 from rollout.models import User
 from rollout.tenancy import Access
+from sites.attributes import AttributeSchema
+from sites.models import Site
+from sites.values import SiteValueError, attribute_type
 
 TASK_DIFF_FIELDS = [
     "title",
@@ -219,3 +222,183 @@ def sow_diff(base: Sow, target: Sow) -> SowDiff:
         "part_number",
     )
     return SowDiff(base=base, target=target, tasks=tasks, materials=materials)
+
+
+# --- Sites in programs: enrollments, attribute schema, variations ---------------------------------------
+
+
+def enrollment_list(*, access: Access) -> QuerySet[Enrollment]:
+    """The enrollments the caller may see (clients: their own client's), with site, wave and variation count."""
+    return Enrollment.objects.visible_to(access).with_summary()
+
+
+def enrollment_candidates(*, access: Access, program: Program) -> QuerySet[Site]:
+    """Sites of the program's client the caller may see, each annotated with its enrollment in the program
+    (`is_enrolled`, `enrolled_wave_id`, `enrolled_wave_name`), in one query: the "Enroll sites" picker."""
+    enrollment = Enrollment.objects.filter(
+        organization_id=program.organization_id, program_id=program.pk, site_id=OuterRef("pk")
+    )
+    return (
+        Site.objects.visible_to(access)
+        .filter(client_id=program.client_id)
+        .annotate(
+            is_enrolled=Exists(enrollment),
+            enrolled_wave_id=Subquery(enrollment.values("wave_id")[:1]),
+            enrolled_wave_name=Subquery(enrollment.values("wave__name")[:1]),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WaveCount:
+    wave_id: int | None
+    name: str
+    count: int
+
+
+def enrollment_counts(*, access: Access, program: Program) -> list[WaveCount]:
+    """How many sites each wave of the program holds (and how many are in none), in two queries."""
+    per_wave = dict(
+        Enrollment.objects.visible_to(access)
+        .filter(program=program)
+        .order_by()
+        .values_list("wave_id")
+        .annotate(count=Count("id"))
+    )
+    waves = Wave.objects.visible_to(access).filter(program=program).order_by("order", "start_date", "id")
+    counts = [WaveCount(wave.pk, wave.name, per_wave.get(wave.pk, 0)) for wave in waves]
+    if per_wave.get(None):
+        counts.append(WaveCount(None, "No wave", per_wave[None]))
+    return counts
+
+
+def program_attribute_list(*, access: Access) -> QuerySet[ProgramAttribute]:
+    return ProgramAttribute.objects.visible_to(access).select_related("program")
+
+
+def program_attribute_schema(*, organization, program_id: int) -> list[dict] | None:
+    """The program's attribute schema in the plain-data form the site import takes (SiteImport.attribute_schema,
+    read by sites.attributes.AttributeSchema.from_json): [{"name", "type", "required", "allowed"}], or None
+    when the program declares no attribute. A choice is text limited to its allowed values."""
+    rows = (
+        ProgramAttribute.objects.for_organization(organization)
+        .filter(program_id=program_id)
+        .order_by("name")
+        .values_list("name", "type", "required", "allowed_values")
+    )
+    schema = [
+        {
+            "name": name,
+            "type": AttributeType.STR.value if kind == AttributeType.CHOICE else kind,
+            "required": required,
+            "allowed": list(allowed or []) if kind == AttributeType.CHOICE else [],
+        }
+        for name, kind, required, allowed in rows
+    ]
+    return schema or None
+
+
+def program_site_schema(*, organization, program_id: int) -> AttributeSchema | None:
+    """The program's schema as the sites app's AttributeSchema (for site_import_create and site services)."""
+    return AttributeSchema.from_json(program_attribute_schema(organization=organization, program_id=program_id))
+
+
+@dataclass(frozen=True)
+class AttributeProblem:
+    """One way a site's attribute breaks the program's schema: `missing`, `wrong_type` or `not_allowed`."""
+
+    attribute: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SiteAttributeProblems:
+    site_id: int
+    site_code: str
+    site_name: str
+    problems: tuple[AttributeProblem, ...]
+
+
+@dataclass(frozen=True)
+class AttributeProblemsReport:
+    """Every enrolled site whose attributes break the schema, by site code; `sites_checked` counts them all."""
+
+    sites_checked: int
+    attributes_declared: int
+    sites: tuple[SiteAttributeProblems, ...]
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(site.problems) for site in self.sites)
+
+
+def _attribute_problems(schema: AttributeSchema, attributes: dict) -> list[AttributeProblem]:
+    """The sites app's checks (the import's own words), each classified by kind of problem."""
+    found = []
+    for name, spec in schema.specs.items():
+        if name not in attributes:
+            if spec.required:
+                found.append(AttributeProblem(name, "missing", f"The attribute {name} is required."))
+            continue
+        value = attributes[name]
+        try:
+            spec.check(value)
+        except SiteValueError as error:
+            actual = attribute_type(value)
+            same_type = actual == spec.type or (spec.type == AttributeType.FLOAT and actual == AttributeType.INT)
+            found.append(AttributeProblem(name, "not_allowed" if same_type else "wrong_type", str(error)))
+    return found
+
+
+def program_attribute_problems(*, organization, program_id: int) -> AttributeProblemsReport:
+    """Check every enrolled site's attributes against the program's schema, in three queries whatever the
+    number of sites (program, schema, enrolled sites streamed in chunks). NotFound for another
+    organization's program; the caller checked the program is visible to its role."""
+    if not Program.objects.for_organization(organization).filter(pk=program_id).exists():
+        raise NotFound()
+    schema = program_site_schema(organization=organization, program_id=program_id)
+    rows = (
+        Enrollment.objects.for_organization(organization)
+        .filter(program_id=program_id)
+        .order_by("site__code", "site_id")
+        .values_list("site_id", "site__code", "site__name", "site__attributes")
+    )
+    checked, sites = 0, []
+    for site_id, code, name, attributes in rows.iterator(chunk_size=2000):
+        checked += 1
+        if schema is None:
+            continue
+        problems = _attribute_problems(schema, attributes or {})
+        if problems:
+            sites.append(SiteAttributeProblems(site_id, code, name, tuple(problems)))
+    return AttributeProblemsReport(
+        sites_checked=checked, attributes_declared=len(schema.specs) if schema else 0, sites=tuple(sites)
+    )
+
+
+def site_variation_list(*, access: Access) -> QuerySet[SiteVariation]:
+    """The site variations the caller may see (clients: their own client's), with program, site and people."""
+    return SiteVariation.objects.visible_to(access).with_summary()
+
+
+def site_variations_for_packet(*, organization, program_id: int, site_id: int) -> list[SiteVariation]:
+    """The approved variations of one site in one program, in a stable order (captured first, first): what
+    the packet applies to the SOW. Pending and rejected ones never shape a packet."""
+    return list(
+        SiteVariation.objects.for_organization(organization)
+        .filter(program_id=program_id, site_id=site_id, status=VariationStatus.APPROVED)
+        .order_by("created_at", "id")
+    )
+
+
+def site_variation_counts(*, access: Access, program: Program) -> dict[str, int]:
+    """Variations of the program by status, in one query (for the program page)."""
+    counts = dict(
+        SiteVariation.objects.visible_to(access)
+        .filter(program=program)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+    )
+    return {status: counts.get(status, 0) for status in VariationStatus.values}

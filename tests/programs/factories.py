@@ -4,9 +4,10 @@ from datetime import date
 
 import factory
 
-from programs.choices import EvidenceKind, SowStatus
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.choices import AttributeType, EvidenceKind, SowStatus, VariationKind, VariationStatus
+from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from tests.factories import ClientFactory, OrganizationFactory
+from tests.sites.factories import SiteFactory
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -80,3 +81,47 @@ def approved_sow(program, version=1, tasks=2, materials=1) -> Sow:
     sow.status = SowStatus.APPROVED
     sow.save()
     return sow
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    """A site of the program's client, enrolled in the program (no wave unless given)."""
+
+    class Meta:
+        model = Enrollment
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    site = factory.SubFactory(
+        SiteFactory,
+        organization=factory.SelfAttribute("..program.organization"),
+        client=factory.SelfAttribute("..program.client"),
+    )
+    wave = None
+
+
+class ProgramAttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramAttribute
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    name = factory.Sequence(lambda n: f"attr_{n}")
+    label = factory.LazyAttribute(lambda o: o.name.replace("_", " ").capitalize())
+    type = AttributeType.STR
+
+
+class SiteVariationFactory(factory.django.DjangoModelFactory):
+    """An access note (needs no SOW) for an enrolled site; pass `enrollment=` or let it enroll one."""
+
+    class Meta:
+        model = SiteVariation
+        exclude = ["enrollment"]
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    program = factory.SelfAttribute("enrollment.program")
+    site = factory.SelfAttribute("enrollment.site")
+    organization = factory.SelfAttribute("enrollment.organization")
+    kind = VariationKind.ACCESS_NOTE
+    status = VariationStatus.PENDING
+    reason = "Loading dock only before 7 am."
+    note = "Use the rear door; ask for the night manager."

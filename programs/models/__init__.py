@@ -1,0 +1,35 @@
+"""Models of the programs app: the plan (programs, waves, SOW versions and their lines) in `plan`, and what
+joins a program to its sites (enrollments, the attribute schema, site variations) in `site_planning`."""
+
+from programs.models.plan import (
+    ClientScopedQuerySet,
+    Program,
+    ProgramChildQuerySet,
+    ProgramQuerySet,
+    Sow,
+    SowChildQuerySet,
+    SowLine,
+    SowMaterial,
+    SowQuerySet,
+    SowTask,
+    Wave,
+)
+from programs.models.site_planning import Enrollment, EnrollmentQuerySet, ProgramAttribute, SiteVariation
+
+__all__ = [
+    "ClientScopedQuerySet",
+    "Enrollment",
+    "EnrollmentQuerySet",
+    "Program",
+    "ProgramAttribute",
+    "ProgramChildQuerySet",
+    "ProgramQuerySet",
+    "SiteVariation",
+    "Sow",
+    "SowChildQuerySet",
+    "SowLine",
+    "SowMaterial",
+    "SowQuerySet",
+    "SowTask",
+    "Wave",
+]
