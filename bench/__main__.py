@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--rows", type=int, default=50_000, help="rows per import (default 50,000)")
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate the benchmark database first")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.db import ensure_database
     from bench.settings import BENCH_DATABASE_URL
 
-    database = ensure_database(BENCH_DATABASE_URL)
+    database = ensure_database(BENCH_DATABASE_URL, fresh=args.fresh)
     import django
     from django.core.management import call_command
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
@@ -429,14 +428,6 @@ def _import_for_work(organization_id: int, import_id: int, status: str) -> SiteI
     )
 
 
-def _checked_path(site_import: SiteImport) -> str:
-    return f"{site_import.file.path}.checked.json"
-
-
-def _checked_key(site_import: SiteImport, schema: AttributeSchema | None) -> str:
-    return importing.checked_key(file_size=site_import.file_size, client_code=site_import.client.code, schema=schema)
-
-
 def site_import_run_dry_run(*, organization_id: int, import_id: int) -> None:
     """Check every row of the file and compare it with the client's sites; write nothing but the report.
 
@@ -454,18 +445,16 @@ def site_import_run_dry_run(*, organization_id: int, import_id: int) -> None:
     try:
         path = site_import.file.path
         still_validating.update(rows_total=importing.estimate_rows(path, site_import.format))
-        schema = AttributeSchema.from_json(site_import.attribute_schema)
-        result, plan = importing.check_and_plan(
-            path,
-            site_import.format,
-            organization_id=organization_id,
-            client_id=site_import.client_id,
-            client_code=site_import.client.code,
-            schema=schema,
-            progress=_progress_reporter(import_id),
-        )
-        if not result.issues:  # the commit reads these instead of checking the (immutable) file again
-            importing.save_checked(result, _checked_path(site_import), _checked_key(site_import, schema))
+        with importing.paused_gc():
+            result, plan = importing.check_and_plan(
+                path,
+                site_import.format,
+                organization_id=organization_id,
+                client_id=site_import.client_id,
+                client_code=site_import.client.code,
+                schema=AttributeSchema.from_json(site_import.attribute_schema),
+                progress=_progress_reporter(import_id),
+            )
     except importing.ImportFileError as error:
         still_validating.update(
             status=ImportStatus.VALIDATED,
@@ -549,9 +538,54 @@ def _mark_failed(import_id: int, message: str, issues: list[importing.Issue] | N
     SiteImport.objects.filter(pk=import_id, status=ImportStatus.COMMITTING).update(**changes)
 
 
+def _apply(site_import: SiteImport) -> None:
+    """Check the file, then plan and write it in one transaction; raises to refuse (nothing written)."""
+    schema = AttributeSchema.from_json(site_import.attribute_schema)
+    result = importing.check_rows(
+        importing.read_file(site_import.file.path, site_import.format),
+        client_code=site_import.client.code,
+        schema=schema,
+        progress=_progress_reporter(site_import.pk),
+    )
+    SiteImport.objects.filter(pk=site_import.pk).update(rows_done=result.rows_read)
+    with transaction.atomic():
+        locked = SiteImport.objects.select_for_update().filter(pk=site_import.pk, status=ImportStatus.COMMITTING)
+        if not locked.exists():
+            return
+        Client.objects.select_for_update().filter(pk=site_import.client_id).exists()
+        plan = importing.plan_import(
+            result, organization_id=site_import.organization_id, client_id=site_import.client_id, schema=schema
+        )
+        issues = importing.sort_issues([*result.issues, *plan.issues])
+        if issues:
+            raise _CommitRefused(issues)
+        now = timezone.now()
+        importing.write_plan(
+            plan, organization_id=site_import.organization_id, client_id=site_import.client_id, now=now
+        )
+        counts = {"created": len(plan.creates), "updated": len(plan.updates), "unchanged": plan.unchanged}
+        locked.update(
+            status=ImportStatus.COMMITTED,
+            rows_total=result.rows_read,
+            rows_done=result.rows_read,
+            created_count=counts["created"],
+            updated_count=counts["updated"],
+            unchanged_count=counts["unchanged"],
+            committed_at=now,
+            updated_at=now,
+        )
+        audit_record(
+            organization=site_import.organization,
+            actor=site_import.committed_by,
+            verb="site_import.committed",
+            target=site_import,
+            after=counts,
+        )
+
+
 def site_import_apply(*, organization_id: int, import_id: int) -> None:
     """Write a committing import in ONE transaction: every row or none. The file is checked again first,
-    against the sites as they are now, under a lock on the client so two imports cannot interleave.
+    then compared with the sites as they are now under a lock on the client, so two imports cannot interleave.
 
     Idempotent: a committed (or failed) import is left alone; a commit interrupted half-way wrote nothing
     and runs again.
@@ -559,51 +593,10 @@ def site_import_apply(*, organization_id: int, import_id: int) -> None:
     site_import = _import_for_work(organization_id, import_id, ImportStatus.COMMITTING)
     if site_import is None:
         return
-    schema = AttributeSchema.from_json(site_import.attribute_schema)
     SiteImport.objects.filter(pk=import_id).update(rows_done=0)
-    checked_path = _checked_path(site_import)
     try:
-        result = importing.load_checked(checked_path, _checked_key(site_import, schema))
-        if result is None:  # no saved dry run (or a stale one): check the file again
-            result = importing.check_rows(
-                importing.read_file(site_import.file.path, site_import.format),
-                client_code=site_import.client.code,
-                schema=schema,
-                progress=_progress_reporter(import_id),
-            )
-        SiteImport.objects.filter(pk=import_id).update(rows_done=result.rows_read)
-        with transaction.atomic():
-            locked = SiteImport.objects.select_for_update().filter(pk=import_id, status=ImportStatus.COMMITTING)
-            if not locked.exists():
-                return
-            Client.objects.select_for_update().filter(pk=site_import.client_id).exists()
-            plan = importing.plan_import(
-                result, organization_id=organization_id, client_id=site_import.client_id, schema=schema
-            )
-            issues = importing.sort_issues([*result.issues, *plan.issues])
-            if issues:
-                raise _CommitRefused(issues)
-            now = timezone.now()
-            importing.write_plan(plan, organization_id=organization_id, client_id=site_import.client_id, now=now)
-            counts = {"created": len(plan.creates), "updated": len(plan.updates), "unchanged": plan.unchanged}
-            locked.update(
-                status=ImportStatus.COMMITTED,
-                rows_total=result.rows_read,
-                rows_done=result.rows_read,
-                created_count=counts["created"],
-                updated_count=counts["updated"],
-                unchanged_count=counts["unchanged"],
-                committed_at=now,
-                updated_at=now,
-            )
-            audit_record(
-                organization=site_import.organization,
-                actor=site_import.committed_by,
-                verb="site_import.committed",
-                target=site_import,
-                after=counts,
-            )
-        Path(checked_path).unlink(missing_ok=True)
+        with importing.paused_gc():
+            _apply(site_import)
     except _CommitRefused as refused:
         _mark_failed(
             import_id, "The file no longer passes the checks, so nothing was written: see the problems.", refused.issues
