@@ -5,12 +5,16 @@ Choice filters over tenant rows get their queryset from the request's access, so
 """
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.db.models import Q
 
-from programs.choices import EvidenceKind, ProgramStatus, SowStatus
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.choices import AttributeType, EvidenceKind, ProgramStatus, SowStatus, VariationKind, VariationStatus
+from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from programs.selectors import responsible_pm_candidates
 from rollout.models import Client, User
+from sites.choices import SiteStatus
+from sites.filtersets import ATTRIBUTE_FILTER_RE, attribute_filter
+from sites.models import Site
 
 
 def _visible(model):
@@ -97,3 +101,117 @@ class SowMaterialFilterSet(django_filters.FilterSet):
     class Meta:
         model = SowMaterial
         fields = ["sow", "program", "key", "part_number"]
+
+
+# --- Sites in programs ------------------------------------------------------------------------------
+
+
+def _site_text(prefix: str = ""):
+    def search(queryset, name, value):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(
+            Q(**{f"{prefix}code__icontains": text})
+            | Q(**{f"{prefix}name__icontains": text})
+            | Q(**{f"{prefix}city__icontains": text})
+            | Q(**{f"{prefix}postal_code__istartswith": text})
+        )
+
+    return search
+
+
+class EnrollmentFilterSet(django_filters.FilterSet):
+    """Enrolled sites: by program, wave (or none), site, client, and the site's state, city or text."""
+
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+    wave = django_filters.ModelChoiceFilter(queryset=_visible(Wave))
+    no_wave = django_filters.BooleanFilter(field_name="wave", lookup_expr="isnull", label="In no wave")
+    site = django_filters.ModelChoiceFilter(queryset=_visible(Site))
+    client = django_filters.ModelChoiceFilter(field_name="program__client", queryset=_visible(Client))
+    state = django_filters.CharFilter(field_name="site__state", lookup_expr="iexact", label="State / region")
+    city = django_filters.CharFilter(field_name="site__city", lookup_expr="iexact")
+    q = django_filters.CharFilter(method="filter_text", label="Search", help_text="Site code, name, city or ZIP.")
+
+    class Meta:
+        model = Enrollment
+        fields = ["program", "wave", "no_wave", "site", "client", "state", "city", "q"]
+
+    def filter_text(self, queryset, name, value):
+        return _site_text("site__")(queryset, name, value)
+
+
+class EnrollCandidateFilterSet(django_filters.FilterSet):
+    """The "Enroll sites" picker over the program client's sites (see selectors.enrollment_candidates)."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Search", help_text="Code, name, city or ZIP.")
+    state = django_filters.CharFilter(lookup_expr="iexact", label="State / region")
+    city = django_filters.CharFilter(lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(choices=SiteStatus.choices)
+    attr = django_filters.CharFilter(
+        method="filter_attr",
+        label="Attribute",
+        help_text="name:value, such as store_format:mall.",
+        validators=[RegexValidator(ATTRIBUTE_FILTER_RE, "Write name:value, such as store_format:mall.")],
+    )
+    enrolled = django_filters.BooleanFilter(field_name="is_enrolled", label="Already enrolled")
+
+    class Meta:
+        model = Site
+        fields = ["q", "state", "city", "status", "attr", "enrolled"]
+
+    def filter_text(self, queryset, name, value):
+        return _site_text()(queryset, name, value)
+
+    def filter_attr(self, queryset, name, value):
+        return attribute_filter(queryset, value) if value else queryset
+
+
+class ProgramAttributeFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+    type = django_filters.ChoiceFilter(choices=AttributeType.choices)
+    required = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ProgramAttribute
+        fields = ["program", "type", "required"]
+
+
+class SiteVariationFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+    site = django_filters.ModelChoiceFilter(queryset=_visible(Site))
+    client = django_filters.ModelChoiceFilter(field_name="program__client", queryset=_visible(Client))
+    status = django_filters.ChoiceFilter(choices=VariationStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=VariationKind.choices)
+    q = django_filters.CharFilter(method="filter_text", label="Search", help_text="Site code or name, or the reason.")
+
+    class Meta:
+        model = SiteVariation
+        fields = ["program", "site", "client", "status", "kind", "q"]
+
+    def filter_text(self, queryset, name, value):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(
+            Q(site__code__icontains=text) | Q(site__name__icontains=text) | Q(reason__icontains=text)
+        )
+
+
+def selected_site_ids(filterset_class, data: dict, queryset, request, *, site_field: str = "pk") -> list[int]:
+    """The site ids a bulk action's filter selects (the same filters as the list it was chosen from).
+
+    Raises FilterInvalid with the form's errors when a value does not fit (a foreign wave id included).
+    """
+    filterset = filterset_class(
+        {k: v for k, v in data.items() if v not in (None, "")}, queryset=queryset, request=request
+    )
+    if not filterset.is_valid():
+        raise FilterInvalid(filterset.errors)
+    return list(filterset.qs.order_by(site_field).values_list(site_field, flat=True))
+
+
+class FilterInvalid(Exception):
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(str(errors))

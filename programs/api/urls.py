@@ -10,5 +10,8 @@ router.register("waves", views.WaveViewSet, basename="wave")
 router.register("sows", views.SowViewSet, basename="sow")
 router.register("sow-tasks", views.SowTaskViewSet, basename="sow-task")
 router.register("sow-materials", views.SowMaterialViewSet, basename="sow-material")
+router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
+router.register("program-attributes", views.ProgramAttributeViewSet, basename="program-attribute")
+router.register("site-variations", views.SiteVariationViewSet, basename="site-variation")
 
 urlpatterns = router.urls

@@ -7,35 +7,42 @@ admins. Scoping comes from the base classes (visible_to) and the org-scoped rela
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from programs import selectors, services
+from programs import attributes, enrollments, selectors, services, variations
 from programs.api import serializers as s
 from programs.filtersets import (
+    EnrollCandidateFilterSet,
+    EnrollmentFilterSet,
+    FilterInvalid,
+    ProgramAttributeFilterSet,
     ProgramFilterSet,
+    SiteVariationFilterSet,
     SowFilterSet,
     SowMaterialFilterSet,
     SowTaskFilterSet,
     WaveFilterSet,
+    selected_site_ids,
 )
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
-from rollout.api.base import OrgModelViewSet
+from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
+from rollout.api.base import OrgGenericViewSet, OrgModelViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
+VARIATION_WRITERS = PLANNER_ROLES | {Role.COORDINATOR}
 ROLES = {"read": READ_ROLES, "write": PLANNER_ROLES}
 NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
+PAGE_PARAMETERS = [
+    OpenApiParameter(name="page", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
+    OpenApiParameter(name="page_size", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
+]
 
 
-class ServiceViewSet(OrgModelViewSet):
-    """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
-
-    http_method_names = NO_PUT
-    roles = ROLES
-    raises_conflict = True
+class ServiceMixin:
+    """Writes through services: input serializers for shape, the output serializer for the answer."""
 
     def service_kwargs(self) -> dict:
         return {"organization": self.access.organization, "actor": self.access}
@@ -48,6 +55,14 @@ class ServiceViewSet(OrgModelViewSet):
     def output(self, instance, *, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=instance.pk)  # re-read with the list's annotations
         return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+class ServiceViewSet(ServiceMixin, OrgModelViewSet):
+    """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
+
+    http_method_names = NO_PUT
+    roles = ROLES
+    raises_conflict = True
 
 
 @extend_schema(tags=["programs"])
@@ -98,6 +113,42 @@ class ProgramViewSet(ServiceViewSet):
         values = self.input(s.ProgramTransitionInputSerializer)
         program = services.program_transition(**self.service_kwargs(), program_id=program.pk, **values)
         return self.output(program)
+
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses=s.AttributeProblemsPageSerializer,
+        description=(
+            "Every enrolled site whose attributes break the program's attribute schema, by site code, with each "
+            "problem: `missing` (a required attribute), `wrong_type`, `not_allowed` (not one of a choice's values)."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="attribute-problems")
+    def attribute_problems(self, request, pk=None):
+        program = self.get_object()
+        report = selectors.program_attribute_problems(organization=self.access.organization, program_id=program.pk)
+        page = self.paginator.paginate_queryset(list(report.sites), request, view=self)
+        body = {
+            "sites_checked": report.sites_checked,
+            "attributes_declared": report.attributes_declared,
+            "count": self.paginator.page.paginator.count,
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
+            "results": page,
+        }
+        return Response(s.AttributeProblemsPageSerializer(body).data)
+
+    @extend_schema(
+        responses=s.ImportAttributeSpecSerializer(many=True),
+        description=(
+            "The program's attribute schema in the form a site import takes (SiteImport.attribute_schema): "
+            "a choice is text with its `allowed` values. Empty when the program declares no attribute."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="attribute-schema")
+    def attribute_schema(self, request, pk=None):
+        program = self.get_object()
+        schema = selectors.program_attribute_schema(organization=self.access.organization, program_id=program.pk)
+        return Response(s.ImportAttributeSpecSerializer(schema or [], many=True).data)
 
 
 @extend_schema(tags=["programs"])
@@ -295,3 +346,212 @@ class SowMaterialViewSet(ServiceViewSet):
         material = self.get_object()
         services.sow_material_delete(**self.service_kwargs(), material_id=material.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Sites in programs ------------------------------------------------------------------------------
+
+
+BULK_DESCRIPTION = (
+    "Select the sites with `site_ids` or with `filter`; `preview: true` answers with exactly what would happen "
+    "and changes nothing (the confirmation step). The answer has one item per site with its outcome (created, "
+    "updated, unchanged, removed, refused with a reason) and the counts. One audit event records each action "
+    "that changed something. A closed program is refused with 409 `program_closed`."
+)
+
+
+@extend_schema(tags=["enrollments"])
+class EnrollmentViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+    """Sites enrolled in programs (one per program and site), with their wave; changed in bulk only."""
+
+    queryset = Enrollment.objects.with_summary()
+    serializer_class = s.EnrollmentSerializer
+    filterset_class = EnrollmentFilterSet
+    search_fields = ["site__code", "site__name", "site__city"]
+    ordering_fields = ["site__code", "site__name", "site__city", "site__state", "wave__order", "enrolled_at"]
+    ordering = ["program_id", "site__code", "id"]
+    roles = ROLES
+
+    def _bulk(self, serializer_class, service, *, enroll: bool = False, **extra):
+        values = self.input(serializer_class)
+        program = values["program"]
+        site_ids = values.get("site_ids")
+        if site_ids is None:
+            if enroll:
+                filterset_class, queryset, field = (
+                    EnrollCandidateFilterSet,
+                    selectors.enrollment_candidates(access=self.access, program=program),
+                    "pk",
+                )
+            else:
+                filterset_class, queryset, field = (
+                    EnrollmentFilterSet,
+                    Enrollment.objects.visible_to(self.access).filter(program=program),
+                    "site_id",
+                )
+            try:
+                site_ids = selected_site_ids(
+                    filterset_class, dict(values["filter"]), queryset, self.request, site_field=field
+                )
+            except FilterInvalid as exc:
+                raise ValidationError({"filter": exc.errors}, code="invalid") from exc
+        if "wave" in values:
+            extra["wave_id"] = values["wave"].pk if values["wave"] is not None else None
+        result = service(
+            **self.service_kwargs(), program_id=program.pk, site_ids=site_ids, preview=values["preview"], **extra
+        )
+        return Response(s.BulkResultSerializer(result).data)
+
+    @extend_schema(
+        request=s.EnrollmentBulkCreateInputSerializer,
+        responses=s.BulkResultSerializer,
+        description=(
+            "Enroll sites of the program's client, in `wave` if given (enrolled sites in another wave are moved; "
+            "without a wave they stay as they are). Refused per site: not_found, site_client_mismatch, "
+            "site_inactive. " + BULK_DESCRIPTION
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-create")
+    def bulk_create(self, request):
+        return self._bulk(s.EnrollmentBulkCreateInputSerializer, enrollments.enrollment_bulk_create, enroll=True)
+
+    @extend_schema(
+        request=s.EnrollmentBulkSetWaveInputSerializer,
+        responses=s.BulkResultSerializer,
+        description=(
+            "Put enrolled sites in a wave of the program (`wave: null`: in no wave). Refused per site: not_found, "
+            "not_enrolled. " + BULK_DESCRIPTION
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-set-wave")
+    def bulk_set_wave(self, request):
+        return self._bulk(s.EnrollmentBulkSetWaveInputSerializer, enrollments.enrollment_bulk_set_wave)
+
+    @extend_schema(
+        request=s.EnrollmentBulkRemoveInputSerializer,
+        responses=s.BulkResultSerializer,
+        description=(
+            "Take sites out of the program (a site not enrolled is unchanged). Refused per site: not_found, "
+            "pending_variations. " + BULK_DESCRIPTION
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-remove")
+    def bulk_remove(self, request):
+        return self._bulk(s.EnrollmentBulkRemoveInputSerializer, enrollments.enrollment_bulk_remove)
+
+
+@extend_schema(tags=["programs"])
+class ProgramAttributeViewSet(ServiceViewSet):
+    """The site attributes each program expects (its attribute schema): name, type, allowed values, required."""
+
+    queryset = ProgramAttribute.objects.select_related("program")
+    serializer_class = s.ProgramAttributeSerializer
+    filterset_class = ProgramAttributeFilterSet
+    search_fields = ["name", "label"]
+    ordering_fields = ["name", "label", "type", "created_at"]
+    ordering = ["program_id", "name"]
+    raises_conflict = True
+
+    @extend_schema(request=s.ProgramAttributeCreateInputSerializer, responses={201: s.ProgramAttributeSerializer})
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.ProgramAttributeCreateInputSerializer)
+        program = values.pop("program")
+        attribute = attributes.program_attribute_add(**self.service_kwargs(), program_id=program.pk, **values)
+        return self.output(attribute, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ProgramAttributeUpdateInputSerializer, responses=s.ProgramAttributeSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        attribute = self.get_object()
+        values = self.input(s.ProgramAttributeUpdateInputSerializer, partial=True)
+        attribute = attributes.program_attribute_update(**self.service_kwargs(), attribute_id=attribute.pk, **values)
+        return self.output(attribute)
+
+    @extend_schema(responses={204: None}, description="Sites keep their values; they are no longer checked.")
+    def destroy(self, request, *args, **kwargs):
+        attribute = self.get_object()
+        attributes.program_attribute_delete(**self.service_kwargs(), attribute_id=attribute.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["site variations"])
+class SiteVariationViewSet(ServiceViewSet):
+    """Site variations: a site's deviations from the SOW, pending until a PM approves or rejects them.
+
+    Staff who plan (PMs, admins, coordinators) capture and edit pending ones; only PMs and admins decide.
+    """
+
+    queryset = SiteVariation.objects.with_summary()
+    serializer_class = s.SiteVariationSerializer
+    filterset_class = SiteVariationFilterSet
+    search_fields = ["site__code", "site__name", "reason", "task_key", "title", "part_number"]
+    ordering_fields = ["created_at", "updated_at", "decided_at", "status", "kind", "site__code"]
+    ordering = ["program_id", "site__code", "created_at", "id"]
+    roles = {"read": READ_ROLES, "write": VARIATION_WRITERS, "approve": PLANNER_ROLES, "reject": PLANNER_ROLES}
+    raises_conflict = True
+
+    @extend_schema(
+        request=s.SiteVariationCreateInputSerializer,
+        responses={201: s.SiteVariationSerializer},
+        description=(
+            "Capture a variation for a site enrolled in the program (400 `not_enrolled` otherwise). Each kind "
+            "takes its own fields: add_task (title, instructions, required_skill, estimated_minutes, evidence_kind "
+            "and its parameters, task_key, after_task_key), skip_task (task_key), modify_task (task_key, "
+            "instructions, optional title and estimated_minutes), extra_material (part_number, description, "
+            "quantity, unit), access_note (note). A task_key must name a task of the program's latest SOW "
+            "(400 `unknown_task`)."
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.SiteVariationCreateInputSerializer)
+        program, site = values.pop("program"), values.pop("site")
+        variation = variations.site_variation_create(
+            **self.service_kwargs(), program_id=program.pk, site_id=site.pk, **values
+        )
+        return self.output(variation, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.SiteVariationUpdateInputSerializer,
+        responses=s.SiteVariationSerializer,
+        description="Change a pending variation; a decided one is refused with 409 `variation_decided`.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        variation = self.get_object()
+        values = self.input(s.SiteVariationUpdateInputSerializer, partial=True)
+        variation = variations.site_variation_update(**self.service_kwargs(), variation_id=variation.pk, **values)
+        return self.output(variation)
+
+    @extend_schema(responses={204: None}, description="Withdraw a pending variation (409 once decided).")
+    def destroy(self, request, *args, **kwargs):
+        variation = self.get_object()
+        variations.site_variation_delete(**self.service_kwargs(), variation_id=variation.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=s.SiteVariationDecisionInputSerializer,
+        responses=s.SiteVariationSerializer,
+        description=(
+            "Approve a pending variation (PMs and admins): from now on it shapes the site's packet. Its task key "
+            "is checked again against the latest SOW. 409 `variation_decided` once decided."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        variation = self.get_object()
+        values = self.input(s.SiteVariationDecisionInputSerializer)
+        variation = variations.site_variation_approve(
+            **self.service_kwargs(), variation_id=variation.pk, note=values["note"]
+        )
+        return self.output(variation)
+
+    @extend_schema(
+        request=s.SiteVariationDecisionInputSerializer,
+        responses=s.SiteVariationSerializer,
+        description="Reject a pending variation (PMs and admins), with a note saying why (required).",
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        variation = self.get_object()
+        values = self.input(s.SiteVariationDecisionInputSerializer)
+        variation = variations.site_variation_reject(
+            **self.service_kwargs(), variation_id=variation.pk, note=values["note"]
+        )
+        return self.output(variation)
