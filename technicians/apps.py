@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class TechniciansConfig(AppConfig):
     name = "technicians"
+
+    def ready(self):
+        from rollout.signals import member_joined
+        from technicians.receivers import link_technician_on_join
+
+        member_joined.connect(link_technician_on_join, dispatch_uid="technicians.link_technician_on_join")

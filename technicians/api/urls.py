@@ -1,0 +1,14 @@
+"""technicians REST routes, included under /api/v1/ by rollout.api.urls."""
+
+from rest_framework.routers import SimpleRouter
+
+from technicians.api import views
+
+router = SimpleRouter()
+router.register("vendors", views.VendorViewSet, basename="vendor")
+router.register("skills", views.SkillViewSet, basename="skill")
+router.register("technicians", views.TechnicianViewSet, basename="technician")
+router.register("certifications", views.CertificationViewSet, basename="certification")
+router.register("time-off", views.TimeOffViewSet, basename="time-off")
+
+urlpatterns = router.urls

@@ -1,0 +1,352 @@
+"""API views of the technicians app: vendors, skills, technicians (eligibility, qualified, invite),
+certifications and time off.
+
+Thin: they check shape with input serializers, call one service or selector, and answer with an
+output serializer. Reads: staff and integrators; a technician reads only their own profile,
+certifications and time off, and may record their own time off. Writes: admins, PMs, coordinators.
+Scoping comes from the base classes (visible_to) and the org-scoped related fields.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from rollout.api.base import OrgModelViewSet
+from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from technicians import selectors, services
+from technicians.api import serializers as s
+from technicians.filtersets import (
+    CertificationFilterSet,
+    SkillFilterSet,
+    TechnicianFilterSet,
+    TimeOffFilterSet,
+    VendorFilterSet,
+)
+from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
+
+READ_ROLES = FULL_READ_ROLES  # admin, pm, coordinator, integrator
+WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
+OWN_PROFILE_READERS = READ_ROLES | {Role.TECHNICIAN}
+NO_DELETE = ["get", "post", "patch", "head", "options"]
+NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class ServiceViewSet(OrgModelViewSet):
+    """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
+
+    http_method_names = NO_PUT
+    roles = {"read": READ_ROLES, "write": WRITE_ROLES}
+    raises_conflict = True
+
+    def service_kwargs(self) -> dict:
+        return {"organization": self.access.organization, "actor": self.access}
+
+    def input(self, serializer_class, *, partial: bool = False) -> dict:
+        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def output(self, instance, *, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)  # re-read with the list's annotations
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+class ActivationMixin:
+    """POST …/deactivate/ and …/reactivate/, through the model's `<entity>_set_active` service."""
+
+    set_active = None  # the service
+    id_name = ""  # its id keyword
+
+    def _set_active(self, active: bool) -> Response:
+        instance = self.get_object()
+        self.set_active(**self.service_kwargs(), **{self.id_name: instance.pk}, active=active)
+        return self.output(instance)
+
+
+# --- Vendors ----------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["technicians"])
+class VendorViewSet(ActivationMixin, ServiceViewSet):
+    """Vendors: third-party companies whose technicians work for the organization, with insurance expiry."""
+
+    queryset = Vendor.objects.with_counts()
+    serializer_class = s.VendorSerializer
+    filterset_class = VendorFilterSet
+    search_fields = ["code", "name", "contact_name", "contact_email"]
+    ordering_fields = ["code", "name", "insurance_expires_on", "created_at"]
+    ordering = ["name"]
+    http_method_names = NO_DELETE
+    set_active = staticmethod(services.vendor_set_active)
+    id_name = "vendor_id"
+
+    @extend_schema(request=s.VendorCreateInputSerializer, responses={201: s.VendorSerializer})
+    def create(self, request, *args, **kwargs):
+        vendor = services.vendor_create(**self.service_kwargs(), **self.input(s.VendorCreateInputSerializer))
+        return self.output(vendor, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.VendorUpdateInputSerializer, responses=s.VendorSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        vendor = self.get_object()
+        values = self.input(s.VendorUpdateInputSerializer, partial=True)
+        vendor = services.vendor_update(**self.service_kwargs(), vendor_id=vendor.pk, **values)
+        return self.output(vendor)
+
+    @extend_schema(
+        request=None,
+        responses=s.VendorSerializer,
+        description="While a vendor is inactive, none of its technicians qualifies for work.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return self._set_active(False)
+
+    @extend_schema(request=None, responses=s.VendorSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._set_active(True)
+
+
+# --- Skills -----------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["technicians"])
+class SkillViewSet(ActivationMixin, ServiceViewSet):
+    """The skills catalogue. A skill's slug is what SOW tasks name as their required skill."""
+
+    queryset = Skill.objects.with_counts()
+    serializer_class = s.SkillSerializer
+    filterset_class = SkillFilterSet
+    search_fields = ["slug", "name"]
+    ordering_fields = ["slug", "name", "created_at"]
+    ordering = ["name"]
+    http_method_names = NO_DELETE
+    set_active = staticmethod(services.skill_set_active)
+    id_name = "skill_id"
+
+    @extend_schema(request=s.SkillCreateInputSerializer, responses={201: s.SkillSerializer})
+    def create(self, request, *args, **kwargs):
+        skill = services.skill_create(**self.service_kwargs(), **self.input(s.SkillCreateInputSerializer))
+        return self.output(skill, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SkillUpdateInputSerializer, responses=s.SkillSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        skill = self.get_object()
+        values = self.input(s.SkillUpdateInputSerializer, partial=True)
+        skill = services.skill_update(**self.service_kwargs(), skill_id=skill.pk, **values)
+        return self.output(skill)
+
+    @extend_schema(
+        request=None,
+        responses=s.SkillSerializer,
+        description="Retire a skill: no longer offered for new assignments; technicians who have it keep it.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return self._set_active(False)
+
+    @extend_schema(request=None, responses=s.SkillSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._set_active(True)
+
+
+# --- Technicians ------------------------------------------------------------------------------------
+
+ELIGIBILITY_DESCRIPTION = (
+    "Rules: active; every skill in `skills`; a valid certification for each skill that requires one; an active "
+    "vendor whose insurance has not expired (in-house technicians have none); works on that weekday (and at "
+    "`time`, when given); not on time off; the location inside the service radius (great-circle distance)."
+)
+
+
+@extend_schema(tags=["technicians"])
+class TechnicianViewSet(ActivationMixin, ServiceViewSet):
+    """Technicians: profile, vendor, skills, home base and service radius, working days and hours.
+
+    A technician sees only their own profile here. `qualified` lists who may take a piece of work,
+    nearest first; `eligibility` explains, for one technician, every reason they may not.
+    """
+
+    queryset = Technician.objects.all()
+    serializer_class = s.TechnicianSerializer
+    filterset_class = TechnicianFilterSet
+    search_fields = ["full_name", "email", "home_address"]
+    ordering_fields = ["full_name", "email", "service_radius_km", "created_at", "vendor__name"]
+    ordering = ["full_name"]
+    http_method_names = NO_DELETE
+    roles = {
+        "read": OWN_PROFILE_READERS,
+        "write": WRITE_ROLES,
+        "eligibility": READ_ROLES,
+        "qualified": READ_ROLES,
+    }
+    set_active = staticmethod(services.technician_set_active)
+    id_name = "technician_id"
+
+    def get_queryset(self):
+        return super().get_queryset().with_summary(on=timezone.localdate())
+
+    def query(self, serializer_class):
+        params = serializer_class(data=self.request.query_params, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        return params
+
+    @extend_schema(
+        request=s.TechnicianCreateInputSerializer,
+        responses={201: s.TechnicianSerializer},
+        description="Create a profile. If a member of the organization already has this e-mail, they are linked.",
+    )
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.TechnicianCreateInputSerializer)
+        technician = services.technician_create(**self.service_kwargs(), **values)
+        return self.output(technician, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TechnicianUpdateInputSerializer, responses=s.TechnicianSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        technician = self.get_object()
+        values = self.input(s.TechnicianUpdateInputSerializer, partial=True)
+        technician = services.technician_update(**self.service_kwargs(), technician_id=technician.pk, **values)
+        return self.output(technician)
+
+    @extend_schema(
+        request=None,
+        responses=s.TechnicianSerializer,
+        description="While inactive, a technician qualifies for no work.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return self._set_active(False)
+
+    @extend_schema(request=None, responses=s.TechnicianSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._set_active(True)
+
+    @extend_schema(
+        request=s.TechnicianInviteInputSerializer,
+        responses={201: s.TechnicianInvitationSerializer},
+        description=(
+            "Create the technician's profile (or reuse their unlinked one) and e-mail them an invitation with the "
+            "technician role. The response carries the link and a ready-to-send text message, once. When they "
+            "accept, their account is linked to the profile. A technician who has joined: 409."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def invite(self, request):
+        values = self.input(s.TechnicianInviteInputSerializer)
+        issued = services.technician_invite(**self.service_kwargs(), **values)
+        technician = self.get_queryset().get(pk=issued.technician.pk)
+        data = s.TechnicianInvitationSerializer(
+            {
+                "technician": technician,
+                "invitation": issued.invitation,
+                "accept_url": issued.accept_url,
+                "text_message": issued.text_message,
+            },
+            context=self.get_serializer_context(),
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[s.EligibilityQuerySerializer],
+        responses=s.EligibilitySerializer,
+        description="Whether this technician may take the work, and every reason they may not. "
+        + ELIGIBILITY_DESCRIPTION,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def eligibility(self, request, pk=None):
+        technician = self.get_object()
+        params = self.query(s.EligibilityQuerySerializer)
+        verdict = selectors.technician_eligibility(
+            organization=self.access.organization, technician_id=technician.pk, **params.selector_kwargs()
+        )
+        return Response(s.EligibilitySerializer(verdict).data)
+
+    @extend_schema(
+        parameters=[s.EligibilityQuerySerializer],
+        responses=s.QualifiedTechnicianSerializer(many=True),
+        description="Technicians who may take the work, nearest first, each with its distance. "
+        + ELIGIBILITY_DESCRIPTION,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def qualified(self, request):
+        params = self.query(s.EligibilityQuerySerializer)
+        qualified = selectors.technicians_qualified_for(
+            organization=self.access.organization, **params.selector_kwargs()
+        )
+        page = self.paginate_queryset(qualified)
+        return self.get_paginated_response(s.QualifiedTechnicianSerializer(page, many=True).data)
+
+
+# --- Certifications and time off --------------------------------------------------------------------
+
+
+@extend_schema(tags=["technicians"])
+class CertificationViewSet(ServiceViewSet):
+    """Certifications technicians hold, optionally for one skill; they count between issue and expiry."""
+
+    queryset = Certification.objects.select_related("technician", "skill")
+    serializer_class = s.CertificationSerializer
+    filterset_class = CertificationFilterSet
+    search_fields = ["name", "reference", "technician__full_name"]
+    ordering_fields = ["expires_on", "issued_on", "name", "created_at"]
+    ordering = ["expires_on", "name"]
+    roles = {"read": OWN_PROFILE_READERS, "write": WRITE_ROLES}
+
+    @extend_schema(request=s.CertificationCreateInputSerializer, responses={201: s.CertificationSerializer})
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.CertificationCreateInputSerializer)
+        technician = values.pop("technician")
+        certification = services.certification_create(**self.service_kwargs(), technician_id=technician.pk, **values)
+        return self.output(certification, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CertificationUpdateInputSerializer, responses=s.CertificationSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        certification = self.get_object()
+        values = self.input(s.CertificationUpdateInputSerializer, partial=True)
+        certification = services.certification_update(
+            **self.service_kwargs(), certification_id=certification.pk, **values
+        )
+        return self.output(certification)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        certification = self.get_object()
+        services.certification_delete(**self.service_kwargs(), certification_id=certification.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["technicians"])
+class TimeOffViewSet(ServiceViewSet):
+    """Days technicians are unavailable (inclusive). A technician may record their own; overlaps are refused."""
+
+    queryset = TimeOff.objects.select_related("technician")
+    serializer_class = s.TimeOffSerializer
+    filterset_class = TimeOffFilterSet
+    search_fields = ["reason", "technician__full_name"]
+    ordering_fields = ["start_date", "end_date", "created_at"]
+    ordering = ["start_date"]
+    roles = {"read": OWN_PROFILE_READERS, "write": WRITE_ROLES, "create": WRITE_ROLES | {Role.TECHNICIAN}}
+
+    @extend_schema(request=s.TimeOffCreateInputSerializer, responses={201: s.TimeOffSerializer})
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.TimeOffCreateInputSerializer)
+        technician = values.pop("technician")
+        time_off = services.time_off_create(**self.service_kwargs(), technician_id=technician.pk, **values)
+        return self.output(time_off, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TimeOffUpdateInputSerializer, responses=s.TimeOffSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        time_off = self.get_object()
+        values = self.input(s.TimeOffUpdateInputSerializer, partial=True)
+        time_off = services.time_off_update(**self.service_kwargs(), time_off_id=time_off.pk, **values)
+        return self.output(time_off)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        time_off = self.get_object()
+        services.time_off_delete(**self.service_kwargs(), time_off_id=time_off.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,368 @@
+"""Reads of the technicians app, including who qualifies for a piece of work and why others do not.
+
+Every read is scoped: `visible_to(access)` or `for_organization(org)`. The eligibility rules live in
+one function (`_assess`), used both to pick qualified technicians and to explain one technician's
+refusal, so the picker and the explanation can never disagree. Both read a fixed number of queries,
+however many technicians the organization has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from rollout.errors import NotFound
+from rollout.tenancy import Access
+from technicians.choices import WEEKDAYS, EligibilityProblemCode, Weekday
+from technicians.geo import haversine_km
+from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
+
+Code = EligibilityProblemCode
+
+
+def _day(value: date) -> str:
+    return f"{value:%b %-d, %Y}"
+
+
+def describe_days(days: Iterable[str]) -> str:
+    """Weekday codes in words, runs joined: ["mon", …, "fri", "sun"] → "Mon–Fri, Sun"."""
+    indexes = sorted(WEEKDAYS.index(day) for day in set(days) if day in WEEKDAYS)
+    if not indexes:
+        return "no days"
+    runs, start, previous = [], indexes[0], indexes[0]
+    for index in [*indexes[1:], None]:
+        if index is not None and index == previous + 1:
+            previous = index
+            continue
+        short = [Weekday(WEEKDAYS[i]).label[:3] for i in (start, previous)]
+        runs.append(short[0] if start == previous else f"{short[0]}–{short[1]}")
+        if index is not None:
+            start = previous = index
+    return ", ".join(runs)
+
+
+# --- Lists ------------------------------------------------------------------------------------------
+
+
+def vendor_list(*, access: Access) -> QuerySet[Vendor]:
+    """The vendors the caller may see, with their technician counts."""
+    return Vendor.objects.visible_to(access).with_counts()
+
+
+def vendor_get(*, access: Access, vendor_id: int) -> Vendor:
+    vendor = vendor_list(access=access).filter(pk=vendor_id).first()
+    if vendor is None:
+        raise NotFound()
+    return vendor
+
+
+def skill_list(*, access: Access) -> QuerySet[Skill]:
+    """The skills catalogue, with how many technicians have each skill."""
+    return Skill.objects.visible_to(access).with_counts()
+
+
+def technician_list(*, access: Access, on: date | None = None) -> QuerySet[Technician]:
+    """The technicians the caller may see (a technician: themselves), with vendor, skills and certificate counts."""
+    return Technician.objects.visible_to(access).with_summary(on=on or timezone.localdate())
+
+
+def technician_get(*, access: Access, technician_id: int) -> Technician:
+    technician = technician_list(access=access).filter(pk=technician_id).first()
+    if technician is None:
+        raise NotFound()
+    return technician
+
+
+def certification_list(*, access: Access) -> QuerySet[Certification]:
+    return Certification.objects.visible_to(access).select_related("technician", "skill")
+
+
+def time_off_list(*, access: Access) -> QuerySet[TimeOff]:
+    return TimeOff.objects.visible_to(access).select_related("technician")
+
+
+def vendor_choices(*, organization) -> QuerySet[Vendor]:
+    """Vendors a technician may be assigned to: the organization's active ones."""
+    return Vendor.objects.for_organization(organization).active().order_by("name")
+
+
+def skill_choices(*, organization) -> QuerySet[Skill]:
+    """Skills offered in pickers: the organization's active ones."""
+    return Skill.objects.for_organization(organization).active().order_by("name")
+
+
+# --- Eligibility ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EligibilityProblem:
+    """One reason a technician may not take the work: a stable code and a sentence for a coordinator."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether one technician may take the work, how far away it is, and every reason they may not."""
+
+    technician: Technician
+    distance_km: float | None
+    problems: list[EligibilityProblem] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.problems
+
+
+def _clean_skills(skills: Iterable[str]) -> list[str]:
+    return sorted({slug.strip() for slug in skills if slug and slug.strip()})
+
+
+def _required_skills(organization, slugs: list[str]) -> dict[str, Skill | None]:
+    """slug → the catalogue's Skill (None for a slug the catalogue does not know)."""
+    known = {skill.slug: skill for skill in Skill.objects.for_organization(organization).filter(slug__in=slugs)}
+    return {slug: known.get(slug) for slug in slugs}
+
+
+def _with_eligibility_data(queryset: QuerySet[Technician], organization, slugs: list[str], on_date: date):
+    """Everything `_assess` reads, in a fixed number of queries (vendor joined; skills, certificates, time off)."""
+    return queryset.select_related("vendor").prefetch_related(
+        Prefetch("skills", queryset=Skill.objects.for_organization(organization), to_attr="eligibility_skills"),
+        Prefetch(
+            "certifications",
+            queryset=Certification.objects.for_organization(organization)
+            .filter(skill__slug__in=slugs)
+            .select_related("skill")
+            .order_by("-expires_on", "id"),
+            to_attr="eligibility_certifications",
+        ),
+        Prefetch(
+            "time_off",
+            queryset=TimeOff.objects.for_organization(organization)
+            .filter(start_date__lte=on_date, end_date__gte=on_date)
+            .order_by("start_date"),
+            to_attr="eligibility_time_off",
+        ),
+    )
+
+
+def _local_moment(technician: Technician, on_date: date, at_time: time | None, location_timezone: str | None):
+    """The day (and time) of the work in the technician's own time zone."""
+    if at_time is None:
+        return on_date, None
+    if not location_timezone or location_timezone == technician.timezone:
+        return on_date, at_time
+    moment = datetime.combine(on_date, at_time, tzinfo=ZoneInfo(location_timezone))
+    local = moment.astimezone(ZoneInfo(technician.timezone))
+    return local.date(), local.time()
+
+
+def _certification_problem(technician: Technician, skill: Skill, on_date: date) -> EligibilityProblem | None:
+    held = [c for c in technician.eligibility_certifications if c.skill_id == skill.pk]
+    if any(c.is_valid_on(on_date) for c in held):
+        return None
+    expired = [c for c in held if c.expires_on is not None and c.expires_on < on_date]
+    if expired:
+        latest = max(expired, key=lambda c: c.expires_on)
+        return EligibilityProblem(
+            Code.CERTIFICATION_EXPIRED,
+            f"Certification “{latest.name}” for {skill.name} expired on {_day(latest.expires_on)}.",
+        )
+    future = [c for c in held if c.issued_on is not None and c.issued_on > on_date]
+    if future:
+        first = min(future, key=lambda c: c.issued_on)
+        return EligibilityProblem(
+            Code.CERTIFICATION_NOT_YET_VALID,
+            f"Certification “{first.name}” for {skill.name} is valid only from {_day(first.issued_on)}.",
+        )
+    return EligibilityProblem(Code.CERTIFICATION_MISSING, f"No certification for {skill.name}, which requires one.")
+
+
+def _assess(
+    technician: Technician,
+    *,
+    required: dict[str, Skill | None],
+    on_date: date,
+    latitude,
+    longitude,
+    at_time: time | None,
+    location_timezone: str | None,
+) -> Eligibility:
+    """Every rule, in the order a coordinator would check them. Reads only what _with_eligibility_data loaded."""
+    problems: list[EligibilityProblem] = []
+
+    def refuse(code: str, message: str) -> None:
+        problems.append(EligibilityProblem(code, message))
+
+    if not technician.active:
+        refuse(Code.INACTIVE, f"{technician.full_name} is inactive and takes no work.")
+    vendor = technician.vendor
+    if vendor is not None:
+        if not vendor.active:
+            refuse(Code.VENDOR_INACTIVE, f"Their vendor, {vendor.name}, is inactive.")
+        if vendor.insurance_expires_on is None:
+            refuse(Code.INSURANCE_MISSING, f"Their vendor, {vendor.name}, has no insurance expiry date on file.")
+        elif vendor.insurance_expires_on < on_date:
+            refuse(
+                Code.INSURANCE_EXPIRED,
+                f"The insurance of their vendor, {vendor.name}, expired on {_day(vendor.insurance_expires_on)}.",
+            )
+    held = {skill.slug for skill in technician.eligibility_skills}
+    for slug, skill in required.items():
+        name = skill.name if skill else slug
+        if slug not in held:
+            refuse(Code.MISSING_SKILL, f"Missing skill: {name}.")
+        elif skill is not None and skill.requires_certification:
+            problem = _certification_problem(technician, skill, on_date)
+            if problem is not None:
+                problems.append(problem)
+    day, moment = _local_moment(technician, on_date, at_time, location_timezone)
+    weekday = WEEKDAYS[day.weekday()]
+    if weekday not in (technician.working_days or []):
+        refuse(
+            Code.NOT_A_WORKING_DAY,
+            f"Does not work on {Weekday(weekday).label}s (works {describe_days(technician.working_days or [])}).",
+        )
+    elif moment is not None and not technician.work_start <= moment < technician.work_end:
+        refuse(
+            Code.OUTSIDE_WORKING_HOURS,
+            f"{moment:%H:%M} is outside their working hours, {technician.work_start:%H:%M}–"
+            f"{technician.work_end:%H:%M} ({technician.timezone}).",
+        )
+    for time_off in technician.eligibility_time_off:
+        if time_off.covers(on_date):
+            reason = f" ({time_off.reason})" if time_off.reason else ""
+            span = (
+                _day(time_off.start_date)
+                if time_off.start_date == time_off.end_date
+                else f"{time_off.start_date:%b %-d} – {_day(time_off.end_date)}"
+            )
+            refuse(Code.TIME_OFF, f"On time off {span}{reason}.")
+            break
+    distance = None
+    if latitude is not None and longitude is not None:
+        if not technician.has_home_base:
+            refuse(Code.NO_HOME_BASE, "No home base location on file, so the distance cannot be checked.")
+        else:
+            distance = round(haversine_km(technician.home_latitude, technician.home_longitude, latitude, longitude), 1)
+            if distance > technician.service_radius_km:
+                refuse(
+                    Code.OUTSIDE_RADIUS,
+                    f"Outside their service radius by {distance - technician.service_radius_km:.1f} km: the site is "
+                    f"{distance:.1f} km from their home base, their radius is {technician.service_radius_km} km.",
+                )
+    return Eligibility(technician=technician, distance_km=distance, problems=problems)
+
+
+def technicians_qualified_for(
+    *,
+    organization,
+    skills: Iterable[str],
+    on_date: date,
+    latitude,
+    longitude,
+    at_time: time | None = None,
+    location_timezone: str | None = None,
+) -> list[Technician]:
+    """Active technicians who may take work needing `skills` on `on_date` at (latitude, longitude), nearest first.
+
+    Qualified: has every skill; a valid certification for each skill that requires one; an active vendor
+    whose insurance has not expired (or no vendor); works that weekday (and at `at_time`, when given, read
+    in `location_timezone` or else as the technician's local time); not on time off; the location inside
+    their service radius. Each returned technician carries `distance_km`. A fixed number of queries.
+    """
+    slugs = _clean_skills(skills)
+    required = _required_skills(organization, slugs)
+    candidates = Technician.objects.for_organization(organization).filter(active=True)
+    insured = Q(vendor__active=True, vendor__insurance_expires_on__gte=on_date)
+    candidates = candidates.filter(Q(vendor__isnull=True) | insured)
+    candidates = candidates.exclude(
+        Exists(TimeOff.objects.filter(technician=OuterRef("pk"), start_date__lte=on_date, end_date__gte=on_date))
+    )
+    if slugs:
+        having_all = (
+            TechnicianSkill.objects.for_organization(organization)
+            .filter(skill__slug__in=slugs)
+            .values("technician_id")
+            .annotate(matched=Count("skill_id", distinct=True))
+            .filter(matched=len(slugs))
+            .values("technician_id")
+        )
+        candidates = candidates.filter(pk__in=having_all)
+    qualified = []
+    for technician in _with_eligibility_data(candidates, organization, slugs, on_date):
+        verdict = _assess(
+            technician,
+            required=required,
+            on_date=on_date,
+            latitude=latitude,
+            longitude=longitude,
+            at_time=at_time,
+            location_timezone=location_timezone,
+        )
+        if verdict.eligible:
+            technician.distance_km = verdict.distance_km
+            qualified.append(technician)
+    qualified.sort(key=lambda t: (t.distance_km is None, t.distance_km or 0.0, t.full_name.lower(), t.pk))
+    return qualified
+
+
+def technician_eligibility(
+    *,
+    organization,
+    technician_id: int,
+    skills: Iterable[str],
+    on_date: date,
+    latitude,
+    longitude,
+    at_time: time | None = None,
+    location_timezone: str | None = None,
+) -> Eligibility:
+    """One technician's verdict for a piece of work (same rules as technicians_qualified_for), or NotFound."""
+    slugs = _clean_skills(skills)
+    queryset = Technician.objects.for_organization(organization).filter(pk=technician_id)
+    technician = _with_eligibility_data(queryset, organization, slugs, on_date).first()
+    if technician is None:
+        raise NotFound()
+    return _assess(
+        technician,
+        required=_required_skills(organization, slugs),
+        on_date=on_date,
+        latitude=latitude,
+        longitude=longitude,
+        at_time=at_time,
+        location_timezone=location_timezone,
+    )
+
+
+def technician_eligibility_problems(
+    *,
+    organization,
+    technician_id: int,
+    skills: Iterable[str],
+    on_date: date,
+    latitude,
+    longitude,
+    at_time: time | None = None,
+    location_timezone: str | None = None,
+) -> list[EligibilityProblem]:
+    """Why one technician may NOT take the work, in words a coordinator understands (empty: they may)."""
+    return technician_eligibility(
+        organization=organization,
+        technician_id=technician_id,
+        skills=skills,
+        on_date=on_date,
+        latitude=latitude,
+        longitude=longitude,
+        at_time=at_time,
+        location_timezone=location_timezone,
+    ).problems
