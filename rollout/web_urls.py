@@ -20,6 +20,7 @@ org_patterns = [
     path("audit/", home.AuditLogView.as_view(), name="audit-log"),
     path("", include("programs.urls")),
     path("", include("sites.urls")),
+    path("", include("technicians.urls")),
 ]
 
 urlpatterns = [

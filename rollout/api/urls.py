@@ -19,4 +19,5 @@ urlpatterns = [
     *router.urls,
     path("", include("programs.api.urls")),
     path("", include("sites.api.urls")),
+    path("", include("technicians.api.urls")),
 ]
