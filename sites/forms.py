@@ -21,7 +21,7 @@ def style_widgets(form: forms.BaseForm) -> forms.BaseForm:
 
 def style_filter_form(form: forms.BaseForm) -> forms.BaseForm:
     """The site list's filter bar: placeholders and compact controls."""
-    placeholders = {"q": "Code, name, address, city or ZIP", "attr": "name:value", "state": "e.g. IL", "city": "City"}
+    placeholders = {"q": "Code, name, city…", "attr": "name:value", "state": "e.g. IL", "city": "City"}
     for name, text in placeholders.items():
         if name in form.fields:
             form.fields[name].widget.attrs["placeholder"] = text

@@ -478,6 +478,7 @@ def check_rows(
     named_indexes = set(header_by_index)
     width = max(named_indexes) + 1
     unnamed_indexes = [index for index in range(width) if index not in named_indexes]
+    column_order = {column.header: column.index for column in header.columns}
     has_coordinates = header.get("latitude") is not None
 
     checked: list[CheckedRow] = []
@@ -565,6 +566,7 @@ def check_rows(
             else:
                 timezone_missing = True
         if row_issues:
+            row_issues.sort(key=lambda issue: column_order.get(issue.column, width))  # in the file's column order
             issues.extend(row_issues)
             continue
         checked.append(
