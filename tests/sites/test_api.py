@@ -299,6 +299,12 @@ def test_site_lists_stay_within_a_query_budget(tenant, django_assert_max_num_que
     assert len(response.json()["results"]) == 30
     with django_assert_max_num_queries(8):
         assert api.get("/api/v1/site-contacts/", {"page_size": 60}).json()["count"] == 60
+    SiteImport.objects.bulk_create(
+        SiteImport(organization=tenant.organization, client=tenant.client, original_filename=f"{n}.csv", format="csv")
+        for n in range(25)
+    )
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/site-imports/").json()["count"] == 25
 
 
 # --- Imports over the API ----------------------------------------------------------------------------
@@ -392,3 +398,22 @@ def test_the_schema_documents_the_sites_api(tenant):
     export = paths["/api/v1/sites/export/"]["get"]
     assert {"format", "client", "attr", "q"} <= {parameter["name"] for parameter in export["parameters"]}
     assert "202" in paths["/api/v1/site-imports/"]["post"]["responses"]
+
+
+def test_a_file_over_10_mb_uploads_through_the_api(tenant, django_capture_on_commit_callbacks):
+    # given a CSV over 10 MB (larger than the in-memory upload limit, so it streams to a temporary file)
+    padding = "x" * 180
+    rows = [site_line(n, address1=f"{n} {padding}", address2=f"Unit {n} {padding}") for n in range(1, 22_001)]
+    content = csv_text(rows=rows).encode()
+    assert len(content) > 10 * 1024 * 1024
+    # when uploaded
+    with django_capture_on_commit_callbacks(execute=True):
+        response = tenant.api(Role.PM).post(
+            "/api/v1/site-imports/",
+            {"client": tenant.client.pk, "file": SimpleUploadedFile("big.csv", content)},
+            format="multipart",
+        )
+    # then it is accepted and checked
+    assert response.status_code == 202, response.content
+    site_import = SiteImport.objects.get(pk=response.json()["id"])
+    assert (site_import.status, site_import.error_count, site_import.created_count) == ("validated", 0, 22_000)
