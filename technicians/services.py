@@ -299,23 +299,27 @@ def skill_set_active(*, organization: Organization, actor: Actor, skill_id: int,
 
 
 def _check_vendor(organization, vendor: Vendor | None, *, current: Vendor | None = None) -> None:
+    """The vendor must be the organization's and active (unless the technician is already with it)."""
     if vendor is None:
         return
-    if vendor.organization_id != organization.pk:
+    stored = Vendor.objects.for_organization(organization).filter(pk=vendor.pk).first()
+    if stored is None:
         raise NotFound()
-    if not vendor.active and (current is None or current.pk != vendor.pk):
-        raise VendorInactive(f"{vendor.name} is inactive; reactivate it first.", field="vendor")
+    if not stored.active and (current is None or current.pk != stored.pk):
+        raise VendorInactive(f"{stored.name} is inactive; reactivate it first.", field="vendor")
 
 
 def _check_skills(organization, skills: Iterable[Skill], *, current: Iterable[Skill] = ()) -> list[Skill]:
-    skills = list(dict.fromkeys(skills))
+    """The skills as stored now, all in the organization; a retired one only if the technician already has it."""
+    wanted = list(dict.fromkeys(skill.pk for skill in skills))
+    stored = Skill.objects.for_organization(organization).in_bulk(wanted)
+    if len(stored) != len(wanted):
+        raise NotFound()
     kept = {skill.pk for skill in current}
-    for skill in skills:
-        if skill.organization_id != organization.pk:
-            raise NotFound()
+    for skill in stored.values():
         if not skill.active and skill.pk not in kept:
             raise SkillInactive(f"The skill “{skill.name}” is no longer offered.", field="skills")
-    return skills
+    return [stored[pk] for pk in wanted]
 
 
 def _check_email_free(organization, email: str, *, exclude_pk: int | None = None) -> None:
