@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from programs import views
+from programs import site_views, views
 
 urlpatterns = [
     path("programs/", views.ProgramListView.as_view(), name="programs"),
@@ -26,4 +26,44 @@ urlpatterns = [
     path("sow-tasks/<int:line>/delete/", views.SowTaskDeleteView.as_view(), name="sow-task-delete"),
     path("sow-materials/<int:line>/edit/", views.SowMaterialFormView.as_view(), name="sow-material-edit"),
     path("sow-materials/<int:line>/delete/", views.SowMaterialDeleteView.as_view(), name="sow-material-delete"),
+    # A program's sites: enrollments, attribute schema, variations (programs/site_views.py).
+    path("programs/<int:pk>/sites/", site_views.ProgramSitesView.as_view(), name="program-sites"),
+    path("programs/<int:pk>/sites/enroll/", site_views.EnrollSitesView.as_view(), name="program-enroll"),
+    path("programs/<int:pk>/sites/bulk/", site_views.EnrollmentBulkView.as_view(), name="program-sites-bulk"),
+    path("programs/<int:pk>/sites/import/", site_views.ProgramSiteImportView.as_view(), name="program-site-import"),
+    path("programs/<int:pk>/attributes/", site_views.ProgramAttributesView.as_view(), name="program-attributes"),
+    path(
+        "programs/<int:pk>/attributes/new/",
+        site_views.ProgramAttributeFormView.as_view(),
+        name="program-attribute-create",
+    ),
+    path(
+        "programs/<int:pk>/attributes/problems/",
+        site_views.AttributeProblemsView.as_view(),
+        name="program-attribute-problems",
+    ),
+    path(
+        "program-attributes/<int:attribute>/edit/",
+        site_views.ProgramAttributeFormView.as_view(),
+        name="program-attribute-edit",
+    ),
+    path(
+        "program-attributes/<int:attribute>/delete/",
+        site_views.ProgramAttributeDeleteView.as_view(),
+        name="program-attribute-delete",
+    ),
+    path("programs/<int:pk>/variations/", site_views.ProgramVariationsView.as_view(), name="program-variations"),
+    path("programs/<int:pk>/variations/new/", site_views.VariationFormView.as_view(), name="program-variation-create"),
+    path("variations/<int:variation>/edit/", site_views.VariationFormView.as_view(), name="variation-edit"),
+    path("variations/<int:variation>/delete/", site_views.VariationDeleteView.as_view(), name="variation-delete"),
+    path(
+        "variations/<int:variation>/approve/",
+        site_views.VariationDecideView.as_view(decision="approve"),
+        name="variation-approve",
+    ),
+    path(
+        "variations/<int:variation>/reject/",
+        site_views.VariationDecideView.as_view(decision="reject"),
+        name="variation-reject",
+    ),
 ]

@@ -19,7 +19,7 @@ from programs.choices import EvidenceKind, ProgramStatus
 from programs.errors import SowApproved
 from programs.filtersets import ProgramFilterSet
 from programs.forms import ProgramForm, SowMaterialForm, SowNotesForm, SowTaskForm, TransitionForm, WaveForm
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.models import Program, ProgramAttribute, Sow, SowMaterial, SowTask, Wave
 from programs.tables import ProgramTable
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.errors import ApplicationError
@@ -111,6 +111,7 @@ class ProgramDetailView(ProgramsPageMixin, OrgDetailView):
         context = super().get_context_data(**kwargs)
         program = self.object
         sows = list(Sow.objects.visible_to(self.access).with_summary().filter(program=program).order_by("-version"))
+        wave_counts = selectors.enrollment_counts(access=self.access, program=program)
         context.update(
             waves=list(Wave.objects.visible_to(self.access).filter(program=program).order_by("order", "start_date")),
             sows=sows,
@@ -118,6 +119,11 @@ class ProgramDetailView(ProgramsPageMixin, OrgDetailView):
             moves=[ProgramStatus(status) for status in services.program_allowed_moves(program)],
             is_open=program.status != ProgramStatus.CLOSED,
             lifecycle=ProgramStatus.choices,
+            tab="overview",
+            wave_counts=wave_counts,
+            enrolled_total=sum(count.count for count in wave_counts),
+            variation_counts=selectors.site_variation_counts(access=self.access, program=program),
+            attribute_count=ProgramAttribute.objects.visible_to(self.access).filter(program=program).count(),
         )
         return context
 

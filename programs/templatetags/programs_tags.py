@@ -47,6 +47,9 @@ STATUS_TONES = {
     "closed": ("off", "lock-fill"),
     "draft": ("warn", "pencil"),
     "approved": ("ok", "patch-check-fill"),
+    "pending": ("warn", "hourglass-split"),
+    "rejected": ("off", "x-circle"),
+    "inactive": ("off", "slash-circle"),
 }
 
 
