@@ -237,7 +237,10 @@ def _xlsx_text(value) -> str:
 def xlsx_row_estimate(path) -> int:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return 0  # read_xlsx reports the unreadable file
     try:
         return workbook.worksheets[0].max_row or 0
     finally:
@@ -657,7 +660,7 @@ def _existing_sites_postgres(organization_id: int, client_id: int, codes: list[s
 def plan_import(
     result: CheckResult, *, organization_id: int, client_id: int, schema: AttributeSchema | None = None
 ) -> ImportPlan:
-    """Compare the checked rows with the client's sites (one query per 5,000 codes): create, update or keep."""
+    """Compare the checked rows with the client's sites (one query on PostgreSQL): create, update or keep."""
     plan = ImportPlan()
     timezone_column = result.timezone_column
     existing = _existing_sites(

@@ -448,3 +448,20 @@ def test_header_constant_matches_the_import_columns():
     from sites.importing import COLUMN_FIELDS
 
     assert set(HEADER.split(",")) - {"attr:store_format", "attr:floors:int"} <= set(COLUMN_FIELDS)
+
+
+def test_a_broken_workbook_gets_a_clear_message(tenant, importer):
+    # given a file named .xlsx that is a zip but not a workbook
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    # when dry-run
+    site_import = importer.run(buffer.getvalue(), "sites.xlsx")
+    # then one whole-file problem says so
+    assert site_import.status == ImportStatus.VALIDATED
+    assert site_import.errors == [
+        {"row": None, "column": None, "message": "The file is not a readable Excel workbook (.xlsx)."}
+    ]
