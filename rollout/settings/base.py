@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "TokenRoleEnum": "rollout.choices.TOKEN_ROLE_CHOICES",
         "ProgramStatusEnum": "programs.choices.ProgramStatus.choices",
         "SowStatusEnum": "programs.choices.SowStatus.choices",
+        "SiteStatusEnum": "sites.choices.SiteStatus.choices",
+        "SiteImportStatusEnum": "sites.choices.ImportStatus.choices",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
