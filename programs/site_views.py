@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
 from programs import attributes, enrollments, selectors, variations
-from programs.choices import ALL_VARIATION_FIELDS, ProgramStatus, VariationKind
+from programs.choices import ALL_VARIATION_FIELDS, ProgramStatus, VariationKind, VariationStatus
 from programs.filtersets import EnrollCandidateFilterSet, EnrollmentFilterSet, FilterInvalid, SiteVariationFilterSet
 from programs.filtersets import selected_site_ids as filtered_site_ids
 from programs.forms import (
@@ -40,6 +40,7 @@ from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
 from rollout.views.base import OrgFormView, OrgTemplateView
 from sites import services as site_services
+from sites.choices import SiteStatus
 from sites.models import Site
 
 VARIATION_WRITERS = PLANNER_ROLES | {Role.COORDINATOR}
@@ -139,7 +140,7 @@ class EnrollSitesView(ProgramPageMixin, OrgTableView):
         form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "Code, name, city or ZIP"})
         form.fields["state"].widget.attrs["placeholder"] = "e.g. IL"
         form.fields["attr"].widget.attrs["placeholder"] = "name:value"
-        form.fields["status"].empty_label = "Any status"
+        form.fields["status"].widget = forms.Select(choices=[("", "Any status"), *SiteStatus.choices])
         form.fields["enrolled"].widget = forms.Select(
             choices=[("", "Enrolled or not"), ("false", "Not enrolled yet"), ("true", "Already enrolled")]
         )
@@ -466,8 +467,8 @@ class ProgramVariationsView(ProgramPageMixin, OrgTableView):
         del form.fields["client"]
         form.fields["site"].widget = forms.HiddenInput()
         form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "Site or reason"})
-        form.fields["status"].empty_label = "Any status"
-        form.fields["kind"].empty_label = "Any kind"
+        form.fields["status"].widget = forms.Select(choices=[("", "Any status"), *VariationStatus.choices])
+        form.fields["kind"].widget = forms.Select(choices=[("", "Any kind"), *VariationKind.choices])
         form.order_fields(["q", "status", "kind"])
 
     def get_table_kwargs(self):

@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from programs.models import Enrollment, Program, SiteVariation
 from programs.templatetags.programs_tags import status_badge
-from rollout.tables import WIDE_ONLY, OrgTable, action_link, when
+from rollout.tables import WIDE_ONLY, OrgTable, when
 from sites.models import Site
 
 
@@ -165,13 +165,14 @@ class SiteVariationTable(OrgTable):
     reason = tables.Column(verbose_name="Reason", orderable=False, attrs={"td": {"class": "cell-wrap"}})
     status = tables.Column(verbose_name="Status")
     created_at = tables.Column(verbose_name="Captured", attrs=WIDE_ONLY)
-    decided_at = tables.Column(verbose_name="Decided", attrs=WIDE_ONLY)
-    actions = tables.Column(verbose_name="", empty_values=(), orderable=False, attrs={"td": {"class": "text-end"}})
+    actions = tables.Column(
+        verbose_name="", empty_values=(), orderable=False, attrs={"td": {"class": "text-end text-nowrap"}}
+    )
 
     class Meta(OrgTable.Meta):
         model = SiteVariation
         fields = ()
-        sequence = ("code", "kind", "reason", "status", "created_at", "decided_at", "actions")
+        sequence = ("code", "kind", "reason", "status", "created_at", "actions")
         empty_text = "No variations match these filters."
 
     items_label = "variations"
@@ -196,22 +197,23 @@ class SiteVariationTable(OrgTable):
         )
 
     def render_status(self, record):
-        return status_badge(record.status, record.get_status_display())
-
-    def render_created_at(self, record):
+        badge = status_badge(record.status, record.get_status_display())
+        if record.decided_at is None:
+            return badge
+        note = format_html('<div class="small">“{}”</div>', record.decision_note) if record.decision_note else ""
         return format_html(
-            '{}<div class="small text-body-secondary">by {}</div>', when(record.created_at), record.created_by_label
+            '{}<div class="small text-body-secondary">{} {}</div>{}',
+            badge,
+            when(record.decided_at),
+            f"by {record.decided_by_label}" if record.decided_by_label else "",
+            note,
         )
 
-    def render_decided_at(self, record):
-        if record.decided_at is None:
-            return format_html('<span class="text-body-tertiary">{}</span>', "—")
-        note = format_html('<div class="small">{}</div>', record.decision_note) if record.decision_note else ""
+    def render_created_at(self, record):
+        if not record.created_by_label:
+            return when(record.created_at)
         return format_html(
-            '{}<div class="small text-body-secondary">by {}</div>{}',
-            when(record.decided_at),
-            record.decided_by_label,
-            note,
+            '{}<div class="small text-body-secondary">by {}</div>', when(record.created_at), record.created_by_label
         )
 
     def render_actions(self, record):
@@ -219,13 +221,16 @@ class SiteVariationTable(OrgTable):
             return ""
         links = []
         if self.can_decide:
-            links.append(
-                action_link(self.org_url("variation-approve", variation=record.pk), "Approve", "check2", "success")
-            )
-            links.append(action_link(self.org_url("variation-reject", variation=record.pk), "Reject", "x-lg", "danger"))
+            links.append(("variation-approve", "success", "check2", "Approve"))
+            links.append(("variation-reject", "danger", "x-lg", "Reject"))
         if self.can_write:
-            links.append(action_link(self.org_url("variation-edit", variation=record.pk), "Edit", "pencil"))
-        return format_html(
-            '<div class="d-inline-flex flex-wrap gap-1 justify-content-end">{}</div>',
-            format_html_join("", "{}", ((link,) for link in links)),
+            links.append(("variation-edit", "secondary", "pencil", "Edit"))
+        return format_html_join(
+            " ",
+            '<a class="btn btn-sm btn-outline-{}" href="{}" title="{}"><i class="bi bi-{}" aria-hidden="true"></i>'
+            '<span class="visually-hidden">{} the variation of {}</span></a>',
+            (
+                (tone, self.org_url(name, variation=record.pk), label, icon, label, record.site.code)
+                for name, tone, icon, label in links
+            ),
         )
