@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from programs.choices import SowStatus
 from programs.conditions import ConditionError, validate_condition
 from programs.errors import SowApproved
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
+from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 
 
 class SowLineAdminForm(forms.ModelForm):
@@ -125,3 +125,39 @@ class SowTaskAdmin(SowLineAdmin):
 class SowMaterialAdmin(SowLineAdmin):
     list_display = ["part_number", "key", "sow", "quantity", "unit"]
     search_fields = ["part_number", "description"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["site", "program", "wave", "enrolled_at", "enrolled_by_label", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["site__code", "site__name", "program__code"]
+    list_select_related = ["site", "program", "wave", "organization"]
+    raw_id_fields = ["program", "site", "wave", "enrolled_by"]
+
+
+@admin.register(ProgramAttribute)
+class ProgramAttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "type", "required", "organization"]
+    list_filter = ["type", "required", "organization"]
+    search_fields = ["name", "label", "program__code"]
+    list_select_related = ["program", "organization"]
+    raw_id_fields = ["program"]
+
+
+@admin.register(SiteVariation)
+class SiteVariationAdmin(admin.ModelAdmin):
+    """Decisions are made through the pages and the API (audited); here they are read-only."""
+
+    list_display = ["__str__", "site", "program", "kind", "status", "decided_by_label", "organization"]
+    list_filter = ["kind", "status", "organization"]
+    search_fields = ["site__code", "program__code", "reason"]
+    list_select_related = ["site", "program", "organization"]
+    raw_id_fields = ["program", "site", "created_by", "decided_by"]
+    readonly_fields = ["status", "decided_by", "decided_by_label", "decided_at", "decision_note", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.is_pending) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.is_pending) and super().has_delete_permission(request, obj)

@@ -83,3 +83,22 @@ def test_a_draft_is_editable_in_the_admin_but_conditions_must_parse(admin_browse
     assert good.status_code == 302
     task.refresh_from_db()
     assert (task.title, task.condition) == ("Mount it", "a = 1")
+
+
+def test_site_planning_admin_pages_open_and_decided_variations_are_read_only(admin_browser, program):
+    # given an enrollment, an attribute, and an approved variation
+    from tests.programs.factories import EnrollmentFactory, ProgramAttributeFactory, SiteVariationFactory
+
+    enrollment = EnrollmentFactory(program=program)
+    ProgramAttributeFactory(program=program)
+    variation = SiteVariationFactory(enrollment=enrollment, status="approved")
+    # when the admin lists them and opens the decided variation
+    lists = [
+        admin_browser.get(f"/admin/programs/{name}/") for name in ("enrollment", "programattribute", "sitevariation")
+    ]
+    page = admin_browser.get(f"/admin/programs/sitevariation/{variation.pk}/change/")
+    post = admin_browser.post(f"/admin/programs/sitevariation/{variation.pk}/delete/", {"post": "yes"})
+    # then the lists open and the decided variation cannot be changed or deleted
+    assert [response.status_code for response in lists] == [200, 200, 200]
+    assert 'name="_save"' not in page.content.decode()
+    assert post.status_code == 403

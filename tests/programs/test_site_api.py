@@ -448,3 +448,31 @@ def test_schema_describes_the_new_actions(tenant):
     list_params = {p["name"] for p in paths["/api/v1/enrollments/"]["get"]["parameters"]}
     assert {"program", "wave", "no_wave", "site", "client", "state", "q", "ordering", "page"} <= list_params
     assert "post" not in paths["/api/v1/enrollments/"]
+
+
+def test_enrolling_1200_sites_by_filter_stays_within_a_fixed_number_of_queries(tenant, program):
+    # given 1,200 sites of the client (written in bulk) and a wave
+    from sites.models import Site
+
+    Site.objects.bulk_create(
+        [
+            Site(organization=tenant.organization, client=tenant.client, code=f"B-{n:05d}", name=f"Store {n}",
+                 state="TX", timezone="America/Chicago")
+            for n in range(1200)
+        ]
+    )  # fmt: skip
+    wave = WaveFactory(program=program)
+    api = tenant.api(Role.PM)
+    body = {"program": program.pk, "filter": {"state": "TX"}, "wave": wave.pk}
+    # when the PM previews, then enrolls every Texas site
+    with CaptureQueriesContext(connection) as preview_queries:
+        preview = api.post("/api/v1/enrollments/bulk-create/", {**body, "preview": True})
+    with CaptureQueriesContext(connection) as queries:
+        done = api.post("/api/v1/enrollments/bulk-create/", body)
+    # then all 1,200 are enrolled, with reads that do not depend on the number of sites
+    assert preview.json()["counts"]["created"] == done.json()["counts"]["created"] == 1200
+    assert Enrollment.objects.filter(program=program, wave=wave).count() == 1200
+    assert len(preview_queries.captured_queries) <= 15
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(queries.captured_queries) - len(inserts) <= 15
+    assert len(inserts) <= 1 + 1200 // 100  # batched (SQLite takes ~120 rows per INSERT) plus the audit event
