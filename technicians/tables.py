@@ -19,7 +19,9 @@ def active_badge(active: bool, *, off_label: str = "Inactive"):
 class TechnicianTable(OrgTable):
     full_name = tables.Column(verbose_name="Technician", order_by=("full_name", "id"))
     vendor = tables.Column(verbose_name="Vendor", accessor="vendor__name", default="In-house", order_by="vendor__name")
-    skills = tables.Column(verbose_name="Skills", empty_values=(), orderable=False)
+    skills = tables.Column(
+        verbose_name="Skills", empty_values=(), orderable=False, attrs={"td": {"class": "cell-wrap"}}
+    )
     home_address = tables.Column(verbose_name="Home base", attrs=WIDE_ONLY)
     service_radius_km = tables.Column(verbose_name="Radius", attrs=WIDE_ONLY)
     certifications = tables.Column(verbose_name="Certifications", empty_values=(), orderable=False)
@@ -42,7 +44,15 @@ class TechnicianTable(OrgTable):
     items_label = "technicians"
 
     def render_full_name(self, record):
-        joined = "" if record.user_id else format_html(' <span class="badge text-bg-light border">{}</span>', "Invited")
+        joined = (
+            ""
+            if record.user_id
+            else format_html(
+                ' <span class="badge text-bg-light border fw-normal" title="{}">{}</span>',
+                "No account linked yet: invite them from their profile.",
+                "Not joined",
+            )
+        )
         return format_html(
             '<a class="fw-medium" href="{}">{}</a>{}<div class="small text-body-secondary">{}</div>',
             self.org_url("technician-detail", pk=record.pk),

@@ -27,7 +27,13 @@ from rollout.tables import OrgTableView
 from rollout.views.base import OrgDetailView, OrgFormView, OrgTemplateView
 from technicians import services
 from technicians.choices import EXPIRING_WITHIN_DAYS
-from technicians.filtersets import SkillFilterSet, TechnicianFilterSet, VendorFilterSet
+from technicians.filtersets import (
+    CERTIFICATION_STATES,
+    INSURANCE_STATES,
+    SkillFilterSet,
+    TechnicianFilterSet,
+    VendorFilterSet,
+)
 from technicians.forms import (
     CertificationForm,
     InviteTechnicianForm,
@@ -124,7 +130,8 @@ class TechnicianListView(TechniciansPageMixin, OrgTableView):
         form.fields["vendor"].empty_label = "Any vendor"
         form.fields["skill"].empty_label = "Any skill"
         form.fields["skill"].label = "Skill"
-        form.fields["certification"].choices = [("", "Any"), *form.fields["certification"].choices[1:]]
+        form.fields["certification"].empty_label = "Any"
+        form.fields["certification"].choices = CERTIFICATION_STATES
         _active_filter(form)
         del form.fields["in_house"]
         del form.fields["has_account"]
@@ -441,7 +448,8 @@ class VendorListView(TechniciansPageMixin, OrgTableView):
 
     def prepare_filter_form(self, form):
         form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "Name, code or contact"})
-        form.fields["insurance"].choices = [("", "Any"), *form.fields["insurance"].choices[1:]]
+        form.fields["insurance"].empty_label = "Any"
+        form.fields["insurance"].choices = INSURANCE_STATES
         _active_filter(form)
 
 
