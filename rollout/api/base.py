@@ -21,6 +21,8 @@ class OrgAPIMixin:
 
     #: Declared per view: {"read": roles, "write": roles, "<action>": roles}. See rollout.permissions.
     roles: dict = {}
+    #: Response fields shown once and never kept for Idempotency-Key replays (they replay as null).
+    secret_response_fields: frozenset = frozenset()
     access = None
     _idempotency_record = None
 
@@ -55,7 +57,7 @@ class OrgAPIMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self._idempotency_record is not None:
-            idempotency_finish(self._idempotency_record, response)
+            idempotency_finish(self._idempotency_record, response, self.secret_response_fields)
             self._idempotency_record = None
         if self.access is not None:
             rls_set_organization(None)

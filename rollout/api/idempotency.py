@@ -98,11 +98,17 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
     raise IdempotentReplay(existing)
 
 
-def idempotency_finish(record: IdempotencyRecord, response: Response) -> None:
-    """Keep the response for replays; release the key after a server error so a retry can run."""
+def idempotency_finish(record: IdempotencyRecord, response: Response, secret_fields=()) -> None:
+    """Keep the response for replays; release the key after a server error so a retry can run.
+
+    Secrets shown once (an API key, an invitation link) are never stored: a replay returns them as null.
+    """
     if response.status_code >= 500 or response.status_code in (409, 429):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
+    body = response.data
+    if secret_fields and isinstance(body, dict):
+        body = {name: (None if name in secret_fields else value) for name, value in body.items()}
     record.response_status = response.status_code
-    record.response_body = response.data
+    record.response_body = body
     record.save(update_fields=["response_status", "response_body"])

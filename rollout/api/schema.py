@@ -18,7 +18,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "Any unique string (a UUID is ideal). Retrying with the same key and body returns the first "
         "response (with `Idempotent-Replayed: true`); the same key with a different body is refused "
         "with 422 `idempotency_key_reused`; a retry while the first is still running gets 409 "
-        "`idempotency_key_in_progress`. Keys are remembered for 24 hours."
+        "`idempotency_key_in_progress`. Keys are remembered for 24 hours. Secrets shown once (an API key, an "
+        "invitation link) replay as null."
     ),
 )
 ORGANIZATION_HEADER = OpenApiParameter(

@@ -134,6 +134,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
     ordering_fields = ["created_at", "last_used_at", "name"]
     ordering = ["-created_at"]
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+    secret_response_fields = frozenset({"key"})
 
     @extend_schema(request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request):

@@ -234,7 +234,7 @@ class TechnicianViewSet(ActivationMixin, ServiceViewSet):
             "accept, their account is linked to the profile. A technician who has joined: 409."
         ),
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], secret_response_fields=frozenset({"accept_url", "text_message"}))
     def invite(self, request):
         values = self.input(s.TechnicianInviteInputSerializer)
         issued = services.technician_invite(**self.service_kwargs(), **values)

@@ -57,3 +57,20 @@ def test_posts_without_a_key_are_not_deduplicated(tenant):
         "detail": "A client with code “a” already exists.",
         "attr": "code",
     }
+
+
+def test_secrets_shown_once_are_never_kept_for_replays(tenant):
+    # given an admin who issues a token with an idempotency key
+    from rollout.models import ApiToken, IdempotencyRecord
+
+    api = tenant.api(Role.ADMIN)
+    first = api.post("/api/v1/api-tokens/", {"name": "ERP"}, HTTP_IDEMPOTENCY_KEY="tok-1")
+    # when the request is retried
+    replay = api.post("/api/v1/api-tokens/", {"name": "ERP"}, HTTP_IDEMPOTENCY_KEY="tok-1")
+    # then one token exists, the replay names it but does not reveal the key, and the key is stored nowhere
+    key = first.json()["key"]
+    assert key.startswith("tutti_")
+    assert replay.json()["id"] == first.json()["id"]
+    assert replay.json()["key"] is None
+    assert ApiToken.objects.filter(name="ERP").count() == 1
+    assert key not in str(IdempotencyRecord.objects.get(key="tok-1").response_body)
