@@ -2,14 +2,18 @@
 one audit event per action, refusals, idempotency and a query count that does not grow with the sites."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from programs import enrollments, selectors
+from programs import enrollments, selectors, services
 from programs.errors import ProgramClosed
 from programs.models import Enrollment
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import AuditEvent
+from sites import services as site_services
 from sites.models import Site
 from tests.factories import ClientFactory
+from tests.programs.conftest import access_of
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, SiteVariationFactory, WaveFactory
 from tests.sites.factories import SiteFactory
 
@@ -194,10 +198,6 @@ def test_remove_takes_sites_out_unless_variations_are_pending(tenant, pm, progra
 
 def test_an_enrolled_site_cannot_be_deleted_nor_its_wave(tenant, pm, program):
     # given a site enrolled in a wave
-    from programs import services
-    from sites import services as site_services
-    from tests.sites.conftest import access_of
-
     wave = WaveFactory(program=program)
     enrollment = EnrollmentFactory(program=program, wave=wave)
     # when the site and the wave are deleted
@@ -216,9 +216,6 @@ def test_bulk_enroll_query_count_does_not_grow_with_the_sites(tenant, pm, progra
     wave = WaveFactory(program=program)
     small = [s.pk for s in sites_of(tenant, 40)]
     large = [s.pk for s in sites_of(tenant, 400)]
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     # when each is enrolled
     with CaptureQueriesContext(connection) as few:
         enroll(tenant, pm, program, small, wave_id=wave.pk)
