@@ -1,1 +1,0 @@
-"""workorders models (built in a later issue)."""
