@@ -160,7 +160,7 @@ class WorkOrder(FSMModelMixin, TenantModel):
     @transition(field=status, source=_sources(S.READY), target=S.READY)
     def to_ready(self) -> None:
         self._entered(S.READY)
-        if self.scheduled_at is not None:  # unscheduled: the visit window no longer holds
+        if self.status == S.SCHEDULED:  # unscheduled (the body runs before the state changes): the window goes
             self.planned_start = self.planned_end = None
             self.scheduled_at = None
 
@@ -186,7 +186,13 @@ class WorkOrder(FSMModelMixin, TenantModel):
 
     @transition(field=status, source=_sources(S.REWORK), target=S.REWORK)
     def to_rework(self) -> None:
+        """A return visit will be needed: its window, site confirmation and gate overrides start afresh."""
         self._entered(S.REWORK)
+        self.planned_start = self.planned_end = None
+        self.site_contact_confirmed_at = None
+        self.site_contact_confirmed_by = None
+        self.site_contact_confirmed_by_label = ""
+        self.gate_overrides = {}
 
     @transition(field=status, source=_sources(S.CLOSED), target=S.CLOSED)
     def to_closed(self) -> None:

@@ -1,0 +1,783 @@
+"""Writes of the workorders app: creating work orders from enrollments, every state transition, assignment,
+site-contact confirmation, readiness-gate overrides, and shipments.
+
+Each service is one transaction that locks the work order row, checks the current state (and, when the
+caller passes `expected_version`, that nobody changed it since they read it), writes, records an audit
+event (who, when, why, before/after) and enqueues follow-up work after commit (`delay_on_commit`). The
+status itself only moves through the model's transitions (a protected FSM field), called from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from programs.choices import ProgramStatus
+from programs.models import Enrollment, Program, Wave
+from programs.selectors import sow_current_approved
+from rollout.audit import audit_record, audit_snapshot
+from rollout.choices import PLANNER_ROLES
+from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
+from rollout.models import Organization, User
+from rollout.tenancy import Access
+from technicians.models import Technician
+from technicians.selectors import technician_eligibility_problems
+from workorders.choices import (
+    OPEN_STATUSES,
+    REASON_REQUIRED,
+    WORK_ORDER_TRANSITIONS,
+    Gate,
+    ShipmentStatus,
+    WorkOrderStatus,
+)
+from workorders.models import Shipment, WorkOrder, WorkOrderNumberSequence
+from workorders.readiness import (
+    visit_window_problems,
+    work_order_readiness,
+)
+from workorders.selectors import work_order_skills
+from workorders.tasks import work_order_notify_technician_task
+
+S = WorkOrderStatus
+BULK_LIMIT = 1_000
+CREATE_BATCH = 500
+# Before dispatch a visit can still be planned; once dispatched it must be recalled first.
+ASSIGNABLE = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.REWORK})
+OVERRIDABLE = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.REWORK})
+SHIPMENT_EDITABLE = OPEN_STATUSES
+# Moves the assigned technician hears about (by e-mail, after commit).
+NOTIFY_ON = {
+    (S.SCHEDULED, S.DISPATCHED): "dispatched",
+    (S.DISPATCHED, S.SCHEDULED): "recalled",
+    (S.SUBMITTED, S.REWORK): "rework",
+    (S.REWORK, S.SCHEDULED): "return_visit",
+}
+WORK_ORDER_AUDIT_FIELDS = ["technician", "planned_start", "planned_end"]
+SHIPMENT_FIELDS = ["carrier", "tracking_number", "status", "shipped_on", "expected_delivery", "delivered_on", "notes"]
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+    default_message = "This work order changed since you opened it; reload it and try again."
+
+
+class ReasonRequired(ApplicationError):
+    code = "reason_required"
+    default_message = "Say why (a reason is required for this action)."
+
+
+class NotReady(InvalidTransition):
+    code = "not_ready"
+    default_message = "Dispatch is blocked until every readiness gate is green."
+
+
+class OverrideNotAllowed(ApplicationError):
+    code = "override_not_allowed"
+    status_code = 403
+    default_message = "Only a PM or an admin may override a readiness gate."
+
+
+# --- Helpers ----------------------------------------------------------------------------------------
+
+
+def _user_of(actor: Access | User | None) -> User | None:
+    return actor.user if isinstance(actor, Access) else actor
+
+
+def _label_of(actor: Access | User | None) -> str:
+    if isinstance(actor, Access):
+        return actor.actor_label
+    return actor.email if actor else "system"
+
+
+def _lock_work_order(organization, work_order_id: int, *, expected_version: int | None = None) -> WorkOrder:
+    work_order = (
+        WorkOrder.objects.for_organization(organization)
+        .select_for_update()
+        .select_related("program", "site", "technician")
+        .filter(pk=work_order_id)
+        .first()
+    )
+    if work_order is None:
+        raise NotFound()
+    if expected_version is not None and expected_version != work_order.version:
+        raise StaleVersion(
+            f"Work order {work_order.number} changed since you opened it (version {expected_version}, now "
+            f"{work_order.version}); reload it and try again."
+        )
+    return work_order
+
+
+def _touch(work_order: WorkOrder, *fields: str) -> None:
+    """Save the changed fields with the version bumped (every change is a new version)."""
+    work_order.version += 1
+    work_order.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _label(status: str) -> str:
+    return S(status).label
+
+
+def allowed_moves(work_order: WorkOrder) -> list[str]:
+    """The states this work order may move to now, in the lifecycle's order."""
+    return work_order.allowed_moves
+
+
+def _describe_allowed(status: str) -> str:
+    targets = [value for value in S.values if value in WORK_ORDER_TRANSITIONS[status]]
+    return ", ".join(_label(value) for value in targets) or "none (it is final)"
+
+
+def _notify(organization, work_order: WorkOrder, event: str) -> None:
+    if work_order.technician_id:
+        work_order_notify_technician_task.delay_on_commit(
+            organization_id=organization.pk, work_order_id=work_order.pk, event=event, version=work_order.version
+        )
+
+
+def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
+    return ApplicationError(message, code=code, field=field)
+
+
+# --- Numbers and creation -----------------------------------------------------------------------------
+
+
+def work_order_numbers_allocate(*, organization, program: Program, count: int) -> list[tuple[int, str]]:
+    """Hand out `count` consecutive (sequence, number) pairs of a program, e.g. (123, "SCO-2026-000123").
+
+    Inside the caller's transaction: the counter row is created once, then advanced with one UPDATE … SET
+    last_value = last_value + count, which the database serializes, so concurrent callers never get the
+    same numbers. The unique (organization, number) constraint backs it.
+    """
+    WorkOrderNumberSequence.objects.get_or_create(organization_id=organization.pk, program=program)
+    counter = WorkOrderNumberSequence.objects.for_organization(organization).filter(program=program)
+    counter.update(last_value=F("last_value") + count)
+    last = counter.values_list("last_value", flat=True).get()
+    prefix = program.code.upper()
+    return [(sequence, f"{prefix}-{sequence:06d}") for sequence in range(last - count + 1, last + 1)]
+
+
+@dataclass(frozen=True)
+class CreateItem:
+    """What creating work orders did for one enrolled site."""
+
+    site_id: int
+    site_code: str
+    outcome: str  # "created" | "exists"
+    work_order_id: int
+    number: str
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    program_id: int
+    wave_id: int | None
+    items: tuple[CreateItem, ...]
+
+    @property
+    def created(self) -> int:
+        return sum(1 for item in self.items if item.outcome == "created")
+
+    @property
+    def existing(self) -> int:
+        return sum(1 for item in self.items if item.outcome == "exists")
+
+
+@transaction.atomic
+def work_orders_create_for_program(
+    *, organization: Organization, actor: Access | User | None, program_id: int, wave_id: int | None = None
+) -> CreateResult:
+    """One work order per enrolled site of the program (or of one wave), in draft; safe to run again.
+
+    Sites that already have a work order in the program are reported as `exists` and left alone. The
+    program row is locked, so two runs for one program queue instead of racing; one audit event on the
+    program records the numbers created. Work orders follow the program's latest approved SOW, if any.
+    """
+    program = Program.objects.for_organization(organization).select_for_update().filter(pk=program_id).first()
+    if program is None:
+        raise NotFound()
+    if program.status == ProgramStatus.CLOSED:
+        raise Conflict(f"Program {program.code} is closed; no work orders can be created.", code="program_closed")
+    wave = None
+    if wave_id is not None:
+        wave = Wave.objects.for_organization(organization).filter(pk=wave_id, program=program).first()
+        if wave is None:
+            raise _field_error(
+                f"That wave is not a wave of program {program.code}.", field="wave", code="wave_not_in_program"
+            )
+    enrollments = Enrollment.objects.for_organization(organization).filter(program=program).select_related("site")
+    if wave is not None:
+        enrollments = enrollments.filter(wave=wave)
+    enrollments = list(enrollments.order_by("site__code", "pk"))
+    existing = {
+        site_id: (pk, number)
+        for pk, site_id, number in WorkOrder.objects.for_organization(organization)
+        .filter(program=program)
+        .values_list("pk", "site_id", "number")
+    }
+    missing = [e for e in enrollments if e.site_id not in existing]
+    sow = sow_current_approved(organization=organization, program_id=program.pk)
+    label = _label_of(actor)
+    created: dict[int, WorkOrder] = {}
+    numbers = work_order_numbers_allocate(organization=organization, program=program, count=len(missing))
+    rows = [
+        WorkOrder(
+            organization_id=organization.pk,
+            program=program,
+            site_id=enrollment.site_id,
+            enrollment=enrollment,
+            sequence=sequence,
+            number=number,
+            sow=sow,
+            created_by_label=label,
+        )
+        for enrollment, (sequence, number) in zip(missing, numbers, strict=True)
+    ]
+    for start in range(0, len(rows), CREATE_BATCH):
+        WorkOrder.objects.bulk_create(rows[start : start + CREATE_BATCH])
+    if rows:
+        for pk, site_id in (
+            WorkOrder.objects.for_organization(organization)
+            .filter(program=program, site_id__in=[row.site_id for row in rows])
+            .values_list("pk", "site_id")
+        ):
+            created[site_id] = pk
+    new_numbers = {row.site_id: row.number for row in rows}
+    items = []
+    for enrollment in enrollments:
+        site_id, code = enrollment.site_id, enrollment.site.code
+        if site_id in existing:
+            items.append(CreateItem(site_id, code, "exists", *existing[site_id]))
+        else:
+            items.append(CreateItem(site_id, code, "created", created[site_id], new_numbers[site_id]))
+    result = CreateResult(program_id=program.pk, wave_id=wave.pk if wave else None, items=tuple(items))
+    if result.created:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            verb="work_order.bulk_created",
+            target=program,
+            after={
+                "wave": result.wave_id,
+                "created": result.created,
+                "existing": result.existing,
+                "numbers": [item.number for item in items if item.outcome == "created"][:200],
+            },
+        )
+    return result
+
+
+# --- Transitions ----------------------------------------------------------------------------------------
+
+
+def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
+    if to_status not in S.values:
+        raise _field_error(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
+    from_status = work_order.status
+    if to_status not in WORK_ORDER_TRANSITIONS[from_status]:
+        raise InvalidTransition(
+            f"Work order {work_order.number} cannot move from {_label(from_status)} to {_label(to_status)}. "
+            f"Allowed from {_label(from_status)}: {_describe_allowed(from_status)}."
+        )
+    if (from_status, to_status) in REASON_REQUIRED and not reason.strip():
+        raise ReasonRequired(
+            f"Say why work order {work_order.number} moves from {_label(from_status)} to {_label(to_status)}.",
+            field="reason",
+        )
+
+
+def _check_preconditions(organization, work_order: WorkOrder, to_status: str) -> None:
+    """What a move needs beyond the state table: a SOW to be ready, a plan to be scheduled, green gates."""
+    if to_status == S.READY and work_order.status == S.DRAFT and work_order.sow_id is None:
+        sow = sow_current_approved(organization=organization, program_id=work_order.program_id)
+        if sow is None:
+            raise InvalidTransition(
+                f"Work order {work_order.number} cannot be ready: program {work_order.program.code} has no "
+                "approved SOW yet.",
+                code="no_approved_sow",
+            )
+        work_order.sow = sow
+    planned = work_order.technician_id is not None and work_order.planned_start is not None
+    if to_status == S.SCHEDULED and work_order.status in (S.READY, S.REWORK) and not planned:
+        raise InvalidTransition(
+            f"Work order {work_order.number} cannot be scheduled yet: assign a technician and a visit window first.",
+            code="not_planned",
+        )
+    if to_status == S.DISPATCHED:
+        readiness = work_order_readiness(organization=organization, work_order=work_order)
+        if not readiness.ready:
+            raise NotReady(
+                f"Work order {work_order.number} cannot be dispatched until every readiness gate is green. "
+                f"{readiness.summary()}"
+            )
+
+
+def _transition(
+    organization, actor, work_order: WorkOrder, to_status: str, reason: str, *, verb: str = "work_order.transitioned"
+) -> WorkOrder:
+    """Check and apply one move on a locked work order; audit it and enqueue what follows."""
+    reason = (reason or "").strip()
+    _check_move(work_order, to_status, reason)
+    _check_preconditions(organization, work_order, to_status)
+    from_status = work_order.status
+    before = audit_snapshot(work_order, ["status", *WORK_ORDER_AUDIT_FIELDS])
+    work_order.move_to(to_status, reason=reason)
+    work_order.version += 1
+    work_order.save()
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb=verb,
+        target=work_order,
+        before=before,
+        after=audit_snapshot(work_order, ["status", *WORK_ORDER_AUDIT_FIELDS]),
+        reason=reason,
+    )
+    event = NOTIFY_ON.get((from_status, to_status))
+    if to_status == S.CANCELLED and from_status in (S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS):
+        event = "cancelled"
+    if event:
+        _notify(organization, work_order, event)
+    return work_order
+
+
+@transaction.atomic
+def work_order_transition(
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    to_status: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Move one work order along its state machine (see workorders.choices.WORK_ORDER_TRANSITIONS).
+
+    Refused with `invalid_transition` (naming from, to and the allowed moves) for a move the table does not
+    allow; `reason_required` for a cancel, a rework or a recall without a reason; `no_approved_sow`,
+    `not_planned` and `not_ready` (red readiness gates) for moves whose preconditions fail.
+    """
+    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    return _transition(organization, actor, work_order, to_status, reason)
+
+
+@dataclass(frozen=True)
+class BulkTransitionItem:
+    """What a bulk transition did to one work order."""
+
+    work_order_id: int
+    number: str
+    outcome: str  # "moved" | "refused"
+    from_status: str = ""
+    to_status: str = ""
+    code: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class BulkTransitionResult:
+    to_status: str
+    items: tuple[BulkTransitionItem, ...]
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for item in self.items if item.outcome == "moved")
+
+    @property
+    def refused(self) -> int:
+        return sum(1 for item in self.items if item.outcome == "refused")
+
+    @property
+    def refused_items(self) -> list[BulkTransitionItem]:
+        return [item for item in self.items if item.outcome == "refused"]
+
+
+@transaction.atomic
+def work_order_bulk_transition(
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_ids: Iterable[int],
+    to_status: str,
+    reason: str = "",
+) -> BulkTransitionResult:
+    """Move many work orders at once; each is checked alone and the answer says, per work order, what happened.
+
+    A refused item (illegal move, missing precondition, red gates, unknown id) does not stop the others: each
+    move runs in its own savepoint. Ids that are not work orders of this organization are refused as
+    `not_found`, like ids that do not exist. At most BULK_LIMIT ids per call.
+    """
+    if to_status not in S.values:
+        raise _field_error(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
+    ids = list(dict.fromkeys(int(pk) for pk in work_order_ids))
+    if len(ids) > BULK_LIMIT:
+        raise _field_error(
+            f"One action takes at most {BULK_LIMIT:,} work orders; split the selection.",
+            field="work_order_ids",
+            code="too_many",
+        )
+    numbers = dict(WorkOrder.objects.for_organization(organization).filter(pk__in=ids).values_list("pk", "number"))
+    items = []
+    for pk in ids:
+        if pk not in numbers:
+            items.append(BulkTransitionItem(pk, "", "refused", code="not_found", message="No such work order."))
+            continue
+        try:
+            with transaction.atomic():
+                work_order = _lock_work_order(organization, pk)
+                from_status = work_order.status
+                _transition(organization, actor, work_order, to_status, reason)
+        except ApplicationError as exc:
+            current = WorkOrder.objects.for_organization(organization).filter(pk=pk).values_list("status", flat=True)
+            items.append(
+                BulkTransitionItem(
+                    pk, numbers[pk], "refused", from_status=current.first() or "", code=exc.code, message=exc.message
+                )
+            )
+        else:
+            items.append(BulkTransitionItem(pk, numbers[pk], "moved", from_status=from_status, to_status=to_status))
+    return BulkTransitionResult(to_status=to_status, items=tuple(items))
+
+
+# --- Planning: technician, window, site contact, overrides ------------------------------------------------
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if timezone.is_naive(value):
+        raise _field_error("Give the time with its offset or time zone.", field=field, code="naive_datetime")
+    return value
+
+
+@transaction.atomic
+def work_order_assign(
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    technician_id: int,
+    planned_start: datetime,
+    planned_end: datetime,
+    schedule: bool = False,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Give the work order a technician and a visit window, checked before anything is written:
+
+    the window must fit the site's access hours and miss its blackout dates (in the site's time zone), and
+    the technician must be eligible then (skills, certifications, vendor insurance, working day and hours,
+    time off, service radius: technicians.selectors). Each refusal says why. With `schedule`, a ready (or
+    rework) work order also moves to scheduled in the same transaction. A dispatched visit must be recalled
+    first.
+    """
+    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    if work_order.status not in ASSIGNABLE:
+        raise InvalidTransition(
+            f"Work order {work_order.number} is {_label(work_order.status)}: a technician and window can be "
+            f"changed only while it is {', '.join(_label(s) for s in S.values if s in ASSIGNABLE)}"
+            + (" (recall it first)." if work_order.status == S.DISPATCHED else "."),
+            code="not_assignable",
+        )
+    _aware(planned_start, "planned_start")
+    _aware(planned_end, "planned_end")
+    if planned_end <= planned_start:
+        raise _field_error("The visit must end after it starts.", field="planned_end", code="invalid_window")
+    window_problems = visit_window_problems(site=work_order.site, planned_start=planned_start, planned_end=planned_end)
+    if window_problems:
+        raise _field_error(" ".join(window_problems), field="planned_start", code="window_not_allowed")
+    technician = Technician.objects.for_organization(organization).filter(pk=technician_id).first()
+    if technician is None:
+        raise _field_error("No such technician.", field="technician", code="does_not_exist")
+    local_start = planned_start.astimezone(ZoneInfo(work_order.site.timezone))
+    problems = technician_eligibility_problems(
+        organization=organization,
+        technician_id=technician.pk,
+        skills=work_order_skills(organization=organization, work_order=work_order),
+        on_date=local_start.date(),
+        latitude=work_order.site.latitude,
+        longitude=work_order.site.longitude,
+        at_time=local_start.time(),
+        location_timezone=work_order.site.timezone,
+    )
+    if problems:
+        raise _field_error(
+            f"{technician.full_name} cannot take this visit: " + " ".join(p.message for p in problems),
+            field="technician",
+            code="technician_not_eligible",
+        )
+    before = audit_snapshot(work_order, WORK_ORDER_AUDIT_FIELDS)
+    changed_technician = work_order.technician_id != technician.pk
+    work_order.technician = technician
+    work_order.planned_start, work_order.planned_end = planned_start, planned_end
+    _touch(work_order, "technician", "planned_start", "planned_end")
+    after = audit_snapshot(work_order, WORK_ORDER_AUDIT_FIELDS)
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="work_order.assigned",
+        target=work_order,
+        before=before,
+        after=after,
+    )
+    if schedule and work_order.status in (S.READY, S.REWORK):
+        _transition(organization, actor, work_order, S.SCHEDULED, "")
+    elif work_order.status == S.SCHEDULED or changed_technician:
+        _notify(organization, work_order, "assigned" if changed_technician else "rescheduled")
+    return work_order
+
+
+@transaction.atomic
+def work_order_unassign(
+    *, organization: Organization, actor: Access | User | None, work_order_id: int, expected_version: int | None = None
+) -> WorkOrder:
+    """Clear the technician and the window of a work order that is not scheduled (unschedule it first)."""
+    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    if work_order.status not in (S.DRAFT, S.READY, S.REWORK):
+        raise InvalidTransition(
+            f"Work order {work_order.number} is {_label(work_order.status)}: move it back to Ready before "
+            "clearing its technician.",
+            code="not_assignable",
+        )
+    before = audit_snapshot(work_order, WORK_ORDER_AUDIT_FIELDS)
+    work_order.technician = None
+    work_order.planned_start = work_order.planned_end = None
+    _touch(work_order, "technician", "planned_start", "planned_end")
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="work_order.unassigned",
+        target=work_order,
+        before=before,
+        after=audit_snapshot(work_order, WORK_ORDER_AUDIT_FIELDS),
+    )
+    return work_order
+
+
+@transaction.atomic
+def work_order_confirm_site_contact(
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    note: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Record that the site contact confirmed the visit (who confirmed, when, and an optional note)."""
+    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    if not work_order.is_open:
+        raise InvalidTransition(
+            f"Work order {work_order.number} is {_label(work_order.status)}; nothing to confirm.", code="not_open"
+        )
+    work_order.site_contact_confirmed_at = timezone.now()
+    work_order.site_contact_confirmed_by = _user_of(actor)
+    work_order.site_contact_confirmed_by_label = _label_of(actor)[:200]
+    work_order.site_contact_note = note.strip()[:500]
+    _touch(
+        work_order,
+        "site_contact_confirmed_at",
+        "site_contact_confirmed_by",
+        "site_contact_confirmed_by_label",
+        "site_contact_note",
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="work_order.site_contact_confirmed",
+        target=work_order,
+        after={"note": work_order.site_contact_note},
+    )
+    return work_order
+
+
+def _check_planner(actor) -> None:
+    if isinstance(actor, Access) and actor.role not in PLANNER_ROLES:
+        raise OverrideNotAllowed()
+
+
+@transaction.atomic
+def work_order_gate_override(
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    gate: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Let a red readiness gate pass, with a written reason (PMs and admins only; audited; shown on the
+    checklist). One gate per call; a gate that is already green needs no override and is refused."""
+    _check_planner(actor)
+    if gate not in Gate.values:
+        raise _field_error(f"“{gate}” is not a readiness gate.", field="gate", code="invalid_choice")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ReasonRequired("Write why this gate may be passed (at least a few words).", field="reason")
+    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    if work_order.status not in OVERRIDABLE:
+        raise InvalidTransition(
+            f"Work order {work_order.number} is {_label(work_order.status)}; gates matter only before dispatch.",
+            code="not_overridable",
+        )
+    result = work_order_readiness(organization=organization, work_order=work_order).get(gate)
+    if result is not None and result.passed:
+        raise Conflict(f"The gate “{Gate(gate).label}” is already green; no override needed.", code="gate_green")
+    before = dict(work_order.gate_overrides or {})
+    user = _user_of(actor)
+    work_order.gate_overrides = {
+        **before,
+        gate: {
+            "reason": reason,
+            "by_label": _label_of(actor)[:200],
+            "by_user_id": user.pk if user else None,
+            "at": timezone.now().isoformat(),
+            "failing_reason": result.reason if result else "",
+        },
+    }
+    _touch(work_order, "gate_overrides")
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="work_order.gate_overridden",
+        target=work_order,
+        before={"gate": gate, "override": before.get(gate)},
+        after={"gate": gate, "failing_reason": result.reason if result else ""},
+        reason=reason,
+    )
+    return work_order
+
+
+@transaction.atomic
+def work_order_gate_override_revoke(
+    *, organization: Organization, actor: Access | User | None, work_order_id: int, gate: str
+) -> WorkOrder:
+    """Withdraw an override: the gate is judged on its own again (PMs and admins only; audited)."""
+    _check_planner(actor)
+    work_order = _lock_work_order(organization, work_order_id)
+    overrides = dict(work_order.gate_overrides or {})
+    if gate not in overrides:
+        raise _field_error("That gate has no override.", field="gate", code="no_override")
+    removed = overrides.pop(gate)
+    work_order.gate_overrides = overrides
+    _touch(work_order, "gate_overrides")
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="work_order.gate_override_revoked",
+        target=work_order,
+        before={"gate": gate, "override": removed},
+        after={"gate": gate, "override": None},
+    )
+    return work_order
+
+
+# --- Shipments -------------------------------------------------------------------------------------------
+
+
+def _shipment_values(values: dict, current: Shipment | None = None) -> dict:
+    """Check one shipment's values together; derive the status from the dates when it is not given."""
+    merged = {name: getattr(current, name) for name in SHIPMENT_FIELDS} if current else {}
+    merged.update(values)
+    carrier = (merged.get("carrier") or "").strip()
+    if not carrier:
+        raise _field_error("Name the carrier.", field="carrier", code="required")
+    merged["carrier"] = carrier
+    merged["tracking_number"] = (merged.get("tracking_number") or "").strip()
+    shipped_on: date | None = merged.get("shipped_on")
+    delivered_on: date | None = merged.get("delivered_on")
+    if shipped_on and delivered_on and delivered_on < shipped_on:
+        raise _field_error("It cannot be delivered before it was shipped.", field="delivered_on", code="invalid_dates")
+    expected = merged.get("expected_delivery")
+    if shipped_on and expected and expected < shipped_on:
+        raise _field_error(
+            "The expected delivery cannot be before the ship date.", field="expected_delivery", code="invalid_dates"
+        )
+    dates_changed = "delivered_on" in values or "shipped_on" in values
+    manual = current is not None and current.status in (ShipmentStatus.EXCEPTION, ShipmentStatus.CANCELLED)
+    if not values.get("status") and (current is None or (dates_changed and not manual)):
+        merged["status"] = (
+            ShipmentStatus.DELIVERED
+            if delivered_on
+            else ShipmentStatus.IN_TRANSIT
+            if shipped_on
+            else ShipmentStatus.PENDING
+        )
+    status = merged.get("status") or ShipmentStatus.PENDING
+    if status == ShipmentStatus.DELIVERED and not delivered_on:
+        raise _field_error("Give the delivery date of a delivered shipment.", field="delivered_on", code="required")
+    if delivered_on and status in (ShipmentStatus.PENDING, ShipmentStatus.IN_TRANSIT):
+        status = ShipmentStatus.DELIVERED
+    merged["status"] = status
+    merged["notes"] = merged.get("notes") or ""
+    return {name: merged.get(name) for name in SHIPMENT_FIELDS}
+
+
+def _check_shipments_editable(work_order: WorkOrder) -> None:
+    if work_order.status not in SHIPMENT_EDITABLE:
+        raise InvalidTransition(
+            f"Work order {work_order.number} is {_label(work_order.status)}; its shipments can no longer change.",
+            code="not_open",
+        )
+
+
+@transaction.atomic
+def shipment_create(
+    *, organization: Organization, actor: Access | User | None, work_order_id: int, **values
+) -> Shipment:
+    """Record a shipment of materials for an open work order (status from the dates unless given)."""
+    work_order = _lock_work_order(organization, work_order_id)
+    _check_shipments_editable(work_order)
+    cleaned = _shipment_values(values)
+    shipment = Shipment.objects.create(organization_id=organization.pk, work_order=work_order, **cleaned)
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="shipment.created",
+        target=shipment,
+        after={"work_order": work_order.pk, **audit_snapshot(shipment, SHIPMENT_FIELDS)},
+    )
+    return shipment
+
+
+def _lock_shipment(organization, shipment_id: int) -> Shipment:
+    shipment = Shipment.objects.for_organization(organization).select_for_update().filter(pk=shipment_id).first()
+    if shipment is None:
+        raise NotFound()
+    return shipment
+
+
+@transaction.atomic
+def shipment_update(
+    *, organization: Organization, actor: Access | User | None, shipment_id: int, **changes
+) -> Shipment:
+    """Change a shipment (e.g. record its delivery); the whole shipment is checked again."""
+    shipment = _lock_shipment(organization, shipment_id)
+    _check_shipments_editable(_lock_work_order(organization, shipment.work_order_id))
+    before = audit_snapshot(shipment, SHIPMENT_FIELDS)
+    for name, value in _shipment_values(changes, current=shipment).items():
+        setattr(shipment, name, value)
+    shipment.save()
+    after = audit_snapshot(shipment, SHIPMENT_FIELDS)
+    if before != after:
+        audit_record(
+            organization=organization, actor=actor, verb="shipment.updated", target=shipment, before=before, after=after
+        )
+    return shipment
+
+
+@transaction.atomic
+def shipment_delete(*, organization: Organization, actor: Access | User | None, shipment_id: int) -> None:
+    """Remove a shipment recorded by mistake (cancel it instead when it really was sent)."""
+    shipment = _lock_shipment(organization, shipment_id)
+    _check_shipments_editable(_lock_work_order(organization, shipment.work_order_id))
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="shipment.deleted",
+        target=shipment,
+        before={"work_order": shipment.work_order_id, **audit_snapshot(shipment, SHIPMENT_FIELDS)},
+    )
+    shipment.delete()
