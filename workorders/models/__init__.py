@@ -11,3 +11,4 @@ __all__ = [
     "WorkOrderNumberSequence",
     "WorkOrderQuerySet",
 ]
+from workorders.models.packets import Packet, PacketAcknowledgement, PacketGenerationJob  # noqa: F401
