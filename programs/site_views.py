@@ -43,6 +43,10 @@ from sites import services as site_services
 from sites.choices import SiteStatus
 from sites.models import Site
 
+# Wave colours of the map and its legend (by wave order), chosen to stay apart for common colour blindness.
+WAVE_COLORS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#ca8a04", "#0891b2", "#db2777", "#4d7c0f"]
+NO_WAVE_COLOR = "#6b7280"
+MAP_LIST_PER_PAGE = 50
 VARIATION_WRITERS = PLANNER_ROLES | {Role.COORDINATOR}
 VARIATION_READ = {"read": READ_ROLES, "write": VARIATION_WRITERS}
 VARIATION_FORMS = {"read": VARIATION_WRITERS, "write": VARIATION_WRITERS}
@@ -118,6 +122,90 @@ class ProgramSitesView(ProgramPageMixin, OrgTableView):
             enrolled_total=sum(count.count for count in counts),
             bulk_form=BulkWaveForm(waves=self.program_waves()),
             filters_query=query_without(self.request, "sort"),
+        )
+        return context
+
+
+class ProgramMapView(ProgramPageMixin, OrgTemplateView):
+    """The program's enrolled sites on a map (one dot per site, coloured by wave) and, below it, the same sites as a
+    list. Markers and list come from one query's rows, embedded in the page, so the page says everything even when
+    the map's tiles (or the map library) cannot load. `?wave=<id>` or `?wave=none` narrows both."""
+
+    template_name = "programs/program_map.html"
+    tab = "map"
+
+    def chosen_wave(self, waves: list[Wave]) -> str:
+        """The wave filter as given: a wave id of this program, "none", or "" (any); anything else is ignored."""
+        value = self.request.GET.get("wave", "")
+        if value == "none" or (value.isdigit() and any(wave.pk == int(value) for wave in waves)):
+            return value
+        return ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        waves = list(self.program_waves())
+        counts = selectors.enrollment_counts(access=self.access, program=self.program)
+        colors = {wave.pk: WAVE_COLORS[index % len(WAVE_COLORS)] for index, wave in enumerate(waves)}
+        chosen = self.chosen_wave(waves)
+        enrolled = Enrollment.objects.visible_to(self.access).filter(program=self.program)
+        if chosen == "none":
+            enrolled = enrolled.filter(wave__isnull=True)
+        elif chosen:
+            enrolled = enrolled.filter(wave_id=int(chosen))
+        rows = list(
+            enrolled.order_by("site__code", "site_id").values_list(
+                "site_id", "site__code", "site__name", "site__city", "site__state", "site__latitude",
+                "site__longitude", "wave_id",
+            )
+        )  # fmt: skip
+        names = {wave.pk: wave.name for wave in waves}
+        # Later waves are drawn first, so the pilot's few dots stay on top where stores crowd together.
+        draw_rank = {wave.pk: index for index, wave in enumerate(waves)}
+        drawn = sorted(rows, key=lambda row: -draw_rank.get(row[7], len(waves)))
+        listed = [
+            {
+                "id": site_id,
+                "code": code,
+                "name": name,
+                "place": ", ".join(part for part in (city, state) if part),
+                "wave": names.get(wave_id, "No wave"),
+                "color": colors.get(wave_id, NO_WAVE_COLOR),
+                "placed": latitude is not None and longitude is not None,
+            }
+            for site_id, code, name, city, state, latitude, longitude, wave_id in rows
+        ]
+        map_data = {
+            "siteUrl": self.org_url("site-page", pk=0).removesuffix("0/") + "{id}/",
+            "waves": {
+                **{str(wave.pk): {"name": wave.name, "color": colors[wave.pk]} for wave in waves},
+                "none": {"name": "No wave", "color": NO_WAVE_COLOR},
+            },
+            "sites": [
+                [site_id, code, name, city, state, float(latitude), float(longitude), str(wave_id or "none")]
+                for site_id, code, name, city, state, latitude, longitude, wave_id in drawn
+                if latitude is not None and longitude is not None
+            ],
+        }
+        legend = [
+            {
+                "key": str(count.wave_id) if count.wave_id else "none",
+                "name": count.name,
+                "count": count.count,
+                "color": colors.get(count.wave_id, NO_WAVE_COLOR),
+            }
+            for count in counts
+        ]
+        page = Paginator(listed, MAP_LIST_PER_PAGE).get_page(self.request.GET.get("page"))
+        context.update(
+            map_data=map_data,
+            legend=legend,
+            chosen_wave=chosen,
+            enrolled_total=sum(count.count for count in counts),
+            shown_total=len(listed),
+            placed_total=len(map_data["sites"]),
+            unplaced_total=len(listed) - len(map_data["sites"]),
+            page_obj=page,
+            page_query=f"wave={chosen}&" if chosen else "",
         )
         return context
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("sow-materials/<int:line>/delete/", views.SowMaterialDeleteView.as_view(), name="sow-material-delete"),
     # A program's sites: enrollments, attribute schema, variations (programs/site_views.py).
     path("programs/<int:pk>/sites/", site_views.ProgramSitesView.as_view(), name="program-sites"),
+    path("programs/<int:pk>/map/", site_views.ProgramMapView.as_view(), name="program-map"),
     path("programs/<int:pk>/sites/enroll/", site_views.EnrollSitesView.as_view(), name="program-enroll"),
     path("programs/<int:pk>/sites/bulk/", site_views.EnrollmentBulkView.as_view(), name="program-sites-bulk"),
     path("programs/<int:pk>/sites/import/", site_views.ProgramSiteImportView.as_view(), name="program-site-import"),

@@ -56,6 +56,19 @@ def filtered_sites(view, queryset) -> tuple[SiteFilterSet, object]:
     return filterset, sites.order_by(*selectors.site_ordering(view.request.GET.get("sort")))
 
 
+def wave_choice_label(wave) -> str:
+    """Waves of every program share one select: name each with its program's code."""
+    return f"{wave.program.code} · {wave.name}"
+
+
+def chosen(filterset, name: str):
+    """The object a valid filter chose (a program, a wave), or None."""
+    form = filterset.form
+    if not filterset.is_bound or not form.is_valid():
+        return None
+    return form.cleaned_data.get(name)
+
+
 class SiteListView(SitesPageMixin, OrgListView):
     """Sites with the API's filters, sorting, pagination and export buttons."""
 
@@ -66,9 +79,13 @@ class SiteListView(SitesPageMixin, OrgListView):
 
     def get_queryset(self):
         self.filterset, sites = filtered_sites(self, super().get_queryset())
+        form = self.filterset.form
         if self.access.role == Role.CLIENT:
-            del self.filterset.form.fields["client"]
-        style_filter_form(self.filterset.form)
+            del form.fields["client"]
+        form.fields["program"].queryset = form.fields["program"].queryset.order_by("code")
+        form.fields["wave"].queryset = form.fields["wave"].queryset.order_by("program__code", "order", "start_date")
+        form.fields["wave"].label_from_instance = wave_choice_label
+        style_filter_form(form)
         return sites
 
     def get_context_data(self, **kwargs):
@@ -87,10 +104,13 @@ class SiteListView(SitesPageMixin, OrgListView):
         query.pop("sort", None)
         if sort != "code":
             query["sort"] = sort
+        map_program, map_wave = chosen(self.filterset, "program"), chosen(self.filterset, "wave")
         export_url = reverse("sites-export", kwargs={"org": self.access.organization.slug})
         export_query = {key: value for key, value in query.items() if key in (*self.filterset.form.fields, "sort")}
         context.update(
             filterset=self.filterset,
+            map_program=map_program,
+            map_wave=map_wave if map_program and map_wave and map_wave.program_id == map_program.pk else None,
             filters_active=any(self.request.GET.get(name) for name in self.filterset.form.fields),
             columns=columns,
             export_csv_url=f"{export_url}?{urlencode({**export_query, 'format': 'csv'})}",

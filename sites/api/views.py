@@ -1,5 +1,7 @@
 """API views of the sites app: sites (with export), site contacts, and bulk site imports."""
 
+from django.apps import apps
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +23,28 @@ from sites.selectors import SITE_ORDERING_FIELDS
 
 SITE_READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 EXPORT_FORMATS = {"csv": "text/csv", "xlsx": exporting.XLSX_CONTENT_TYPE}
+LOCATIONS_LIMIT = 20_000  # one map's worth; more is a sign the caller wants the paginated list
+
+
+class SiteLocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    lat = serializers.FloatField(help_text="Latitude, WGS 84.")
+    lng = serializers.FloatField(help_text="Longitude, WGS 84.")
+    wave = serializers.IntegerField(
+        allow_null=True,
+        help_text="Id of the site's wave in the program named by `?program=` (null: in no wave, or no program given).",
+    )
+
+
+class SiteLocationsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Sites listed in `results` (those with coordinates).")
+    without_coordinates = serializers.IntegerField(help_text="Matching sites left out because they have no position.")
+    truncated = serializers.BooleanField(help_text=f"True when more than {LOCATIONS_LIMIT:,} sites matched.")
+    results = SiteLocationSerializer(many=True)
 
 
 class ExportNegotiation(DefaultContentNegotiation):
@@ -90,6 +114,58 @@ class SiteViewSet(OrgModelViewSet):
         site = self.get_object()
         site = services.site_activate(organization=self.access.organization, actor=self.access, site_id=site.pk)
         return self._output(site)
+
+    @extend_schema(
+        summary="Site positions for a map",
+        description=(
+            "Compact rows (id, code, name, city, state, lat, lng, wave) of the sites the list would show — same "
+            "filters, search and ordering, not paginated, at most "
+            f"{LOCATIONS_LIMIT:,} — for drawing them on a map. Sites without coordinates are counted in "
+            "`without_coordinates`, not listed. With `?program=<id>` each row carries the site's wave in that "
+            "program, e.g. `GET /api/v1/sites/locations/?program=7` for a program's map."
+        ),
+        filters=True,
+        responses=SiteLocationsSerializer,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def locations(self, request):
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None).select_related(None)
+        program_id = request.query_params.get("program", "")
+        if program_id.isdigit():  # already checked by the filter: a program the caller may see
+            enrollment = apps.get_model("programs", "Enrollment")
+            queryset = queryset.annotate(
+                wave_id=Subquery(
+                    enrollment.objects.filter(
+                        organization_id=OuterRef("organization_id"), program_id=int(program_id), site_id=OuterRef("pk")
+                    ).values("wave_id")[:1]
+                )
+            )
+            wave_field = "wave_id"
+        else:
+            wave_field = None
+        placed = queryset.filter(latitude__isnull=False, longitude__isnull=False)
+        fields = ["pk", "code", "name", "city", "state", "latitude", "longitude"]
+        rows = list(placed.values_list(*fields, *([wave_field] if wave_field else []))[: LOCATIONS_LIMIT + 1])
+        results = [
+            {
+                "id": row[0],
+                "code": row[1],
+                "name": row[2],
+                "city": row[3],
+                "state": row[4],
+                "lat": float(row[5]),
+                "lng": float(row[6]),
+                "wave": row[7] if wave_field else None,
+            }
+            for row in rows[:LOCATIONS_LIMIT]
+        ]
+        body = {
+            "count": len(results),
+            "without_coordinates": queryset.filter(latitude__isnull=True).count(),
+            "truncated": len(rows) > LOCATIONS_LIMIT,
+            "results": results,
+        }
+        return Response(body)  # plain data: the serializer documents the shape; 20,000 rows need no per-field work
 
     @extend_schema(
         summary="Export sites",
