@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("programs.api.urls")),
     path("", include("sites.api.urls")),
     path("", include("technicians.api.urls")),
+    path("", include("workorders.api.urls")),
 ]
