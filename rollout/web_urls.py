@@ -21,6 +21,7 @@ org_patterns = [
     path("", include("programs.urls")),
     path("", include("sites.urls")),
     path("", include("technicians.urls")),
+    path("", include("workorders.packets.page_urls")),
 ]
 
 urlpatterns = [
