@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, StreamingHttpResponse
@@ -18,6 +19,7 @@ from rollout.errors import ApplicationError
 from rollout.models import Client
 from rollout.views.base import OrgDetailView, OrgListView, OrgPageMixin
 from sites import exporting, selectors, services
+from sites.choices import ImportStatus
 from sites.filtersets import SiteFilterSet
 from sites.forms import SiteImportUploadForm, style_filter_form
 from sites.models import Site, SiteImport
@@ -33,6 +35,7 @@ SORTABLE_COLUMNS = [
     ("updated_at", "Updated"),
 ]
 ERRORS_PER_PAGE = 50
+PROGRAMS_OFFERED = 5
 
 
 class SitesPageMixin:
@@ -207,6 +210,16 @@ class SiteImportListView(SitesPageMixin, OrgListView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def open_programs_of(access, client_id: int) -> list:
+    """The client's programs the caller sees that can still take sites (not closed), for "enroll them next".
+
+    Looked up by name: the sites app never imports programs (the dependency points the other way).
+    """
+    program = apps.get_model("programs", "Program")
+    programs = program.objects.visible_to(access).filter(client_id=client_id).exclude(status="closed")
+    return list(programs.order_by("code")[:PROGRAMS_OFFERED])
+
+
 class SiteImportDetailView(SitesPageMixin, OrgDetailView):
     """One import: the dry run's progress, then its problems or a summary with the commit button."""
 
@@ -223,6 +236,9 @@ class SiteImportDetailView(SitesPageMixin, OrgDetailView):
         site_import = self.object
         page = Paginator(site_import.errors or [], ERRORS_PER_PAGE).get_page(self.request.GET.get("page"))
         context.update(
+            enroll_programs=open_programs_of(self.access, site_import.client_id)
+            if site_import.status == ImportStatus.COMMITTED
+            else [],
             errors_page=page if site_import.errors else None,
             errors_truncated=site_import.error_count > len(site_import.errors or []),
             detail_url=reverse("site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk}),

@@ -53,7 +53,7 @@
     }
     var data = JSON.parse(source.textContent);
     var renderer = L.canvas({ padding: 0.5 });
-    var map = L.map(element, { preferCanvas: true, renderer: renderer, scrollWheelZoom: false });
+    var map = L.map(element, { preferCanvas: true, renderer: renderer, scrollWheelZoom: false, zoomSnap: 0.25 });
     var tiles = L.tileLayer(TILES, { maxZoom: 19, attribution: ATTRIBUTION });
     var warned = false;
     tiles.on("tileerror", function () {
@@ -102,7 +102,8 @@
       if (!button) return;
       var marker = markers[button.getAttribute("data-show-site")];
       if (!marker) return;
-      element.scrollIntoView({ behavior: "smooth", block: "center" });
+      var box = element.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) element.scrollIntoView({ block: "center" });
       map.setView(marker.getLatLng(), Math.max(map.getZoom(), 12));
       marker.openPopup();
     });

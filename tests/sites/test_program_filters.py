@@ -5,7 +5,10 @@ choices scoped to the organization and the caller's client, the schema, and the 
 import pytest
 from django.test import Client as BrowserClient
 
+from programs.models import Program
 from rollout.choices import Role
+from sites.choices import ImportStatus
+from sites.models import SiteImport
 from tests.factories import ClientFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, WaveFactory
 from tests.sites.factories import SiteFactory
@@ -225,3 +228,27 @@ def test_locations_take_a_fixed_number_of_queries(tenant, plan, django_assert_ma
     with django_assert_max_num_queries(8) as many:
         assert api.get("/api/v1/sites/locations/", {"program": plan["sco"].pk}).json()["count"] == 42
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- After an import: enroll the sites next -------------------------------------------------------------
+
+
+def test_a_committed_import_offers_the_clients_open_programs_to_enroll_in(tenant, other_tenant, plan):
+    # given a committed import for the client, a closed program of the client and another client's program
+    Program.objects.filter(pk=plan["wifi"].pk).update(status="closed")
+    other_client = ClientFactory(organization=tenant.organization, code="other")
+    ProgramFactory(organization=tenant.organization, client=other_client, code="other-prog")
+    site_import = SiteImport.objects.create(
+        organization=tenant.organization,
+        client=tenant.client,
+        original_filename="stores.csv",
+        format="csv",
+        status=ImportStatus.COMMITTED,
+        created_count=3,
+    )
+    # when the PM looks at it
+    html = browser(tenant, Role.PM).get(f"{site_list(tenant)}imports/{site_import.pk}/").content.decode()
+    # then the client's open programs are offered, with the picker showing the sites not enrolled yet
+    assert f"/o/{tenant.organization.slug}/programs/{plan['sco'].pk}/sites/enroll/?enrolled=false" in html
+    assert "Enroll in sco" in html
+    assert "Enroll in wifi" not in html and "other-prog" not in html
