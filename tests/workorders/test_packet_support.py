@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from programs.choices import EvidenceKind, SowStatus, VariationKind, VariationStatus
 from programs.models import Enrollment, Program, SiteVariation, Sow
+from rollout.choices import Role
+from rollout.tenancy import Access
 from sites.models import Site
 from tests.programs.factories import (
     EnrollmentFactory,
@@ -20,6 +22,8 @@ from tests.programs.factories import (
     SowTaskFactory,
 )
 from tests.sites.factories import SiteContactFactory
+from tests.technicians.factories import TechnicianFactory
+from tests.workorders.factories import WorkOrderFactory
 
 # (key, title, condition, evidence) in SOW order. The site is a two-floor mall store without a loading dock.
 TASKS = [
@@ -127,3 +131,28 @@ def pdf_text(pdf: bytes) -> str:
 
 def pdf_page_count(pdf: bytes) -> int:
     return pdf_text(pdf).count("\f")
+
+
+def technician_of(tenant, **values):
+    """The tenant's technician-role member as a Technician profile (linked to their user)."""
+    user = tenant.members[Role.TECHNICIAN].user
+    values.setdefault("full_name", "Tomás Alvarez")
+    return TechnicianFactory(organization=tenant.organization, user=user, email=user.email, **values)
+
+
+def work_order_for(plan: Plan, *, status: str = "scheduled", technician=None, site=None):
+    """A work order of the plan's program for its site (or another enrolled `site`), in `status`."""
+    enrollment = plan.enrollment if site is None else Enrollment.objects.get(program=plan.program, site=site)
+    return WorkOrderFactory(enrollment=enrollment, sow=plan.sow, status=status, technician=technician)
+
+
+def access_for(tenant, role):
+    """The Access a member of `tenant` with `role` gets, as the resolver builds it."""
+    membership = tenant.members[role]
+    return Access(
+        organization=tenant.organization,
+        role=role,
+        user=membership.user,
+        membership=membership,
+        client_id=membership.client_id,
+    )

@@ -133,7 +133,10 @@ class PacketJobDownloadView(OrgPageMixin, SingleObjectMixin, View):
         if not job.zip:
             raise Http404("This job has no ZIP yet.")
         return FileResponse(
-            job.zip.open("rb"), as_attachment=True, filename=job.zip.name.rsplit("/", 1)[-1], content_type="application/zip"
+            job.zip.open("rb"),
+            as_attachment=True,
+            filename=job.zip.name.rsplit("/", 1)[-1],
+            content_type="application/zip",
         )
 
 
@@ -167,7 +170,9 @@ class PacketDetailView(PacketPageMixin, OrgDetailView):
         )
         context.update(
             work_order=work_order,
-            packet_html=packet_render_html(packet.snapshot, version=packet.version, visit_window=describe_window(work_order)),
+            packet_html=packet_render_html(
+                packet.snapshot, version=packet.version, visit_window=describe_window(work_order)
+            ),
             versions=versions,
             previous=previous,
             diff=selectors.packet_diff(previous.snapshot, packet.snapshot) if previous else None,

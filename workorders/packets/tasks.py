@@ -1,0 +1,80 @@
+"""Background work of packets: render one version's PDF, run a bulk generation job batch by batch, and
+tell the assigned technician about a new version. Ids in, idempotent, bounded in time."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+SENT_MARK_SECONDS = 7 * 24 * 3600
+
+
+@shared_task(
+    name="workorders.packet_render",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def packet_render_task(*, organization_id: int, packet_id: int) -> None:
+    """Render a packet version's PDF once; a re-run after success (or after a recorded failure) does nothing.
+    Retries only what is transient (file system errors); a render error is recorded on the version."""
+    from workorders.packets import services
+
+    services.packet_render(organization=organization_id, packet_id=packet_id)
+
+
+@shared_task(name="workorders.packet_generation_run", acks_late=True, soft_time_limit=540, time_limit=600)
+def packet_generation_run_task(*, organization_id: int, job_id: int) -> None:
+    """Process one batch of a packet generation job, then enqueue the next batch (re-enqueue from a cursor,
+    so no single task runs long). A duplicate delivery claims other work orders, never the same ones."""
+    from workorders.packets import services
+
+    if services.packet_generation_step(organization=organization_id, job_id=job_id):
+        packet_generation_run_task.delay(organization_id=organization_id, job_id=job_id)
+
+
+@shared_task(
+    name="workorders.packet_notify_technician",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def packet_notify_technician_task(*, organization_id: int, packet_id: int) -> None:
+    """E-mail the assigned technician that a packet version is ready and must be acknowledged; once per
+    (packet, technician). Does nothing when the version is no longer current or nobody is assigned."""
+    from workorders.models import Packet
+    from workorders.packets.services import visit_url
+
+    packet = (
+        Packet.objects.for_organization(organization_id)
+        .select_related("work_order", "work_order__technician", "work_order__site", "work_order__organization")
+        .filter(pk=packet_id)
+        .first()
+    )
+    if packet is None or not packet.is_current or packet.work_order.technician is None:
+        return
+    work_order = packet.work_order
+    # The issue time makes the mark unique even if ids are ever reused (a restored database, a test run).
+    mark = f"workorders:packet-notice:{packet.pk}:{packet.issued_at.timestamp()}:{work_order.technician_id}"
+    if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
+        return
+    context = {"packet": packet, "work_order": work_order, "url": visit_url(work_order)}
+    try:
+        send_mail(
+            subject=f"Packet v{packet.version} for {work_order.number} at {work_order.site.code}: please acknowledge",
+            message=render_to_string("workorders/packet/email_new_version.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[work_order.technician.email],
+        )
+    except Exception:
+        cache.delete(mark)
+        raise
