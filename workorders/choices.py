@@ -60,18 +60,18 @@ STATUS_TIMESTAMP_FIELDS: dict[str, str] = {
     S.CANCELLED: "cancelled_at",
 }
 
-# Badge tone per state, for pages.
-STATUS_TONES: dict[str, str] = {
-    S.DRAFT: "neutral",
-    S.READY: "info",
-    S.SCHEDULED: "info",
-    S.DISPATCHED: "warning",
-    S.IN_PROGRESS: "warning",
-    S.SUBMITTED: "info",
-    S.ACCEPTED: "success",
-    S.REWORK: "danger",
-    S.CLOSED: "success",
-    S.CANCELLED: "neutral",
+# Badge per state for pages: (tone of rollout.tables.status_badge, Bootstrap icon).
+STATUS_BADGES: dict[str, tuple[str, str]] = {
+    S.DRAFT: ("off", "pencil"),
+    S.READY: ("ok", "check2-circle"),
+    S.SCHEDULED: ("ok", "calendar-check"),
+    S.DISPATCHED: ("warn", "truck"),
+    S.IN_PROGRESS: ("warn", "tools"),
+    S.SUBMITTED: ("warn", "inbox"),
+    S.ACCEPTED: ("ok", "patch-check-fill"),
+    S.REWORK: ("warn", "arrow-repeat"),
+    S.CLOSED: ("off", "lock-fill"),
+    S.CANCELLED: ("off", "x-circle"),
 }
 
 
