@@ -22,6 +22,7 @@ org_patterns = [
     path("", include("sites.urls")),
     path("", include("technicians.urls")),
     path("", include("workorders.packets.page_urls")),
+    path("", include("workorders.urls")),
 ]
 
 urlpatterns = [
