@@ -186,6 +186,10 @@ class PacketGenerationJob(TenantModel):
         return self.status in (PacketJobStatus.QUEUED, PacketJobStatus.RUNNING)
 
     @property
+    def download_name(self) -> str:
+        return f"packets-{self.program.code}-job{self.pk}.zip"
+
+    @property
     def progress_percent(self) -> int:
         if self.status == PacketJobStatus.DONE:
             return 100

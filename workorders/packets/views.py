@@ -135,7 +135,7 @@ class PacketJobDownloadView(OrgPageMixin, SingleObjectMixin, View):
         return FileResponse(
             job.zip.open("rb"),
             as_attachment=True,
-            filename=job.zip.name.rsplit("/", 1)[-1],
+            filename=job.download_name,
             content_type="application/zip",
         )
 
