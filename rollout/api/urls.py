@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("sites.api.urls")),
     path("", include("technicians.api.urls")),
     path("", include("workorders.api.urls")),
+    path("", include("workorders.packets.urls")),
 ]
