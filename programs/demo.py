@@ -278,6 +278,7 @@ SCO_V2_MATERIAL_CHANGES = {"cat6": {"quantity": Decimal("2")}}
 
 # Site variations: (site pick, kind, status, reason, fields, decision note). Picks are resolved against the
 # stores deterministically (see _pick_site) so the same run picks the same stores.
+PICK_STRIDE = {"any": 41, "mall": 47, "supercenter": 53, "no_closet": 59, "franchise": 43}
 APPROVED, PENDING, REJECTED = VariationStatus.APPROVED, VariationStatus.PENDING, VariationStatus.REJECTED
 SCO_VARIATIONS = [
     (("mall", 0), VariationKind.ACCESS_NOTE, APPROVED, "Mall rules for contractors.",
@@ -474,20 +475,20 @@ def _sco_wave_plan(organization, program: Program, waves: dict[str, Wave]) -> di
 
 
 def _pick_site(stores: list[tuple[int, str, dict]], pilot: set[int], pick: tuple[str, int]) -> int:
-    """The n-th store (by code) of a kind: pilot, mall, supercenter, no_closet, franchise, or any (every 7th
-    store from the first, so picks spread across the country)."""
+    """The n-th store of a kind (pilot, mall, supercenter, no_closet, franchise, or any), taking every few stores
+    in code order so that the picks spread across the country instead of bunching in the first city."""
     kind, n = pick
     if kind == "pilot":
-        matching = [pk for pk, _, _ in stores if pk in pilot]
-    elif kind == "any":
-        matching = [pk for pk, _, _ in stores[::7] if pk not in pilot]
+        return [pk for pk, _, _ in stores if pk in pilot][n]
+    if kind == "any":
+        matching = [pk for pk, _, _ in stores if pk not in pilot]
     elif kind == "no_closet":
         matching = [pk for pk, _, attrs in stores if attrs.get("has_backroom_closet") is False]
     elif kind == "franchise":
         matching = [pk for pk, _, attrs in stores if attrs.get("is_franchise") is True]
     else:
         matching = [pk for pk, _, attrs in stores if attrs.get("store_format") == kind and pk not in pilot]
-    return matching[n]
+    return matching[:: PICK_STRIDE[kind]][n]
 
 
 def _sco_variations(organization, actor: Access, program: Program, pilot_wave: Wave) -> None:
