@@ -93,7 +93,7 @@ class PacketViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     def get_serializer_class(self):
         return s.PacketSerializer if self.action == "list" else s.PacketDetailSerializer
 
-    def detail(self, packet: Packet, *, status_code=status.HTTP_200_OK) -> Response:
+    def detail_response(self, packet: Packet, *, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().prefetch_related("acknowledgements__technician").get(pk=packet.pk)
         return Response(s.PacketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
 
@@ -140,7 +140,7 @@ class PacketViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     def acknowledge(self, request, pk=None):
         packet = self.get_object()
         services.packet_acknowledge(**self.service_kwargs(), packet_id=packet.pk)
-        return self.detail(packet)
+        return self.detail_response(packet)
 
     @extend_schema(
         request=s.PacketIssueInputSerializer,
