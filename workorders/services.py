@@ -525,8 +525,10 @@ def work_order_assign(
     )
     if schedule and work_order.status in (S.READY, S.REWORK):
         _transition(organization, actor, work_order, S.SCHEDULED, "")
-    elif work_order.status == S.SCHEDULED or changed_technician:
-        _notify(organization, work_order, "assigned" if changed_technician else "rescheduled")
+    if changed_technician:
+        _notify(organization, work_order, "assigned")
+    elif work_order.status == S.SCHEDULED:
+        _notify(organization, work_order, "rescheduled")
     return work_order
 
 

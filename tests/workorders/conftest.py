@@ -11,6 +11,7 @@ from django.utils import timezone
 from programs.choices import SowStatus
 from rollout.choices import Role
 from rollout.tenancy import Access
+from technicians.models import Skill
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, SowFactory, SowMaterialFactory, SowTaskFactory
 from tests.sites.factories import SiteFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory
@@ -58,7 +59,9 @@ def build_world(tenant, code="sco-2026"):
     sow.status = SowStatus.APPROVED
     sow.approved_at = timezone.now()
     sow.save()
-    skill = SkillFactory(organization=organization, slug="pos-install", name="POS install")
+    skill = Skill.objects.for_organization(organization).filter(slug="pos-install").first() or SkillFactory(
+        organization=organization, slug="pos-install", name="POS install"
+    )
     technician = TechnicianFactory(organization=organization, full_name="Tomás Alvarez", skills=[skill])
     return {"program": program, "sow": sow, "skill": skill, "technician": technician}
 

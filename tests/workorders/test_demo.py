@@ -1,0 +1,47 @@
+"""The demo work orders: one per enrolled store of sco-2026, the pilot in varied states, and a second run
+that changes nothing."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from rollout.demo import seed_core
+from rollout.models import AuditEvent
+from workorders import demo
+from workorders.models import Shipment, WorkOrder
+from workorders.readiness import work_order_readiness
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_without_the_program_skips_quietly():
+    # given only the core demo (no sites, no programs)
+    context = seed_core()
+    # when the work order seed runs / then it creates nothing and does not fail
+    demo.seed(context)
+    assert WorkOrder.objects.count() == 0
+
+
+def test_seed_demo_creates_work_orders_and_stages_the_pilot_once():
+    # given the whole demo
+    call_command("seed_demo", stdout=None)
+    work_orders = WorkOrder.objects.filter(program__code=demo.PROGRAM_CODE)
+    first = (WorkOrder.objects.count(), Shipment.objects.count(), AuditEvent.objects.count())
+    # then every enrolled store has one work order, numbered after the program
+    assert work_orders.count() == 1220
+    assert work_orders.filter(number__startswith="SCO-2026-").count() == 1220
+    # and the pilot is in varied states: scheduled with a technician and a window, ready, the rest draft
+    pilot = work_orders.filter(enrollment__wave__name="Pilot")
+    states = dict(pilot.values_list("status").annotate(n=Count("id")).order_by())
+    assert states.get("scheduled", 0) >= 1 and states.get("ready", 0) >= 1 and states.get("draft", 0) >= 1
+    scheduled = pilot.filter(status="scheduled").select_related("program", "site", "technician").first()
+    assert scheduled.technician is not None and scheduled.planned_start is not None
+    assert Shipment.objects.filter(work_order__in=pilot, status="delivered").exists()
+    readiness = work_order_readiness(organization=scheduled.organization, work_order=scheduled)
+    assert readiness.get("technician").passed and readiness.get("visit_window").passed
+    assert readiness.get("site_contact").passed and readiness.get("materials").passed
+    # and outside the pilot everything is still a draft
+    assert set(work_orders.exclude(enrollment__wave__name="Pilot").values_list("status", flat=True)) == {"draft"}
+    # when the demo is seeded again, nothing changes
+    call_command("seed_demo", stdout=None)
+    assert (WorkOrder.objects.count(), Shipment.objects.count(), AuditEvent.objects.count()) == first

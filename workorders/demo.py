@@ -1,0 +1,188 @@
+"""Demo work orders for `seed_demo`: one per enrolled site of Harbor Foods' self-checkout rollout (sco-2026).
+
+Everything goes through the services, as a PM would do it: work orders are created from the enrollments,
+then the pilot wave's first stores are put in varied states — ready, scheduled with the nearest qualified
+technician in a window inside the store's access hours (site contact confirmed, materials delivered), ready
+with materials still in transit — and the rest stay draft.
+
+The pilot needs a crew that holds every skill its stores ask for (POS, kiosk, low-voltage with a license,
+signage), which the general workforce does not: the seed adds that crew lead (Lakeshore, Chicago) through the
+technicians services, the way a coordinator would onboard them.
+
+Idempotent: creation skips sites that have a work order; the pilot's states are set only while every pilot
+work order is still a draft (the first run), so a second run changes nothing. Skips quietly when the
+program (or its pilot wave) is not there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from programs.models import Program, Wave
+from rollout.choices import Role
+from rollout.demo import DemoContext
+from rollout.errors import ApplicationError
+from rollout.tenancy import Access
+from technicians import services as technician_services
+from technicians.models import Skill, Technician, Vendor
+from workorders import services
+from workorders.choices import WorkOrderStatus
+from workorders.models import WorkOrder
+from workorders.readiness import visit_window_problems
+from workorders.selectors import work_order_technician_candidates
+
+PM_EMAIL = "pm@northwind.example"
+PROGRAM_CODE = "sco-2026"
+PILOT = "Pilot"
+CARRIERS = ["UPS", "FedEx", "XPO Logistics"]
+CREW_EMAIL = "rosa.delgado@lakeshore.example"
+CREW_SKILLS = ["pos-install", "kiosk-config", "low-voltage", "signage-mount", "network-cabling"]
+# (certificate name, skill slug, reference)
+CREW_CERTIFICATES = [
+    ("IL Low Voltage License", "low-voltage", "IL-LV-204418"),
+    ("BICSI Installer 2", "network-cabling", "BICSI-INST2-77120"),
+]
+VISIT_STARTS = [time(9, 0), time(10, 0), time(13, 0)]
+# How the pilot's first work orders are set up, in number order; the rest stay draft.
+PILOT_PLAN = ["scheduled", "scheduled", "scheduled", "scheduled", "ready", "ready", "ready_in_transit"]
+
+
+def _pilot_crew(organization, actor: Access) -> None:
+    """The Chicago crew lead who holds every skill the pilot asks for (created once, with their licenses)."""
+    if Technician.objects.for_organization(organization).filter(email=CREW_EMAIL).exists():
+        return
+    skills = list(Skill.objects.for_organization(organization).filter(slug__in=CREW_SKILLS))
+    if len(skills) != len(CREW_SKILLS):
+        return  # the skills catalogue is not seeded
+    technician = technician_services.technician_create(
+        organization=organization,
+        actor=actor,
+        email=CREW_EMAIL,
+        full_name="Rosa Delgado",
+        phone="+1 312 555 0190",
+        vendor=Vendor.objects.for_organization(organization).filter(code="lakeshore").first(),
+        skills=skills,
+        home_address="600 W Chicago Ave, Chicago, IL",
+        home_latitude=Decimal("41.896500"),
+        home_longitude=Decimal("-87.643600"),
+        service_radius_km=60,
+        working_days=["mon", "tue", "wed", "thu", "fri", "sat"],
+        work_start=time(7, 0),
+        work_end=time(19, 0),
+        timezone="America/Chicago",
+    )
+    by_slug = {skill.slug: skill for skill in skills}
+    for name, slug, reference in CREW_CERTIFICATES:
+        technician_services.certification_create(
+            organization=organization,
+            actor=actor,
+            technician_id=technician.pk,
+            name=name,
+            skill=by_slug[slug],
+            issued_on=date(2025, 1, 15),
+            expires_on=date(2028, 1, 14),
+            reference=reference,
+        )
+
+
+def _visit_window(work_order: WorkOrder, wave: Wave) -> tuple[datetime, datetime] | None:
+    """The first three-hour weekday window (site time) in the wave that the site's hours and blackouts allow."""
+    zone = ZoneInfo(work_order.site.timezone)
+    day = wave.start_date
+    while day <= wave.end_date:
+        for start_time in VISIT_STARTS if day.weekday() < 5 else ():
+            start = datetime.combine(day, start_time, tzinfo=zone)
+            end = start + timedelta(hours=3)
+            if not visit_window_problems(site=work_order.site, planned_start=start, planned_end=end):
+                return start, end
+        day += timedelta(days=1)
+    return None
+
+
+def _ship(organization, actor, work_order: WorkOrder, n: int, *, delivered: bool) -> None:
+    shipped = work_order.program.start_date
+    services.shipment_create(
+        organization=organization,
+        actor=actor,
+        work_order_id=work_order.pk,
+        carrier=CARRIERS[n % len(CARRIERS)],
+        tracking_number=f"1Z{work_order.site.code.replace('-', '')}{n:04d}"[:30],
+        shipped_on=shipped,
+        expected_delivery=shipped + timedelta(days=3),
+        delivered_on=shipped + timedelta(days=2) if delivered else None,
+    )
+
+
+def _schedule(organization, actor, work_order: WorkOrder, wave: Wave, n: int) -> bool:
+    """Assign the nearest qualified technician in the first allowed window and schedule; False if none fits."""
+    window = _visit_window(work_order, wave)
+    if window is None:
+        return False
+    local_start = window[0]
+    candidates = work_order_technician_candidates(
+        organization=organization, work_order=work_order, on_date=local_start.date(), at_time=local_start.time()
+    )
+    if not candidates:
+        return False
+    try:
+        services.work_order_assign(
+            organization=organization,
+            actor=actor,
+            work_order_id=work_order.pk,
+            technician_id=candidates[0].pk,
+            planned_start=window[0],
+            planned_end=window[1],
+            schedule=True,
+        )
+    except ApplicationError:
+        return False
+    services.work_order_confirm_site_contact(
+        organization=organization, actor=actor, work_order_id=work_order.pk, note="Store manager expects the crew."
+    )
+    _ship(organization, actor, work_order, n, delivered=True)
+    return True
+
+
+def _stage_pilot(organization, actor: Access, program: Program, wave: Wave) -> None:
+    pilot = list(
+        WorkOrder.objects.for_organization(organization)
+        .filter(program=program, enrollment__wave=wave)
+        .select_related("site", "program", "technician")
+        .order_by("sequence")
+    )
+    if not pilot or any(work_order.status != WorkOrderStatus.DRAFT for work_order in pilot):
+        return
+    for n, (work_order, plan) in enumerate(zip(pilot, PILOT_PLAN, strict=False)):
+        try:
+            services.work_order_transition(
+                organization=organization, actor=actor, work_order_id=work_order.pk, to_status=WorkOrderStatus.READY
+            )
+        except ApplicationError:
+            continue  # e.g. no approved SOW yet: the work order stays a draft
+        work_order.refresh_from_db()
+        if plan == "scheduled":
+            _schedule(organization, actor, work_order, wave, n)
+        elif plan == "ready_in_transit":
+            _ship(organization, actor, work_order, n, delivered=False)
+
+
+@transaction.atomic
+def seed(demo: DemoContext) -> None:
+    """Work orders for every enrolled site of sco-2026, and the pilot's first stores in varied states."""
+    organization = demo.organizations.get("northwind")
+    pm = demo.users.get(PM_EMAIL)
+    if organization is None or pm is None:
+        return
+    program = Program.objects.for_organization(organization).filter(code=PROGRAM_CODE).first()
+    if program is None:
+        return
+    actor = Access(organization=organization, role=Role.PM, user=pm)
+    _pilot_crew(organization, actor)
+    services.work_orders_create_for_program(organization=organization, actor=actor, program_id=program.pk)
+    wave = Wave.objects.for_organization(organization).filter(program=program, name=PILOT).first()
+    if wave is not None:
+        _stage_pilot(organization, actor, program, wave)
