@@ -99,7 +99,8 @@ def _label_of(actor: Access | User | None) -> str:
 def _lock_work_order(organization, work_order_id: int, *, expected_version: int | None = None) -> WorkOrder:
     work_order = (
         WorkOrder.objects.for_organization(organization)
-        .select_for_update()
+        # Lock the work order row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
+        .select_for_update(of=("self",))
         .select_related("program", "site", "technician")
         .filter(pk=work_order_id)
         .first()
