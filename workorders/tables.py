@@ -44,10 +44,8 @@ class WorkOrderTable(OrgTable):
     select = tables.Column(verbose_name=SELECT_HEADER, empty_values=(), orderable=False, attrs=SELECT_ATTRS)
     number = tables.Column(verbose_name="Number", order_by=("program__code", "sequence"))
     site = tables.Column(verbose_name="Site", accessor="site__code", order_by=("site__code",))
-    state = tables.Column(verbose_name="State", accessor="site__state", attrs=WIDE_ONLY)
-    program = tables.Column(verbose_name="Program", accessor="program__code", attrs=WIDE_ONLY)
-    wave = tables.Column(
-        verbose_name="Wave", accessor="enrollment__wave__name", default="—", orderable=False, attrs=WIDE_ONLY
+    program = tables.Column(
+        verbose_name="Program · wave", accessor="program__code", order_by=("program__code",), attrs=WIDE_ONLY
     )
     status = tables.Column(verbose_name="Status")
     technician = tables.Column(verbose_name="Technician", accessor="technician__full_name", default="—")
@@ -61,9 +59,7 @@ class WorkOrderTable(OrgTable):
             "select",
             "number",
             "site",
-            "state",
             "program",
-            "wave",
             "status",
             "technician",
             "planned_start",
@@ -99,10 +95,18 @@ class WorkOrderTable(OrgTable):
         )
 
     def render_site(self, record):
+        site = record.site
+        place = ", ".join(part for part in (site.city, site.state) if part)
         return format_html(
             '<span class="fw-medium">{}</span><div class="small text-body-secondary">{}</div>',
-            record.site.code,
-            record.site.name,
+            site.code,
+            place or site.name,
+        )
+
+    def render_program(self, record):
+        wave = record.enrollment.wave if record.enrollment_id and record.enrollment else None
+        return format_html(
+            '{}<div class="small text-body-secondary">{}</div>', record.program.code, wave.name if wave else "No wave"
         )
 
     def render_status(self, record):

@@ -148,6 +148,10 @@ class WorkOrderListView(WorkOrdersPageMixin, OrgTableView):
         form.fields["status"].widget = OneOfManySelect(choices=[("", "Any status"), *WorkOrderStatus.choices])
         form.fields["technician"].empty_label = "Any technician"
         form.fields["state"].widget.attrs["placeholder"] = "e.g. IL"
+        form.fields["wave"].label = "Wave"
+        form.fields["state"].label = "State"
+        form.fields["planned_from"].label = "Visit from"
+        form.fields["planned_to"].label = "Visit until"
         for name in ("planned_from", "planned_to"):
             form.fields[name].widget = forms.DateInput(attrs={"type": "date"})
         for name in ("client", "site", "unassigned"):
@@ -312,7 +316,10 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
                 {"result": gate, "form": GateOverrideForm(initial={"gate": gate.gate}, prefix=f"gate-{gate.gate}")}
                 for gate in readiness.gates
             ],
-            moves=[move_button(work_order.status, target) for target in work_order.allowed_moves],
+            moves=[
+                {**move_button(work_order.status, target), "blocked": target == S.DISPATCHED and not readiness.ready}
+                for target in work_order.allowed_moves
+            ],
             shipments=list(Shipment.objects.visible_to(self.access).filter(work_order=work_order)),
             timeline=[
                 {"event": event, "text": describe_event(event), "is_status": _is_status(event)}
@@ -475,7 +482,7 @@ class WorkOrderAssignView(WorkOrdersPageMixin, OrgFormView):
         source = self.request.POST if self.request.method == "POST" else self.request.GET
         window = local_window(self.work_order)
         zone = ZoneInfo(self.work_order.site.timezone)
-        default_day = window[0].date() if window else (timezone.now().astimezone(zone) + timedelta(days=1)).date()
+        default_day = window[0].date() if window else self.first_workday(zone)
         default_start = window[0].time() if window else time(9, 0)
         default_end = window[1].time() if window else time(12, 0)
         try:
@@ -489,6 +496,16 @@ class WorkOrderAssignView(WorkOrdersPageMixin, OrgFormView):
             except ValueError:
                 times.append(default)
         return day, times[0], times[1]
+
+    def first_workday(self, zone):
+        """Tomorrow, or the start of the work order's wave if later, moved to a weekday."""
+        day = (timezone.now().astimezone(zone) + timedelta(days=1)).date()
+        wave = self.work_order.enrollment.wave if self.work_order.enrollment_id else None
+        if wave is not None and wave.start_date > day:
+            day = wave.start_date
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day
 
     @cached_property
     def candidates(self):
