@@ -13,6 +13,7 @@ import sys
 
 BENCHMARKS = {
     "site_import": "bench.site_import",
+    "packets": "bench.packets",
 }
 
 

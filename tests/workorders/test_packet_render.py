@@ -70,7 +70,7 @@ def test_every_page_footer_shows_page_version_and_checksum(snapshot):
 
     # then
     pages = pdf_text(pdf).split("\f")[:-1]
-    assert len(pages) == pdf_page_count(pdf) >= 3
+    assert len(pages) == pdf_page_count(pdf) >= 2
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
         assert "Packet v3" in page
