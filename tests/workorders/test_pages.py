@@ -162,7 +162,7 @@ def test_detail_shows_the_checklist_and_only_allowed_moves(tenant, world):
     assert "Printed packet handed over" in page
     # and the moves offered are exactly the allowed ones; dispatch shows but is blocked while a gate is red
     assert "?to=ready" in page and "?to=cancelled" in page
-    assert "?to=dispatched" not in page and "Dispatch <span class=\"small\">(1 gate red)</span>" in page
+    assert "?to=dispatched" not in page and 'Dispatch <span class="small">(1 gate red)</span>' in page
     assert "?to=closed" not in page and "?to=in_progress" not in page
     # a coordinator sees no override form; a client sees no buttons at all
     coordinator = browser(tenant, Role.COORDINATOR).get(url(tenant, "work-order-detail", pk=work_order.pk))
