@@ -54,6 +54,9 @@ from workorders.readiness import describe_window
 
 logger = logging.getLogger(__name__)
 GENERATION_BATCH = 20
+# Chains of batches run side by side, one per worker process (Celery's default concurrency here is 2); each
+# chain claims its own batches, so together they render at the workers' combined rate.
+GENERATION_CHAINS = 2
 
 
 class NoApprovedSow(Conflict):
@@ -418,7 +421,8 @@ def packet_generation_start(
         target=job,
         after={"program": program.code, "wave": wave.name if wave else None, "total": len(ids)},
     )
-    packet_generation_run_task.delay_on_commit(organization_id=organization.pk, job_id=job.pk)
+    for _ in range(min(GENERATION_CHAINS, -(-len(ids) // GENERATION_BATCH))):
+        packet_generation_run_task.delay_on_commit(organization_id=organization.pk, job_id=job.pk)
     return job
 
 
@@ -535,16 +539,30 @@ def packet_generation_step(*, organization, job_id: int, batch_size: int = GENER
     if job.cursor < len(job.work_order_ids):
         return True
     if job.done < job.total:
-        return False  # another delivery still works on the last batch; it finishes the job
+        return False  # another chain still works on its last batch; it finishes the job
+    _finish(organization, job)
+    return False
+
+
+def _finish(organization, job: PacketGenerationJob) -> None:
+    """Write the ZIP and close the job, once: the first chain to claim the finish does it."""
+    now = timezone.now()
+    claimed = (
+        PacketGenerationJob.objects.for_organization(organization)
+        .filter(pk=job.pk, status=PacketJobStatus.RUNNING, finished_at__isnull=True)
+        .update(finished_at=now)
+    )
+    if not claimed:
+        return
+    job.refresh_from_db()
     try:
         _write_zip(organization, job)
     except OSError as error:
         job.status, job.failure_message = PacketJobStatus.FAILED, f"The ZIP could not be written: {error}"
     else:
         job.status = PacketJobStatus.DONE
-    job.finished_at = timezone.now()
     with transaction.atomic():
-        job.save(update_fields=["zip", "zip_size", "status", "failure_message", "finished_at"])
+        job.save(update_fields=["zip", "zip_size", "status", "failure_message"])
         audit_record(
             organization=job.program.organization,
             actor=None,
@@ -558,4 +576,3 @@ def packet_generation_step(*, organization, job_id: int, batch_size: int = GENER
                 "failed": job.failed_count,
             },
         )
-    return False
