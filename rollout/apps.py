@@ -10,6 +10,9 @@ class RolloutConfig(AppConfig):
 
         # Registers the OpenAPI extension for API token authentication.
         from rollout.api import schema  # noqa: F401
-        from rollout.rls import post_migrate_apply
+        from django.db.backends.signals import connection_created
+
+        from rollout.rls import post_migrate_apply, rls_detect
 
         post_migrate.connect(post_migrate_apply, sender=self, dispatch_uid="rollout.rls")
+        connection_created.connect(rls_detect, dispatch_uid="rollout.rls_detect")

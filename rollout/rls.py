@@ -5,7 +5,9 @@ session setting `tutti.organization_id`. A request sets it as soon as its organi
 and clears it when it ends; tasks and commands leave it empty and scope their queries explicitly.
 Policies are (re)applied after every `migrate`, so new apps are covered without extra migrations.
 
-Superusers bypass row-level security by PostgreSQL's design: production connects as an ordinary role.
+Superusers (and BYPASSRLS roles) are not subject to row-level security by PostgreSQL's design, so on
+such connections binding is skipped; production connects as an ordinary role, where it costs two
+`set_config` calls per request.
 """
 
 from __future__ import annotations
@@ -47,9 +49,19 @@ def rls_apply(using_connection=connection) -> list[str]:
     return tables
 
 
-def rls_set_organization(organization_id: int | None) -> None:
-    """Bind this database session to one organization (None clears it). A no-op off PostgreSQL."""
+def rls_detect(sender, connection, **kwargs) -> None:
+    """On each new PostgreSQL connection, note whether row-level security applies to its role."""
     if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT NOT (rolsuper OR rolbypassrls) FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    connection.tutti_rls_enforced = bool(row and row[0])
+
+
+def rls_set_organization(organization_id: int | None) -> None:
+    """Bind this database session to one organization (None clears it), where RLS applies to the role."""
+    if connection.vendor != "postgresql" or not getattr(connection, "tutti_rls_enforced", False):
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, str(organization_id or "")])

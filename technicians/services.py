@@ -58,7 +58,11 @@ def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
 
 def _lock(model, organization, pk: int, *, related: tuple[str, ...] = ()):
     row = (
-        model.objects.for_organization(organization).select_for_update().select_related(*related).filter(pk=pk).first()
+        model.objects.for_organization(organization)
+        .select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=pk)
+        .first()
     )
     if row is None:
         raise NotFound()

@@ -47,3 +47,24 @@ def test_a_session_bound_to_one_organization_sees_only_its_rows(tenant, other_te
                 "VALUES (%s, 'sneaky', 'Sneaky', '', '', now())",
                 [other_tenant.organization.pk],
             )
+
+
+def test_requests_bind_the_session_to_their_organization_and_release_it(tenant, monkeypatch):
+    # given a connection whose role is subject to row-level security (CI connects as a superuser)
+    from django.test.utils import CaptureQueriesContext
+
+    from rollout.choices import Role
+
+    monkeypatch.setattr(connection, "tutti_rls_enforced", True, raising=False)
+    # when an API request and a page request run
+    with CaptureQueriesContext(connection) as queries:
+        assert tenant.api(Role.PM).get("/api/v1/clients/").status_code == 200
+    bindings = [q["sql"] for q in queries.captured_queries if "set_config" in q["sql"]]
+    # then the session is bound to the organization, then released
+    assert bindings == [
+        f"SELECT set_config('{SETTING}', '{tenant.organization.pk}', false)",
+        f"SELECT set_config('{SETTING}', '', false)",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [SETTING])
+        assert cursor.fetchone()[0] == ""
