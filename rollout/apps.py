@@ -6,12 +6,11 @@ class RolloutConfig(AppConfig):
     verbose_name = "Tutti platform"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         # Registers the OpenAPI extension for API token authentication.
         from rollout.api import schema  # noqa: F401
-        from django.db.backends.signals import connection_created
-
         from rollout.rls import post_migrate_apply, rls_detect
 
         post_migrate.connect(post_migrate_apply, sender=self, dispatch_uid="rollout.rls")
