@@ -249,7 +249,16 @@ class PacketReissueView(PacketPageMixin, OrgDetailView):
         if not ids:
             messages.warning(request, "Select at least one work order to re-issue.")
             return redirect("packet-reissue", org=self.access.organization.slug, pk=program.pk)
+        organization = self.access.organization
         result = services.packet_reissue(
-            organization=self.access.organization, actor=self.access, program_id=program.pk, work_order_ids=ids
+            organization=organization, actor=self.access, program_id=program.pk, work_order_ids=ids
         )
-        return self.render_to_response(self.get_context_data(result=result))
+        # The service sees only the confirmed work orders; what still differs afterwards (visited ones, those
+        # not selected, refusals) is read again so that the result says what was left as it was, and why.
+        failed = {item["work_order"] for item in result.failed}
+        still_different = [
+            item
+            for item in selectors.packet_reissue_preview(organization=organization, program_id=program.pk).affected
+            if item.work_order.pk not in failed
+        ]
+        return self.render_to_response(self.get_context_data(result=result, still_different=still_different))
