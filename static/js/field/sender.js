@@ -1,0 +1,230 @@
+// The sender: takes the outbox's items one at a time, oldest first, and POSTs them with their
+// Idempotency-Key. What happens next depends on the answer (see `classify`):
+//   sent     2xx: the item leaves the outbox; listeners get the server's answer (the Visit resource)
+//   retry    no network, a timeout, a 5xx, 408/429, or a key still in progress: the item stays and the
+//            queue waits (order matters: a task result must not overtake its check-in), with backoff;
+//            `online`, a visible tab and a periodic timer wake it up
+//   failed   any other 4xx (a validation refusal): the item is marked failed with the server's message,
+//            shown to the technician (retry or dismiss), and the queue moves on
+//   auth     the session has expired: nothing is touched, the page asks to sign in again
+// The server records each action once (client_action_id + Idempotency-Key), so resending blindly is safe.
+
+import { csrfToken } from "./util.js";
+
+const BASE_DELAY_MS = 1000;
+const MAX_DELAY_MS = 60000;
+const TICK_MS = 15000;
+const JSON_TIMEOUT_MS = 30000;
+const UPLOAD_TIMEOUT_MS = 180000;
+const AUTH_CODES = new Set(["not_authenticated", "authentication_failed"]);
+const RETRY_CODES = new Set(["idempotency_key_in_progress"]);
+
+/** The first error of the standard error format ({type, errors: [{code, detail, attr}]}), if any. */
+export function firstError(body) {
+  const errors = body && Array.isArray(body.errors) ? body.errors : [];
+  return errors[0] || null;
+}
+
+/** Words for people from an error answer: every detail, with the field it is about. */
+export function errorMessage(body, status) {
+  const errors = body && Array.isArray(body.errors) ? body.errors : [];
+  if (errors.length) {
+    return errors
+      .map((error) => (error.attr && error.attr !== "non_field_errors" ? `${error.attr}: ${error.detail}` : error.detail))
+      .join(" ");
+  }
+  if (body && typeof body.detail === "string") return body.detail;
+  return status ? `The server refused this change (HTTP ${status}).` : "The server refused this change.";
+}
+
+/** What to do with an answer: "sent" | "retry" | "failed" | "auth". Status 0 = no answer (network). */
+export function classify(status, body) {
+  if (!status) return "retry";
+  if (status >= 200 && status < 300) return "sent";
+  if (status >= 500 || status === 408 || status === 429) return "retry";
+  const error = firstError(body);
+  const code = error ? error.code : "";
+  if (status === 409 && RETRY_CODES.has(code)) return "retry";
+  if (status === 401) return "auth";
+  if (status === 403) {
+    const detail = error ? String(error.detail || "") : String((body && body.detail) || "");
+    if (AUTH_CODES.has(code) || detail.startsWith("CSRF Failed")) return "auth";
+  }
+  return "failed";
+}
+
+/** Backoff before attempt n+1: 1 s, 2 s, 4 s … up to a minute, with jitter so phones do not stampede. */
+export function backoff(attempts, random = Math.random) {
+  const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(delay * (0.75 + random() * 0.5));
+}
+
+/** The fetch options of an outbox item: JSON or multipart, always with its Idempotency-Key. */
+export function requestFor(item) {
+  const headers = {
+    Accept: "application/json",
+    "Idempotency-Key": item.id,
+    "X-CSRFToken": csrfToken(),
+  };
+  if (item.org) headers["X-Organization"] = item.org;
+  let body;
+  if (item.form) {
+    body = new FormData();
+    for (const [name, value] of Object.entries(item.form.fields || {})) body.append(name, value);
+    if (item.form.file) body.append(item.form.fileField || "file", item.form.file, item.form.filename || "photo.jpg");
+  } else {
+    headers["Content-Type"] = "application/json";
+    body = item.body || "{}";
+  }
+  return { method: "POST", headers, body, credentials: "same-origin" };
+}
+
+export class Sender extends EventTarget {
+  /**
+   * outbox: the Outbox; user: the signed-in user's id (items of another user on this phone wait for them).
+   * Events: "sent" {item, body}, "failed" {item}, "retry" {item}, "auth" {item}, "idle", "busy".
+   */
+  constructor({ outbox, user = null, fetchImpl = null, now = () => Date.now() } = {}) {
+    super();
+    this.outbox = outbox;
+    this.user = user;
+    this.fetch = fetchImpl || ((...args) => window.fetch(...args));
+    this.now = now;
+    this.running = false;
+    this.again = false;
+    this.timer = null;
+    this.authBlocked = false;
+    this.busy = false;
+  }
+
+  start() {
+    window.addEventListener("online", () => this.kick({ force: true }));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.kick({ force: true });
+    });
+    this.ticker = setInterval(() => this.kick(), TICK_MS);
+    this.outbox.addEventListener("change", () => this.kick());
+    this.kick();
+    return this;
+  }
+
+  stop() {
+    clearInterval(this.ticker);
+    clearTimeout(this.timer);
+  }
+
+  /** Send what is due now. `force` ignores the backoff (the network just came back). */
+  kick({ force = false } = {}) {
+    if (force) {
+      this.force = true;
+      this.authBlocked = false;
+    }
+    if (this.running) {
+      this.again = true;
+      return this.current;
+    }
+    this.current = this.run().finally(() => {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+    return this.current;
+  }
+
+  mine(item) {
+    return this.user === null || item.user === this.user;
+  }
+
+  setBusy(busy) {
+    if (this.busy === busy) return;
+    this.busy = busy;
+    this.dispatchEvent(new Event(busy ? "busy" : "idle"));
+  }
+
+  async run() {
+    this.running = true;
+    // One sender per phone: two tabs of the app would otherwise race on the same items (harmless for the
+    // server, which records each action once, but wasteful on one bar of signal).
+    if (navigator.locks && typeof navigator.locks.request === "function") {
+      return navigator.locks.request("tutti-field-sender", { ifAvailable: true }, (lock) =>
+        lock ? this.drain() : this.schedule(TICK_MS),
+      );
+    }
+    return this.drain();
+  }
+
+  async drain() {
+    const force = this.force;
+    this.force = false;
+    try {
+      for (;;) {
+        if (this.authBlocked || !navigator.onLine) return;
+        const items = await this.outbox.all();
+        const next = items.find((item) => item.state === "pending" && this.mine(item));
+        if (!next) return;
+        const wait = next.nextAttemptAt - this.now();
+        if (wait > 0 && !force) {
+          this.schedule(wait);
+          return;
+        }
+        this.setBusy(true);
+        const outcome = await this.send(next);
+        if (outcome === "retry") {
+          this.schedule(next.nextAttemptAt - this.now());
+          return;
+        }
+        if (outcome === "auth") return;
+      }
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  schedule(delay) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), Math.max(250, delay));
+  }
+
+  async send(item) {
+    const controller = new AbortController();
+    const limit = setTimeout(() => controller.abort(), item.form ? UPLOAD_TIMEOUT_MS : JSON_TIMEOUT_MS);
+    let status = 0;
+    let body = null;
+    try {
+      const response = await this.fetch(item.url, { ...requestFor(item), signal: controller.signal });
+      status = response.status;
+      const text = await response.text();
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        body = null; // an HTML error page from a proxy: the status decides
+      }
+    } catch {
+      status = 0; // offline, DNS, reset, timeout
+    } finally {
+      clearTimeout(limit);
+    }
+    const outcome = classify(status, body);
+    if (outcome === "sent") {
+      await this.outbox.remove(item.id);
+      this.dispatchEvent(new CustomEvent("sent", { detail: { item, body } }));
+    } else if (outcome === "retry") {
+      const attempts = item.attempts + 1;
+      item.attempts = attempts;
+      item.nextAttemptAt = this.now() + backoff(attempts);
+      await this.outbox.update(item.id, { attempts, nextAttemptAt: item.nextAttemptAt, lastStatus: status });
+      this.dispatchEvent(new CustomEvent("retry", { detail: { item, status } }));
+    } else if (outcome === "auth") {
+      this.authBlocked = true;
+      this.dispatchEvent(new CustomEvent("auth", { detail: { item } }));
+    } else {
+      const error = firstError(body);
+      const failure = { status, code: error ? error.code : "", message: errorMessage(body, status), body };
+      await this.outbox.update(item.id, { state: "failed", error: failure });
+      this.dispatchEvent(new CustomEvent("failed", { detail: { item: { ...item, state: "failed", error: failure } } }));
+    }
+    return outcome;
+  }
+}
