@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from programs import selectors, services
 from programs.choices import EvidenceKind, ProgramStatus
@@ -45,16 +44,10 @@ class ProgramsPageMixin:
 
     roles = ROLES
 
-    def org_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["layout"] = "layouts/portal.html" if self.access.role == Role.CLIENT else "layouts/staff.html"
         return context
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
 
     # Objects named by the URL, through the scoped querysets: another organization's is a 404.
     def get_program(self, pk=None) -> Program:

@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
@@ -55,12 +54,6 @@ class TechniciansPageMixin:
 
     roles = ROLES
     section = "technicians"
-
-    def org_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

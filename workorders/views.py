@@ -18,7 +18,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -86,12 +85,6 @@ class WorkOrdersPageMixin:
     and the work order named by the URL (visible to the caller, or 404)."""
 
     roles = ROLES
-
-    def org_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -41,23 +41,7 @@ PAGE_PARAMETERS = [
 ]
 
 
-class ServiceMixin:
-    """Writes through services: input serializers for shape, the output serializer for the answer."""
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
-
-    def input(self, serializer_class, *, partial: bool = False) -> dict:
-        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-    def output(self, instance, *, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=instance.pk)  # re-read with the list's annotations
-        return Response(self.get_serializer(fresh).data, status=status_code)
-
-
-class ServiceViewSet(ServiceMixin, OrgModelViewSet):
+class ServiceViewSet(OrgModelViewSet):
     """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
 
     http_method_names = NO_PUT
@@ -360,7 +344,7 @@ BULK_DESCRIPTION = (
 
 
 @extend_schema(tags=["enrollments"])
-class EnrollmentViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Sites enrolled in programs (one per program and site), with their wave; changed in bulk only."""
 
     queryset = Enrollment.objects.with_summary()

@@ -8,6 +8,7 @@ every queryset with `visible_to(access)`, check the role rules declared on the v
 from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rollout.access import access_for_api_request
@@ -62,6 +63,22 @@ class OrgAPIMixin:
         if self.access is not None:
             rls_set_organization(None)
         return response
+
+    # Writes go through services: an input serializer checks the shape, the output serializer answers.
+    def service_kwargs(self) -> dict:
+        """The keyword arguments every service takes from the request: organization and actor."""
+        return {"organization": self.access.organization, "actor": self.access}
+
+    def input(self, serializer_class, *, partial: bool = False) -> dict:
+        """Validated request data, through an input serializer (400 with field errors otherwise)."""
+        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def output(self, instance, *, status_code: int = 200) -> Response:
+        """The view's output serializer for `instance`, re-read through the scoped queryset (annotations)."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -6,6 +6,7 @@ The organization comes from the URL (`/o/<org>/…`) and is resolved by Organiza
 """
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES
@@ -27,6 +28,14 @@ class OrgPageMixin:
     def allowed_roles(self, method: str) -> frozenset:
         rules = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES, **self.roles}
         return frozenset(rules["read" if method in ("GET", "HEAD", "OPTIONS") else "write"])
+
+    def service_kwargs(self) -> dict:
+        """The keyword arguments every service takes from the request: organization and actor."""
+        return {"organization": self.access.organization, "actor": self.access}
+
+    def org_url(self, name: str, **kwargs) -> str:
+        """reverse() for a page of this organization."""
+        return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
 
     def can_write(self) -> bool:
         return self.access.role in self.allowed_roles("POST")

@@ -40,18 +40,6 @@ class ServiceViewSet(OrgModelViewSet):
     roles = {"read": READ_ROLES, "write": WRITE_ROLES}
     raises_conflict = True
 
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
-
-    def input(self, serializer_class, *, partial: bool = False) -> dict:
-        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-    def output(self, instance, *, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=instance.pk)  # re-read with the list's annotations
-        return Response(self.get_serializer(fresh).data, status=status_code)
-
 
 class ActivationMixin:
     """POST …/deactivate/ and …/reactivate/, through the model's `<entity>_set_active` service."""

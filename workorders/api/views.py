@@ -31,20 +31,8 @@ ROLES = {"read": READ_ROLES, "write": WRITE_ROLES}
 NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
 
 
-class ServiceMixin:
-    """Writes through services: input serializers for shape, the output serializer for the answer."""
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
-
-    def input(self, serializer_class, *, partial: bool = False) -> dict:
-        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-
 @extend_schema(tags=["work orders"])
-class WorkOrderViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Work orders: one program's work at one site, moving through its state machine.
 
     Created from enrollments (POST …/create-for-program/); every change goes through an action. The list
@@ -246,7 +234,7 @@ def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:
 
 
 @extend_schema(tags=["work orders"])
-class ShipmentViewSet(ServiceMixin, OrgModelViewSet):
+class ShipmentViewSet(OrgModelViewSet):
     """Shipments of materials to a work order's site: carrier, tracking number, shipped, expected, delivered."""
 
     http_method_names = NO_PUT
@@ -258,10 +246,6 @@ class ShipmentViewSet(ServiceMixin, OrgModelViewSet):
     ordering = ["work_order_id", "created_at", "id"]
     roles = ROLES
     raises_conflict = True
-
-    def output(self, shipment, *, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=shipment.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
 
     @extend_schema(
         request=s.ShipmentCreateInputSerializer,

@@ -49,16 +49,6 @@ class FileNegotiation(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class ServiceMixin:
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
-
-    def input(self, serializer_class) -> dict:
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List packet versions",
@@ -67,7 +57,7 @@ class ServiceMixin:
     retrieve=extend_schema(summary="Get a packet version with its snapshot"),
 )
 @extend_schema(tags=["packets"])
-class PacketViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Packet versions: a work order's frozen instructions, their PDFs, diffs and acknowledgements."""
 
     queryset = Packet.objects.with_summary()
@@ -202,7 +192,7 @@ class PacketViewSet(ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 )
 @extend_schema(tags=["packets"])
 class PacketGenerationJobViewSet(
-    ServiceMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet
 ):
     """Bulk packet generation for a program or a wave: start (202), watch progress, download the ZIP."""
 
