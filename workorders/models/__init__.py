@@ -12,3 +12,4 @@ __all__ = [
     "WorkOrderQuerySet",
 ]
 from workorders.models.packets import Packet, PacketAcknowledgement, PacketGenerationJob  # noqa: F401
+from workorders.models.visits import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff  # noqa: F401

@@ -1,0 +1,313 @@
+"""Booking, rescheduling, reassigning, cancelling visits and no-shows: the conflict rules (each refusal with its
+code and reason), the work order following the visit through the work-order services, notices after commit, and
+follow-up visits after an incomplete one."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from rollout.errors import ApplicationError, NotFound
+from rollout.models import AuditEvent
+from technicians.models import TechnicianSkill
+from tests.technicians.factories import TimeOffFactory
+from tests.workorders.test_visit_support import (
+    VISIT_DAY,
+    acknowledge,
+    book,
+    build_field_world,
+    check_in,
+    check_out,
+    local,
+    other_technician,
+    ready_work_order,
+)
+from workorders.choices import WorkOrderStatus
+from workorders.models import Visit, WorkOrder
+from workorders.visits import services
+from workorders.visits.choices import VisitStatus
+
+S = WorkOrderStatus
+
+
+@pytest.fixture
+def world(tenant):
+    return build_field_world(tenant)
+
+
+def test_booking_a_visit_schedules_the_work_order_and_tells_the_technician(
+    world, django_capture_on_commit_callbacks
+):
+    # given
+    work_order = ready_work_order(world)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = book(world, work_order, start=(9, 0), end=(12, 0))
+    # then
+    visit.refresh_from_db()
+    work_order.refresh_from_db()
+    assert (visit.status, visit.sequence, visit.follow_up_of) == (VisitStatus.SCHEDULED, 1, None)
+    assert visit.window_start == local(VISIT_DAY, 9) and visit.window_end == local(VISIT_DAY, 12)
+    assert visit.local_date == VISIT_DAY
+    assert visit.checkin_due_by == local(VISIT_DAY, 9) + timedelta(minutes=world.program.checkin_grace_minutes)
+    assert work_order.status == S.SCHEDULED
+    assert (work_order.technician_id, work_order.planned_start) == (world.technician.pk, visit.window_start)
+    assert AuditEvent.objects.filter(verb="visit.scheduled", target_id=str(visit.pk)).exists()
+    assert [message.to for message in mail.outbox] == [[world.technician.email]]
+    assert "New visit" in mail.outbox[0].subject
+
+
+def _time_off(world):
+    TimeOffFactory(technician=world.technician, start_date=VISIT_DAY, end_date=VISIT_DAY, reason="Dentist")
+
+
+def _double_booked(world):
+    book(world, ready_work_order(world, site_code="OTHER-1"), start=(11, 0), end=(13, 0))
+
+
+def _skill_removed(world):
+    TechnicianSkill.objects.filter(technician=world.technician).delete()
+
+
+CONFLICTS = [
+    # (name, arrange, booking overrides, code, field, words in the message)
+    ("double booking", _double_booked, {}, "double_booking", "start_time", "already has a visit"),
+    ("time off", _time_off, {}, "time_off", "technician", "time off"),
+    ("outside access hours", None, {"start": (5, 0), "end": (7, 0)}, "outside_access_hours", "start_time", "access"),
+    ("blackout date", "blackout", {}, "blackout_date", "date", "blackout"),
+    ("not eligible (skill)", _skill_removed, {}, "technician_not_eligible", "technician", "Missing skill"),
+    ("not a working day", None, {"day": date(2027, 3, 6)}, "technician_not_eligible", "technician", "Saturday"),
+    ("window backwards", None, {"start": (12, 0), "end": (9, 0)}, "invalid_window", "end_time", "end after"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arrange", "overrides", "code", "field", "words"), CONFLICTS, ids=[row[0] for row in CONFLICTS]
+)
+def test_booking_conflicts_are_refused_with_the_reason(world, name, arrange, overrides, code, field, words):
+    # given
+    site_values = {"blackout_dates": [VISIT_DAY.isoformat()]} if arrange == "blackout" else {}
+    work_order = ready_work_order(world, **site_values)
+    if callable(arrange):
+        arrange(world)
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        book(world, work_order, **overrides)
+    # then
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert words.lower() in refused.value.message.lower()
+    work_order.refresh_from_db()
+    assert work_order.status == S.READY and work_order.technician_id is None
+    assert not Visit.objects.filter(work_order=work_order).exists()
+
+
+@pytest.mark.parametrize(("status", "words"), [("draft", "Draft"), ("dispatched", "recall it first")])
+def test_a_work_order_that_cannot_take_a_visit_is_refused(world, status, words):
+    # given
+    work_order = ready_work_order(world, status=status)
+    # when / then
+    with pytest.raises(services.WorkOrderNotSchedulable, match=words):
+        book(world, work_order)
+
+
+def test_a_second_open_visit_for_the_same_work_order_is_refused(world):
+    # given
+    work_order = ready_work_order(world)
+    book(world, work_order)
+    # when / then
+    with pytest.raises(services.VisitExists):
+        book(world, work_order, day=VISIT_DAY + timedelta(days=1))
+
+
+def test_a_cancelled_visit_neither_double_books_nor_blocks_a_new_visit(world):
+    # given
+    work_order = ready_work_order(world)
+    first = book(world, work_order)
+    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=first.pk, reason="Store asked")
+    # when
+    second = book(world, work_order)
+    # then
+    assert second.sequence == 1
+    assert WorkOrder.objects.get(pk=work_order.pk).status == S.SCHEDULED
+
+
+def test_reschedule_moves_the_window_and_asks_for_confirmation_again(world, django_capture_on_commit_callbacks):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    services.visit_confirm(
+        organization=world.organization, actor=world.tech, visit_id=visit.pk, client_action_id="confirm-1",
+        device_time=timezone.now(),
+    )  # fmt: skip
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.visit_reschedule(
+            organization=world.organization,
+            actor=world.coordinator,
+            visit_id=visit.pk,
+            day=VISIT_DAY + timedelta(days=1),
+            start_time=time(13, 0),
+            end_time=time(15, 0),
+            reason="Store manager away in the morning",
+        )
+    # then
+    visit.refresh_from_db()
+    work_order.refresh_from_db()
+    assert visit.status == VisitStatus.SCHEDULED and visit.confirmed_at is None
+    assert visit.window_start == local(VISIT_DAY + timedelta(days=1), 13)
+    assert visit.local_date == VISIT_DAY + timedelta(days=1)
+    assert work_order.planned_start == visit.window_start
+    assert len(mail.outbox) == 1 and "moved" in mail.outbox[0].subject
+    event = AuditEvent.objects.get(verb="visit.rescheduled", target_id=str(visit.pk))
+    assert event.reason == "Store manager away in the morning"
+
+
+def test_reschedule_checks_double_booking_but_not_against_itself(world):
+    # given
+    visit = book(world, ready_work_order(world))
+    book(world, ready_work_order(world, site_code="OTHER-2"), start=(14, 0), end=(16, 0))
+    # when: overlapping itself only is fine
+    services.visit_reschedule(
+        organization=world.organization, actor=world.coordinator, visit_id=visit.pk, day=VISIT_DAY,
+        start_time=time(10, 0), end_time=time(13, 0),
+    )  # fmt: skip
+    # then: overlapping the other visit is not
+    with pytest.raises(ApplicationError) as refused:
+        services.visit_reschedule(
+            organization=world.organization, actor=world.coordinator, visit_id=visit.pk, day=VISIT_DAY,
+            start_time=time(13, 0), end_time=time(15, 0),
+        )  # fmt: skip
+    assert refused.value.code == "double_booking"
+
+
+def test_reassign_tells_both_technicians(world, django_capture_on_commit_callbacks):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    rosa = other_technician(world)
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.visit_reassign(
+            organization=world.organization, actor=world.coordinator, visit_id=visit.pk, technician_id=rosa.pk
+        )
+    # then
+    visit.refresh_from_db()
+    work_order.refresh_from_db()
+    assert visit.technician_id == rosa.pk == work_order.technician_id
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    assert recipients == sorted([rosa.email, world.technician.email])
+    assert any("reassigned" in message.subject for message in mail.outbox if message.to == [world.technician.email])
+
+
+def test_reassign_refuses_a_busy_technician(world):
+    # given
+    visit = book(world, ready_work_order(world))
+    rosa = other_technician(world)
+    book(world, ready_work_order(world, site_code="OTHER-3"), technician=rosa, start=(8, 0), end=(10, 0))
+    # when / then
+    with pytest.raises(ApplicationError) as refused:
+        services.visit_reassign(
+            organization=world.organization, actor=world.coordinator, visit_id=visit.pk, technician_id=rosa.pk
+        )
+    assert refused.value.code == "double_booking"
+
+
+def test_cancel_needs_a_reason_and_returns_the_work_order_to_ready(world, django_capture_on_commit_callbacks):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    mail.outbox.clear()
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason=" ")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.visit_cancel(
+            organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Store closed for audit"
+        )
+    # then
+    assert refused.value.code == "reason_required"
+    visit.refresh_from_db()
+    work_order.refresh_from_db()
+    assert (visit.status, visit.cancel_reason) == (VisitStatus.CANCELLED, "Store closed for audit")
+    assert work_order.status == S.READY and work_order.planned_start is None
+    assert [message.subject for message in mail.outbox] == [f"Visit cancelled: {work_order.number} at {work_order.site.code}"]
+    assert "Store closed for audit" in mail.outbox[0].body
+
+
+def test_cancelling_a_dispatched_visit_recalls_the_work_order(world):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    acknowledge(world, work_order)
+    from workorders.services import work_order_transition
+
+    work_order_transition(
+        organization=world.organization, actor=world.coordinator, work_order_id=work_order.pk, to_status=S.DISPATCHED
+    )
+    # when
+    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
+    # then
+    work_order.refresh_from_db()
+    assert work_order.status == S.READY
+
+
+def test_no_show_only_once_the_window_started(world):
+    # given
+    future = book(world, ready_work_order(world))
+    past_work_order = ready_work_order(world, site_code="PAST-1")
+    past = book(world, past_work_order, start=(13, 0), end=(15, 0))
+    Visit.objects.filter(pk=past.pk).update(
+        window_start=timezone.now() - timedelta(hours=3), window_end=timezone.now() - timedelta(hours=1)
+    )
+    # when
+    with pytest.raises(services.VisitNotActive):
+        services.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=future.pk)
+    services.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=past.pk)
+    # then
+    past.refresh_from_db()
+    assert past.status == VisitStatus.NO_SHOW and past.no_show_at is not None
+
+
+def test_the_no_show_sweep_marks_only_visits_past_their_window_and_grace(world):
+    # given
+    missed = book(world, ready_work_order(world, site_code="MISS-1"))
+    grace = book(world, ready_work_order(world, site_code="MISS-2"), start=(13, 0), end=(15, 0))
+    now = timezone.now()
+    Visit.objects.filter(pk=missed.pk).update(window_start=now - timedelta(hours=4), window_end=now - timedelta(hours=2))
+    Visit.objects.filter(pk=grace.pk).update(window_start=now - timedelta(hours=2), window_end=now - timedelta(minutes=5))
+    # when
+    marked = services.visits_mark_no_shows(organization=world.organization)
+    # then
+    assert marked == 1
+    assert Visit.objects.get(pk=missed.pk).status == VisitStatus.NO_SHOW
+    assert Visit.objects.get(pk=grace.pk).status == VisitStatus.SCHEDULED
+
+
+def test_an_incomplete_visit_leads_to_a_linked_follow_up(world):
+    # given: visit 1 checked in, then out incomplete
+    work_order = ready_work_order(world)
+    first = book(world, work_order)
+    acknowledge(world, work_order)
+    check_in(world, first)
+    check_out(world, first, outcome="incomplete", incomplete_reason="parts_missing", note="Bracket missing")
+    work_order.refresh_from_db()
+    assert work_order.status == S.REWORK
+    # when
+    follow_up = book(world, work_order, day=VISIT_DAY + timedelta(days=1))
+    # then
+    work_order.refresh_from_db()
+    assert (follow_up.sequence, follow_up.follow_up_of_id) == (2, first.pk)
+    assert work_order.status == S.SCHEDULED
+    rework = AuditEvent.objects.filter(verb="work_order.transitioned", target_id=str(work_order.pk)).order_by("id")
+    assert "Visit 1 ended incomplete: Parts missing" in [event.reason for event in rework if event.after["status"] == "rework"][0]
+
+
+def test_scheduling_services_look_up_visits_only_inside_the_organization(world, other_tenant):
+    # given
+    visit = book(world, ready_work_order(world))
+    # when / then
+    with pytest.raises(NotFound):
+        services.visit_cancel(organization=other_tenant.organization, actor=None, visit_id=visit.pk, reason="x")
