@@ -36,9 +36,7 @@ def world(tenant):
     return build_field_world(tenant)
 
 
-def test_booking_a_visit_schedules_the_work_order_and_tells_the_technician(
-    world, django_capture_on_commit_callbacks
-):
+def test_booking_a_visit_schedules_the_work_order_and_tells_the_technician(world, django_capture_on_commit_callbacks):
     # given
     work_order = ready_work_order(world)
     # when
@@ -124,7 +122,9 @@ def test_a_cancelled_visit_neither_double_books_nor_blocks_a_new_visit(world):
     # given
     work_order = ready_work_order(world)
     first = book(world, work_order)
-    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=first.pk, reason="Store asked")
+    services.visit_cancel(
+        organization=world.organization, actor=world.coordinator, visit_id=first.pk, reason="Store asked"
+    )
     # when
     second = book(world, work_order)
     # then
@@ -233,7 +233,8 @@ def test_cancel_needs_a_reason_and_returns_the_work_order_to_ready(world, django
     work_order.refresh_from_db()
     assert (visit.status, visit.cancel_reason) == (VisitStatus.CANCELLED, "Store closed for audit")
     assert work_order.status == S.READY and work_order.planned_start is None
-    assert [message.subject for message in mail.outbox] == [f"Visit cancelled: {work_order.number} at {work_order.site.code}"]
+    subject = f"Visit cancelled: {work_order.number} at {work_order.site.code}"
+    assert [message.subject for message in mail.outbox] == [subject]
     assert "Store closed for audit" in mail.outbox[0].body
 
 
@@ -276,8 +277,9 @@ def test_the_no_show_sweep_marks_only_visits_past_their_window_and_grace(world):
     missed = book(world, ready_work_order(world, site_code="MISS-1"))
     grace = book(world, ready_work_order(world, site_code="MISS-2"), start=(13, 0), end=(15, 0))
     now = timezone.now()
-    Visit.objects.filter(pk=missed.pk).update(window_start=now - timedelta(hours=4), window_end=now - timedelta(hours=2))
-    Visit.objects.filter(pk=grace.pk).update(window_start=now - timedelta(hours=2), window_end=now - timedelta(minutes=5))
+    hours = timedelta(hours=1)
+    Visit.objects.filter(pk=missed.pk).update(window_start=now - 4 * hours, window_end=now - 2 * hours)
+    Visit.objects.filter(pk=grace.pk).update(window_start=now - 2 * hours, window_end=now - timedelta(minutes=5))
     # when
     marked = services.visits_mark_no_shows(organization=world.organization)
     # then
@@ -302,7 +304,8 @@ def test_an_incomplete_visit_leads_to_a_linked_follow_up(world):
     assert (follow_up.sequence, follow_up.follow_up_of_id) == (2, first.pk)
     assert work_order.status == S.SCHEDULED
     rework = AuditEvent.objects.filter(verb="work_order.transitioned", target_id=str(work_order.pk)).order_by("id")
-    assert "Visit 1 ended incomplete: Parts missing" in [event.reason for event in rework if event.after["status"] == "rework"][0]
+    reason = next(event.reason for event in rework if event.after["status"] == "rework")
+    assert "Visit 1 ended incomplete: Parts missing" in reason
 
 
 def test_scheduling_services_look_up_visits_only_inside_the_organization(world, other_tenant):

@@ -116,11 +116,8 @@ def build_field_world(tenant, *, code: str = "sco-2027", **program_values) -> Fi
         organization=organization, slug="pos-install", name="POS install"
     )
     user = tenant.members[Role.TECHNICIAN].user
-    technician = (
-        Technician.objects.for_organization(organization).filter(user=user).first()
-        or TechnicianFactory(
-            organization=organization, user=user, email=user.email, full_name="Tomás Alvarez", skills=[skill]
-        )
+    technician = Technician.objects.for_organization(organization).filter(user=user).first() or TechnicianFactory(
+        organization=organization, user=user, email=user.email, full_name="Tomás Alvarez", skills=[skill]
     )
     return FieldWorld(tenant=tenant, program=program, sow=sow, skill=skill, technician=technician)
 

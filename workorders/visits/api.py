@@ -108,14 +108,6 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
 
     # --- helpers
 
-    def input(self, serializer_class) -> dict:
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
-
     def detail_response(self, visit_id: int, *, replayed: bool = False, status_code=status.HTTP_200_OK) -> Response:
         fresh = selectors.visit_detail_queryset(Visit.objects.visible_to(self.access).with_summary()).get(pk=visit_id)
         response = Response(

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import View
@@ -59,13 +58,7 @@ def organization_today(organization) -> date:
 
 
 class VisitPageMixin:
-    """The org URL helper, the caller's layout and service arguments."""
-
-    def org_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
-
-    def service_kwargs(self) -> dict:
-        return {"organization": self.access.organization, "actor": self.access}
+    """The caller's layout (client viewers get the portal)."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
