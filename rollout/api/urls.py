@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("technicians.api.urls")),
     path("", include("workorders.api.urls")),
     path("", include("workorders.packets.urls")),
+    path("", include("workorders.visits.urls")),
 ]
