@@ -22,6 +22,8 @@ org_patterns = [
     path("", include("sites.urls")),
     path("", include("technicians.urls")),
     path("", include("workorders.packets.page_urls")),
+    path("", include("workorders.field.page_urls")),
+    path("", include("workorders.visits.page_urls")),
     path("", include("workorders.urls")),
 ]
 
