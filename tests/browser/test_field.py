@@ -7,12 +7,19 @@ denied, and a coordinator's dispatch board changing when the technician checks i
 var/screenshots/phone-field-*.png.
 """
 
+import io
 import json
+import math
+from collections import Counter
 
 import pytest
 from playwright.sync_api import expect
 
+from rollout.choices import Role
 from tests.browser.conftest import SCREENSHOTS, VIEWPORTS
+from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
+from tests.workorders.test_field_pages import build_field_world
+from workorders.models import PacketAcknowledgement, TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,12 +61,37 @@ VISIT = {
     "packet": {"id": 3, "version": 2, "checksum": "abc", "acknowledged": False},
     "site": {"latitude": "41.9", "longitude": "-87.65", "timezone": "America/Chicago", "contacts": []},
     "tasks": [
-        {"key": "survey", "number": 1, "title": "Survey", "evidence_kind": "photo", "photo_min_count": 2,
-         "serial_pattern": "", "result": None, "photos": []},
-        {"key": "mount", "number": 2, "title": "Mount", "evidence_kind": "serial", "photo_min_count": 0,
-         "serial_pattern": r"^SCO\d{6}$", "result": None, "photos": []},
-        {"key": "cable", "number": 3, "title": "Cable", "evidence_kind": "measurement", "measurement_unit": "m",
-         "measurement_min": "0.5", "measurement_max": "30", "result": None, "photos": []},
+        {
+            "key": "survey",
+            "number": 1,
+            "title": "Survey",
+            "evidence_kind": "photo",
+            "photo_min_count": 2,
+            "serial_pattern": "",
+            "result": None,
+            "photos": [],
+        },
+        {
+            "key": "mount",
+            "number": 2,
+            "title": "Mount",
+            "evidence_kind": "serial",
+            "photo_min_count": 0,
+            "serial_pattern": r"^SCO\d{6}$",
+            "result": None,
+            "photos": [],
+        },
+        {
+            "key": "cable",
+            "number": 3,
+            "title": "Cable",
+            "evidence_kind": "measurement",
+            "measurement_unit": "m",
+            "measurement_min": "0.5",
+            "measurement_max": "30",
+            "result": None,
+            "photos": [],
+        },
     ],
     "missing_evidence": [{"task_key": "survey", "message": "from the server"}],
     "check_in": None,
@@ -82,8 +114,10 @@ def test_optimistic_view_applies_waiting_actions_in_order(page, live_server):
         const items = [
           s.makeAction({{kind: "acknowledge", visit, context: ctx, id: "a0"}}),
           s.makeAction({{kind: "check-in", visit, context: ctx, id: "a1", fields: {{location_status: "denied"}}}}),
-          s.makeAction({{kind: "photo", visit, context: ctx, id: "a2", fields: {{task_key: "survey"}}, file: new Blob(["x"])}}),
-          s.makeAction({{kind: "task-result", visit, context: ctx, id: "a3", fields: {{task_key: "mount", status: "done", serial: "SCO123456"}}}}),
+          s.makeAction({{kind: "photo", visit, context: ctx, id: "a2", fields: {{task_key: "survey"}},
+                        file: new Blob(["x"])}}),
+          s.makeAction({{kind: "task-result", visit, context: ctx, id: "a3",
+                        fields: {{task_key: "mount", status: "done", serial: "SCO123456"}}}}),
           {{...s.makeAction({{kind: "confirm", visit, context: ctx, id: "a4"}}), state: "failed"}},
         ].map((item) => ({{state: "pending", ...item}}));
         const view = s.applyPending(visit, items);
@@ -97,7 +131,7 @@ def test_optimistic_view_applies_waiting_actions_in_order(page, live_server):
           missing: s.missingEvidenceOf(view).map((entry) => entry.task_key),
           server: s.missingEvidenceOf(visit).map((entry) => entry.message),
           untouched: visit.status,
-          body: JSON.parse(items[1].body),
+          body: items[1].payload,
           url: items[3].url,
           ackUrl: items[0].url,
           photoFields: items[2].form.fields,
@@ -142,6 +176,11 @@ def test_checks_labels_and_clock(page, live_server):
           high: s.measurementProblem(cable, "31"),
           text: s.measurementProblem(cable, "abc"),
           labels: [s.evidenceLabel(survey), s.evidenceLabel(mount), s.evidenceLabel(cable)],
+          hints: [
+            s.patternHint(String.raw`^SCO\\d{{6}}$`),
+            s.patternHint(String.raw`[A-Z]{{2}}-\\d{{4}}`),
+            s.patternHint(String.raw`(?P<n>\\d+)x`),
+          ],
           time: u.deviceTime(new Date(2026, 2, 4, 9, 5, 7, 12)),
           plural: [u.plural(1, "change"), u.plural(3, "change")],
           distance: Math.round(u.distanceMetres(41.9, -87.65, 41.9, -87.64)),
@@ -178,7 +217,16 @@ def test_checks_labels_and_clock(page, live_server):
     assert result["comma"] == ""
     assert result["high"] == "Expected at most 30 m."
     assert result["text"] == "Enter a number."
-    assert result["labels"] == ["At least 2 photos", r"Serial number (format ^SCO\d{6}$)", "Measurement in m, 0.5–30"]
+    assert result["labels"] == [
+        "At least 2 photos",
+        "Serial number: SCO + 6 digits (e.g. SCO123456)",
+        "Measurement in m, 0.5–30",
+    ]
+    assert result["hints"] == [
+        "SCO + 6 digits (e.g. SCO123456)",
+        "2 capital letters + - + 4 digits (e.g. AB-1234)",
+        "(?P<n>\\d+)x",
+    ]
     assert result["time"].startswith("2026-03-04T09:05:07.012")
     assert result["time"][-6] in "+-"
     assert result["plural"] == ["1 change", "3 changes"]
@@ -186,7 +234,17 @@ def test_checks_labels_and_clock(page, live_server):
     assert result["km"] == "1.2 km"
     assert result["uuid"] is True
     assert result["classify"] == [
-        "retry", "sent", "retry", "retry", "failed", "failed", "retry", "auth", "auth", "failed", "failed",
+        "retry",
+        "sent",
+        "retry",
+        "retry",
+        "failed",
+        "failed",
+        "retry",
+        "auth",
+        "auth",
+        "failed",
+        "failed",
     ]
     assert result["backoff"] == [1000, 4000, 60000]
     assert result["message"] == "serial: Bad serial."
@@ -209,7 +267,8 @@ def test_outbox_keeps_items_and_photos_in_order_across_reloads(page, live_server
         const box = new m.outbox.Outbox({name: "test-outbox"});
         await box.clear();
         await box.add({id: "one", user: 1, kind: "check-in", body: "{}"});
-        await box.add({id: "two", user: 1, kind: "photo", form: {fields: {task_key: "survey"}, file: new Blob([new Uint8Array([255, 216, 255])], {type: "image/jpeg"})}});
+        const file = new Blob([new Uint8Array([255, 216, 255])], {type: "image/jpeg"});
+        await box.add({id: "two", user: 1, kind: "photo", form: {fields: {task_key: "survey"}, file}});
         await box.add({id: "three", user: 2, kind: "confirm", body: "{}"});
         await box.update("one", {attempts: 2});
         await box.remove("three");
@@ -224,7 +283,8 @@ def test_outbox_keeps_items_and_photos_in_order_across_reloads(page, live_server
         const box = new m.outbox.Outbox({name: "test-outbox"});
         const items = await box.all();
         const blob = items[1].form.file;
-        const retried = await box.retry("two", "two-b", (item, id) => ({...item, form: {...item.form, fields: {...item.form.fields, client_action_id: id}}}));
+        const rekey = (item, id) => ({...item, form: {...item.form, fields: {client_action_id: id}}});
+        const retried = await box.retry("two", "two-b", rekey);
         return {
           ids: items.map((item) => item.id),
           attempts: items[0].attempts,
@@ -279,7 +339,9 @@ def test_sender_sends_in_order_retries_5xx_and_moves_past_a_refusal(page, live_s
         let clock = 0;
         const sender = new m.sender.Sender({outbox: box, user: 1, now: () => clock});
         const events = [];
-        for (const name of ["sent", "failed", "retry"]) sender.addEventListener(name, (e) => events.push([name, e.detail.item.id]));
+        for (const name of ["sent", "failed", "retry"]) {
+          sender.addEventListener(name, (e) => events.push([name, e.detail.item.id]));
+        }
         await sender.kick();          // 503: k1 stays, nothing else is sent (order)
         const afterFirst = (await box.all()).map((item) => [item.id, item.state, item.attempts]);
         clock = 10 ** 9;               // the backoff has passed
@@ -325,7 +387,8 @@ def test_sender_waits_offline_and_sends_when_the_network_returns(browser, live_s
             """
             const box = new m.outbox.Outbox({name: "test-offline"});
             await box.clear();
-            await box.add({id: "c1", user: 1, visitId: 7, kind: "confirm", url: "/api/v1/visits/7/confirm/", body: "{}"});
+            await box.add({id: "c1", user: 1, visitId: 7, kind: "confirm", url: "/api/v1/visits/7/confirm/",
+                           body: "{}"});
             window.testSender = new m.sender.Sender({outbox: box, user: 1}).start();
             window.testBox = box;
             """,
@@ -339,5 +402,234 @@ def test_sender_waits_offline_and_sends_when_the_network_returns(browser, live_s
         # then the waiting action is sent once and leaves the outbox
         page.wait_for_function("async () => (await window.testBox.all()).length === 0")
         assert calls == ["c1"]
+    finally:
+        context.close()
+
+
+# --- Whole visits against the real API -------------------------------------------------------------------
+
+
+def jpeg(color: tuple[int, int, int], size=(640, 480)) -> bytes:
+    """A small real JPEG (the server validates and re-encodes photos)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4], outline=(255, 255, 255), width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def field(django_capture_on_commit_callbacks):
+    """Northwind: a PM, a coordinator, and Tomás the technician with a visit today (see build_field_world)."""
+    organization = OrganizationFactory(slug="northwind", name="Northwind Rollouts")
+    client = ClientFactory(organization=organization, code="harbor", name="Harbor Foods")
+    pm = MembershipFactory(
+        organization=organization, role=Role.PM, user__email="priya@example.com", user__full_name="Priya Patel"
+    )
+    MembershipFactory(
+        organization=organization, role=Role.COORDINATOR, user__email="cole@example.com", user__full_name="Cole Rivera"
+    )
+    tomas = MembershipFactory(
+        organization=organization,
+        role=Role.TECHNICIAN,
+        user__email="tomas@field.example",
+        user__full_name="Tomás Alvarez",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return build_field_world(organization, client, technician_user=tomas.user, pm_user=pm.user)
+
+
+def phone_context(browser, world, *, geolocation: bool):
+    options = dict(VIEWPORTS["phone"])
+    if geolocation:
+        options.update(
+            geolocation={
+                "latitude": float(world.site.latitude),
+                "longitude": float(world.site.longitude),
+                "accuracy": 12,
+            },
+            permissions=["geolocation"],
+        )
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def sign_in(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def indicator(page):
+    return page.locator("#outbox-indicator")
+
+
+def all_saved(page) -> None:
+    expect(indicator(page)).to_have_text("All changes saved", timeout=20_000)
+
+
+def open_todays_visit(page, live_server, world) -> None:
+    sign_in(page, live_server.url, world.technician.user.email)
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    row = page.locator(f'a.visit-row[data-visit="{world.visit.pk}"]')
+    expect(row).to_contain_text(world.site.name)
+    shoot(page, "today")
+    row.click()
+    expect(page.get_by_role("heading", name=world.site.name)).to_be_visible()
+    all_saved(page)
+
+
+def acknowledge_and_check_in(page, world) -> None:
+    page.get_by_role("button", name=f"Acknowledge packet v{world.packet.version}").click()
+    expect(page.locator("#packet-acknowledged")).to_contain_text(f"Packet v{world.packet.version} acknowledged")
+    all_saved(page)
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("#checked-in")).to_contain_text("Checked in at")
+    all_saved(page)
+
+
+def draw_signature(page) -> None:
+    canvas = page.locator("#signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + 30, box["y"] + box["height"] * 0.65
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 24):
+        page.mouse.move(x + step * 12, y - 40 * math.sin(step / 3.0), steps=2)
+    page.mouse.up()
+
+
+def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(browser, live_server, field):
+    # given Tomás's phone, with location permission, standing at the site
+    world = field
+    context = phone_context(browser, world, geolocation=True)
+    page = context.new_page()
+    try:
+        # he signs in, opens today's visit, acknowledges the packet and checks in
+        open_todays_visit(page, live_server, world)
+        shoot(page, "visit")
+        acknowledge_and_check_in(page, world)
+        expect(page.locator("#check-in-location")).to_contain_text("location recorded")
+        expect(page.locator("#check-in-location")).to_have_attribute("data-location-status", "ok")
+        shoot(page, "checked-in")
+
+        # the photo task: two photos from the camera, thumbnails first from the phone, then from the server
+        survey = page.locator("#task-survey")
+        survey.scroll_into_view_if_needed()
+        survey.locator('input[data-task-photo="survey"]').set_input_files(
+            [
+                {"name": "checkout-1.jpg", "mimeType": "image/jpeg", "buffer": jpeg((40, 90, 160))},
+                {"name": "checkout-2.jpg", "mimeType": "image/jpeg", "buffer": jpeg((160, 70, 40))},
+            ]
+        )
+        expect(survey.locator("figure.thumb")).to_have_count(2)
+        all_saved(page)
+        expect(survey.locator('figure.thumb[data-photo="saved"]')).to_have_count(2)
+        survey.get_by_text("Done", exact=True).click()
+        survey.get_by_role("button", name="Save task 1").click()
+        expect(survey.locator(".result-chip")).to_have_text("Done")
+
+        # the serial task: a wrong format is caught on the phone, then the right one is saved
+        mount = page.locator("#task-mount")
+        mount.scroll_into_view_if_needed()
+        mount.get_by_text("Done", exact=True).click()
+        mount.get_by_label("Serial number").fill("SCO12")
+        mount.get_by_role("button", name="Save task 2").click()
+        expect(mount.locator(".task-error")).to_contain_text("does not match the expected format")
+        shoot(page, "serial-format")
+        mount.get_by_label("Serial number").fill("SCO123456")
+        mount.get_by_role("button", name="Save task 2").click()
+        expect(mount.locator("[data-serial]")).to_have_text("SCO123456")
+        all_saved(page)
+        shoot(page, "checklist")
+
+        # when the network drops, he still collects the sign-off and checks out
+        context.set_offline(True)
+        expect(indicator(page)).to_contain_text("Offline")
+        page.get_by_label("Site contact's name").fill("Dana Store-Manager")
+        draw_signature(page)
+        page.get_by_role("button", name="Save sign-off").click()
+        expect(page.locator("#signed-off")).to_contain_text("Signed off by Dana Store-Manager")
+        expect(indicator(page)).to_have_text("Offline — 1 change saved on this phone")
+        page.get_by_label("Complete — all work done").check()
+        page.get_by_role("button", name="Check out").click()
+        expect(page.locator("#checked-out")).to_contain_text("complete")
+        expect(indicator(page)).to_have_text("Offline — 2 changes saved on this phone")
+        shoot(page, "offline")
+        assert VisitAction.objects.filter(visit=world.visit, kind="sign_off").count() == 0
+
+        # and when it comes back, the first answer is lost on the way (the server recorded the sign-off, the
+        # phone never heard): the phone sends again with the same key
+        lost = []
+
+        def lose_first_answer(route):
+            if not lost:
+                lost.append(route.request.headers.get("idempotency-key"))
+                route.fetch()
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/visits/*/sign-off/", lose_first_answer)
+        context.set_offline(False)
+
+        # then everything is sent, and the page says so
+        all_saved(page)
+        expect(page.locator("#checked-out")).not_to_contain_text("waiting")
+        shoot(page, "saved")
+        assert len(lost) == 1
+
+        # and the server recorded every action exactly once
+        visit = Visit.objects.get(pk=world.visit.pk)
+        kinds = Counter(VisitAction.objects.filter(visit=visit).values_list("kind", flat=True))
+        assert kinds == {"check_in": 1, "photo": 2, "task_result": 2, "sign_off": 1, "check_out": 1}
+        assert TaskResult.objects.filter(visit=visit).count() == 2
+        assert dict(TaskResult.objects.filter(visit=visit).values_list("task_key", "status")) == {
+            "survey": "done",
+            "mount": "done",
+        }
+        assert VisitPhoto.objects.filter(visit=visit).count() == 2
+        assert VisitSignOff.objects.filter(visit=visit).count() == 1
+        assert PacketAcknowledgement.objects.filter(packet=world.packet).count() == 1
+        assert visit.status == "checked_out"
+        assert visit.outcome == "complete"
+        assert visit.location_status == "ok"
+        assert visit.check_in_distance_m is not None and visit.check_in_distance_m < 50
+        sign_off = VisitAction.objects.get(visit=visit, kind="sign_off")
+        assert sign_off.client_action_id == lost[0]
+        assert sign_off.device_time is not None
+        visit.work_order.refresh_from_db()
+        assert visit.work_order.status == "submitted"
+        assert page.evaluate("async () => (await window.tuttiVisitPage.outbox.all()).length") == 0
+    finally:
+        context.close()
+
+
+def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, live_server, field):
+    # given a phone whose owner refused location access
+    world = field
+    context = phone_context(browser, world, geolocation=False)
+    page = context.new_page()
+    try:
+        open_todays_visit(page, live_server, world)
+
+        # when he checks in
+        acknowledge_and_check_in(page, world)
+
+        # then the check-in stands, without a location, and the page says why
+        expect(page.locator("#check-in-location")).to_have_attribute("data-location-status", "denied")
+        expect(page.locator("#visit-notice")).to_contain_text("Location permission is off")
+        shoot(page, "denied")
+        visit = Visit.objects.get(pk=world.visit.pk)
+        assert visit.status == "checked_in"
+        assert visit.location_status == "denied"
+        assert visit.check_in_latitude is None
+        assert VisitAction.objects.filter(visit=visit, kind="check_in").count() == 1
     finally:
         context.close()

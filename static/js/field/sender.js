@@ -59,7 +59,10 @@ export function backoff(attempts, random = Math.random) {
   return Math.round(delay * (0.75 + random() * 0.5));
 }
 
-/** The fetch options of an outbox item: JSON or multipart, always with its Idempotency-Key. */
+/** The fetch options of an outbox item, always with its Idempotency-Key. Actions go as multipart form data
+ * (their fields, and the photo's Blob): a session's CSRF check makes DRF read a JSON body before the
+ * Idempotency-Key fingerprint can hash it, while multipart parts are fingerprinted after parsing. An item
+ * with a ready `body` (JSON text) is sent as JSON. */
 export function requestFor(item) {
   const headers = {
     Accept: "application/json",
@@ -68,13 +71,16 @@ export function requestFor(item) {
   };
   if (item.org) headers["X-Organization"] = item.org;
   let body;
-  if (item.form) {
-    body = new FormData();
-    for (const [name, value] of Object.entries(item.form.fields || {})) body.append(name, value);
-    if (item.form.file) body.append(item.form.fileField || "file", item.form.file, item.form.filename || "photo.jpg");
-  } else {
+  if (item.body !== undefined && item.body !== null) {
     headers["Content-Type"] = "application/json";
-    body = item.body || "{}";
+    body = item.body;
+  } else {
+    body = new FormData();
+    const fields = (item.form && item.form.fields) || item.payload || {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== null && value !== undefined) body.append(name, String(value));
+    }
+    if (item.form && item.form.file) body.append(item.form.fileField || "file", item.form.file, item.form.filename || "photo.jpg");
   }
   return { method: "POST", headers, body, credentials: "same-origin" };
 }

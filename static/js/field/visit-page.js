@@ -17,10 +17,12 @@ import {
   STATUS,
   STATUS_LABELS,
   applyPending,
+  decimalText,
   evidenceLabel,
   makeAction,
   measurementProblem,
   missingEvidenceOf,
+  patternHint,
   photoMinimum,
   rekey,
   serialProblem,
@@ -186,7 +188,7 @@ class VisitPage {
     if (!value) return "";
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) return "";
-    const options = { hour: "2-digit", minute: "2-digit" };
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     const zone = this.server.site && this.server.site.timezone;
     try {
       return date.toLocaleTimeString([], zone ? { ...options, timeZone: zone } : options);
@@ -220,7 +222,7 @@ class VisitPage {
   }
 
   isLate(view) {
-    if (typeof view.is_late === "boolean") return view.is_late && !view.check_in;
+    if (typeof view.late === "boolean") return view.late && !view.check_in;
     if (view.check_in || !view.window_start) return false;
     return statusRank(view.status) >= 0 && statusRank(view.status) < statusRank(STATUS.CHECKED_IN) && Date.now() > Date.parse(view.window_start);
   }
@@ -262,7 +264,13 @@ class VisitPage {
       h(
         "div",
         { class: "ack-needed" },
-        h("p", { class: "mb-2" }, icon("file-earmark-text", "me-1"), `Read packet v${packet.version} below, then confirm you have read it.`),
+        h(
+          "p",
+          { class: "mb-2" },
+          icon("file-earmark-text", "me-1"),
+          `Read work packet v${packet.version}, then confirm you have read it. `,
+          h("a", { href: "#packet-details", class: "fw-semibold", onclick: (event) => this.openPacket(event) }, "Open the packet"),
+        ),
         h(
           "button",
           {
@@ -276,6 +284,14 @@ class VisitPage {
         ),
       ),
     );
+  }
+
+  openPacket(event) {
+    const details = document.getElementById("packet-details");
+    if (!details) return;
+    event.preventDefault();
+    details.open = true;
+    details.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
   renderArrival(view) {
@@ -390,21 +406,16 @@ class VisitPage {
       h("h2", { class: "phone-section-title mb-2" }, "Checklist"),
       h("span", { class: "small text-body-secondary", id: "checklist-progress" }, `${recorded} of ${plural(tasks.length, "task")} recorded`),
     );
-    if (!tasks.length) {
-      element.replaceChildren(heading, h("p", { class: "text-body-secondary" }, "This packet has no tasks."));
+    // Before check-in the checklist stays closed (the packet below lists the tasks).
+    const onSite = Boolean(view.check_in) || view.status === STATUS.CHECKED_IN || view.status === STATUS.CHECKED_OUT;
+    element.hidden = !onSite;
+    if (!onSite) {
+      element.replaceChildren();
+      this.taskCards.clear();
       return;
     }
-    if (!this.readonly && statusRank(view.status) >= 0 && statusRank(view.status) < statusRank(STATUS.CHECKED_IN)) {
-      element.replaceChildren(
-        heading,
-        h("p", { class: "small text-body-secondary" }, "Check in on site to record the checklist."),
-        h(
-          "ol",
-          { class: "list-group list-group-numbered phone-list" },
-          tasks.map((task) => h("li", { class: "list-group-item" }, h("span", { class: "fw-medium" }, task.title), evidenceLabel(task) ? h("div", { class: "small text-body-secondary" }, evidenceLabel(task)) : null)),
-        ),
-      );
-      this.taskCards.clear();
+    if (!tasks.length) {
+      element.replaceChildren(heading, h("p", { class: "text-body-secondary" }, "This packet has no tasks."));
       return;
     }
     const cards = tasks.map((task, index) => {
@@ -657,7 +668,7 @@ class TaskCard {
       lines.push(h("p", { class: "small text-warning-emphasis mb-1 serial-duplicate" }, icon("exclamation-triangle-fill", "me-1"), "This serial is already recorded elsewhere in this program: your coordinator will check it."));
     }
     if (result.measurement !== null && result.measurement !== undefined && result.measurement !== "") {
-      lines.push(h("p", { class: "mb-1" }, h("span", { class: "text-body-secondary" }, "Measured "), `${result.measurement}${task.measurement_unit ? ` ${task.measurement_unit}` : ""}`));
+      lines.push(h("p", { class: "mb-1" }, h("span", { class: "text-body-secondary" }, "Measured "), `${decimalText(result.measurement)}${task.measurement_unit ? ` ${task.measurement_unit}` : ""}`));
     }
     if (result.reason) lines.push(h("p", { class: "mb-1" }, h("span", { class: "text-body-secondary" }, "Why not: "), result.reason));
     if (result.note) lines.push(h("p", { class: "mb-1 small" }, h("span", { class: "text-body-secondary" }, "Note: "), result.note));
@@ -677,7 +688,7 @@ class TaskCard {
       const id = `${name}-${value}`;
       return [
         h("input", { type: "radio", class: "btn-check", name, id, value, autocomplete: "off", checked: current.status === value }),
-        h("label", { class: `btn btn-outline-${value === "done" ? "success" : value === "not_done" ? "danger" : "secondary"} btn-touch justify-content-center`, for: id }, icon(iconName, "me-1"), label),
+        h("label", { class: `btn btn-outline-${value === "done" ? "success" : value === "not_done" ? "danger" : "secondary"} result-choice`, for: id }, icon(iconName), h("span", {}, label)),
       ];
     };
     const group = h(
@@ -700,22 +711,26 @@ class TaskCard {
         value: current.serial || "",
         "aria-describedby": `${name}-serial-help`,
       });
+      fields.serialError = h("div", { class: "invalid-feedback", role: "alert" });
       done.append(
         h("label", { class: "form-label mt-3", for: `${name}-serial` }, "Serial number"),
         fields.serial,
-        h("div", { class: "form-text", id: `${name}-serial-help` }, task.serial_pattern ? `Format: ${task.serial_pattern}` : "As printed on the device's label."),
+        fields.serialError,
+        h("div", { class: "form-text", id: `${name}-serial-help` }, task.serial_pattern ? `Format: ${patternHint(task.serial_pattern)}` : "As printed on the device's label."),
       );
     } else if (task.evidence_kind === "measurement") {
-      fields.measurement = h("input", { type: "text", inputmode: "decimal", class: "form-control form-control-lg", id: `${name}-measurement`, value: current.measurement ?? "", autocomplete: "off" });
+      fields.measurement = h("input", { type: "text", inputmode: "decimal", class: "form-control form-control-lg", id: `${name}-measurement`, value: decimalText(current.measurement), autocomplete: "off" });
+      fields.measurementError = h("div", { class: "invalid-feedback", role: "alert" });
       done.append(
         h("label", { class: "form-label mt-3", for: `${name}-measurement` }, "Measurement"),
-        h("div", { class: "input-group" }, fields.measurement, task.measurement_unit ? h("span", { class: "input-group-text" }, task.measurement_unit) : null),
+        h("div", { class: "input-group has-validation" }, fields.measurement, task.measurement_unit ? h("span", { class: "input-group-text" }, task.measurement_unit) : null, fields.measurementError),
         h("div", { class: "form-text" }, evidenceLabel(task)),
       );
     }
     fields.reason = h("textarea", { class: "form-control", id: `${name}-reason`, rows: 2 });
     fields.reason.value = current.reason || "";
-    const notDone = h("div", { class: "result-not-done" }, h("label", { class: "form-label mt-3", for: `${name}-reason` }, "Why was it not done?"), fields.reason);
+    fields.reasonError = h("div", { class: "invalid-feedback", role: "alert" });
+    const notDone = h("div", { class: "result-not-done" }, h("label", { class: "form-label mt-3", for: `${name}-reason` }, "Why was it not done?"), fields.reason, fields.reasonError);
     fields.note = h("textarea", { class: "form-control", id: `${name}-note`, rows: 2 });
     fields.note.value = current.note || "";
     const error = h("div", { class: "invalid-feedback d-block task-error", role: "alert" });
@@ -753,6 +768,16 @@ class TaskCard {
   save(status, fields, error) {
     const task = this.task;
     error.textContent = "";
+    for (const [input, feedback] of [[fields.serial, fields.serialError], [fields.measurement, fields.measurementError], [fields.reason, fields.reasonError]]) {
+      if (!input) continue;
+      input.classList.remove("is-invalid");
+      feedback.textContent = "";
+    }
+    const invalid = (input, feedback, message) => {
+      input.classList.add("is-invalid");
+      feedback.textContent = message;
+      input.focus();
+    };
     if (!status) {
       error.textContent = "Choose Done, Not done or N/A.";
       return;
@@ -761,19 +786,11 @@ class TaskCard {
     if (status === "done") {
       if (task.evidence_kind === "serial") {
         const problem = serialProblem(task, fields.serial.value);
-        if (problem) {
-          error.textContent = problem;
-          fields.serial.focus();
-          return;
-        }
+        if (problem) return invalid(fields.serial, fields.serialError, problem);
         values.serial = fields.serial.value.trim();
       } else if (task.evidence_kind === "measurement") {
         const problem = measurementProblem(task, fields.measurement.value);
-        if (problem) {
-          error.textContent = problem;
-          fields.measurement.focus();
-          return;
-        }
+        if (problem) return invalid(fields.measurement, fields.measurementError, problem);
         values.measurement = fields.measurement.value.trim().replace(",", ".");
       } else if (task.evidence_kind === "photo") {
         const need = photoMinimum(task);
@@ -784,11 +801,7 @@ class TaskCard {
         }
       }
     } else if (status === "not_done") {
-      if (!fields.reason.value.trim()) {
-        error.textContent = "Say why the task was not done.";
-        fields.reason.focus();
-        return;
-      }
+      if (!fields.reason.value.trim()) return invalid(fields.reason, fields.reasonError, "Say why the task was not done.");
       values.reason = fields.reason.value.trim();
     }
     const note = fields.note.value.trim();

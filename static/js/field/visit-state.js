@@ -193,12 +193,46 @@ export function serialRegExp(pattern) {
   }
 }
 
+/** A serial pattern in words with an example, for people: "SCO + 6 digits (e.g. SCO123456)". Patterns made of
+ * literals, digit and letter runs are explained; any other pattern is shown as it is. */
+export function patternHint(pattern) {
+  if (!pattern) return "";
+  const body = pattern.replace(/^\^/, "").replace(/\$$/, "");
+  const token = /\\d\{(\d+)\}|\\d\+|\[A-Z\]\{(\d+)\}|\[A-Z0-9\]\{(\d+)\}|\\-|[A-Za-z0-9_\-]+/gy;
+  const words = [];
+  let example = "";
+  let index = 0;
+  for (let match = token.exec(body); match; match = token.exec(body)) {
+    index = token.lastIndex;
+    const [text, digits, letters, mixed] = match;
+    if (digits) {
+      words.push(`${digits} digit${digits === "1" ? "" : "s"}`);
+      example += "1234567890".repeat(3).slice(0, Number(digits));
+    } else if (text === "\\d+") {
+      words.push("digits");
+      example += "123";
+    } else if (letters) {
+      words.push(`${letters} capital letter${letters === "1" ? "" : "s"}`);
+      example += "ABCDEFGHIJ".repeat(3).slice(0, Number(letters));
+    } else if (mixed) {
+      words.push(`${mixed} letters or digits`);
+      example += "A1B2C3D4E5".repeat(3).slice(0, Number(mixed));
+    } else {
+      const literal = text.replace(/\\-/g, "-");
+      words.push(literal);
+      example += literal;
+    }
+  }
+  if (index !== body.length || !words.length) return pattern;
+  return `${words.join(" + ")} (e.g. ${example})`;
+}
+
 /** Why a serial is not acceptable, or "" when it is. */
 export function serialProblem(task, value) {
   const serial = (value || "").trim();
   if (!serial) return "Enter the serial number.";
   const pattern = serialRegExp(task.serial_pattern);
-  if (pattern && !pattern.test(serial)) return `This serial does not match the expected format (${task.serial_pattern}).`;
+  if (pattern && !pattern.test(serial)) return `This serial does not match the expected format: ${patternHint(task.serial_pattern)}.`;
   return "";
 }
 
@@ -211,9 +245,16 @@ export function measurementProblem(task, value) {
   const unit = task.measurement_unit ? ` ${task.measurement_unit}` : "";
   const low = task.measurement_min === null || task.measurement_min === undefined || task.measurement_min === "" ? null : Number(task.measurement_min);
   const high = task.measurement_max === null || task.measurement_max === undefined || task.measurement_max === "" ? null : Number(task.measurement_max);
-  if (low !== null && number < low) return `Expected at least ${task.measurement_min}${unit}.`;
-  if (high !== null && number > high) return `Expected at most ${task.measurement_max}${unit}.`;
+  if (low !== null && number < low) return `Expected at least ${decimalText(task.measurement_min)}${unit}.`;
+  if (high !== null && number > high) return `Expected at most ${decimalText(task.measurement_max)}${unit}.`;
   return "";
+}
+
+/** A decimal from the API ("0.500") as people write it ("0.5"); "" for none. */
+export function decimalText(value) {
+  if (value === null || value === undefined || value === "") return "";
+  const number = Number(value);
+  return Number.isFinite(number) ? String(number) : String(value);
 }
 
 /** "At least 2 photos", "Serial number (format …)", "Measurement in m, 0.5–30". */
@@ -224,11 +265,11 @@ export function evidenceLabel(task) {
       return `At least ${count} photo${count === 1 ? "" : "s"}`;
     }
     case "serial":
-      return task.serial_pattern ? `Serial number (format ${task.serial_pattern})` : "Serial number";
+      return task.serial_pattern ? `Serial number: ${patternHint(task.serial_pattern)}` : "Serial number";
     case "measurement": {
       const unit = task.measurement_unit ? ` in ${task.measurement_unit}` : "";
-      const low = task.measurement_min ?? null;
-      const high = task.measurement_max ?? null;
+      const low = decimalText(task.measurement_min) || null;
+      const high = decimalText(task.measurement_max) || null;
       const range = low !== null && high !== null ? `, ${low}–${high}` : low !== null ? `, at least ${low}` : high !== null ? `, at most ${high}` : "";
       return `Measurement${unit}${range}`;
     }
@@ -242,33 +283,28 @@ export function evidenceLabel(task) {
 /**
  * The outbox item for an action on a visit. `context` = {apiBase, org, user}; `fields` are the action's own
  * fields (e.g. {task_key, status, serial}); `file` a photo Blob. Every item gets its client_action_id (also
- * its Idempotency-Key) and the phone's clock now.
+ * its Idempotency-Key) and the phone's clock now; `payload` is what is sent (and what the optimistic view
+ * applies), a photo's Blob rides in `form`.
  */
 export function makeAction({ kind, visit, context, fields = {}, file = null, filename = "", label = "", id }) {
   const at = fields.device_time || deviceTime();
   const apiBase = context.apiBase || "/api/v1/";
   const base = { id, user: context.user ?? null, org: context.org || "", visitId: visit.id, kind, label, createdAt: Date.now() };
+  const payload = { client_action_id: id, device_time: at, ...fields };
   if (kind === "acknowledge") {
-    return { ...base, url: `${apiBase}packets/${visit.packet.id}/acknowledge/`, body: "{}", payload: { device_time: at } };
+    return { ...base, url: `${apiBase}packets/${visit.packet.id}/acknowledge/`, payload };
   }
   const url = `${apiBase}visits/${visit.id}/${ACTION_PATHS[kind]}`;
-  const payload = { client_action_id: id, device_time: at, ...fields };
   if (kind === "photo") {
-    const formFields = { client_action_id: id, device_time: at, task_key: fields.task_key };
-    return { ...base, url, payload, form: { fields: formFields, file, filename: filename || "photo.jpg", fileField: "file" } };
+    return { ...base, url, payload, form: { fields: payload, file, filename: filename || "photo.jpg", fileField: "file" } };
   }
-  return { ...base, url, payload, body: JSON.stringify(payload) };
+  return { ...base, url, payload };
 }
 
 /** A failed item with a new client_action_id (and so a new Idempotency-Key), for "try again". */
 export function rekey(item, newId) {
-  const copy = { ...item };
-  if (copy.form) {
-    copy.form = { ...copy.form, fields: { ...copy.form.fields, client_action_id: newId } };
-    copy.payload = { ...copy.payload, client_action_id: newId };
-  } else if (copy.kind !== "acknowledge") {
-    copy.payload = { ...copy.payload, client_action_id: newId };
-    copy.body = JSON.stringify(copy.payload);
-  }
+  const copy = { ...item, payload: { ...item.payload, client_action_id: newId } };
+  if (copy.form) copy.form = { ...copy.form, fields: copy.payload };
+  if (typeof copy.body === "string") copy.body = JSON.stringify(copy.payload);
   return copy;
 }

@@ -1,0 +1,96 @@
+"""The visit page of the technician's phone app, under /o/<org>/field/visits/<pk>/.
+
+The server renders what does not change during a visit — the site (address with a link to the phone's maps
+app, access hours, contacts to call) and the packet the visit works from (phone page and PDF) — and embeds the
+Visit resource of the visits API; static/js/field/visit-page.js renders the rest from it (arrival, checklist,
+sign-off, check-out) and sends every action through the phone's outbox to that API.
+
+Who may open it: the visit's technician (another technician's visit is a 404, like another organization's);
+staff and integrators read it as the technician sees it, without any action (read-only: they act through the
+dispatch pages); client viewers are refused (403): they have their portal.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from rollout.choices import FULL_READ_ROLES, Role
+from rollout.views.base import OrgDetailView
+from sites.selectors import site_access_hours_rows
+from workorders.models import Visit
+from workorders.packets.render import packet_render_html
+from workorders.visits import selectors
+from workorders.visits.serializers import VisitDetailSerializer
+
+FIELD_READ_ROLES = FULL_READ_ROLES | {Role.TECHNICIAN}
+API_BASE = "/api/v1/"  # rollout.urls mounts the API there; the phone's outbox keeps absolute paths
+
+
+def maps_links(site) -> dict:
+    """Links that open the site in the phone's maps app: geo: (Android), Apple Maps (iPhone), Google Maps (web).
+
+    With coordinates the pin is exact; without, the address is searched."""
+    label = f"{site.code} {site.name}"
+    address = ", ".join(part for part in (site.address_line1, site.city, site.state, site.postal_code) if part)
+    if site.latitude is not None and site.longitude is not None:
+        point = f"{site.latitude},{site.longitude}"
+        return {
+            "geo": f"geo:{point}?q={point}({quote(label)})",
+            "apple": "https://maps.apple.com/?" + urlencode({"ll": point, "q": label}),
+            "web": "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": point}),
+            "directions": "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": point}),
+        }
+    return {
+        "geo": f"geo:0,0?q={quote(address or label)}",
+        "apple": "https://maps.apple.com/?" + urlencode({"q": address or label}),
+        "web": "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": address or label}),
+        "directions": "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": address or label}),
+    }
+
+
+class FieldVisitView(OrgDetailView):
+    """One visit on the technician's phone; read-only for staff."""
+
+    roles = {"read": FIELD_READ_ROLES, "write": frozenset()}
+    model = Visit
+    template_name = "field/visit.html"
+    context_object_name = "visit"
+
+    def get_queryset(self):
+        # The same reads as the API's visit detail (its resource is embedded), in a fixed number of queries.
+        return selectors.visit_detail_queryset(super().get_queryset().with_summary())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visit = self.object
+        site = visit.work_order.site
+        zone = ZoneInfo(site.timezone) if site.timezone else ZoneInfo(settings.TIME_ZONE)
+        start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)
+        packet = selectors.visit_effective_packet(visit)
+        resource = VisitDetailSerializer(visit, context={"request": self.request, "access": self.access}).data
+        context.update(
+            site=site,
+            # Formatted on the site's clock (template filters would convert to the server's time zone).
+            window_day=f"{start:%a %b} {start.day}",
+            window_text=f"{start:%H:%M}–{end:%H:%M}",
+            window_zone=start.tzname() or site.timezone,
+            contacts=list(site.contacts.all()),  # prefetched by visit_detail_queryset
+            access_hours_rows=[row for row in site_access_hours_rows(site) if row["windows"] is not None],
+            maps=maps_links(site),
+            packet=packet,
+            packet_html=(
+                packet_render_html(
+                    packet.snapshot, version=packet.version, visit_window=selectors.describe_visit_window(visit)
+                )
+                if packet
+                else ""
+            ),
+            readonly=self.access.role != Role.TECHNICIAN,
+            visit_resource=resource,
+            api_base=API_BASE,
+            layout="layouts/phone.html" if self.access.role == Role.TECHNICIAN else "layouts/staff.html",
+        )
+        return context
