@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from rollout.choices import ALL_ROLES, STAFF_ROLES, Role
@@ -61,6 +63,109 @@ def programs_overview(access: Access) -> dict:
     }
 
 
+# Upcoming shows the next few weeks of work; more than this many visits is a planning problem, not a list.
+UPCOMING_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One of the technician's visits as the phone lists show it: the window on the site's clock."""
+
+    visit: object
+    url: str
+    start: datetime
+    end: datetime
+    state: str
+    state_label: str
+    is_late: bool
+    address: str
+
+    @property
+    def site(self):
+        return self.visit.work_order.site
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+    # Formatted here, on the site's clock: the template filters would convert to the server's time zone.
+    @property
+    def start_text(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def end_text(self) -> str:
+        return f"{self.end:%H:%M}"
+
+    @property
+    def zone_text(self) -> str:
+        return self.start.tzname() or ""
+
+
+def _visit_model():
+    """The Visit model, looked up by name like the programs above (None until the workorders app has it)."""
+    if not apps.is_installed("workorders"):
+        return None
+    try:
+        return apps.get_model("workorders", "Visit")
+    except LookupError:
+        return None
+
+
+def technician_day(access: Access) -> date:
+    """ "Today" for a technician: on their own clock when their profile says where they work, else the org's."""
+    zone = organization_zone = access.organization.timezone
+    if apps.is_installed("technicians"):
+        technician_model = apps.get_model("technicians", "Technician")
+        zone = (
+            technician_model.objects.visible_to(access).values_list("timezone", flat=True).first() or organization_zone
+        )
+    try:
+        return timezone.now().astimezone(ZoneInfo(zone)).date()
+    except (ValueError, KeyError):
+        return org_now(access.organization).date()
+
+
+def technician_visits(access: Access, *, today: date, upcoming: bool = False) -> list[VisitRow]:
+    """The caller's own visits (visible_to: a technician sees only theirs), in one query: today's, plus any visit
+    of an earlier day still checked in (not checked out yet); or, with `upcoming`, the coming days' open ones."""
+    visit_model = _visit_model()
+    if visit_model is None:
+        return []
+    status = visit_model.Status
+    visits = visit_model.objects.visible_to(access).select_related("work_order__site", "technician")
+    if upcoming:
+        open_before_arrival = [status.SCHEDULED, status.CONFIRMED, status.ON_THE_WAY]
+        visits = visits.filter(local_date__gt=today, status__in=open_before_arrival)
+        visits = visits.order_by("window_start", "pk")[:UPCOMING_LIMIT]
+    else:
+        visits = visits.filter(Q(local_date=today) | Q(local_date__lt=today, status=status.CHECKED_IN))
+        visits = visits.exclude(status=status.CANCELLED).order_by("window_start", "pk")
+    now = timezone.now()
+    slug = access.organization.slug
+    return [_visit_row(visit, now=now, slug=slug) for visit in visits]
+
+
+def _visit_row(visit, *, now: datetime, slug: str) -> VisitRow:
+    site = visit.work_order.site
+    try:
+        zone = ZoneInfo(site.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    state = visit.state_at(now)
+    labels = dict(visit.Status.choices)
+    return VisitRow(
+        visit=visit,
+        url=reverse("field-visit", kwargs={"org": slug, "pk": visit.pk}),
+        start=visit.window_start.astimezone(zone),
+        end=visit.window_end.astimezone(zone),
+        state=str(visit.status),
+        state_label=labels.get(visit.status, str(visit.status)),
+        is_late=state == "late",
+        address=", ".join(part for part in (site.address_line1, site.city, site.state) if part),
+    )
+
+
 class RoleHomeView(OrgTemplateView):
     """The home of each role: a dashboard for staff, today's visits for technicians, the portal for clients."""
 
@@ -78,7 +183,10 @@ class RoleHomeView(OrgTemplateView):
         access, organization = self.access, self.access.organization
         now = org_now(organization)
         context.update(greeting=greeting(now), today=now)
-        if access.role == Role.CLIENT:
+        if access.role == Role.TECHNICIAN:
+            day = technician_day(access)
+            context.update(today=day, visits=technician_visits(access, today=day))
+        elif access.role == Role.CLIENT:
             context["client"] = Client.objects.visible_to(access).first()
             context.update(programs_overview(access))
         elif access.role in STAFF_ROLES:
@@ -102,10 +210,16 @@ class RoleHomeView(OrgTemplateView):
 
 
 class UpcomingView(OrgTemplateView):
-    """The technician's upcoming visits (phone shell)."""
+    """The technician's upcoming visits (phone shell): the coming days', grouped by day."""
 
     template_name = "home/upcoming.html"
     roles = {"read": frozenset({Role.TECHNICIAN})}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = technician_day(self.access)
+        context.update(today=day, visits=technician_visits(self.access, today=day, upcoming=True))
+        return context
 
 
 class AuditLogView(OrgTableView):
