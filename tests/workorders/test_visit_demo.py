@@ -1,0 +1,45 @@
+"""The demo's day of visits: today (Northwind's time zone), every board state, Tomás's profile among the
+technicians, his confirmed visit ready to check in, and a second run that changes nothing."""
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from rollout.models import AuditEvent, Membership, Organization
+from rollout.tenancy import Access
+from workorders.models import Visit, VisitPhoto
+from workorders.visits import services
+from workorders.visits.choices import VisitState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_adds_a_day_of_visits_in_every_state_once():
+    # given
+    call_command("seed_demo", stdout=None)
+    northwind = Organization.objects.get(slug="northwind")
+    visits = Visit.objects.for_organization(northwind).select_related("technician", "work_order")
+    # then
+    today = timezone.now().astimezone(ZoneInfo(northwind.timezone)).date()
+    assert {visit.local_date for visit in visits} == {today}
+    states = {visit.state for visit in visits}
+    # Late is derived from the clock: it shows whenever the seed runs after the first half hour of the day.
+    assert set(VisitState.values) - {VisitState.LATE} <= states
+    assert any(visit.outcome == "incomplete" for visit in visits)
+    mine = [visit for visit in visits if visit.technician.email == "tech@northwind.example"]
+    assert len(mine) >= 2
+    # and Tomás can check in his confirmed visit from the phone
+    membership = Membership.objects.get(organization=northwind, user__email="tech@northwind.example")
+    access = Access(organization=northwind, role=membership.role, user=membership.user, membership=membership)
+    confirmed = next(visit for visit in mine if visit.status == "confirmed")
+    services.visit_check_in(
+        organization=northwind, actor=access, visit_id=confirmed.pk, client_action_id="demo-check-in-test",
+        device_time=timezone.now(), location_status="denied",
+    )  # fmt: skip
+    assert Visit.objects.get(pk=confirmed.pk).work_order.status == "in_progress"
+    # when the demo is seeded again, nothing changes
+    counts = (Visit.objects.count(), VisitPhoto.objects.count(), AuditEvent.objects.count())
+    call_command("seed_demo", stdout=None)
+    assert (Visit.objects.count(), VisitPhoto.objects.count(), AuditEvent.objects.count()) == counts
