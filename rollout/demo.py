@@ -14,7 +14,7 @@ from rollout.choices import Role
 from rollout.models import Client, Membership, Organization, User
 
 DEMO_PASSWORD = "tutti-demo-2026"
-APP_SEEDERS = ["sites", "programs", "technicians", "workorders", "workorders.packets", "quality"]
+APP_SEEDERS = ["sites", "programs", "technicians", "workorders", "workorders.packets", "workorders.visits", "quality"]
 
 
 @dataclass
