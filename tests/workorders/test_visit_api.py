@@ -369,3 +369,22 @@ def test_list_and_detail_query_budgets(tenant, world, django_assert_max_num_quer
         assert len(api.get("/api/v1/visits/").json()["results"]) == 12
     with django_assert_max_num_queries(14):
         assert api.get(f"/api/v1/visits/{visit.pk}/").status_code == 200
+
+
+def test_a_phone_session_with_csrf_and_an_idempotency_key_is_served(tenant, visits):
+    # given: a browser session as the phone has it (CSRF enforced, token in the cookie and the header)
+    from rest_framework.test import APIClient
+
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(tenant.members[Role.TECHNICIAN].user)
+    token = "a" * 32
+    api.cookies["csrftoken"] = token
+    headers = {"HTTP_X_CSRFTOKEN": token, "HTTP_X_ORGANIZATION": tenant.organization.slug}
+    body = {"client_action_id": action_id(), "device_time": timezone.now().isoformat(), "location_status": "denied"}
+    url = f"/api/v1/visits/{visits['mine'].pk}/check-in/"
+    # when
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="phone-key-1", **headers)
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="phone-key-1", **headers)
+    # then
+    assert first.status_code == 200, first.content
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"

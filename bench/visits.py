@@ -1,0 +1,490 @@
+"""Field visits under load: the technician's check-in call and visit GET from 20 concurrent technicians against
+a real server, and the dispatch board of a day with 500 visits, on PostgreSQL.
+
+Cases (issue 5's targets):
+- a real gunicorn server from the venv (WORKERS processes × THREADS threads, bound to 127.0.0.1 on a free port,
+  persistent database connections as in production) on the benchmark database; 20 technicians, each signed in
+  (a session cookie) with VISITS_EACH dispatched visits of their own. Each technician's client, on its own
+  thread, opens its visit (GET /api/v1/visits/{id}/) and checks in (POST …/check-in/ with a client action id and
+  an Idempotency-Key, like the phone) for each of its visits: every check-in is a real one (the work order moves
+  to in progress, the action is recorded, the visit comes back). Requests/s and p50/p95 latency per call;
+  target: check-in p95 under 150 ms;
+- the dispatch board page for a day with 500 visits (every state), in-process: its query count (the same as for
+  50 visits: a fixed number) and its time (median of 5).
+Bounded: a fixed number of requests, a deadline, and the server is stopped in `finally`; loopback only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from bench.report import Figure
+
+NAME = "visits"
+TECHNICIANS = 20
+VISITS_EACH = 10
+BOARD_VISITS = 500
+BOARD_SMALL = 50
+WORKERS = 4
+THREADS = 2
+P95_TARGET_MS = 150.0
+DEADLINE_SECONDS = 240
+SLUG = "bench-visits"
+BASE_DIR = Path(__file__).resolve().parent.parent
+# The server's settings: the benchmark's, with persistent database connections as in production.
+SERVER_SETTINGS = """
+from bench.settings import *  # noqa: F401,F403
+from bench.settings import DATABASES
+
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server errors go to the server's log (printed by the benchmark when a request fails).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}
+"""
+
+
+@dataclass(frozen=True)
+class LatencyFigure(Figure):
+    """A figure whose target is a latency percentile rather than a rate."""
+
+    p95_ms: float = 0.0
+    p95_target_ms: float | None = None
+
+    @property
+    def meets_target(self) -> bool:
+        return self.p95_target_ms is None or self.p95_ms < self.p95_target_ms
+
+
+@dataclass(frozen=True)
+class QueryFigure(Figure):
+    """A figure whose target is a fixed number of queries."""
+
+    fixed: bool = True
+
+    @property
+    def meets_target(self) -> bool:
+        return self.fixed
+
+
+# --- Data -----------------------------------------------------------------------------------------------
+
+
+def _cleanup(organization) -> None:
+    """Remove the benchmark's rows (in dependency order), so that a run starts from nothing."""
+    from programs.models import Enrollment, Program, Sow, SowTask
+    from rollout.models import AuditEvent, IdempotencyRecord, Membership
+    from sites.models import Site, SiteContact
+    from technicians.models import Technician, TechnicianSkill
+    from workorders.models import (
+        Packet,
+        PacketAcknowledgement,
+        Shipment,
+        TaskResult,
+        Visit,
+        VisitAction,
+        VisitPhoto,
+        VisitSignOff,
+        WorkOrder,
+        WorkOrderNumberSequence,
+    )
+
+    for model in (VisitAction, TaskResult, VisitPhoto, VisitSignOff):
+        model.objects.for_organization(organization).delete()
+    Visit.objects.for_organization(organization).update(follow_up_of=None)
+    for model in (Visit, PacketAcknowledgement, Packet, Shipment, WorkOrder, WorkOrderNumberSequence, Enrollment):
+        model.objects.for_organization(organization).delete()
+    for model in (SowTask, Sow, Program, SiteContact, Site, TechnicianSkill, Technician, AuditEvent):
+        model.objects.for_organization(organization).delete()
+    IdempotencyRecord.objects.for_organization(organization).delete()
+    Membership.objects.filter(organization=organization).delete()
+
+
+def _build(organization, client, visit_day: date, board_day: date) -> dict:
+    """Program with an approved SOW of 12 tasks, 20 technicians (users, memberships), VISITS_EACH dispatched visits
+    each on `visit_day`, and BOARD_VISITS visits in every state on `board_day` — written in bulk."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from programs.choices import EvidenceKind, SowStatus
+    from programs.models import Enrollment, Program, Sow, SowTask
+    from rollout.choices import Role
+    from rollout.models import Membership, User
+    from sites.models import Site, SiteContact
+    from technicians.models import Technician
+    from workorders.models import Packet, Visit, WorkOrder
+    from workorders.packets.choices import PacketStatus
+    from workorders.packets.selectors import packet_compile_many
+    from workorders.visits.choices import VisitStatus
+
+    zone = ZoneInfo("America/Chicago")
+    program = Program.objects.create(
+        organization=organization, client=client, code="bench-visits", name="Bench visits",
+        start_date="2026-01-01", end_date="2027-12-31", geofence_radius_m=300,
+    )  # fmt: skip
+    sow = Sow.objects.create(organization=organization, program=program, version=1)
+    kinds = [EvidenceKind.PHOTO, EvidenceKind.SERIAL, EvidenceKind.MEASUREMENT, EvidenceKind.NONE]
+    SowTask.objects.bulk_create(
+        SowTask(
+            organization=organization, sow=sow, key=f"task-{n:02d}", position=n, title=f"Install step {n}",
+            instructions=f"Fit part {n} as drawn in the **wiring plan**.\n\n- label both ends\n- test",
+            estimated_minutes=15, evidence_kind=kinds[n % 4],
+            photo_min_count=1 if kinds[n % 4] == EvidenceKind.PHOTO else None,
+            serial_pattern=r"SCO-\d{6}" if kinds[n % 4] == EvidenceKind.SERIAL else "",
+            measurement_unit="V" if kinds[n % 4] == EvidenceKind.MEASUREMENT else "",
+        )
+        for n in range(1, 13)
+    )  # fmt: skip
+    Sow.objects.filter(pk=sow.pk).update(status=SowStatus.APPROVED, approved_at=timezone.now())
+    sow.refresh_from_db()
+    total = TECHNICIANS * VISITS_EACH + BOARD_VISITS
+    sites = Site.objects.bulk_create(
+        Site(organization=organization, client=client, code=f"BV-{n:05d}", name=f"Store {n}",
+             address_line1=f"{n} Main St", city="Chicago", state="IL", postal_code="60601",
+             latitude=Decimal("41.878100"), longitude=Decimal("-87.629800"), timezone="America/Chicago",
+             access_hours={}, blackout_dates=[])
+        for n in range(total)
+    )  # fmt: skip
+    SiteContact.objects.bulk_create(
+        SiteContact(organization=organization, site=site, name=f"Manager {site.code}", role="Store manager",
+                    phone="+1 312 555 0100", is_primary=True)
+        for site in sites
+    )  # fmt: skip
+    enrollments = Enrollment.objects.bulk_create(
+        Enrollment(organization=organization, program=program, site=site) for site in sites
+    )
+    work_orders = WorkOrder.objects.bulk_create(
+        WorkOrder(organization=organization, program=program, site_id=e.site_id, enrollment=e, sow=sow,
+                  number=f"BV-{n:06d}", sequence=n + 1, status="dispatched")
+        for n, e in enumerate(enrollments)
+    )  # fmt: skip
+    snapshots = packet_compile_many(organization=organization, program=program, sow=sow, work_orders=work_orders)
+    Packet.objects.bulk_create(
+        Packet(organization=organization, work_order=wo, version=1, snapshot=snapshots[wo.pk].to_json(),
+               checksum=snapshots[wo.pk].checksum, sow=sow, status=PacketStatus.RENDERED, rendered_at=timezone.now())
+        for wo in work_orders
+    )  # fmt: skip
+    users, technicians = [], []
+    for n in range(TECHNICIANS):
+        email = f"bench-tech-{n:02d}@bench-visits.example"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email=email, password=secrets.token_urlsafe(16), full_name=f"Bench Technician {n:02d}"
+        )
+        Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": Role.TECHNICIAN})
+        users.append(user)
+        technicians.append(
+            Technician.objects.create(
+                organization=organization, user=user, email=email, full_name=user.full_name,
+                home_latitude=Decimal("41.878100"), home_longitude=Decimal("-87.629800"), timezone="America/Chicago",
+            )
+        )  # fmt: skip
+    coordinator = User.objects.filter(email="bench-coordinator@bench-visits.example").first()
+    if coordinator is None:
+        coordinator = User.objects.create_user(
+            email="bench-coordinator@bench-visits.example", password=secrets.token_urlsafe(16), full_name="Coordinator"
+        )
+    Membership.objects.get_or_create(organization=organization, user=coordinator, defaults={"role": Role.COORDINATOR})
+    visits = []
+    for n, work_order in enumerate(work_orders[: TECHNICIANS * VISITS_EACH]):
+        start = datetime.combine(visit_day, datetime.min.time(), tzinfo=zone) + timedelta(hours=6, minutes=30 * n)
+        visits.append(
+            Visit(organization=organization, work_order=work_order, technician=technicians[n % TECHNICIANS],
+                  window_start=start, window_end=start + timedelta(hours=1), local_date=visit_day,
+                  checkin_due_by=start + timedelta(minutes=30), status=VisitStatus.CONFIRMED)
+        )  # fmt: skip
+    statuses = list(VisitStatus)
+    for n, work_order in enumerate(work_orders[TECHNICIANS * VISITS_EACH :]):
+        start = datetime.combine(board_day, datetime.min.time(), tzinfo=zone) + timedelta(hours=6, minutes=n % 720)
+        visits.append(
+            Visit(organization=organization, work_order=work_order, technician=technicians[n % TECHNICIANS],
+                  window_start=start, window_end=start + timedelta(hours=2), local_date=board_day,
+                  checkin_due_by=start + timedelta(minutes=30), status=statuses[n % len(statuses)])
+        )  # fmt: skip
+    Visit.objects.bulk_create(visits)
+    mine: dict[int, list[int]] = {user.pk: [] for user in users}
+    by_technician = {technician.pk: technician.user_id for technician in technicians}
+    for visit in Visit.objects.for_organization(organization).filter(local_date=visit_day).order_by("pk"):
+        mine[by_technician[visit.technician_id]].append(visit.pk)
+    return {"users": users, "coordinator": coordinator, "visits": mine}
+
+
+def _session(user, organization) -> str:
+    """A signed-in session for `user`, as the login page would leave it (the organization last opened)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from rollout.access import SESSION_KEY as ORGANIZATION_KEY
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[ORGANIZATION_KEY] = organization.pk
+    store.create()
+    return store.session_key
+
+
+# --- The server and its clients -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_server(port: int, settings_dir: str) -> subprocess.Popen:
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench_visits_server",
+        "PYTHONPATH": os.pathsep.join([settings_dir, str(BASE_DIR)]),
+        "TUTTI_VAR_DIR": str(settings.VAR_DIR),
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")), "rollout.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
+        "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning",
+        "--chdir", str(BASE_DIR),
+    ]  # fmt: skip
+    log = open(Path(settings_dir, "server.log"), "wb")  # noqa: SIM115 - closed with the server
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    server.log_path = log.name
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped: {_log_tail(server)}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status < 500:
+                connection.close()
+                return server
+        except OSError:
+            time.sleep(0.2)
+    _stop(server)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def _log_tail(server: subprocess.Popen, size: int = 3000) -> str:
+    return Path(server.log_path).read_text(errors="replace")[-size:]
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+class Phone:
+    """One technician's phone: a persistent connection with their session and CSRF cookies."""
+
+    def __init__(self, port: int, session_key: str, slug: str):
+        self.port = port
+        self.csrf = secrets.token_hex(16)
+        self.headers = {
+            "Cookie": f"sessionid={session_key}; csrftoken={self.csrf}",
+            "X-CSRFToken": self.csrf,
+            "X-Organization": slug,
+            "Accept": "application/json",
+        }
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        payload = json.dumps(body).encode() if body is not None else None
+        all_headers = {**self.headers, **(headers or {})}
+        if payload is not None:
+            all_headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            started = time.perf_counter()
+            try:
+                self.connection.request(method, path, body=payload, headers=all_headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                return response.status, (time.perf_counter() - started) * 1000, data
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, errors: list) -> None:
+    """Open each visit, then check in, like the phone on site."""
+    for visit_id in visit_ids:
+        if time.monotonic() > deadline:
+            errors.append("deadline reached")
+            return
+        status, elapsed, _ = phone.call("GET", f"/api/v1/visits/{visit_id}/")
+        samples["get"].append(elapsed)
+        if status != 200:
+            errors.append(f"GET {visit_id}: {status}")
+        body = {
+            "client_action_id": str(uuid.uuid4()),
+            "device_time": datetime.now().astimezone().isoformat(),
+            "location_status": "ok",
+            "latitude": "41.878300",
+            "longitude": "-87.629800",
+            "accuracy_m": 12,
+        }
+        status, elapsed, data = phone.call(
+            "POST", f"/api/v1/visits/{visit_id}/check-in/", body, {"Idempotency-Key": str(uuid.uuid4())}
+        )
+        samples["check_in"].append(elapsed)
+        if status != 200:
+            errors.append(f"check-in {visit_id}: {status} {data[:200]!r}")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def _load(port: int, sessions: list[tuple[str, list[int]]]) -> tuple[dict, float, list[str]]:
+    samples: dict[str, list[float]] = {"get": [], "check_in": []}
+    lock = threading.Lock()
+    errors: list[str] = []
+    phones = [Phone(port, key, SLUG) for key, _ in sessions]
+    for phone, (_, visit_ids) in zip(phones, sessions, strict=True):  # warm-up: one GET each (not measured)
+        phone.call("GET", f"/api/v1/visits/{visit_ids[0]}/")
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    started = time.perf_counter()
+
+    def work(index: int) -> None:
+        local_samples: dict[str, list[float]] = {"get": [], "check_in": []}
+        local_errors: list[str] = []
+        _drive(phones[index], sessions[index][1], deadline, local_samples, local_errors)
+        with lock:
+            for key, values in local_samples.items():
+                samples[key].extend(values)
+            errors.extend(local_errors)
+
+    with ThreadPoolExecutor(max_workers=len(phones)) as pool:
+        list(pool.map(work, range(len(phones))))
+    elapsed = time.perf_counter() - started
+    for phone in phones:
+        phone.connection.close()
+    return samples, elapsed, errors
+
+
+# --- The board --------------------------------------------------------------------------------------------
+
+
+def _board(organization, coordinator, day: date, *, repeat: int = 1) -> tuple[int, int, float]:
+    """(queries, rows shown, median seconds) of the dispatch board page for `day`, in-process."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.force_login(coordinator)
+    url = f"/o/{organization.slug}/dispatch/?date={day.isoformat()}"
+    client.get(url)  # warm-up (session, templates)
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - started)
+    return len(queries), response.content.decode().count("data-visit="), statistics.median(timings)
+
+
+def run(rows: int = 0) -> list[Figure]:
+    from rollout.models import Client, Organization
+    from workorders.models import Visit
+
+    organization, _ = Organization.objects.get_or_create(slug=SLUG, defaults={"name": "Bench visits"})
+    client, _ = Client.objects.get_or_create(organization=organization, code="bench", defaults={"name": "Bench"})
+    _cleanup(organization)
+    visit_day, board_day = date(2027, 3, 3), date(2027, 3, 4)
+    data = _build(organization, client, visit_day, board_day)
+    board_large, board_rows, board_seconds = _board(organization, data["coordinator"], board_day, repeat=5)
+    assert board_rows == BOARD_VISITS, board_rows
+    # 50 of the board day's visits moved to the day after: the small board reads as many queries.
+    small_day = board_day + timedelta(days=1)
+    small_ids = list(
+        Visit.objects.for_organization(organization)
+        .filter(local_date=board_day)
+        .values_list("pk", flat=True)[:BOARD_SMALL]
+    )
+    Visit.objects.filter(pk__in=small_ids).update(local_date=small_day)
+    board_small, small_rows, _ = _board(organization, data["coordinator"], small_day)
+    assert small_rows == BOARD_SMALL, small_rows
+    sessions = [(_session(user, organization), data["visits"][user.pk]) for user in data["users"]]
+
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-visits-") as settings_dir:
+        Path(settings_dir, "bench_visits_server.py").write_text(SERVER_SETTINGS)
+        server = _start_server(port, settings_dir)
+        try:
+            samples, elapsed, errors = _load(port, sessions)
+            if errors:
+                print(f"server log:\n{_log_tail(server)}", file=sys.stderr)
+        finally:
+            _stop(server)
+    checked_in = Visit.objects.for_organization(organization).filter(local_date=visit_day, status="checked_in").count()
+    _cleanup(organization)
+    if errors:
+        print(f"{len(errors)} failed requests, e.g. {errors[:3]}", file=sys.stderr)
+    check_ins, gets = samples["check_in"], samples["get"]
+    p95_check_in, p95_get = _percentile(check_ins, 0.95), _percentile(gets, 0.95)
+    server_note = f"{TECHNICIANS} technicians, gunicorn {WORKERS}×{THREADS} gthread"
+    return [
+        LatencyFigure(
+            NAME, f"check-in, {TECHNICIANS} concurrent technicians", len(check_ins), elapsed,
+            note=f"p95 {p95_check_in:.0f} ms, p50 {statistics.median(check_ins):.0f} ms (target p95 < "
+            f"{P95_TARGET_MS:.0f} ms {'ok' if p95_check_in < P95_TARGET_MS else 'MISSED'}); {checked_in} checked in, "
+            f"{len(errors)} errors; {server_note}",
+            p95_ms=p95_check_in, p95_target_ms=P95_TARGET_MS,
+        ),
+        LatencyFigure(
+            NAME, "visit GET (same run)", len(gets), elapsed,
+            note=f"p95 {p95_get:.0f} ms, p50 {statistics.median(gets):.0f} ms; {len(check_ins) + len(gets)} requests "
+            f"in all, {(len(check_ins) + len(gets)) / elapsed:,.0f} req/s",
+            p95_ms=p95_get,
+        ),
+        QueryFigure(
+            NAME, f"dispatch board, {BOARD_VISITS} visits", BOARD_VISITS, board_seconds,
+            note=f"{board_large} queries ({board_small} for {BOARD_SMALL} visits); median of 5",
+            fixed=board_large == board_small,
+        ),
+    ]  # fmt: skip
