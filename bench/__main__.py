@@ -14,6 +14,7 @@ import sys
 BENCHMARKS = {
     "site_import": "bench.site_import",
     "packets": "bench.packets",
+    "visits": "bench.visits",
 }
 
 
