@@ -29,8 +29,13 @@ def viewport() -> str:
     return "phone"
 
 
-def shoot(page, name: str) -> None:
+def shoot(page, name: str, *, at: str | None = None) -> None:
+    """Screenshot of the phone's screen as the technician sees it (scrolled to `at` when given)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if at:
+        page.locator(at).scroll_into_view_if_needed()
+    # A focused field pans mobile Chromium's visual viewport; the technician's screen would not stay like that.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.screenshot(path=str(SCREENSHOTS / f"phone-field-{name}.png"))
 
 
@@ -541,7 +546,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         mount.get_by_text("Done", exact=True).click()
         mount.get_by_label("Serial number").fill("SCO12")
         mount.get_by_role("button", name="Save task 2").click()
-        expect(mount.locator(".task-error")).to_contain_text("does not match the expected format")
+        expect(mount.locator(".result-done .invalid-feedback")).to_contain_text("does not match the expected format")
         shoot(page, "serial-format")
         mount.get_by_label("Serial number").fill("SCO123456")
         mount.get_by_role("button", name="Save task 2").click()
@@ -561,7 +566,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         page.get_by_role("button", name="Check out").click()
         expect(page.locator("#checked-out")).to_contain_text("complete")
         expect(indicator(page)).to_have_text("Offline — 2 changes saved on this phone")
-        shoot(page, "offline")
+        shoot(page, "offline", at="#visit-signoff")
         assert VisitAction.objects.filter(visit=world.visit, kind="sign_off").count() == 0
 
         # and when it comes back, the first answer is lost on the way (the server recorded the sign-off, the
@@ -582,7 +587,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         # then everything is sent, and the page says so
         all_saved(page)
         expect(page.locator("#checked-out")).not_to_contain_text("waiting")
-        shoot(page, "saved")
+        shoot(page, "saved", at="#visit-signoff")
         assert len(lost) == 1
 
         # and the server recorded every action exactly once
@@ -633,3 +638,31 @@ def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, l
         assert VisitAction.objects.filter(visit=visit, kind="check_in").count() == 1
     finally:
         context.close()
+
+
+def test_the_dispatch_board_follows_the_technicians_check_in(browser, live_server, field):
+    # given the coordinator watching today's board on a desktop, and Tomás's phone at the site
+    world = field
+    desk = browser.new_context(**VIEWPORTS["desktop"])
+    phone = phone_context(browser, world, geolocation=True)
+    try:
+        board = desk.new_page()
+        board.set_default_timeout(15_000)
+        sign_in(board, live_server.url, "cole@example.com")
+        board.goto(f"{live_server.url}/o/northwind/dispatch/?date={world.visit.local_date:%Y-%m-%d}")
+        row = board.locator(f'#board-table tr[data-visit="{world.visit.pk}"]')
+        expect(row).to_have_attribute("data-state", "scheduled")
+        expect(row).to_contain_text("Tomás Alvarez")
+
+        # when Tomás acknowledges his packet and checks in
+        page = phone.new_page()
+        open_todays_visit(page, live_server, world)
+        acknowledge_and_check_in(page, world)
+
+        # then the board changes by itself (htmx refresh, no reload)
+        expect(row).to_have_attribute("data-state", "checked_in", timeout=30_000)
+        expect(row).to_contain_text("Checked in")
+        board.screenshot(path=str(SCREENSHOTS / "phone-field-dispatch-board.png"), full_page=True)
+    finally:
+        phone.close()
+        desk.close()

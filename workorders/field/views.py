@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from rollout.choices import FULL_READ_ROLES, Role
 from rollout.views.base import OrgDetailView
@@ -70,6 +71,8 @@ class FieldVisitView(OrgDetailView):
         zone = ZoneInfo(site.timezone) if site.timezone else ZoneInfo(settings.TIME_ZONE)
         start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)
         packet = selectors.visit_effective_packet(visit)
+        hours = [row for row in site_access_hours_rows(site) if row["windows"] is not None]
+        today_name = timezone.now().astimezone(zone).strftime("%A")
         resource = VisitDetailSerializer(visit, context={"request": self.request, "access": self.access}).data
         context.update(
             site=site,
@@ -78,7 +81,8 @@ class FieldVisitView(OrgDetailView):
             window_text=f"{start:%H:%M}–{end:%H:%M}",
             window_zone=start.tzname() or site.timezone,
             contacts=list(site.contacts.all()),  # prefetched by visit_detail_queryset
-            access_hours_rows=[row for row in site_access_hours_rows(site) if row["windows"] is not None],
+            access_hours_rows=hours,
+            access_hours_today=next((row for row in hours if row["day"] == today_name), None),
             maps=maps_links(site),
             packet=packet,
             packet_html=(

@@ -248,7 +248,7 @@ class VisitPage {
       element.replaceChildren(
         h(
           "p",
-          { class: "ack-done mb-0", id: "packet-acknowledged" },
+          { class: "ack-done", id: "packet-acknowledged" },
           icon("check-circle-fill", "text-success me-1"),
           `Packet v${packet.version} acknowledged`,
           packet.pending ? h("span", { class: "pending-note" }, " · waiting to send") : null,
@@ -313,24 +313,26 @@ class VisitPage {
     }
     const rank = statusRank(view.status);
     const steps = [];
+    const early = [];
     if (rank < statusRank(STATUS.CONFIRMED)) {
-      steps.push(
+      early.push(
         this.actionButton("confirm", "Confirm visit", "hand-thumbs-up", "btn-outline-primary", () =>
           this.act("confirm", {}, { label: "Confirm visit" }),
         ),
       );
     } else {
-      steps.push(h("p", { class: "step-done" }, icon("check-circle-fill", "text-success me-1"), "Visit confirmed"));
+      early.push(h("p", { class: "step-done" }, icon("check-circle-fill", "text-success me-1"), "Confirmed"));
     }
     if (rank < statusRank(STATUS.ON_THE_WAY)) {
-      steps.push(
+      early.push(
         this.actionButton("on-my-way", "On my way", "truck", "btn-outline-primary", () =>
           this.act("on-my-way", {}, { label: "On my way" }),
         ),
       );
     } else {
-      steps.push(h("p", { class: "step-done" }, icon("check-circle-fill", "text-success me-1"), "On the way"));
+      early.push(h("p", { class: "step-done" }, icon("check-circle-fill", "text-success me-1"), "On the way"));
     }
+    steps.push(h("div", { class: "arrival-steps" }, ...early));
     steps.push(
       h(
         "button",
@@ -351,7 +353,7 @@ class VisitPage {
   actionButton(key, label, iconName, style, work) {
     return h(
       "button",
-      { type: "button", class: `btn ${style} btn-touch w-100 justify-content-center mb-2`, disabled: this.saving.has(key), onclick: () => this.guarded(key, work) },
+      { type: "button", class: `btn ${style} btn-touch w-100 justify-content-center`, disabled: this.saving.has(key), onclick: () => this.guarded(key, work) },
       icon(iconName, "me-2"),
       label,
     );
@@ -509,7 +511,9 @@ class VisitPage {
               `Checked out${at ? ` at ${at}` : ""} · ${view.check_out.outcome === "complete" ? "complete" : "incomplete"}`,
               reason ? ` (${reason[1].toLowerCase()})` : "",
             ),
-            view.check_out.pending ? h("p", { class: "pending-note small mb-0" }, icon("clock", "me-1"), "Saved on this phone, waiting to send") : null,
+            view.check_out.pending
+              ? h("p", { class: "pending-note small mb-0" }, icon("clock", "me-1"), "Saved on this phone, waiting to send")
+              : this.workOrderNote(view),
           ),
         ),
       );
@@ -520,6 +524,17 @@ class VisitPage {
       element.replaceChildren(h("h2", { class: "phone-section-title" }, "Check-out"), this.checkOutForm.element);
     }
     this.checkOutForm.update(view);
+  }
+
+  workOrderNote(view) {
+    const workOrder = view.work_order || {};
+    if (workOrder.status === "submitted") {
+      return h("p", { class: "small text-body-secondary mb-0" }, `Work order ${workOrder.number} is submitted for review. Thank you!`);
+    }
+    if (view.check_out && view.check_out.outcome === "incomplete") {
+      return h("p", { class: "small text-body-secondary mb-0" }, "Your coordinator will book a return visit.");
+    }
+    return null;
   }
 
   renderFailed() {
@@ -875,10 +890,8 @@ class CheckOutForm {
   constructor(page) {
     this.page = page;
     this.missing = h("div", { class: "missing-evidence", id: "missing-evidence" });
-    const option = (value, label) => {
-      const id = `outcome-${value}`;
-      return h("div", { class: "form-check outcome-option" }, h("input", { class: "form-check-input", type: "radio", name: "outcome", id, value }), h("label", { class: "form-check-label", for: id }, label));
-    };
+    const option = (value, label) =>
+      h("label", { class: "outcome-option" }, h("input", { class: "form-check-input", type: "radio", name: "outcome", value }), h("span", {}, label));
     this.reason = h("select", { class: "form-select form-select-lg", id: "incomplete-reason" }, h("option", { value: "" }, "Choose a reason…"), INCOMPLETE_REASONS.map(([value, label]) => h("option", { value }, label)));
     this.reasonBlock = h("div", { class: "mt-3" }, h("label", { class: "form-label", for: "incomplete-reason" }, "Why is it incomplete?"), this.reason);
     this.note = h("textarea", { class: "form-control", id: "checkout-note", rows: 2 });
