@@ -518,6 +518,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
     try:
         # he signs in, opens today's visit, acknowledges the packet and checks in
         open_todays_visit(page, live_server, world)
+        expect(page.locator('#field-visit[data-offline-ready="true"]')).to_have_count(1)  # kept on the phone
         shoot(page, "visit")
         acknowledge_and_check_in(page, world)
         expect(page.locator("#check-in-location")).to_contain_text("location recorded")
@@ -568,6 +569,14 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         expect(indicator(page)).to_have_text("Offline — 2 changes saved on this phone")
         shoot(page, "offline", at="#visit-signoff")
         assert VisitAction.objects.filter(visit=world.visit, kind="sign_off").count() == 0
+
+        # the tab is reloaded without signal (the camera app killed it, say): the phone's copy of the page comes
+        # back, with the checklist as the server last said and both changes still waiting
+        page.reload()
+        expect(indicator(page)).to_have_text("Offline — 2 changes saved on this phone")
+        expect(page.locator("#checked-out")).to_contain_text("complete")
+        expect(page.locator("#task-mount [data-serial]")).to_have_text("SCO123456")
+        shoot(page, "offline-reloaded", at="#visit-checklist")
 
         # and when it comes back, the first answer is lost on the way (the server recorded the sign-off, the
         # phone never heard): the phone sends again with the same key

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from rollout.choices import FULL_READ_ROLES, Role
-from rollout.views.base import OrgDetailView
+from rollout.views.base import OrgDetailView, OrgTemplateView
 from sites.selectors import site_access_hours_rows
 from workorders.models import Visit
 from workorders.packets.render import packet_render_html
@@ -98,3 +98,22 @@ class FieldVisitView(OrgDetailView):
             layout="layouts/phone.html" if self.access.role == Role.TECHNICIAN else "layouts/staff.html",
         )
         return context
+
+
+class FieldServiceWorkerView(OrgTemplateView):
+    """The field app's service worker. Served under /o/<org>/field/ so that its scope is the organization's field
+    pages: it keeps the last copy of each visit page and the app's static files for a phone without signal."""
+
+    roles = {"read": FIELD_READ_ROLES, "write": frozenset()}
+    template_name = "field/sw.js"
+    content_type = "text/javascript"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["static_prefix"] = settings.STATIC_URL
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["Cache-Control"] = "no-cache"  # a new version of the worker is picked up at the next visit
+        return response

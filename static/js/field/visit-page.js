@@ -62,6 +62,8 @@ class VisitPage {
       this.render();
       return;
     }
+    this.registerServiceWorker();
+    this.restoreServer();
     this.outbox = new Outbox();
     this.sender = new Sender({ outbox: this.outbox, user: this.context.user });
     this.outbox.addEventListener("change", () => this.reloadItems());
@@ -92,6 +94,55 @@ class VisitPage {
     this.sender.start();
   }
 
+  /** Keep this page and the app's files on the phone (see templates/field/sw.js). */
+  registerServiceWorker() {
+    const url = this.root.dataset.serviceWorker;
+    if (!url || !("serviceWorker" in navigator)) return;
+    const scope = new URL(".", new URL(url, location.href)).pathname;
+    navigator.serviceWorker
+      .register(url, { scope })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        // Keep this page and the static files it loaded (before the worker existed) right away.
+        const assets = performance
+          .getEntriesByType("resource")
+          .map((entry) => entry.name)
+          .filter((name) => new URL(name).pathname.startsWith("/static/"));
+        navigator.serviceWorker.addEventListener("message", (event) => {
+          if (event.data && "kept" in event.data) this.root.dataset.offlineReady = "true";
+        });
+        registration.active.postMessage({ keep: [location.href, ...assets] });
+      })
+      .catch(() => {
+        // not fatal: the page works without it, only a reload without signal fails
+      });
+  }
+
+  get storageKey() {
+    return `tutti-field:visit:${this.context.user}:${this.server.id}`;
+  }
+
+  /** The last Visit resource this phone received, when it is newer than the one in the page (a copy of the page
+   * from the service worker, loaded without signal, embeds an older one). */
+  restoreServer() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(this.storageKey) || "null");
+      if (stored && stored.id === this.server.id && Date.parse(stored.server_time) > Date.parse(this.server.server_time)) {
+        this.server = stored;
+      }
+    } catch {
+      // storage unavailable or corrupt: the embedded resource stands
+    }
+  }
+
+  saveServer() {
+    try {
+      localStorage.setItem(this.storageKey, JSON.stringify(this.server));
+    } catch {
+      // storage full or refused: only the offline reload loses freshness
+    }
+  }
+
   // --- State ------------------------------------------------------------------------------------------
 
   get view() {
@@ -105,8 +156,11 @@ class VisitPage {
 
   setServer(visit) {
     if (!visit || visit.id !== this.server.id) return;
+    // A replayed answer (an action resent after its answer was lost) describes the visit as it was then.
+    if (Date.parse(visit.server_time) < Date.parse(this.server.server_time)) return;
     this.server = visit;
     this.serverVersion += 1;
+    this.saveServer();
   }
 
   onSent({ item, body }) {
@@ -114,6 +168,7 @@ class VisitPage {
     if (item.kind === "acknowledge") {
       this.server = { ...this.server, packet: { ...this.server.packet, acknowledged: true } };
       this.serverVersion += 1;
+      this.saveServer();
     } else {
       this.setServer(body);
     }
