@@ -11,6 +11,7 @@ import io
 import json
 import math
 from collections import Counter
+from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,7 +19,13 @@ from playwright.sync_api import expect
 from rollout.choices import Role
 from tests.browser.conftest import SCREENSHOTS, VIEWPORTS
 from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
-from tests.workorders.test_field_pages import build_field_world
+from tests.workorders.test_field_pages import (
+    PLACES,
+    build_field_world,
+    field_work_order,
+    schedule,
+    serial_recorded_elsewhere,
+)
 from workorders.models import PacketAcknowledgement, TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -252,7 +259,7 @@ def test_checks_labels_and_clock(page, live_server):
         "failed",
     ]
     assert result["backoff"] == [1000, 4000, 60000]
-    assert result["message"] == "serial: Bad serial."
+    assert result["message"] == "Bad serial."
     assert result["indicator"] == [
         "All changes saved",
         "2 changes waiting to send",
@@ -361,7 +368,7 @@ def test_sender_sends_in_order_retries_5xx_and_moves_past_a_refusal(page, live_s
     # queue moved on; every request carried its key and the CSRF token header
     assert result["afterFirst"] == [["k1", "pending", 1], ["k2", "pending", 0], ["k3", "pending", 0]]
     assert result["events"] == [["retry", "k1"], ["sent", "k1"], ["failed", "k2"], ["sent", "k3"]]
-    assert result["left"] == [["k2", "failed", "serial: Does not match SCO + 6 digits."]]
+    assert result["left"] == [["k2", "failed", "Does not match SCO + 6 digits."]]
     assert [(kind, status, key) for kind, status, key, _ in seen] == [
         ("check-in", 503, "k1"),
         ("check-in", 200, "k1"),
@@ -626,12 +633,25 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
 
 
 def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, live_server, field):
-    # given a phone whose owner refused location access
+    # given a phone whose owner refused location access; Tomás also has a visit in two days, and the serial he
+    # is about to record was already recorded at another site of the program
     world = field
+    place = next(place for place in PLACES if place[0] == world.zone.key)
+    later = field_work_order(world.organization, world.program, world.work_order.sow, place, code="HF-0077")
+    schedule(
+        world.organization, world.pm, later, world.technician, world.today() + timedelta(days=2), time(9), time(11)
+    )
+    serial_recorded_elsewhere(world, "SCO777777")
     context = phone_context(browser, world, geolocation=False)
     page = context.new_page()
     try:
-        open_todays_visit(page, live_server, world)
+        sign_in(page, live_server.url, world.technician.user.email)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Upcoming").click()
+        expect(page.locator(f'a.visit-row[data-visit="{later.visits.get().pk}"]')).to_contain_text("HF-0077")
+        shoot(page, "upcoming")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+        page.locator(f'a.visit-row[data-visit="{world.visit.pk}"]').click()
+        all_saved(page)
 
         # when he checks in
         acknowledge_and_check_in(page, world)
@@ -645,6 +665,31 @@ def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, l
         assert visit.location_status == "denied"
         assert visit.check_in_latitude is None
         assert VisitAction.objects.filter(visit=visit, kind="check_in").count() == 1
+
+        # when a "photo" that is not an image is refused by the server, the refusal is shown and the rest goes on
+        survey = page.locator("#task-survey")
+        survey.locator('input[data-task-photo="survey"]').set_input_files(
+            [{"name": "receipt.jpg", "mimeType": "image/jpeg", "buffer": b"this is not a picture"}]
+        )
+        refused = page.locator("#visit-failed .failed-item")
+        expect(refused).to_have_count(1)
+        expect(refused.locator(".failed-message")).not_to_be_empty()
+        expect(indicator(page)).to_contain_text("refused")
+        shoot(page, "refused", at="#visit-failed")
+        refused.get_by_role("button", name="Dismiss").click()
+        expect(refused).to_have_count(0)
+        all_saved(page)
+        assert VisitPhoto.objects.filter(visit=visit).count() == 0
+
+        # and a serial already recorded elsewhere in the program is kept, flagged on the phone
+        mount = page.locator("#task-mount")
+        mount.get_by_text("Done", exact=True).click()
+        mount.get_by_label("Serial number").fill("SCO777777")
+        mount.get_by_role("button", name="Save task 2").click()
+        all_saved(page)
+        expect(mount.locator(".serial-duplicate")).to_contain_text("already recorded elsewhere")
+        shoot(page, "serial-duplicate", at="#task-mount")
+        assert TaskResult.objects.get(visit=visit, task_key="mount").serial_duplicate is True
     finally:
         context.close()
 

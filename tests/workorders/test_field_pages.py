@@ -186,6 +186,41 @@ def build_field_world(organization, client, *, technician_user, pm_user, place=N
     )
 
 
+def serial_recorded_elsewhere(world: FieldWorld, serial: str, *, email: str = "lee@field.example") -> Visit:
+    """Another technician's visit today at another site of the program, checked in, with `serial` recorded on its
+    serial task (through the services): the same serial recorded again is a duplicate."""
+    membership = MembershipFactory(
+        organization=world.organization, role=Role.TECHNICIAN, user__email=email, user__full_name="Lee Park"
+    )
+    place = next(place for place in PLACES if place[0] == world.zone.key)
+    technician = field_technician(world.organization, membership.user, place=place, full_name="Lee Park")
+    work_order = field_work_order(world.organization, world.program, world.work_order.sow, place, code="HF-0050")
+    visit = schedule(world.organization, world.pm, work_order, technician, world.today(), time(6, 0), time(7, 0))
+    lee = Access(organization=world.organization, role=Role.TECHNICIAN, user=membership.user)
+    packet = Packet.objects.for_organization(world.organization).get(work_order=work_order)
+    packet_services.packet_acknowledge(organization=world.organization, actor=lee, packet_id=packet.pk)
+    now = timezone.now()
+    visit_services.visit_check_in(
+        organization=world.organization,
+        actor=lee,
+        visit_id=visit.pk,
+        client_action_id="lee-check-in",
+        device_time=now,
+        location_status="unavailable",
+    )
+    visit_services.visit_task_result(
+        organization=world.organization,
+        actor=lee,
+        visit_id=visit.pk,
+        client_action_id="lee-serial",
+        device_time=now,
+        task_key="mount",
+        status="done",
+        serial=serial,
+    )
+    return visit
+
+
 # --- Fixtures ---------------------------------------------------------------------------------------------
 
 

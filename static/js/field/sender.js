@@ -25,14 +25,10 @@ export function firstError(body) {
   return errors[0] || null;
 }
 
-/** Words for people from an error answer: every detail, with the field it is about. */
+/** Words for people from an error answer: every detail (the API writes them as sentences for people). */
 export function errorMessage(body, status) {
   const errors = body && Array.isArray(body.errors) ? body.errors : [];
-  if (errors.length) {
-    return errors
-      .map((error) => (error.attr && error.attr !== "non_field_errors" ? `${error.attr}: ${error.detail}` : error.detail))
-      .join(" ");
-  }
+  if (errors.length) return errors.map((error) => error.detail).join(" ");
   if (body && typeof body.detail === "string") return body.detail;
   return status ? `The server refused this change (HTTP ${status}).` : "The server refused this change.";
 }

@@ -175,8 +175,12 @@ class VisitPage {
     this.render();
   }
 
-  onFailed(item) {
-    this.flash(`Not saved: ${item.label || item.kind}. ${item.error ? item.error.message : ""}`, "danger");
+  onFailed() {
+    // The refusal is listed under "Not saved" (with Try again / Dismiss) and the indicator says so; move the
+    // technician's eyes there.
+    const failed = this.el("visit-failed");
+    this.render();
+    if (failed) failed.scrollIntoView({ behavior: "smooth", block: "nearest" });
   }
 
   /** The server's current Visit (after the outbox drained, or when the page comes back). Ignored when an
