@@ -717,6 +717,14 @@ def test_the_dispatch_board_follows_the_technicians_check_in(browser, live_serve
         expect(row).to_have_attribute("data-state", "checked_in", timeout=30_000)
         expect(row).to_contain_text("Checked in")
         board.screenshot(path=str(SCREENSHOTS / "phone-field-dispatch-board.png"), full_page=True)
+
+        # and the coordinator may read the technician's page, without any action on it
+        board.goto(f"{live_server.url}/o/northwind/field/visits/{world.visit.pk}/")
+        expect(board.locator("#checked-in")).to_contain_text("Checked in at")
+        expect(board.locator("#field-visit")).to_have_attribute("data-readonly", "true")
+        expect(board.get_by_role("button", name="Check in")).to_have_count(0)
+        expect(board.locator("#outbox-indicator")).to_have_count(0)
+        board.screenshot(path=str(SCREENSHOTS / "phone-field-read-only-desktop.png"), full_page=True)
     finally:
         phone.close()
         desk.close()
