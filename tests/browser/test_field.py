@@ -216,6 +216,7 @@ def test_checks_labels_and_clock(page, live_server):
             ind.indicatorState({{pending: 1, online: false}}).text,
             ind.indicatorState({{pending: 0, failed: 1}}).text,
             ind.indicatorState({{pending: 2, auth: true}}).text,
+            ind.indicatorState({{pending: 2, unreachable: true}}).text,
           ],
         }};
         """,
@@ -266,6 +267,7 @@ def test_checks_labels_and_clock(page, live_server):
         "Offline — 1 change saved on this phone",
         "1 change refused — see below",
         "Sign in again to send 2 changes",
+        "No connection — 2 changes saved on this phone",
     ]
 
 
@@ -310,7 +312,7 @@ def test_outbox_keeps_items_and_photos_in_order_across_reloads(page, live_server
     assert result["attempts"] == 2
     assert result["blobSize"] == 3
     assert result["blobType"] == "image/jpeg"
-    assert result["counts"] == {"pending": 2, "failed": 0, "total": 2}
+    assert result["counts"] == {"pending": 2, "failed": 0, "total": 2, "unreachable": False}
     assert result["retried"] == ["two-b", "two-b", "pending", 2]
 
 

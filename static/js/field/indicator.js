@@ -5,7 +5,7 @@
 import { h, icon, plural } from "./util.js";
 
 /** The indicator's state from the outbox counts and the network: {tone, icon, text}. Pure. */
-export function indicatorState({ pending = 0, failed = 0, online = true, sending = false, auth = false }) {
+export function indicatorState({ pending = 0, failed = 0, online = true, sending = false, auth = false, unreachable = false }) {
   if (auth && pending) {
     return { tone: "warning", icon: "person-exclamation", text: `Sign in again to send ${plural(pending, "change")}` };
   }
@@ -13,6 +13,9 @@ export function indicatorState({ pending = 0, failed = 0, online = true, sending
     return pending
       ? { tone: "offline", icon: "wifi-off", text: `Offline — ${plural(pending, "change")} saved on this phone` }
       : { tone: "offline", icon: "wifi-off", text: "Offline — nothing waiting to send" };
+  }
+  if (pending && unreachable && !sending) {
+    return { tone: "offline", icon: "reception-1", text: `No connection — ${plural(pending, "change")} saved on this phone` };
   }
   if (pending) {
     return {

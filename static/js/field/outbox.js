@@ -130,12 +130,16 @@ export class Outbox extends EventTarget {
   }
 }
 
-/** Counts for the indicator: pending and failed items (of one user when given). */
+/** Counts for the indicator: pending and failed items (of one user when given), and `unreachable` when the
+ * next item's last attempt got no answer at all (one bar of signal: the phone says online, nothing gets through). */
 export function summarize(items, { user = null } = {}) {
   const mine = user === null ? items : items.filter((item) => item.user === user);
+  const pending = mine.filter((item) => item.state === "pending");
+  const next = pending[0];
   return {
-    pending: mine.filter((item) => item.state === "pending").length,
+    pending: pending.length,
     failed: mine.filter((item) => item.state === "failed").length,
     total: mine.length,
+    unreachable: Boolean(next && next.attempts > 0 && next.lastStatus === 0),
   };
 }
