@@ -472,6 +472,13 @@ def phone_context(browser, world, *, geolocation: bool):
     return context
 
 
+def watch_errors(page) -> list:
+    """Uncaught JavaScript errors of the page (the app must have none)."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def sign_in(page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/login/")
     page.get_by_label("E-mail").fill(email)
@@ -524,6 +531,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
     world = field
     context = phone_context(browser, world, geolocation=True)
     page = context.new_page()
+    errors = watch_errors(page)
     try:
         # he signs in, opens today's visit, acknowledges the packet and checks in
         open_todays_visit(page, live_server, world)
@@ -630,6 +638,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         visit.work_order.refresh_from_db()
         assert visit.work_order.status == "submitted"
         assert page.evaluate("async () => (await window.tuttiVisitPage.outbox.all()).length") == 0
+        assert errors == []
     finally:
         context.close()
 
@@ -646,6 +655,7 @@ def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, l
     serial_recorded_elsewhere(world, "SCO777777")
     context = phone_context(browser, world, geolocation=False)
     page = context.new_page()
+    errors = watch_errors(page)
     try:
         sign_in(page, live_server.url, world.technician.user.email)
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Upcoming").click()
@@ -692,6 +702,7 @@ def test_a_check_in_without_location_permission_is_recorded_as_denied(browser, l
         expect(mount.locator(".serial-duplicate")).to_contain_text("already recorded elsewhere")
         shoot(page, "serial-duplicate", at="#task-mount")
         assert TaskResult.objects.get(visit=visit, task_key="mount").serial_duplicate is True
+        assert errors == []
     finally:
         context.close()
 
