@@ -125,11 +125,22 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
             response[REPLAYED_HEADER] = "true"
         return response
 
+    def visible_pk(self) -> int:
+        """The URL's visit id when the caller may see it, else 404 — before the body is read, so another
+        technician's (or organization's) visit reveals nothing; one light query (the service locks the row)."""
+        pk = str(self.kwargs[self.lookup_field])
+        if not pk.isdigit():
+            raise Http404("No such visit.")
+        found = Visit.objects.visible_to(self.access).filter(pk=pk).values_list("pk", flat=True).first()
+        if found is None:
+            raise Http404("No such visit.")
+        return found
+
     def field_action(self, service, input_serializer, **extra):
-        visit = self.get_object()  # 404 first: another technician's (or organization's) visit reveals nothing
+        visit_id = self.visible_pk()
         values = self.input(input_serializer)
-        outcome = service(**self.service_kwargs(), visit_id=visit.pk, **values, **extra)
-        return self.detail_response(visit.pk, replayed=outcome.replayed)
+        outcome = service(**self.service_kwargs(), visit_id=visit_id, **values, **extra)
+        return self.detail_response(visit_id, replayed=outcome.replayed)
 
     # --- scheduling
 
@@ -283,14 +294,14 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None):
-        visit = self.get_object()
+        visit_id = self.visible_pk()
         values = self.input(s.VisitPhotoInputSerializer)
         upload = values.pop("file")
         data = upload.read()
         outcome = services.visit_photo_add(
-            **self.service_kwargs(), visit_id=visit.pk, data=data, filename=upload.name or "", **values
+            **self.service_kwargs(), visit_id=visit_id, data=data, filename=upload.name or "", **values
         )
-        return self.detail_response(visit.pk, replayed=outcome.replayed)
+        return self.detail_response(visit_id, replayed=outcome.replayed)
 
     @extend_schema(
         request=s.VisitSignOffInputSerializer,

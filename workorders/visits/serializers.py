@@ -65,6 +65,31 @@ def file_urls(context, *, photo: VisitPhoto | None = None, visit: Visit | None =
 
 # --- Output -----------------------------------------------------------------------------------------------
 
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value) -> str | None:
+    """A datetime as DRF writes it (ISO 8601, UTC as Z)."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _decimal(value, places: int = 3) -> str | None:
+    """A decimal as DRF's DecimalField writes it (a string with `places` decimals)."""
+    return None if value is None else f"{value:.{places}f}"
+
+
+def _result(result) -> dict:
+    return {
+        "status": result.status,
+        "reason": result.reason,
+        "serial": result.serial,
+        "measurement": _decimal(result.measurement),
+        "note": result.note,
+        "serial_duplicate": result.serial_duplicate,
+        "device_time": _datetime(result.device_time),
+        "received_at": _datetime(result.received_at),
+    }
+
 
 class VisitSiteContactSerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -274,6 +299,8 @@ class VisitDetailSerializer(VisitSerializer):
         photos = defaultdict(list)
         for photo in visit.photos.all():
             photos[photo.task_key].append(photo)
+        # Built as plain data (the shape VisitTaskSerializer documents): a phone refreshes from every answer, and
+        # nested serializers per task would cost more than the rest of the response.
         rows = []
         for task in selectors.packet_tasks(selectors.visit_effective_packet(visit)):
             result = results.get(task.key)
@@ -287,24 +314,24 @@ class VisitDetailSerializer(VisitSerializer):
                     "photo_min_count": task.photo_min_count,
                     "serial_pattern": task.serial_pattern,
                     "measurement_unit": task.measurement_unit,
-                    "measurement_min": task.measurement_min,
-                    "measurement_max": task.measurement_max,
+                    "measurement_min": _decimal(task.measurement_min),
+                    "measurement_max": _decimal(task.measurement_max),
                     "source": task.source,
                     "site_note": task.site_note,
-                    "result": result,
+                    "result": None if result is None else _result(result),
                     "photos": [
                         {
                             "id": photo.pk,
+                            **file_urls(self.context, photo=photo),
                             "width": photo.width,
                             "height": photo.height,
-                            "exif_taken_at": photo.exif_taken_at,
-                            **file_urls(self.context, photo=photo),
+                            "exif_taken_at": _datetime(photo.exif_taken_at),
                         }
                         for photo in photos[task.key]
                     ],
                 }
             )
-        return VisitTaskSerializer(rows, many=True).data
+        return rows
 
     @extend_schema_field(MissingEvidenceSerializer(many=True))
     def get_missing_evidence(self, visit: Visit) -> list[dict]:

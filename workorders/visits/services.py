@@ -687,7 +687,7 @@ def visit_on_my_way(
 def _start_work(organization, actor: Access, work_order: WorkOrder) -> None:
     """Move the work order to in progress: dispatched → in progress; a scheduled one is dispatched first when
     every readiness gate is green (the same check as the Dispatch button)."""
-    status = WorkOrder.objects.for_organization(organization).values_list("status", flat=True).get(pk=work_order.pk)
+    status = work_order.status  # read with the visit; the work-order service checks it again under its own lock
     if status == S.IN_PROGRESS:
         return
     if status == S.SCHEDULED:
@@ -1133,8 +1133,7 @@ def _finish_work(organization, actor, visit: Visit, outcome: str, incomplete_rea
     """Complete: in progress → submitted. Incomplete: in progress → submitted → rework (the state machine's way
     back to booking a visit), with the visit's reason. A work order no longer in progress is left alone."""
     work_order = visit.work_order
-    status = WorkOrder.objects.for_organization(organization).values_list("status", flat=True).get(pk=work_order.pk)
-    if status != S.IN_PROGRESS:
+    if work_order.status != S.IN_PROGRESS:  # read with the visit; the work-order service checks it again
         return
     work_order_services.work_order_transition(
         organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SUBMITTED
