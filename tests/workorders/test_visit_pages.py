@@ -152,7 +152,7 @@ def test_board_reads_a_fixed_number_of_queries_for_50_or_500_visits(client, tena
         second = api.get(page)
     # then
     assert len(first.context["board"].rows) == 50 and len(second.context["board"].rows) == 500
-    assert len(fifty) == len(five_hundred) <= 12
+    assert 5 <= len(fifty) == len(five_hundred) <= 12, (len(fifty), len(five_hundred))
 
 
 @pytest.mark.parametrize("caller", CALLERS)
