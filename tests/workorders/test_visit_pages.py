@@ -130,6 +130,7 @@ def test_board_filters_and_region(client, tenant, world):
     assert {row.state for row in region.context["board"].rows} == {"no_show"}
     assert region.context["board"].counts["no_show"] == 2  # counts cover the whole day
     assert {row.visit.technician_id for row in by_technician.context["board"].rows} == {world.technician.pk}
+    assert '06:00–08:00</a> <span class="small text-body-secondary">CST</span>' in by_technician.content.decode()
 
 
 def test_board_refuses_another_organizations_filters(client, tenant, world, other_tenant):
@@ -170,6 +171,7 @@ def test_technician_week_role_matrix_and_content(client, tenant, world, other_te
     assert response.status_code == 200
     days = response.context["days"]
     assert len(days) == 7 and [row.visit.pk for row in days[2].visits] == [visit.pk]
+    assert "09:00–12:00" in response.content.decode()  # the site's local time
     assert client.get(url(tenant, "dispatch-technician-week", pk=foreign.technician.pk)).status_code == 404
 
 
