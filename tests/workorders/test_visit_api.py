@@ -388,3 +388,21 @@ def test_a_phone_session_with_csrf_and_an_idempotency_key_is_served(tenant, visi
     # then
     assert first.status_code == 200, first.content
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(tenant, visits):
+    api = tenant.api(Role.TECHNICIAN)
+    visit = visits["mine"]
+    _post(api, visit, "check-in", location_status="denied")
+    upload = SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff" + b"\x00" * (15 * 2**20 + 10), content_type="image/jpeg")
+    response = api.post(
+        f"/api/v1/visits/{visit.pk}/photos/",
+        {"client_action_id": action_id(), "device_time": timezone.now().isoformat(), "task_key": "survey",
+         "file": upload},
+        format="multipart",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert (
+        response.json()["errors"][0]["code"] == "invalid_photo"
+        and "limit is 15 MB" in response.json()["errors"][0]["detail"]
+    )

@@ -26,6 +26,7 @@ from workorders.packets.api import FileNegotiation
 from workorders.visits import selectors, services
 from workorders.visits import serializers as s
 from workorders.visits.filtersets import VisitFilterSet, VisitPhotoFilterSet
+from workorders.visits.photos import MAX_PHOTO_BYTES, InvalidPhoto
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT, Role.TECHNICIAN}
 SCHEDULING_ROLES = STAFF_ROLES
@@ -297,6 +298,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
         visit_id = self.visible_pk()
         values = self.input(s.VisitPhotoInputSerializer)
         upload = values.pop("file")
+        if upload.size and upload.size > MAX_PHOTO_BYTES:  # refused before it is read into memory
+            raise InvalidPhoto(
+                f"The photo is {upload.size / 2**20:.0f} MB; the limit is {MAX_PHOTO_BYTES / 2**20:.0f} MB."
+            )
         data = upload.read()
         outcome = services.visit_photo_add(
             **self.service_kwargs(), visit_id=visit_id, data=data, filename=upload.name or "", **values
