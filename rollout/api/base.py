@@ -28,6 +28,11 @@ class OrgAPIMixin:
     _idempotency_record = None
 
     def perform_authentication(self, request):
+        # A session caller's CSRF check makes DRF parse the body from the stream, after which the raw body the
+        # Idempotency-Key fingerprint hashes could no longer be read: read (and cache) it first. Multipart bodies
+        # are fingerprinted from their parsed parts, so they are left alone.
+        if request.method == "POST" and not request.content_type.startswith("multipart/"):
+            request._request.body  # noqa: B018 - caches the raw body on the Django request
         super().perform_authentication(request)
         self.access = request.access = access_for_api_request(request)
         if self.access is not None:

@@ -93,14 +93,6 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
     }
     raises_conflict = True
 
-    def perform_authentication(self, request):
-        # A session caller's CSRF check makes DRF parse the body from the stream, after which the raw body that the
-        # Idempotency-Key fingerprint hashes can no longer be read (a 500 for every phone POST with a key): read
-        # and cache it first. Multipart bodies are fingerprinted from their parsed parts, so they are left alone.
-        if request.method == "POST" and not request.content_type.startswith("multipart/"):
-            request._request.body  # noqa: B018 - caches the raw body on the Django request
-        super().perform_authentication(request)
-
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "list":
