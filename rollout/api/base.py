@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from rollout.access import access_for_api_request
 from rollout.api.errors import enforce_body_limit
-from rollout.api.idempotency import IdempotentReplay, idempotency_begin, idempotency_finish
+from rollout.api.idempotency import IdempotentReplay, idempotency_begin, idempotency_finish, idempotency_release
 from rollout.rls import rls_set_organization
 
 
@@ -63,8 +63,12 @@ class OrgAPIMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self._idempotency_record is not None:
-            idempotency_finish(self._idempotency_record, response, self.secret_response_fields)
-            self._idempotency_record = None
+            record, self._idempotency_record = self._idempotency_record, None
+            try:
+                idempotency_finish(record, response, self.secret_response_fields)
+            except Exception:
+                idempotency_release(record)  # never leave a key "in progress" for good
+                raise
         if self.access is not None:
             rls_set_organization(None)
         return response

@@ -8,12 +8,14 @@ caller, so two integrators cannot collide.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from rollout.errors import ApplicationError, Conflict
 from rollout.models import IdempotencyRecord
@@ -104,11 +106,17 @@ def idempotency_finish(record: IdempotencyRecord, response: Response, secret_fie
     Secrets shown once (an API key, an invitation link) are never stored: a replay returns them as null.
     """
     if response.status_code >= 500 or response.status_code in (409, 429):
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        idempotency_release(record)
         return
-    body = response.data
+    # Through DRF's encoder, as the response itself is rendered (datetimes, decimals, UUIDs).
+    body = json.loads(json.dumps(response.data, cls=JSONEncoder))
     if secret_fields and isinstance(body, dict):
         body = {name: (None if name in secret_fields else value) for name, value in body.items()}
     record.response_status = response.status_code
     record.response_body = body
     record.save(update_fields=["response_status", "response_body"])
+
+
+def idempotency_release(record: IdempotencyRecord) -> None:
+    """Forget a reserved key so that the client's retry runs again."""
+    IdempotencyRecord.objects.filter(pk=record.pk).delete()

@@ -352,7 +352,8 @@ class VisitDetailSerializer(VisitSerializer):
         if not selectors.visit_is_signed(visit):
             return None
         sign_off = visit.sign_off
-        return {"name": sign_off.name, "signed_at": sign_off.signed_at, **file_urls(self.context, visit=visit)}
+        signed_at = serializers.DateTimeField().to_representation(sign_off.signed_at)
+        return {"name": sign_off.name, "signed_at": signed_at, **file_urls(self.context, visit=visit)}
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_server_time(self, visit: Visit) -> str:
