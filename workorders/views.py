@@ -39,9 +39,10 @@ from workorders.forms import (
     SiteContactForm,
     TransitionForm,
 )
-from workorders.models import Shipment, WorkOrder
+from workorders.models import Shipment, Visit, WorkOrder
 from workorders.readiness import describe_window, local_window, work_order_readiness
 from workorders.tables import WorkOrderTable
+from workorders.visits.services import SCHEDULABLE
 
 S = WorkOrderStatus
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
@@ -303,6 +304,12 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
         work_order, organization = self.object, self.access.organization
         readiness = work_order_readiness(organization=organization, work_order=work_order)
         timeline = selectors.work_order_timeline(organization=organization, work_order=work_order)
+        visits = list(
+            Visit.objects.visible_to(self.access)
+            .filter(work_order=work_order)
+            .select_related("technician")
+            .order_by("sequence")
+        )
         context.update(
             readiness=readiness,
             checklist=[
@@ -314,6 +321,8 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
                 for target in work_order.allowed_moves
             ],
             shipments=list(Shipment.objects.visible_to(self.access).filter(work_order=work_order)),
+            visits=visits,
+            can_book=work_order.status in SCHEDULABLE and not any(visit.is_open for visit in visits),
             timeline=[
                 {"event": event, "text": describe_event(event), "is_status": _is_status(event)}
                 for event in timeline

@@ -272,3 +272,21 @@ def test_photo_and_signature_files_check_access(client, tenant, world, other_ten
     client.force_login(foreign_admin)
     for name, pk in (("visit-photo", mine.pk), ("visit-photo-thumbnail", mine.pk), ("visit-signature", visit.pk)):
         assert client.get(reverse(name, kwargs={"org": other_tenant.organization.slug, "pk": pk})).status_code == 404
+
+
+def test_work_order_page_offers_booking_then_lists_its_visits(client, tenant, world):
+    # given a ready work order without a visit
+    work_order = ready_work_order(world)
+    page = url(tenant, "work-order-detail", pk=work_order.pk)
+    coordinator = signed_in(client, tenant, Role.COORDINATOR)
+    # when the coordinator opens it
+    before = coordinator.get(page)
+    # then it offers to book one
+    assert before.context["can_book"] is True
+    assert url(tenant, "visit-schedule", pk=work_order.pk) in before.content.decode()
+    # and once a visit is booked, the page lists it and stops offering a second one
+    visit = book(world, work_order)
+    after = coordinator.get(page)
+    assert [v.pk for v in after.context["visits"]] == [visit.pk]
+    assert after.context["can_book"] is False
+    assert url(tenant, "visit-detail", pk=visit.pk) in after.content.decode()
