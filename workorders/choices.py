@@ -27,13 +27,14 @@ OPEN_STATUSES = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PRO
 #   scheduled → ready      unscheduled: the visit window is cleared, the technician stays assigned
 #   dispatched → scheduled recalled before the visit starts (e.g. the technician is sick)
 #   rework → scheduled     a return visit is booked for the rework
+#   in_progress → rework   the visit ended incomplete (parts missing, site not ready, …): a follow-up is needed
 # Cancelling (from any open state) is listed here too and needs a reason.
 WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.READY, S.CANCELLED}),
     S.READY: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.DISPATCHED, S.READY, S.CANCELLED}),
     S.DISPATCHED: frozenset({S.IN_PROGRESS, S.SCHEDULED, S.CANCELLED}),
-    S.IN_PROGRESS: frozenset({S.SUBMITTED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.SUBMITTED, S.REWORK, S.CANCELLED}),
     S.SUBMITTED: frozenset({S.ACCEPTED, S.REWORK, S.CANCELLED}),
     S.REWORK: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.ACCEPTED: frozenset({S.CLOSED}),
@@ -44,6 +45,7 @@ WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 # Moves that must say why (the reason goes into the audit event and, for a cancel, onto the work order).
 REASON_REQUIRED = frozenset({(source, S.CANCELLED) for source in OPEN_STATUSES}) | {
     (S.SUBMITTED, S.REWORK),
+    (S.IN_PROGRESS, S.REWORK),
     (S.DISPATCHED, S.SCHEDULED),
 }
 

@@ -34,6 +34,7 @@ def test_the_table_is_the_documented_lifecycle():
         ("submitted", "rework"),
         ("accepted", "closed"),
         ("rework", "scheduled"),
+        ("in_progress", "rework"),
     ]
     backward = [("ready", "draft"), ("scheduled", "ready"), ("dispatched", "scheduled")]
     cancels = [(state, "cancelled") for state in OPEN_STATUSES]

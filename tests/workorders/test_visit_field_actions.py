@@ -317,7 +317,9 @@ def test_check_out_incomplete_needs_a_reason_from_the_list(world):
     check_out(world, visit, outcome="incomplete", incomplete_reason="site_not_ready")
     visit.refresh_from_db()
     assert (visit.outcome, visit.incomplete_reason) == ("incomplete", "site_not_ready")
-    assert visit.work_order.__class__.objects.get(pk=visit.work_order_id).status == S.REWORK
+    work_order = visit.work_order.__class__.objects.get(pk=visit.work_order_id)
+    # straight back to rework: the work order was never submitted
+    assert (work_order.status, work_order.submitted_at) == (S.REWORK, None)
 
 
 def test_a_second_check_out_is_refused_and_nothing_more_is_recorded(world):

@@ -18,9 +18,8 @@ Rules:
 - Check-in moves the work order to in progress (dispatching it first when it is scheduled and every readiness
   gate is green); check-out complete moves it to submitted when every task has its result and evidence,
   otherwise it is refused with `evidence_missing` and the list. Check-out incomplete (with a reason from the
-  fixed list) sends the work order back to a schedulable state: the state machine's only way back from
-  in progress is in_progress → submitted → rework (rework → scheduled books the follow-up visit), so both moves
-  run in the same transaction, with the visit's reason on the rework move.
+  fixed list) moves the work order in_progress → rework with the visit's reason; rework → scheduled books the
+  follow-up visit.
 Every state change records an audit event.
 """
 
@@ -1130,20 +1129,21 @@ def visit_check_out(
 
 
 def _finish_work(organization, actor, visit: Visit, outcome: str, incomplete_reason: str, note: str) -> None:
-    """Complete: in progress → submitted. Incomplete: in progress → submitted → rework (the state machine's way
-    back to booking a visit), with the visit's reason. A work order no longer in progress is left alone."""
+    """Complete: in progress → submitted. Incomplete: in progress → rework (a follow-up visit is booked from
+    there), with the visit's reason. A work order no longer in progress is left alone."""
     work_order = visit.work_order
     if work_order.status != S.IN_PROGRESS:  # read with the visit; the work-order service checks it again
         return
-    work_order_services.work_order_transition(
-        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SUBMITTED
-    )
-    if outcome == VisitOutcome.INCOMPLETE:
-        reason = f"Visit {visit.sequence} ended incomplete: {IncompleteReason(incomplete_reason).label}"
+    if outcome != VisitOutcome.INCOMPLETE:
         work_order_services.work_order_transition(
-            organization=organization,
-            actor=actor,
-            work_order_id=work_order.pk,
-            to_status=S.REWORK,
-            reason=f"{reason}. {note}".strip() if note else f"{reason}.",
+            organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SUBMITTED
         )
+        return
+    reason = f"Visit {visit.sequence} ended incomplete: {IncompleteReason(incomplete_reason).label}"
+    work_order_services.work_order_transition(
+        organization=organization,
+        actor=actor,
+        work_order_id=work_order.pk,
+        to_status=S.REWORK,
+        reason=f"{reason}. {note}".strip() if note else f"{reason}.",
+    )
