@@ -79,7 +79,8 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
         )
     fingerprint = request_fingerprint(request)
     scope = {"organization": access.organization, "principal": access.principal, "key": key}
-    existing = IdempotencyRecord.objects.filter(**scope).first()
+    records = IdempotencyRecord.objects.for_organization(access.organization)
+    existing = records.filter(principal=access.principal, key=key).first()
     if existing and existing.created_at < timezone.now() - KEY_TTL:
         existing.delete()
         existing = None
@@ -90,7 +91,7 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
                     **scope, method=request.method, path=request.path[:500], request_hash=fingerprint
                 )
         except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(**scope).first()
+            existing = records.filter(principal=access.principal, key=key).first()
             if existing is None:  # pragma: no cover - released between our insert and read
                 raise IdempotencyKeyInProgress() from None
     if existing.request_hash != fingerprint:
@@ -119,4 +120,4 @@ def idempotency_finish(record: IdempotencyRecord, response: Response, secret_fie
 
 def idempotency_release(record: IdempotencyRecord) -> None:
     """Forget a reserved key so that the client's retry runs again."""
-    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+    IdempotencyRecord.objects.for_organization(record.organization_id).filter(pk=record.pk).delete()
