@@ -69,6 +69,31 @@ def _lock(model, organization, pk: int, *, related: tuple[str, ...] = ()):
     return row
 
 
+def _save_changes(organization, actor: Actor, row, changes: dict, *, verb: str) -> None:
+    """Apply `changes` to a locked row, save it, and audit before/after when anything really changed."""
+    fields = sorted(changes)
+    before = audit_snapshot(row, fields)
+    _apply(row, changes)
+    row.save()
+    after = audit_snapshot(row, fields)
+    if before != after:
+        audit_record(organization=organization, actor=actor, verb=verb, target=row, before=before, after=after)
+
+
+def _save_active(organization, actor: Actor, row, active: bool, *, entity: str) -> None:
+    """Flip a locked row's `active` flag and audit it as `<entity>.deactivated` / `<entity>.reactivated`."""
+    row.active = active
+    row.save(update_fields=["active", "updated_at"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb=f"{entity}.reactivated" if active else f"{entity}.deactivated",
+        target=row,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
 def _check_known(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -192,15 +217,7 @@ def vendor_update(*, organization: Organization, actor: Actor, vendor_id: int, *
     _check_known(changes, VENDOR_FIELDS, "vendor")
     if "code" in changes:
         _check_vendor_code_free(organization, changes["code"], exclude_pk=vendor.pk)
-    fields = sorted(changes)
-    before = audit_snapshot(vendor, fields)
-    _apply(vendor, changes)
-    vendor.save()
-    after = audit_snapshot(vendor, fields)
-    if before != after:
-        audit_record(
-            organization=organization, actor=actor, verb="vendor.updated", target=vendor, before=before, after=after
-        )
+    _save_changes(organization, actor, vendor, changes, verb="vendor.updated")
     return vendor
 
 
@@ -210,16 +227,7 @@ def vendor_set_active(*, organization: Organization, actor: Actor, vendor_id: in
     vendor = _lock(Vendor, organization, vendor_id)
     if vendor.active == active:
         return vendor
-    vendor.active = active
-    vendor.save(update_fields=["active", "updated_at"])
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="vendor.reactivated" if active else "vendor.deactivated",
-        target=vendor,
-        before={"active": not active},
-        after={"active": active},
-    )
+    _save_active(organization, actor, vendor, active, entity="vendor")
     return vendor
 
 
@@ -268,15 +276,7 @@ def skill_update(*, organization: Organization, actor: Actor, skill_id: int, **c
         )
     changes.pop("slug", None)
     _check_known(changes, SKILL_UPDATABLE, "skill")
-    fields = sorted(changes)
-    before = audit_snapshot(skill, fields)
-    _apply(skill, changes)
-    skill.save()
-    after = audit_snapshot(skill, fields)
-    if before != after:
-        audit_record(
-            organization=organization, actor=actor, verb="skill.updated", target=skill, before=before, after=after
-        )
+    _save_changes(organization, actor, skill, changes, verb="skill.updated")
     return skill
 
 
@@ -286,16 +286,7 @@ def skill_set_active(*, organization: Organization, actor: Actor, skill_id: int,
     skill = _lock(Skill, organization, skill_id)
     if skill.active == active:
         return skill
-    skill.active = active
-    skill.save(update_fields=["active", "updated_at"])
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="skill.reactivated" if active else "skill.deactivated",
-        target=skill,
-        before={"active": not active},
-        after={"active": active},
-    )
+    _save_active(organization, actor, skill, active, entity="skill")
     return skill
 
 
@@ -461,16 +452,7 @@ def technician_set_active(*, organization: Organization, actor: Actor, technicia
     technician = _lock(Technician, organization, technician_id)
     if technician.active == active:
         return technician
-    technician.active = active
-    technician.save(update_fields=["active", "updated_at"])
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="technician.reactivated" if active else "technician.deactivated",
-        target=technician,
-        before={"active": not active},
-        after={"active": active},
-    )
+    _save_active(organization, actor, technician, active, entity="technician")
     return technician
 
 
@@ -615,20 +597,7 @@ def certification_update(
             "expires_on": changes.get("expires_on", certification.expires_on),
         },
     )
-    fields = sorted(changes)
-    before = audit_snapshot(certification, fields)
-    _apply(certification, changes)
-    certification.save()
-    after = audit_snapshot(certification, fields)
-    if before != after:
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb="certification.updated",
-            target=certification,
-            before=before,
-            after=after,
-        )
+    _save_changes(organization, actor, certification, changes, verb="certification.updated")
     return certification
 
 
@@ -713,20 +682,7 @@ def time_off_update(*, organization: Organization, actor: Actor, time_off_id: in
     _check_known(changes, TIME_OFF_FIELDS, "time off")
     start, end = changes.get("start_date", time_off.start_date), changes.get("end_date", time_off.end_date)
     _check_time_off(organization, time_off.technician, start, end, exclude_pk=time_off.pk)
-    fields = sorted(changes)
-    before = audit_snapshot(time_off, fields)
-    _apply(time_off, changes)
-    time_off.save()
-    after = audit_snapshot(time_off, fields)
-    if before != after:
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb="time_off.updated",
-            target=time_off,
-            before=before,
-            after=after,
-        )
+    _save_changes(organization, actor, time_off, changes, verb="time_off.updated")
     return time_off
 
 

@@ -133,6 +133,7 @@ class SiteViewSet(OrgModelViewSet):
         program_id = request.query_params.get("program", "")
         if program_id.isdigit():  # already checked by the filter: a program the caller may see
             enrollment = apps.get_model("programs", "Enrollment")
+            # Correlated to the (already scoped) site rows: same organization and site, the filtered program.
             queryset = queryset.annotate(
                 wave_id=Subquery(
                     enrollment.objects.filter(
