@@ -36,13 +36,14 @@ from workorders.choices import (
     ShipmentStatus,
     WorkOrderStatus,
 )
-from workorders.models import Shipment, WorkOrder, WorkOrderNumberSequence
+from workorders.models import Shipment, Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import (
     visit_window_problems,
     work_order_readiness,
 )
 from workorders.selectors import work_order_skills
 from workorders.tasks import work_order_notify_technician_task
+from workorders.visits.choices import VisitStatus
 
 S = WorkOrderStatus
 BULK_LIMIT = 1_000
@@ -75,6 +76,17 @@ class ReasonRequired(ApplicationError):
 class NotReady(InvalidTransition):
     code = "not_ready"
     default_message = "Dispatch is blocked until every readiness gate is green."
+
+
+class VisitOpen(Conflict):
+    """The work order has a booked visit: its technician and window are changed on the visit (reschedule,
+    reassign, cancel), so that the two never drift apart."""
+
+    code = "visit_open"
+
+
+class VisitUnderway(Conflict):
+    code = "visit_underway"
 
 
 class OverrideNotAllowed(ApplicationError):
@@ -119,6 +131,14 @@ def _touch(work_order: WorkOrder, *fields: str) -> None:
     """Save the changed fields with the version bumped (every change is a new version)."""
     work_order.version += 1
     work_order.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _open_visit(organization, work_order: WorkOrder) -> Visit | None:
+    return Visit.objects.for_organization(organization).filter(work_order=work_order).open().first()
+
+
+def _visit_words(visit: Visit) -> str:
+    return f"visit {visit.sequence} ({visit.get_status_display().lower()})"
 
 
 def _label(status: str) -> str:
@@ -319,6 +339,28 @@ def _check_preconditions(organization, work_order: WorkOrder, to_status: str) ->
             )
 
 
+def _check_open_visit(organization, work_order: WorkOrder, to_status: str) -> Visit | None:
+    """A booked visit follows its work order: cancelling the work order calls off a visit that has not started
+    (returned, to be cancelled with it), but not one whose technician is on site; moving a scheduled work order
+    back to ready is what cancelling its visit does (the visit page), so it is refused while one is open."""
+    if to_status not in (S.CANCELLED, S.READY):
+        return None
+    visit = _open_visit(organization, work_order)
+    if visit is None:
+        return None
+    if to_status == S.READY:
+        raise VisitOpen(
+            f"Work order {work_order.number} has an open {_visit_words(visit)}: cancel the visit instead (that "
+            "moves the work order back to ready)."
+        )
+    if visit.status == VisitStatus.CHECKED_IN:
+        raise VisitUnderway(
+            f"Work order {work_order.number} cannot be cancelled while its technician is on site "
+            f"({_visit_words(visit)}): wait for the check-out."
+        )
+    return visit
+
+
 def _transition(
     organization, actor, work_order: WorkOrder, to_status: str, reason: str, *, verb: str = "work_order.transitioned"
 ) -> WorkOrder:
@@ -326,6 +368,7 @@ def _transition(
     reason = (reason or "").strip()
     _check_move(work_order, to_status, reason)
     _check_preconditions(organization, work_order, to_status)
+    open_visit = _check_open_visit(organization, work_order, to_status)
     from_status = work_order.status
     before = audit_snapshot(work_order, ["status", *WORK_ORDER_AUDIT_FIELDS])
     work_order.move_to(to_status, reason=reason)
@@ -345,6 +388,13 @@ def _transition(
         event = "cancelled"
     if event:
         _notify(organization, work_order, event)
+    if open_visit is not None:
+        # Imported here: the visit services build on this module (they plan work orders through it).
+        from workorders.visits.services import visit_cancel_with_work_order
+
+        visit_cancel_with_work_order(
+            organization=organization, actor=actor, visit_id=open_visit.pk, reason=reason, notify=event is None
+        )
     return work_order
 
 
@@ -362,7 +412,9 @@ def work_order_transition(
 
     Refused with `invalid_transition` (naming from, to and the allowed moves) for a move the table does not
     allow; `reason_required` for a cancel, a rework or a recall without a reason; `no_approved_sow`,
-    `not_planned` and `not_ready` (red readiness gates) for moves whose preconditions fail.
+    `not_planned` and `not_ready` (red readiness gates) for moves whose preconditions fail. Cancelling calls off
+    the work order's visit that has not started (`visit_underway` while its technician is on site); moving back
+    to ready while a visit is open is refused (`visit_open`: cancel the visit instead).
     """
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
     return _transition(organization, actor, work_order, to_status, reason)
@@ -466,6 +518,7 @@ def work_order_assign(
     planned_end: datetime,
     schedule: bool = False,
     expected_version: int | None = None,
+    visit_id: int | None = None,
 ) -> WorkOrder:
     """Give the work order a technician and a visit window, checked before anything is written:
 
@@ -473,9 +526,16 @@ def work_order_assign(
     the technician must be eligible then (skills, certifications, vendor insurance, working day and hours,
     time off, service radius: technicians.selectors). Each refusal says why. With `schedule`, a ready (or
     rework) work order also moves to scheduled in the same transaction. A dispatched visit must be recalled
-    first.
+    first. While the work order has an open visit, only that visit's services (`visit_id`) plan it: anyone else
+    is refused with `visit_open` (reschedule or reassign the visit).
     """
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
+    open_visit = _open_visit(organization, work_order)
+    if open_visit is not None and open_visit.pk != visit_id:
+        raise VisitOpen(
+            f"Work order {work_order.number} has an open {_visit_words(open_visit)}: reschedule, reassign or cancel "
+            "the visit to change its technician or window."
+        )
     if work_order.status not in ASSIGNABLE:
         raise InvalidTransition(
             f"Work order {work_order.number} is {_label(work_order.status)}: a technician and window can be "

@@ -332,7 +332,9 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             access_hours=site_access_hours_rows(work_order.site),
             site_contact_form=SiteContactForm(),
             status_badge=STATUS_BADGES.get(work_order.status),
-            can_plan=work_order.status in services.ASSIGNABLE,
+            # Once a visit is booked, its technician and window change on the visit (reschedule, reassign).
+            can_plan=work_order.status in services.ASSIGNABLE and not any(visit.is_open for visit in visits),
+            open_visit=next((visit for visit in visits if visit.is_open), None),
             shipments_open=work_order.status in services.SHIPMENT_EDITABLE,
         )
         return context
@@ -478,6 +480,24 @@ class WorkOrderAssignView(WorkOrdersPageMixin, OrgFormView):
     roles = WRITERS_ONLY
     form_class = AssignForm
     template_name = "workorders/assign.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.to_open_visit() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.to_open_visit() or super().post(request, *args, **kwargs)
+
+    def to_open_visit(self):
+        """A booked visit is planned on its own page (reschedule, reassign, cancel): send the planner there."""
+        visit = Visit.objects.visible_to(self.access).filter(work_order=self.work_order).open().first()
+        if visit is None:
+            return None
+        messages.info(
+            self.request,
+            f"{self.work_order.number} has visit {visit.sequence} booked: change its technician or window here "
+            "(reschedule, reassign or cancel the visit).",
+        )
+        return redirect(self.org_url("visit-detail", pk=visit.pk))
 
     def moment(self):
         """The day and times asked for (GET or POST), else the planned window, else tomorrow 09:00–12:00."""

@@ -406,3 +406,25 @@ def test_an_oversized_upload_is_refused_before_it_is_read(tenant, visits):
         response.json()["errors"][0]["code"] == "invalid_photo"
         and "limit is 15 MB" in response.json()["errors"][0]["detail"]
     )
+
+
+def test_assigning_a_work_order_with_a_booked_visit_is_refused_and_cancelling_it_calls_off_the_visit(world, tenant):
+    # given a work order with a booked visit
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    api = tenant.api(Role.COORDINATOR)
+    base = f"/api/v1/work-orders/{work_order.pk}/"
+    # when an integrator re-plans the work order itself, then cancels it
+    assigned = api.post(
+        f"{base}assign/",
+        {"technician": world.technician.pk, "planned_start": "2027-03-03T13:00:00-06:00",
+         "planned_end": "2027-03-03T15:00:00-06:00"},
+        format="json",
+    )  # fmt: skip
+    cancelled = api.post(f"{base}transition/", {"to_status": "cancelled", "reason": "Store sold"}, format="json")
+    # then the plan is refused with a pointer to the visit, and the cancel takes the visit with it
+    assert assigned.status_code == 409
+    assert assigned.json()["errors"][0]["code"] == "visit_open"
+    assert cancelled.status_code == 200, cancelled.content
+    shown = api.get(f"/api/v1/visits/{visit.pk}/").json()
+    assert shown["status"] == "cancelled"

@@ -290,3 +290,24 @@ def test_work_order_page_offers_booking_then_lists_its_visits(client, tenant, wo
     assert [v.pk for v in after.context["visits"]] == [visit.pk]
     assert after.context["can_book"] is False
     assert url(tenant, "visit-detail", pk=visit.pk) in after.content.decode()
+
+
+def test_the_assign_page_sends_the_planner_to_the_booked_visit(client, tenant, world):
+    # given a work order with a booked visit
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    coordinator = signed_in(client, tenant, Role.COORDINATOR)
+    assign = url(tenant, "work-order-assign", pk=work_order.pk)
+    # when the coordinator opens the work order, its assign page, or posts a new plan to it
+    detail = coordinator.get(url(tenant, "work-order-detail", pk=work_order.pk))
+    opened = coordinator.get(assign)
+    posted = coordinator.post(
+        assign, {"day": "2027-03-03", "start": "13:00", "end": "15:00", "technician": world.technician.pk}
+    )
+    # then the work order offers "Change visit 1" instead of its own plan, and both requests land on the visit
+    assert detail.context["can_plan"] is False
+    assert url(tenant, "visit-detail", pk=visit.pk) in detail.content.decode()
+    assert opened.status_code == posted.status_code == 302
+    assert opened["Location"] == posted["Location"] == url(tenant, "visit-detail", pk=visit.pk)
+    work_order.refresh_from_db()
+    assert work_order.planned_start == visit.window_start  # nothing changed behind the visit's back

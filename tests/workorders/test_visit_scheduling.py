@@ -17,6 +17,7 @@ from tests.workorders.test_visit_support import (
     VISIT_DAY,
     acknowledge,
     book,
+    booked_visit,
     build_field_world,
     check_in,
     check_out,
@@ -26,6 +27,7 @@ from tests.workorders.test_visit_support import (
 )
 from workorders.choices import WorkOrderStatus
 from workorders.models import Visit, WorkOrder
+from workorders.services import work_order_assign, work_order_transition
 from workorders.visits import services
 from workorders.visits.choices import VisitStatus
 
@@ -317,3 +319,93 @@ def test_scheduling_services_look_up_visits_only_inside_the_organization(world, 
     # when / then
     with pytest.raises(NotFound):
         services.visit_cancel(organization=other_tenant.organization, actor=None, visit_id=visit.pk, reason="x")
+
+
+# --- The work order and its open visit never drift apart ---------------------------------------------------
+
+
+def test_cancelling_the_work_order_calls_off_its_visit_with_one_notice(world, django_capture_on_commit_callbacks):
+    # given a work order with a booked, confirmed visit
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    mail.outbox.clear()
+    # when the PM cancels the work order
+    with django_capture_on_commit_callbacks(execute=True):
+        work_order_transition(
+            organization=world.organization,
+            actor=world.coordinator,
+            work_order_id=work_order.pk,
+            to_status=S.CANCELLED,
+            reason="Store closing",
+        )
+    # then the visit is cancelled with the reason, audited, and the technician hears it once
+    visit.refresh_from_db()
+    assert (visit.status, visit.cancel_reason) == (VisitStatus.CANCELLED, "Work order cancelled: Store closing")
+    assert AuditEvent.objects.filter(verb="visit.cancelled", target_id=str(visit.pk)).count() == 1
+    assert [message.to for message in mail.outbox] == [[world.technician.email]]
+
+
+def test_a_work_order_cannot_be_cancelled_while_its_technician_is_on_site(world):
+    # given a checked-in visit
+    visit = booked_visit(world)
+    check_in(world, visit)
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        work_order_transition(
+            organization=world.organization,
+            actor=world.coordinator,
+            work_order_id=visit.work_order_id,
+            to_status=S.CANCELLED,
+            reason="Store closing",
+        )
+    # then
+    assert refused.value.code == "visit_underway"
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.CHECKED_IN
+    assert WorkOrder.objects.get(pk=visit.work_order_id).status == S.IN_PROGRESS
+
+
+def test_unscheduling_a_work_order_with_a_booked_visit_is_refused(world):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        work_order_transition(
+            organization=world.organization, actor=world.coordinator, work_order_id=work_order.pk, to_status=S.READY
+        )
+    # then the visit must be cancelled instead (which does move the work order back to ready)
+    assert refused.value.code == "visit_open"
+    assert "cancel the visit" in refused.value.message
+    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
+    work_order.refresh_from_db()
+    assert work_order.status == S.READY
+
+
+def test_the_work_order_plan_changes_only_through_its_open_visit(world):
+    # given a booked visit 09:00–12:00
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    # when someone plans the work order directly
+    with pytest.raises(ApplicationError) as refused:
+        work_order_assign(
+            organization=world.organization,
+            actor=world.coordinator,
+            work_order_id=work_order.pk,
+            technician_id=world.technician.pk,
+            planned_start=local(VISIT_DAY, 13),
+            planned_end=local(VISIT_DAY, 15),
+        )
+    # then it is refused, and rescheduling the visit moves both
+    assert refused.value.code == "visit_open"
+    services.visit_reschedule(
+        organization=world.organization,
+        actor=world.coordinator,
+        visit_id=visit.pk,
+        day=VISIT_DAY,
+        start_time=time(13, 0),
+        end_time=time(15, 0),
+    )
+    work_order.refresh_from_db()
+    visit.refresh_from_db()
+    assert work_order.planned_start == visit.window_start == local(VISIT_DAY, 13)

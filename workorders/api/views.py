@@ -95,7 +95,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             "rework → closed; rework → scheduled (return visit); back: ready → draft, scheduled → ready (unschedule), "
             "dispatched → scheduled (recall); cancelled from any open state. A reason is required to cancel, send "
             "to rework or recall. Refused with 409: `invalid_transition` (naming from, to and the allowed moves), "
-            "`not_ready` (red readiness gates, listed), `not_planned`, `no_approved_sow`, `stale_version`."
+            "`not_ready` (red readiness gates, listed), `not_planned`, `no_approved_sow`, `stale_version`, "
+            "`visit_open` (scheduled → ready while a visit is booked: cancel the visit instead), `visit_underway` "
+            "(cancel while the technician is checked in). Cancelling calls off a booked visit that has not started."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -173,7 +175,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             "Give the work order a technician and a visit window. Refused with 400, with the reasons: "
             "`window_not_allowed` (outside the site's access hours or on a blackout date, read in the site's time "
             "zone), `technician_not_eligible` (skills, certifications, insurance, working days and hours, time off, "
-            "service radius). `schedule: true` also moves a ready or rework work order to scheduled."
+            "service radius). `schedule: true` also moves a ready or rework work order to scheduled. Refused with 409 "
+            "`visit_open` once a visit is booked: reschedule, reassign or cancel the visit (`/api/v1/visits/`)."
         ),
     )
     @action(detail=True, methods=["post"])

@@ -303,17 +303,18 @@ def _notify(organization, visit: Visit, event: str, technician_id: int | None = 
     )
 
 
-def _plan_work_order(organization, actor, work_order: WorkOrder, technician: Technician, start, end) -> None:
+def _plan_work_order(organization, actor, visit: Visit, work_order: WorkOrder, start, end) -> None:
     """Keep the work order's technician and window on the visit (and move it to scheduled), through the
     work-order service: it checks the window and the technician again and e-mails them after commit."""
     work_order_services.work_order_assign(
         organization=organization,
         actor=actor,
         work_order_id=work_order.pk,
-        technician_id=technician.pk,
+        technician_id=visit.technician_id,
         planned_start=start,
         planned_end=end,
         schedule=work_order.status in (S.READY, S.REWORK),
+        visit_id=visit.pk,
     )
 
 
@@ -391,7 +392,7 @@ def visit_schedule(
             "follow_up_of": visit.follow_up_of_id,
         },
     )
-    _plan_work_order(organization, actor, work_order, technician, start, end)
+    _plan_work_order(organization, actor, visit, work_order, start, end)
     return visit
 
 
@@ -443,7 +444,7 @@ def visit_reschedule(
         after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
         reason=reason.strip(),
     )
-    _plan_work_order(organization, actor, work_order, visit.technician, start, end)
+    _plan_work_order(organization, actor, visit, work_order, start, end)
     return visit
 
 
@@ -478,20 +479,12 @@ def visit_reassign(
         after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
         reason=reason.strip(),
     )
-    _plan_work_order(organization, actor, work_order, technician, visit.window_start, visit.window_end)
+    _plan_work_order(organization, actor, visit, work_order, visit.window_start, visit.window_end)
     _notify(organization, visit, "unassigned", technician_id=previous_technician_id)
     return visit
 
 
-@transaction.atomic
-def visit_cancel(*, organization: Organization, actor: Access | User | None, visit_id: int, reason: str) -> Visit:
-    """Call off a visit that has not started, with a reason. The work order goes back to ready (recalled first
-    when it was dispatched), so that another visit can be booked; the technician is e-mailed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("Say why the visit is cancelled.", field="reason")
-    visit = _lock_for_planning(organization, visit_id, action="cancelled")
-    work_order = _lock_work_order(organization, visit.work_order_id)
+def _cancel(organization, actor, visit: Visit, reason: str) -> None:
     before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.to_cancelled(reason=reason[:MAX_TEXT])
     _touch(visit, "status", "cancelled_at", "cancel_reason")
@@ -504,6 +497,23 @@ def visit_cancel(*, organization: Organization, actor: Access | User | None, vis
         after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
         reason=reason,
     )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("Say why the visit is cancelled.", field="reason")
+    return reason
+
+
+@transaction.atomic
+def visit_cancel(*, organization: Organization, actor: Access | User | None, visit_id: int, reason: str) -> Visit:
+    """Call off a visit that has not started, with a reason. The work order goes back to ready (recalled first
+    when it was dispatched), so that another visit can be booked; the technician is e-mailed."""
+    reason = _reason(reason)
+    visit = _lock_for_planning(organization, visit_id, action="cancelled")
+    work_order = _lock_work_order(organization, visit.work_order_id)
+    _cancel(organization, actor, visit, reason)
     why = f"Visit {visit.sequence} cancelled: {reason}"
     recalled = work_order.status == S.DISPATCHED
     if recalled:  # the recall's own notice tells the technician not to go
@@ -515,6 +525,19 @@ def visit_cancel(*, organization: Organization, actor: Access | User | None, vis
             organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.READY, reason=why
         )
     if not recalled:
+        _notify(organization, visit, "cancelled")
+    return visit
+
+
+def visit_cancel_with_work_order(
+    *, organization: Organization, actor: Access | User | None, visit_id: int, reason: str, notify: bool
+) -> Visit:
+    """Call off the open visit of a work order being cancelled (called by the work-order service, inside its
+    transaction, with the work order already locked and moved): the work order is left alone. `notify` e-mails
+    the technician, unless the work order's own cancellation notice already does."""
+    visit = _lock_for_planning(organization, visit_id, action="cancelled")
+    _cancel(organization, actor, visit, _reason(f"Work order cancelled: {reason}"))
+    if notify:
         _notify(organization, visit, "cancelled")
     return visit
 
