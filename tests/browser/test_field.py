@@ -165,7 +165,7 @@ def test_optimistic_view_applies_waiting_actions_in_order(page, live_server):
     assert result["body"]["client_action_id"] == "a1"
     assert result["body"]["device_time"][-6] in "+-"
     assert result["url"] == "/api/v1/visits/7/task-results/"
-    assert result["ackUrl"] == "/api/v1/packets/3/acknowledge/"
+    assert result["ackUrl"] == "/api/v1/visits/7/acknowledge-packet/"
     assert result["photoFields"]["client_action_id"] == "a2"
     assert result["photoFields"]["task_key"] == "survey"
 
@@ -619,7 +619,14 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         # and the server recorded every action exactly once
         visit = Visit.objects.get(pk=world.visit.pk)
         kinds = Counter(VisitAction.objects.filter(visit=visit).values_list("kind", flat=True))
-        assert kinds == {"check_in": 1, "photo": 2, "task_result": 2, "sign_off": 1, "check_out": 1}
+        assert kinds == {
+            "acknowledge_packet": 1,
+            "check_in": 1,
+            "photo": 2,
+            "task_result": 2,
+            "sign_off": 1,
+            "check_out": 1,
+        }
         assert TaskResult.objects.filter(visit=visit).count() == 2
         assert dict(TaskResult.objects.filter(visit=visit).values_list("task_key", "status")) == {
             "survey": "done",

@@ -27,7 +27,7 @@ from tests.workorders.test_visit_support import (
     ready_work_order,
     signature_data_url,
 )
-from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto
+from workorders.models import Packet, TaskResult, Visit, VisitAction, VisitPhoto
 from workorders.visits.choices import VisitStatus
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
@@ -428,3 +428,24 @@ def test_assigning_a_work_order_with_a_booked_visit_is_refused_and_cancelling_it
     assert cancelled.status_code == 200, cancelled.content
     shown = api.get(f"/api/v1/visits/{visit.pk}/").json()
     assert shown["status"] == "cancelled"
+
+
+def test_the_technician_acknowledges_the_packet_through_the_visit(world, tenant, other_tenant):
+    # given a booked visit, packet not acknowledged
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    version = Packet.objects.current().get(work_order=work_order).version
+    url = f"/api/v1/visits/{visit.pk}/acknowledge-packet/"
+    body = {"client_action_id": "ack-api-1", "device_time": timezone.now().isoformat(), "packet_version": version}
+    # when the phone sends it twice, a coordinator tries, and another organization's technician tries
+    first = tenant.api(Role.TECHNICIAN).post(url, body, format="json")
+    again = tenant.api(Role.TECHNICIAN).post(url, body, format="json")
+    coordinator = tenant.api(Role.COORDINATOR).post(url, {**body, "client_action_id": "ack-api-2"}, format="json")
+    foreign = other_tenant.api(Role.TECHNICIAN).post(url, {**body, "client_action_id": "ack-api-3"}, format="json")
+    # then
+    assert first.status_code == again.status_code == 200, first.content
+    assert first.json()["packet"]["acknowledged"] is True
+    assert again["Visit-Action-Replayed"] == "true"
+    assert coordinator.status_code == 403
+    assert foreign.status_code == 404
+    assert VisitAction.objects.filter(visit=visit, kind="acknowledge_packet").count() == 1

@@ -357,3 +357,49 @@ def test_a_cancelled_visit_cannot_be_checked_in(world):
         check_in(world, visit)
     with pytest.raises(services.VisitNotActive):
         _simple(world, visit, services.visit_confirm)
+
+
+def _acknowledge(world, visit, *, version: int, client_action_id: str | None = None, actor=None):
+    return services.visit_acknowledge_packet(
+        organization=world.organization,
+        actor=actor or world.tech,
+        visit_id=visit.pk,
+        client_action_id=client_action_id or action_id(),
+        device_time=timezone.now(),
+        packet_version=version,
+    )
+
+
+def test_acknowledging_the_packet_from_the_visit_is_one_logged_action(world):
+    # given a booked visit whose packet nobody acknowledged
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    packet = Packet.objects.current().get(work_order=work_order)
+    # when the phone sends the acknowledgement three times (lost answers)
+    outcomes = [_acknowledge(world, visit, version=packet.version, client_action_id="ack-1") for _ in range(3)]
+    # then it is recorded once in the visit's log, and the work order's gate is green
+    assert [outcome.replayed for outcome in outcomes] == [False, True, True]
+    action = VisitAction.objects.get(visit=visit, kind="acknowledge_packet")
+    assert action.payload == {"packet_version": packet.version}
+    assert packet.acknowledgements.filter(technician=world.technician).count() == 1
+    assert AuditEvent.objects.filter(verb="packet.acknowledged", target_id=str(packet.pk)).count() == 1
+
+
+def test_acknowledging_another_version_or_as_someone_else_is_refused(world, tenant):
+    # given
+    work_order = ready_work_order(world)
+    visit = book(world, work_order)
+    packet = Packet.objects.current().get(work_order=work_order)
+    rosas = book(world, ready_work_order(world, site_code="ROSA-9"), technician=other_technician(world))
+    # when / then: an old or unknown version says which one to read
+    with pytest.raises(ApplicationError) as stale:
+        _acknowledge(world, visit, version=packet.version + 1)
+    assert stale.value.code == "packet_not_current"
+    assert f"v{packet.version} is" in stale.value.message
+    # another technician's visit does not exist for Tomás; an integrator cannot read the packet for him
+    with pytest.raises(NotFound):
+        _acknowledge(world, rosas, version=1)
+    with pytest.raises(ApplicationError) as integrator:
+        _acknowledge(world, visit, version=packet.version, actor=access_for(tenant, Role.INTEGRATOR))
+    assert integrator.value.status_code == 403
+    assert not VisitAction.objects.filter(kind="acknowledge_packet").exists()

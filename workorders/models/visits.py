@@ -222,7 +222,7 @@ class VisitAction(TenantModel):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="actions")
     client_action_id = models.CharField(max_length=64, help_text="Generated on the phone (a UUID).")
-    kind = models.CharField(max_length=12, choices=VisitActionKind.choices)
+    kind = models.CharField(max_length=20, choices=VisitActionKind.choices)
     device_time = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField(default=dict, blank=True, help_text="What was sent (files by name and size).")

@@ -83,6 +83,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
         "reassign": SCHEDULING_ROLES,
         "cancel": SCHEDULING_ROLES,
         "no_show": SCHEDULING_ROLES,
+        "acknowledge_packet": {Role.TECHNICIAN},
         "confirm": FIELD_ROLES,
         "on_my_way": FIELD_ROLES,
         "check_in": FIELD_ROLES,
@@ -227,6 +228,20 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
         return self.detail_response(visit.pk)
 
     # --- field actions
+
+    @extend_schema(
+        request=s.VisitAcknowledgePacketInputSerializer,
+        responses=s.VisitDetailSerializer,
+        description=(
+            "The visit's technician confirms they read the packet version the visit works from (`packet_version`; "
+            "409 `packet_not_current` for another version, `no_packet` before one is issued). This is the work "
+            "order's acknowledgement readiness gate. The technician only (an integrator is refused with 403)."
+            + FIELD_ACTION_NOTE.replace(" The visit's technician (or an integrator) only;", "")
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="acknowledge-packet")
+    def acknowledge_packet(self, request, pk=None):
+        return self.field_action(services.visit_acknowledge_packet, s.VisitAcknowledgePacketInputSerializer)
 
     @extend_schema(
         request=s.VisitActionInputSerializer,

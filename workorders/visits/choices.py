@@ -92,6 +92,7 @@ class TaskResultStatus(models.TextChoices):
 class VisitActionKind(models.TextChoices):
     """The field actions a phone (or an integrator) sends; each is recorded once per client action id."""
 
+    ACKNOWLEDGE_PACKET = "acknowledge_packet", "Acknowledge packet"
     CONFIRM = "confirm", "Confirm"
     ON_MY_WAY = "on_my_way", "On my way"
     CHECK_IN = "check_in", "Check in"

@@ -430,6 +430,12 @@ class VisitActionInputSerializer(serializers.Serializer):
     device_time = serializers.DateTimeField(help_text="The phone's clock when the action was taken (with offset).")
 
 
+class VisitAcknowledgePacketInputSerializer(VisitActionInputSerializer):
+    packet_version = serializers.IntegerField(
+        min_value=1, help_text="The packet version the technician read (the visit's `packet.version`)."
+    )
+
+
 class VisitCheckInInputSerializer(VisitActionInputSerializer):
     location_status = serializers.ChoiceField(choices=LocationStatus.choices)
     latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)

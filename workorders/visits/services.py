@@ -48,6 +48,7 @@ from technicians.selectors import technician_eligibility_problems
 from workorders import services as work_order_services
 from workorders.choices import WorkOrderStatus
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
+from workorders.packets.services import PacketNotCurrent, packet_acknowledge
 from workorders.readiness import visit_window_problems
 from workorders.selectors import work_order_skills
 from workorders.services import NotReady, ReasonRequired
@@ -704,6 +705,45 @@ def visit_on_my_way(
         _touch(visit, "status", "on_the_way_at")
         _audit_action(organization, actor, visit, "visit.on_the_way", before, {"status": visit.status})
     return _record(visit, K.ON_MY_WAY, client_action_id, device_time, actor, {}, {"status": visit.status})
+
+
+@transaction.atomic
+def visit_acknowledge_packet(
+    *,
+    organization: Organization,
+    actor: Access,
+    visit_id: int,
+    client_action_id: str,
+    device_time: datetime | None,
+    packet_version: int,
+) -> ActionOutcome:
+    """The technician confirms they read the packet version the phone shows (`packet_version`), before the visit
+    works from it: the work order's acknowledgement gate, recorded once per client action id in the visit's
+    action log. A version that is no longer the one the visit works from is refused (`packet_not_current`)."""
+    visit = _field_visit(organization, actor, visit_id)
+    previous = _previous(visit, K.ACKNOWLEDGE_PACKET, client_action_id)
+    if previous is not None:
+        return _replayed(visit, previous)
+    _refuse_closed(visit)
+    packet = selectors.visit_effective_packet(visit)
+    if packet is None:
+        raise NoPacket("This visit has no packet yet: ask your coordinator.")
+    if packet.version != packet_version:
+        raise PacketNotCurrent(
+            f"Packet v{packet_version} is not the version of this visit: v{packet.version} is. Reload the visit "
+            f"and read v{packet.version}."
+        )
+    packet_acknowledge(organization=organization, actor=actor, packet_id=packet.pk)
+    _touch(visit)
+    return _record(
+        visit,
+        K.ACKNOWLEDGE_PACKET,
+        client_action_id,
+        device_time,
+        actor,
+        {"packet_version": packet_version},
+        {"packet": packet.pk, "acknowledged": True},
+    )
 
 
 def _start_work(organization, actor: Access, work_order: WorkOrder) -> None:

@@ -46,6 +46,7 @@ export const ACTION_PATHS = Object.freeze({
   photo: "photos/",
   "sign-off": "sign-off/",
   "check-out": "check-out/",
+  acknowledge: "acknowledge-packet/",
 });
 
 export function statusRank(status) {
@@ -291,9 +292,7 @@ export function makeAction({ kind, visit, context, fields = {}, file = null, fil
   const apiBase = context.apiBase || "/api/v1/";
   const base = { id, user: context.user ?? null, org: context.org || "", visitId: visit.id, kind, label, createdAt: Date.now() };
   const payload = { client_action_id: id, device_time: at, ...fields };
-  if (kind === "acknowledge") {
-    return { ...base, url: `${apiBase}packets/${visit.packet.id}/acknowledge/`, payload };
-  }
+  if (kind === "acknowledge") payload.packet_version = visit.packet.version;
   const url = `${apiBase}visits/${visit.id}/${ACTION_PATHS[kind]}`;
   if (kind === "photo") {
     return { ...base, url, payload, form: { fields: payload, file, filename: filename || "photo.jpg", fileField: "file" } };
