@@ -49,7 +49,8 @@ def work_order_notify_technician_task(*, organization_id: int, work_order_id: in
         return
     if event not in NOTICE_SUBJECTS:
         return
-    mark = f"workorders:notice:{work_order_id}:{version}:{event}"
+    # The row's creation time keeps the mark unique when ids are reused (a database recreated, a shared cache).
+    mark = f"workorders:notice:{work_order_id}:{work_order.created_at.timestamp():.6f}:{version}:{event}"
     if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
         return
     context = {

@@ -2,6 +2,7 @@
 technician notices (idempotent), shipments."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -140,3 +141,16 @@ def test_dispatch_e_mails_the_technician_once(tenant, world, pm, django_capture_
         organization_id=tenant.organization.pk, work_order_id=work_order.pk, event="recalled", version=1
     )
     assert len(mail.outbox) == 1
+
+
+def test_a_sent_mark_left_by_another_row_with_the_same_id_does_not_silence_a_notice(tenant, world, pm):
+    # given a notice sent for a work order (its mark stays in the cache for days)
+    work_order = prepared(world, "scheduled")
+    notice = {"organization_id": tenant.organization.pk, "work_order_id": work_order.pk, "event": "dispatched"}
+    work_order_notify_technician_task(**notice, version=work_order.version)
+    # when the database is recreated and a new work order gets the same id and version (simulated: another
+    # creation time), its notice is due
+    WorkOrder.objects.filter(pk=work_order.pk).update(created_at=work_order.created_at - timedelta(days=3))
+    work_order_notify_technician_task(**notice, version=work_order.version)
+    # then both were sent
+    assert len(mail.outbox) == 2

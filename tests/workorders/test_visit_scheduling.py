@@ -6,7 +6,6 @@ from datetime import date, time, timedelta
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from rollout.errors import ApplicationError, NotFound
@@ -36,8 +35,6 @@ S = WorkOrderStatus
 
 @pytest.fixture
 def world(tenant):
-    # Notices are sent once per (work order, version, event), marked in the cache; ids repeat across tests.
-    cache.clear()
     return build_field_world(tenant)
 
 

@@ -43,7 +43,8 @@ def visit_notify_technician_task(
     technician = Technician.objects.for_organization(organization_id).filter(pk=technician_id).first()
     if visit is None or technician is None or visit.version != version or event not in NOTICE_SUBJECTS:
         return
-    mark = f"workorders:visit-notice:{visit_id}:{version}:{event}:{technician_id}"
+    # The row's creation time keeps the mark unique when ids are reused (a database recreated, a shared cache).
+    mark = f"workorders:visit-notice:{visit_id}:{visit.created_at.timestamp():.6f}:{version}:{event}:{technician_id}"
     if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
         return
     work_order = visit.work_order
