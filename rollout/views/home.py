@@ -63,6 +63,22 @@ def programs_overview(access: Access) -> dict:
     }
 
 
+# The technician's own pages (Today, Upcoming, their visit pages) carry this header: the field app's service
+# worker (templates/field/sw.js) keeps only those for use without signal, never another page of the organization.
+OFFLINE_HEADER = "X-Tutti-Offline"
+
+
+def mark_offline(response):
+    """Let the field app's service worker keep this page (a technician's own) on the phone."""
+    response[OFFLINE_HEADER] = "keep"
+    return response
+
+
+def rendered_at() -> str:
+    """When a list was rendered (ISO 8601): a copy kept on the phone says "the list as of 09:12" without signal."""
+    return timezone.now().isoformat(timespec="seconds")
+
+
 # Upcoming shows the next few weeks of work; more than this many visits is a planning problem, not a list.
 UPCOMING_LIMIT = 60
 
@@ -126,24 +142,41 @@ def technician_day(access: Access) -> date:
         return org_now(access.organization).date()
 
 
-def technician_visits(access: Access, *, today: date, upcoming: bool = False) -> list[VisitRow]:
-    """The caller's own visits (visible_to: a technician sees only theirs), in one query: today's, plus any visit
-    of an earlier day still checked in (not checked out yet); or, with `upcoming`, the coming days' open ones."""
+def _technician_visit_queryset(access: Access, *, today: date, upcoming: bool, related=()):
+    """The caller's own visits (visible_to: a technician sees only theirs): today's, plus any visit of an earlier
+    day still checked in (not checked out yet); or, with `upcoming`, the coming days' open ones."""
     visit_model = _visit_model()
     if visit_model is None:
-        return []
+        return None
     status = visit_model.Status
-    visits = visit_model.objects.visible_to(access).select_related("work_order__site", "technician")
+    visits = visit_model.objects.visible_to(access).select_related(*related)
     if upcoming:
         open_before_arrival = [status.SCHEDULED, status.CONFIRMED, status.ON_THE_WAY]
         visits = visits.filter(local_date__gt=today, status__in=open_before_arrival)
-        visits = visits.order_by("window_start", "pk")[:UPCOMING_LIMIT]
-    else:
-        visits = visits.filter(Q(local_date=today) | Q(local_date__lt=today, status=status.CHECKED_IN))
-        visits = visits.exclude(status=status.CANCELLED).order_by("window_start", "pk")
+        return visits.order_by("window_start", "pk")[:UPCOMING_LIMIT]
+    visits = visits.filter(Q(local_date=today) | Q(local_date__lt=today, status=status.CHECKED_IN))
+    return visits.exclude(status=status.CANCELLED).order_by("window_start", "pk")
+
+
+def technician_visits(access: Access, *, today: date, upcoming: bool = False) -> list[VisitRow]:
+    """The caller's own visits as the lists show them, in one query (see _technician_visit_queryset)."""
+    related = ("work_order__site", "technician")
+    visits = _technician_visit_queryset(access, today=today, upcoming=upcoming, related=related)
+    if visits is None:
+        return []
     now = timezone.now()
     slug = access.organization.slug
     return [_visit_row(visit, now=now, slug=slug) for visit in visits]
+
+
+def upcoming_visit_urls(access: Access, *, today: date) -> list[str]:
+    """The pages of the visits Upcoming lists, in one small query: Today asks the phone to keep them for use
+    without signal (static/js/field/home.js)."""
+    visits = _technician_visit_queryset(access, today=today, upcoming=True)
+    if visits is None:
+        return []
+    slug = access.organization.slug
+    return [reverse("field-visit", kwargs={"org": slug, "pk": pk}) for pk in visits.values_list("pk", flat=True)]
 
 
 def _visit_row(visit, *, now: datetime, slug: str) -> VisitRow:
@@ -178,6 +211,10 @@ class RoleHomeView(OrgTemplateView):
             return ["home/client.html"]
         return ["home/staff.html"]
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return mark_offline(response) if self.access.role == Role.TECHNICIAN else response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         access, organization = self.access, self.access.organization
@@ -185,7 +222,15 @@ class RoleHomeView(OrgTemplateView):
         context.update(greeting=greeting(now), today=now)
         if access.role == Role.TECHNICIAN:
             day = technician_day(access)
-            context.update(today=day, visits=technician_visits(access, today=day))
+            context.update(
+                today=day,
+                visits=technician_visits(access, today=day),
+                rendered_at=rendered_at(),
+                keep_urls=[
+                    reverse("upcoming", kwargs={"org": organization.slug}),
+                    *upcoming_visit_urls(access, today=day),
+                ],
+            )
         elif access.role == Role.CLIENT:
             context["client"] = Client.objects.visible_to(access).first()
             context.update(programs_overview(access))
@@ -218,8 +263,13 @@ class UpcomingView(OrgTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         day = technician_day(self.access)
-        context.update(today=day, visits=technician_visits(self.access, today=day, upcoming=True))
+        context.update(
+            today=day, visits=technician_visits(self.access, today=day, upcoming=True), rendered_at=rendered_at()
+        )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        return mark_offline(super().render_to_response(context, **response_kwargs))
 
 
 class AuditLogView(OrgTableView):

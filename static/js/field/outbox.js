@@ -1,7 +1,9 @@
 // The phone's OUTBOX: every action the technician takes is written here (IndexedDB) before anything goes
 // over the network, so nothing is lost when the signal drops, the tab is closed or the battery dies.
 // Photos are kept as Blobs. Items are sent in the order they were taken (`seq`) by the sender
-// (sender.js); an item leaves the outbox only once the server has answered it.
+// (sender.js) — in a page, or in the field app's service worker on a Background Sync event (no window there:
+// this file uses only IndexedDB, BroadcastChannel and EventTarget); an item leaves the outbox only once the
+// server has answered it.
 //
 // An item:
 //   {seq, id (the client_action_id, also the Idempotency-Key), user, org, visitId, kind, label, url,
@@ -121,6 +123,17 @@ export class Outbox extends EventTarget {
     });
     if (updated) this.changed();
     return updated;
+  }
+
+  /** Let go of the database and the channel (the service worker, once its sync event is over). */
+  async close() {
+    if (this.channel) this.channel.close();
+    this.channel = null;
+    try {
+      (await this.ready).close();
+    } catch {
+      // never opened: nothing to close
+    }
   }
 
   /** Drop every item (tests; and "discard" when a visit no longer exists). */

@@ -8,6 +8,11 @@
 //            shown to the technician (retry or dismiss), and the queue moves on
 //   auth     the session has expired: nothing is touched, the page asks to sign in again
 // The server records each action once (client_action_id + Idempotency-Key), so resending blindly is safe.
+//
+// The same sender runs in the pages (start(): timers, `online`, a visible tab) and in the field app's service
+// worker (flush(), on a Background Sync event: templates/field/sw.js), so nothing below start() touches
+// window or document. One sender per phone at a time (navigator.locks): a page and the worker never send the
+// same item at once.
 
 import { csrfToken } from "./util.js";
 
@@ -16,6 +21,8 @@ const MAX_DELAY_MS = 60000;
 const TICK_MS = 15000;
 const JSON_TIMEOUT_MS = 30000;
 const UPLOAD_TIMEOUT_MS = 180000;
+const LOCK = "tutti-field-sender";
+const SYNC_PREFIX = "tutti-outbox:";
 const AUTH_CODES = new Set(["not_authenticated", "authentication_failed"]);
 const RETRY_CODES = new Set(["idempotency_key_in_progress"]);
 
@@ -55,15 +62,27 @@ export function backoff(attempts, random = Math.random) {
   return Math.round(delay * (0.75 + random() * 0.5));
 }
 
-/** The fetch options of an outbox item, always with its Idempotency-Key. Actions go as multipart form data
+/** The Background Sync tag that sends a user's outbox from the service worker: "tutti-outbox:<user id>". */
+export function syncTag(user) {
+  return `${SYNC_PREFIX}${user}`;
+}
+
+/** The user id of a sync tag, or null for a tag that is not the outbox's. */
+export function userOfSyncTag(tag) {
+  if (typeof tag !== "string" || !tag.startsWith(SYNC_PREFIX)) return null;
+  const user = Number(tag.slice(SYNC_PREFIX.length));
+  return Number.isInteger(user) && user > 0 ? user : null;
+}
+
+/** The fetch options of an outbox item, always with its Idempotency-Key and the CSRF token. Actions go as multipart form data
  * (their fields, and the photo's Blob): a session's CSRF check makes DRF read a JSON body before the
  * Idempotency-Key fingerprint can hash it, while multipart parts are fingerprinted after parsing. An item
  * with a ready `body` (JSON text) is sent as JSON. */
-export function requestFor(item) {
+export function requestFor(item, token = "") {
   const headers = {
     Accept: "application/json",
     "Idempotency-Key": item.id,
-    "X-CSRFToken": csrfToken(),
+    "X-CSRFToken": token,
   };
   if (item.org) headers["X-Organization"] = item.org;
   let body;
@@ -83,14 +102,17 @@ export function requestFor(item) {
 
 export class Sender extends EventTarget {
   /**
-   * outbox: the Outbox; user: the signed-in user's id (items of another user on this phone wait for them).
+   * outbox: the Outbox; user: the signed-in user's id (items of another user on this phone wait for them);
+   * csrf: a function returning (or resolving to) Django's CSRF token — the page's cookie or meta tag by default,
+   * the Cookie Store in the service worker.
    * Events: "sent" {item, body}, "failed" {item}, "retry" {item}, "auth" {item}, "idle", "busy".
    */
-  constructor({ outbox, user = null, fetchImpl = null, now = () => Date.now() } = {}) {
+  constructor({ outbox, user = null, csrf = csrfToken, fetchImpl = null, now = () => Date.now() } = {}) {
     super();
     this.outbox = outbox;
     this.user = user;
-    this.fetch = fetchImpl || ((...args) => window.fetch(...args));
+    this.csrf = csrf;
+    this.fetch = fetchImpl || ((...args) => fetch(...args));
     this.now = now;
     this.running = false;
     this.again = false;
@@ -99,6 +121,8 @@ export class Sender extends EventTarget {
     this.busy = false;
   }
 
+  /** In a page: send now, and again whenever the network returns, the tab is shown, the outbox changes or
+   * the backoff has passed. */
   start() {
     window.addEventListener("online", () => this.kick({ force: true }));
     document.addEventListener("visibilitychange", () => {
@@ -147,37 +171,51 @@ export class Sender extends EventTarget {
 
   async run() {
     this.running = true;
-    // One sender per phone: two tabs of the app would otherwise race on the same items (harmless for the
-    // server, which records each action once, but wasteful on one bar of signal).
+    const { delay } = await this.locked({ wait: false });
+    if (delay !== null) this.schedule(delay);
+  }
+
+  /** Send every waiting item of the user now, ignoring the backoff, once and without timers: the service
+   * worker's sync event. Waits while another sender (an open page) is sending. Resolves to "done" (nothing of
+   * the user left to send), "retry" (something still waits: no network, a 5xx, a timeout) or "auth". */
+  async flush() {
+    this.force = true;
+    this.authBlocked = false;
+    const { outcome } = await this.locked({ wait: true });
+    return outcome;
+  }
+
+  /** drain() holding the phone's sender lock. A page does not wait for it (another tab or the worker is
+   * sending: it looks again later); the worker does. */
+  locked({ wait }) {
+    // One sender per phone: two tabs of the app (or a tab and the service worker) would otherwise race on the
+    // same items (harmless for the server, which records each action once, but wasteful on one bar of signal).
     if (navigator.locks && typeof navigator.locks.request === "function") {
-      return navigator.locks.request("tutti-field-sender", { ifAvailable: true }, (lock) =>
-        lock ? this.drain() : this.schedule(TICK_MS),
+      return navigator.locks.request(LOCK, { ifAvailable: !wait }, (lock) =>
+        lock ? this.drain() : { outcome: "busy", delay: TICK_MS },
       );
     }
     return this.drain();
   }
 
+  /** Send the due items in order until one has to wait. Resolves to {outcome, delay}: delay (ms) is when to look
+   * again, null when only an event (the network returning, a new item) should wake the sender. */
   async drain() {
     const force = this.force;
     this.force = false;
     try {
       for (;;) {
-        if (this.authBlocked || !navigator.onLine) return;
+        if (this.authBlocked) return { outcome: "auth", delay: null };
+        if (!navigator.onLine) return { outcome: "retry", delay: null };
         const items = await this.outbox.all();
         const next = items.find((item) => item.state === "pending" && this.mine(item));
-        if (!next) return;
+        if (!next) return { outcome: "done", delay: null };
         const wait = next.nextAttemptAt - this.now();
-        if (wait > 0 && !force) {
-          this.schedule(wait);
-          return;
-        }
+        if (wait > 0 && !force) return { outcome: "retry", delay: wait };
         this.setBusy(true);
         const outcome = await this.send(next);
-        if (outcome === "retry") {
-          this.schedule(next.nextAttemptAt - this.now());
-          return;
-        }
-        if (outcome === "auth") return;
+        if (outcome === "retry") return { outcome, delay: next.nextAttemptAt - this.now() };
+        if (outcome === "auth") return { outcome, delay: null };
       }
     } finally {
       this.setBusy(false);
@@ -195,7 +233,8 @@ export class Sender extends EventTarget {
     let status = 0;
     let body = null;
     try {
-      const response = await this.fetch(item.url, { ...requestFor(item), signal: controller.signal });
+      const token = await this.csrf();
+      const response = await this.fetch(item.url, { ...requestFor(item, token), signal: controller.signal });
       status = response.status;
       const text = await response.text();
       try {

@@ -7,6 +7,7 @@
 
 import { indicatorState, renderIndicator } from "./indicator.js";
 import { locate } from "./geo.js";
+import { onBackgroundSent, registerFieldWorker, requestBackgroundSend } from "./offline.js";
 import { Outbox, summarize } from "./outbox.js";
 import { Sender } from "./sender.js";
 import { SignaturePad } from "./signature.js";
@@ -69,6 +70,7 @@ class VisitPage {
     this.outbox.addEventListener("change", () => this.reloadItems());
     this.sender.addEventListener("sent", (event) => this.onSent(event.detail));
     this.sender.addEventListener("failed", (event) => this.onFailed(event.detail.item));
+    this.sender.addEventListener("retry", () => this.sendInBackground());
     this.sender.addEventListener("auth", () => {
       this.authBlocked = true;
       this.renderIndicator();
@@ -91,31 +93,27 @@ class VisitPage {
       if (event.persisted) this.refresh();
     });
     await this.reloadItems();
+    if (summarize(this.items, { user: this.context.user }).pending) this.sendInBackground();
     this.sender.start();
   }
 
-  /** Keep this page and the app's files on the phone (see templates/field/sw.js). */
+  /** Keep this page and the app's files on the phone, and let the worker send the outbox when this page is
+   * closed (see templates/field/sw.js and offline.js). When the worker has sent this visit's actions, show the
+   * server's answer. */
   registerServiceWorker() {
     const url = this.root.dataset.serviceWorker;
-    if (!url || !("serviceWorker" in navigator)) return;
-    const scope = new URL(".", new URL(url, location.href)).pathname;
-    navigator.serviceWorker
-      .register(url, { scope })
-      .then(() => navigator.serviceWorker.ready)
-      .then((registration) => {
-        // Keep this page and the static files it loaded (before the worker existed) right away.
-        const assets = performance
-          .getEntriesByType("resource")
-          .map((entry) => entry.name)
-          .filter((name) => new URL(name).pathname.startsWith("/static/"));
-        navigator.serviceWorker.addEventListener("message", (event) => {
-          if (event.data && "kept" in event.data) this.root.dataset.offlineReady = "true";
-        });
-        registration.active.postMessage({ keep: [location.href, ...assets] });
-      })
-      .catch(() => {
-        // not fatal: the page works without it, only a reload without signal fails
-      });
+    if (!url) return;
+    registerFieldWorker(url).then((answer) => {
+      if (answer) this.root.dataset.offlineReady = "true";
+    });
+    onBackgroundSent((visits) => {
+      if (visits.includes(this.server.id)) this.refresh();
+    });
+  }
+
+  /** Ask the browser to send the outbox from the worker, even if this page is closed first (Background Sync). */
+  sendInBackground() {
+    requestBackgroundSend(this.context.user);
   }
 
   get storageKey() {
@@ -208,6 +206,7 @@ class VisitPage {
   async act(kind, fields = {}, { file = null, filename = "", label = "" } = {}) {
     const item = makeAction({ kind, visit: this.server, context: this.context, fields, file, filename, label, id: newActionId() });
     await this.outbox.add(item);
+    this.sendInBackground();
     return item;
   }
 
@@ -619,7 +618,7 @@ class VisitPage {
             h(
               "div",
               { class: "d-flex gap-2" },
-              h("button", { type: "button", class: "btn btn-sm btn-outline-primary btn-touch", onclick: () => this.outbox.retry(item.id, newActionId(), rekey) }, icon("arrow-clockwise", "me-1"), "Try again"),
+              h("button", { type: "button", class: "btn btn-sm btn-outline-primary btn-touch", onclick: () => this.outbox.retry(item.id, newActionId(), rekey).then(() => this.sendInBackground()) }, icon("arrow-clockwise", "me-1"), "Try again"),
               h("button", { type: "button", class: "btn btn-sm btn-outline-secondary btn-touch", onclick: () => this.outbox.remove(item.id) }, "Dismiss"),
             ),
           ),
