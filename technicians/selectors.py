@@ -1,9 +1,9 @@
 """Reads of the technicians app, including who qualifies for a piece of work and why others do not.
 
 Every read is scoped: `visible_to(access)` or `for_organization(org)`. The eligibility rules live in
-one function (`_assess`), used both to pick qualified technicians and to explain one technician's
-refusal, so the picker and the explanation can never disagree. Both read a fixed number of queries,
-however many technicians the organization has.
+one function (`_assess`), used to pick qualified technicians, to explain one technician's refusal and to
+judge a page of assignments at once (`technician_eligibility_many`), so the picker, the explanation and the
+badges can never disagree. Each reads a fixed number of queries, however many technicians the organization has.
 """
 
 from __future__ import annotations
@@ -133,8 +133,11 @@ def _required_skills(organization, slugs: list[str]) -> dict[str, Skill | None]:
     return {slug: known.get(slug) for slug in slugs}
 
 
-def _with_eligibility_data(queryset: QuerySet[Technician], organization, slugs: list[str], on_date: date):
-    """Everything `_assess` reads, in a fixed number of queries (vendor joined; skills, certificates, time off)."""
+def _with_eligibility_data(
+    queryset: QuerySet[Technician], organization, slugs: list[str], on_date: date, until: date | None = None
+):
+    """Everything `_assess` reads, in a fixed number of queries (vendor joined; skills, certificates, time off
+    overlapping `on_date`, or the days from `on_date` to `until`)."""
     return queryset.select_related("vendor").prefetch_related(
         Prefetch("skills", queryset=Skill.objects.for_organization(organization), to_attr="eligibility_skills"),
         Prefetch(
@@ -148,7 +151,7 @@ def _with_eligibility_data(queryset: QuerySet[Technician], organization, slugs: 
         Prefetch(
             "time_off",
             queryset=TimeOff.objects.for_organization(organization)
-            .filter(start_date__lte=on_date, end_date__gte=on_date)
+            .filter(start_date__lte=until or on_date, end_date__gte=on_date)
             .order_by("start_date"),
             to_attr="eligibility_time_off",
         ),
@@ -342,6 +345,51 @@ def technician_eligibility(
         at_time=at_time,
         location_timezone=location_timezone,
     )
+
+
+@dataclass(frozen=True)
+class EligibilityQuestion:
+    """May technician `technician_id` take work needing `skills` on `on_date` (at `at_time`, read in
+    `location_timezone`) at (latitude, longitude)? `key` names the answer (e.g. a work order id)."""
+
+    key: object
+    technician_id: int
+    skills: tuple[str, ...]
+    on_date: date
+    latitude: object = None
+    longitude: object = None
+    at_time: time | None = None
+    location_timezone: str | None = None
+
+
+def technician_eligibility_many(*, organization, questions: Iterable[EligibilityQuestion]) -> dict[object, Eligibility]:
+    """key → verdict for many (technician, work) questions at once — a page of work orders — in a fixed number
+    of queries, by the same rules as technician_eligibility. Unknown technicians are left out."""
+    questions = list(questions)
+    if not questions:
+        return {}
+    slugs = _clean_skills(slug for question in questions for slug in question.skills)
+    days = [question.on_date for question in questions]
+    queryset = Technician.objects.for_organization(organization).filter(
+        pk__in={question.technician_id for question in questions}
+    )
+    technicians = {t.pk: t for t in _with_eligibility_data(queryset, organization, slugs, min(days), max(days))}
+    catalogue = _required_skills(organization, slugs)
+    verdicts = {}
+    for question in questions:
+        technician = technicians.get(question.technician_id)
+        if technician is None:
+            continue
+        verdicts[question.key] = _assess(
+            technician,
+            required={slug: catalogue[slug] for slug in _clean_skills(question.skills)},
+            on_date=question.on_date,
+            latitude=question.latitude,
+            longitude=question.longitude,
+            at_time=question.at_time,
+            location_timezone=question.location_timezone,
+        )
+    return verdicts
 
 
 def technician_eligibility_problems(

@@ -28,8 +28,7 @@ from programs.choices import SowStatus, VariationKind, VariationStatus
 from programs.conditions import condition_applies
 from programs.models import SiteVariation, Sow, SowMaterial, SowTask
 from technicians.choices import WEEKDAYS, Weekday
-from technicians.models import Certification, Skill, Technician, TimeOff
-from technicians.selectors import EligibilityProblem, technician_eligibility_problems
+from technicians.selectors import EligibilityProblem, EligibilityQuestion, technician_eligibility_many
 from workorders.choices import Gate, ShipmentStatus
 from workorders.models import Shipment, WorkOrder
 
@@ -349,80 +348,28 @@ def _approved_sows(organization, program_ids: set[int]) -> dict[int, Sow]:
 
 
 def _eligibility(organization, rows: list[tuple[WorkOrder, tuple[str, ...]]]):
-    """work order id → (problems, distance) for the rows with a technician and a window (fixed queries).
-
-    One technician's verdict goes through technicians.selectors.technician_eligibility_problems (the public
-    selector); a page of rows uses the same rules (`_assess`) over one batched load of the assigned
-    technicians, so the badge and the checklist cannot disagree.
-    """
-    from technicians import selectors as technician_selectors
-    from technicians.geo import haversine_km
-
-    rows = [(wo, skills) for wo, skills in rows if wo.technician_id and local_window(wo)]
-    if not rows:
-        return {}
-    if len(rows) == 1:
-        work_order, skills = rows[0]
-        start = local_window(work_order)[0]
-        problems = technician_eligibility_problems(
-            organization=organization,
-            technician_id=work_order.technician_id,
-            skills=skills,
-            on_date=start.date(),
-            latitude=work_order.site.latitude,
-            longitude=work_order.site.longitude,
-            at_time=start.time().replace(tzinfo=None),
-            location_timezone=work_order.site.timezone,
-        )
-        site, technician = work_order.site, work_order.technician
-        distance = None
-        if site.latitude is not None and technician.has_home_base:
-            distance = round(
-                haversine_km(technician.home_latitude, technician.home_longitude, site.latitude, site.longitude), 1
-            )
-        return {work_order.pk: (problems, distance)}
-    slugs = sorted({slug for _, skills in rows for slug in skills})
-    days = [local_window(wo)[0].date() for wo, _ in rows]
-    first, last = min(days), max(days)
-    technicians = {
-        technician.pk: technician
-        for technician in Technician.objects.for_organization(organization)
-        .filter(pk__in={wo.technician_id for wo, _ in rows})
-        .select_related("vendor")
-        .prefetch_related(
-            Prefetch("skills", queryset=Skill.objects.for_organization(organization), to_attr="eligibility_skills"),
-            Prefetch(
-                "certifications",
-                queryset=Certification.objects.for_organization(organization)
-                .filter(skill__slug__in=slugs)
-                .select_related("skill")
-                .order_by("-expires_on", "id"),
-                to_attr="eligibility_certifications",
-            ),
-            Prefetch(
-                "time_off",
-                queryset=TimeOff.objects.for_organization(organization)
-                .filter(start_date__lte=last, end_date__gte=first)
-                .order_by("start_date"),
-                to_attr="eligibility_time_off",
-            ),
-        )
-    }
-    catalogue = {skill.slug: skill for skill in Skill.objects.for_organization(organization).filter(slug__in=slugs)}
-    verdicts = {}
+    """work order id → (problems, distance) for the rows with a technician and a window, judged together by the
+    technicians app's batch selector (same rules as the checklist of one work order) in a fixed number of
+    queries."""
+    questions = []
     for work_order, skills in rows:
-        start = local_window(work_order)[0]
-        verdict = technician_selectors._assess(
-            technicians[work_order.technician_id],
-            required={slug: catalogue.get(slug) for slug in skills},
-            on_date=start.date(),
-            latitude=work_order.site.latitude,
-            longitude=work_order.site.longitude,
-            at_time=start.time().replace(tzinfo=None),
-            location_timezone=work_order.site.timezone,
+        window = local_window(work_order) if work_order.technician_id else None
+        if not window:
+            continue
+        questions.append(
+            EligibilityQuestion(
+                key=work_order.pk,
+                technician_id=work_order.technician_id,
+                skills=tuple(skills),
+                on_date=window[0].date(),
+                latitude=work_order.site.latitude,
+                longitude=work_order.site.longitude,
+                at_time=window[0].time().replace(tzinfo=None),
+                location_timezone=work_order.site.timezone,
+            )
         )
-        verdicts[work_order.pk] = (verdict.problems, verdict.distance_km)
-    return verdicts
+    verdicts = technician_eligibility_many(organization=organization, questions=questions)
+    return {key: (verdict.problems, verdict.distance_km) for key, verdict in verdicts.items()}
 
 
 def work_orders_readiness(*, organization, work_orders: Iterable[WorkOrder]) -> dict[int, Readiness]:

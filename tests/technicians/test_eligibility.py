@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 from technicians.choices import EligibilityProblemCode as Code
 from technicians.geo import haversine_km
-from technicians.selectors import describe_days, technician_eligibility_problems, technicians_qualified_for
+from technicians.selectors import (
+    EligibilityQuestion,
+    describe_days,
+    technician_eligibility_many,
+    technician_eligibility_problems,
+    technicians_qualified_for,
+)
 from tests.technicians.conftest import WEDNESDAY
 from tests.technicians.factories import (
     CertificationFactory,
@@ -301,3 +307,38 @@ def test_haversine_and_days_in_words():
     assert describe_days(["mon", "tue", "wed", "thu", "fri"]) == "Mon–Fri"
     assert describe_days(["sun", "mon", "wed", "fri", "sat"]) == "Mon, Wed, Fri–Sun"
     assert describe_days([]) == "no days"
+
+
+def test_the_batch_selector_gives_each_question_the_single_verdict_in_fixed_queries(tenant, workforce):
+    # given the rules table's cases as questions about one technician: every day of a week, near and far
+    technician = workforce["technician"]
+    TimeOffFactory(technician=technician, start_date=WEDNESDAY, end_date=WEDNESDAY)
+    questions = [
+        EligibilityQuestion(
+            key=(day, far),
+            technician_id=technician.pk,
+            skills=tuple(WORK["skills"]),
+            on_date=WEDNESDAY + timedelta(days=day),
+            latitude=(MILWAUKEE if far else WRIGLEY_FIELD)[0],
+            longitude=(MILWAUKEE if far else WRIGLEY_FIELD)[1],
+        )
+        for day in range(-3, 4)
+        for far in (False, True)
+    ]
+    # when a page of assignments is judged at once
+    with CaptureQueriesContext(connection) as queries:
+        verdicts = technician_eligibility_many(organization=tenant.organization, questions=questions)
+    # then each verdict is the one the single selector gives, read in a few queries for all of them
+    assert len(queries) <= 6
+    for question in questions:
+        single = technician_eligibility_problems(
+            organization=tenant.organization,
+            technician_id=technician.pk,
+            skills=question.skills,
+            on_date=question.on_date,
+            latitude=question.latitude,
+            longitude=question.longitude,
+        )
+        assert verdicts[question.key].problems == single, question.key
+    assert any(p.code == Code.TIME_OFF for p in verdicts[(0, False)].problems)
+    assert verdicts[(1, False)].problems == []
