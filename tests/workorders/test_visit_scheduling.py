@@ -321,6 +321,16 @@ def test_scheduling_services_look_up_visits_only_inside_the_organization(world, 
 # --- The work order and its open visit never drift apart ---------------------------------------------------
 
 
+def move_work_order(world, work_order_id: int, to_status: str, reason: str = ""):
+    return work_order_transition(
+        organization=world.organization,
+        actor=world.coordinator,
+        work_order_id=work_order_id,
+        to_status=to_status,
+        reason=reason,
+    )
+
+
 def test_cancelling_the_work_order_calls_off_its_visit_with_one_notice(world, django_capture_on_commit_callbacks):
     # given a work order with a booked, confirmed visit
     work_order = ready_work_order(world)
@@ -328,13 +338,7 @@ def test_cancelling_the_work_order_calls_off_its_visit_with_one_notice(world, dj
     mail.outbox.clear()
     # when the PM cancels the work order
     with django_capture_on_commit_callbacks(execute=True):
-        work_order_transition(
-            organization=world.organization,
-            actor=world.coordinator,
-            work_order_id=work_order.pk,
-            to_status=S.CANCELLED,
-            reason="Store closing",
-        )
+        move_work_order(world, work_order.pk, S.CANCELLED, "Store closing")
     # then the visit is cancelled with the reason, audited, and the technician hears it once
     visit.refresh_from_db()
     assert (visit.status, visit.cancel_reason) == (VisitStatus.CANCELLED, "Work order cancelled: Store closing")
@@ -348,13 +352,7 @@ def test_a_work_order_cannot_be_cancelled_while_its_technician_is_on_site(world)
     check_in(world, visit)
     # when
     with pytest.raises(ApplicationError) as refused:
-        work_order_transition(
-            organization=world.organization,
-            actor=world.coordinator,
-            work_order_id=visit.work_order_id,
-            to_status=S.CANCELLED,
-            reason="Store closing",
-        )
+        move_work_order(world, visit.work_order_id, S.CANCELLED, "Store closing")
     # then
     assert refused.value.code == "visit_underway"
     visit.refresh_from_db()
@@ -368,9 +366,7 @@ def test_unscheduling_a_work_order_with_a_booked_visit_is_refused(world):
     visit = book(world, work_order)
     # when
     with pytest.raises(ApplicationError) as refused:
-        work_order_transition(
-            organization=world.organization, actor=world.coordinator, work_order_id=work_order.pk, to_status=S.READY
-        )
+        move_work_order(world, work_order.pk, S.READY)
     # then the visit must be cancelled instead (which does move the work order back to ready)
     assert refused.value.code == "visit_open"
     assert "cancel the visit" in refused.value.message
