@@ -1,6 +1,7 @@
 // On the sign-in page nobody is signed in: forget what the field app kept on this device for offline use
-// (cached visit pages, the service worker, the last visit data), so that the next person on a shared phone
-// cannot open them. The outbox of unsent actions is kept: it is sent again only under a signed-in session,
+// (cached lists and visit pages, the service worker — every registration of this origin, whatever its scope:
+// the organization's /o/<org>/ or an older /o/<org>/field/ — with its pending background sends, the last visit
+// data), so that the next person on a shared phone cannot open them. The outbox of unsent actions is kept: it is sent again only under a signed-in session,
 // and the server refuses actions on visits that are not the new user's.
 (async () => {
   try {

@@ -30,7 +30,7 @@ function renderNotice(state) {
   notice.replaceChildren(
     h(
       "div",
-      { class: `alert ${state === "offline" ? "alert-secondary" : "alert-info"} d-flex align-items-center gap-2 py-2 px-3 mb-3 list-copy`, "data-state": state },
+      { class: `alert ${state === "offline" ? "alert-secondary" : "alert-info"} d-flex align-items-center gap-2 py-2 px-3 mb-3 small list-copy`, "data-state": state },
       icon(state === "offline" ? "wifi-off" : "arrow-clockwise"),
       h("span", { class: "flex-grow-1" }, text),
       state === "stale" ? h("a", { class: "alert-link text-nowrap", href: location.href }, "Refresh") : null,
