@@ -1,11 +1,12 @@
 """The demo work orders: one per enrolled store of sco-2026, the pilot in varied states, and a second run
 that changes nothing."""
 
+import importlib
+
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
-from rollout.demo import seed_core
+from rollout.demo import APP_SEEDERS, seed_core
 from rollout.models import AuditEvent
 from workorders import demo
 from workorders.models import Shipment, WorkOrder
@@ -22,9 +23,16 @@ def test_seed_without_the_program_skips_quietly():
     assert WorkOrder.objects.count() == 0
 
 
+def seed_through_work_orders():
+    """The demo as far as the work orders (before packets and the day of visits, which re-plan the pilot)."""
+    context = seed_core()
+    for app in APP_SEEDERS[: APP_SEEDERS.index("workorders") + 1]:
+        importlib.import_module(f"{app}.demo").seed(context)
+
+
 def test_seed_demo_creates_work_orders_and_stages_the_pilot_once():
-    # given the whole demo
-    call_command("seed_demo", stdout=None)
+    # given the demo as far as the work orders
+    seed_through_work_orders()
     work_orders = WorkOrder.objects.filter(program__code=demo.PROGRAM_CODE)
     first = (WorkOrder.objects.count(), Shipment.objects.count(), AuditEvent.objects.count())
     # then every enrolled store has one work order, numbered after the program
@@ -43,5 +51,5 @@ def test_seed_demo_creates_work_orders_and_stages_the_pilot_once():
     # and outside the pilot everything is still a draft
     assert set(work_orders.exclude(enrollment__wave__name="Pilot").values_list("status", flat=True)) == {"draft"}
     # when the demo is seeded again, nothing changes
-    call_command("seed_demo", stdout=None)
+    seed_through_work_orders()
     assert (WorkOrder.objects.count(), Shipment.objects.count(), AuditEvent.objects.count()) == first

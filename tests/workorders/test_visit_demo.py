@@ -43,3 +43,16 @@ def test_seed_demo_adds_a_day_of_visits_in_every_state_once():
     counts = (Visit.objects.count(), VisitPhoto.objects.count(), AuditEvent.objects.count())
     call_command("seed_demo", stdout=None)
     assert (Visit.objects.count(), VisitPhoto.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_each_demo_visit_agrees_with_its_work_order():
+    # given
+    call_command("seed_demo", stdout=None)
+    northwind = Organization.objects.get(slug="northwind")
+    # then every open visit's work order is scheduled or further, with the visit's technician and window
+    open_visits = Visit.objects.for_organization(northwind).open().select_related("work_order")
+    assert open_visits
+    for visit in open_visits:
+        work_order = visit.work_order
+        assert work_order.status in {"scheduled", "dispatched", "in_progress"}, (visit.state, work_order.status)
+        assert (work_order.technician_id, work_order.planned_start) == (visit.technician_id, visit.window_start)

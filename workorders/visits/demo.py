@@ -56,13 +56,15 @@ PLAN = [
     ("incomplete", CREW_EMAIL, -3.5, 1.5, S.REWORK),
     ("checked_in", TECH_EMAIL, -1.0, 3.0, S.IN_PROGRESS),
     ("confirmed", TECH_EMAIL, 2.5, 2.0, GATES_GREEN),
-    ("late", CREW_EMAIL, -1.0, 2.0, None),
-    ("on_the_way", "hannah.berg@lakeshore.example", 0.5, 2.0, None),
+    ("late", CREW_EMAIL, -1.0, 2.0, S.SCHEDULED),
+    ("on_the_way", "hannah.berg@lakeshore.example", 0.5, 2.0, S.SCHEDULED),
     ("no_show", "hannah.berg@lakeshore.example", -7.0, 2.0, None),
-    ("scheduled", TECH_EMAIL, 5.0, 1.5, None),
+    ("scheduled", TECH_EMAIL, 5.0, 1.5, S.SCHEDULED),
     ("cancelled", "omar.haddad@coastalinstall.example", 1.0, 2.0, None),
-    ("scheduled", CREW_EMAIL, 3.0, 2.0, None),
+    ("scheduled", CREW_EMAIL, 3.0, 2.0, S.SCHEDULED),
 ]
+# Visits whose technician and window the work order carries (a cancelled visit's work order is back to ready).
+PLANNED_STATES = {"checked_out", "incomplete", "checked_in", "confirmed", "late", "on_the_way", "no_show", "scheduled"}
 # Forward path of the work-order moves the demo makes (each through the service).
 PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED, S.REWORK]
 OVERRIDE_REASON = "Demo data: cleared by the PM for today's visit."
@@ -145,6 +147,16 @@ def _advance(organization, actor: Access, work_order: WorkOrder, target: str | N
             return
         if _move(organization, actor, work_order, step, reason if step == S.REWORK else "") is None:
             return
+
+
+def _plan(work_order: WorkOrder, technician: Technician, window: tuple[datetime, datetime]) -> None:
+    """The work order carries its visit's technician and window, written like the visit itself (the planning rules
+    cannot accept every now-relative window), so that the two agree as the visit services keep them."""
+    work_order.technician = technician
+    work_order.planned_start, work_order.planned_end = window
+    WorkOrder.objects.filter(pk=work_order.pk).update(
+        technician=technician, planned_start=window[0], planned_end=window[1]
+    )
 
 
 def _move(organization, actor, work_order: WorkOrder, to_status: str, reason: str) -> str | None:
@@ -300,5 +312,8 @@ def seed(demo: DemoContext) -> None:
         zone = ZoneInfo(work_order.site.timezone)
         technician = technicians.get(email) or fallback
         reason = "Visit 1 ended incomplete: Parts missing (kiosk bracket)."
+        window = _window(now, zone, start_hours, hours)
+        if state in PLANNED_STATES:
+            _plan(work_order, technician, window)
         _advance(organization, actor, work_order, target, reason)
-        _visit(organization, work_order, technician, state, _window(now, zone, start_hours, hours), now, n)
+        _visit(organization, work_order, technician, state, window, now, n)
