@@ -86,8 +86,9 @@ if (element && "indexedDB" in window) {
   let auth = false;
   const render = () => {
     const counts = summarize(items, { user });
-    // On the lists the indicator only speaks when there is something to say.
-    element.hidden = !counts.total && navigator.onLine;
+    // On the lists the indicator only speaks when there is something to say (offline with nothing waiting, the
+    // list's own notice says there is no connection).
+    element.hidden = !counts.total && (navigator.onLine || Boolean(list));
     renderIndicator(element, indicatorState({ ...counts, online: navigator.onLine, sending, auth }), {
       loginUrl: element.dataset.loginUrl || "",
     });

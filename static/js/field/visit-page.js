@@ -163,13 +163,7 @@ class VisitPage {
 
   onSent({ item, body }) {
     if (item.visitId !== this.server.id) return;
-    if (item.kind === "acknowledge") {
-      this.server = { ...this.server, packet: { ...this.server.packet, acknowledged: true } };
-      this.serverVersion += 1;
-      this.saveServer();
-    } else {
-      this.setServer(body);
-    }
+    this.setServer(body); // every action answers with the Visit resource
     this.render();
   }
 
