@@ -319,6 +319,8 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             moves=[
                 {**move_button(work_order.status, target), "blocked": target == S.DISPATCHED and not readiness.ready}
                 for target in work_order.allowed_moves
+                # With a visit booked, "back to ready" is cancelling the visit (on the visit's page).
+                if not (target == S.READY and any(visit.is_open for visit in visits))
             ],
             shipments=list(Shipment.objects.visible_to(self.access).filter(work_order=work_order)),
             visits=visits,
