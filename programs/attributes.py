@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from programs.choices import AttributeType
 from programs.models import ProgramAttribute
 from programs.services import _check_open, _field_error, _lock_program
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.errors import NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access
@@ -133,22 +133,13 @@ def program_attribute_update(
     values = _clean_attribute({**{name: getattr(attribute, name) for name in ATTRIBUTE_FIELDS}, **changes})
     if values["name"] != attribute.name:
         _check_name_free(organization, attribute.program_id, values["name"], exclude_pk=attribute.pk)
-    before = audit_snapshot(attribute, ATTRIBUTE_FIELDS)
-    for name in ATTRIBUTE_FIELDS:
-        setattr(attribute, name, values[name])
-    attribute.save()
-    after = audit_snapshot(attribute, ATTRIBUTE_FIELDS)
-    changed = sorted(name for name in ATTRIBUTE_FIELDS if before[name] != after[name])
-    if changed:
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb="program_attribute.updated",
-            target=attribute,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
-    return attribute
+    return audited_save(
+        organization,
+        actor,
+        attribute,
+        {name: values[name] for name in ATTRIBUTE_FIELDS},
+        verb="program_attribute.updated",
+    )
 
 
 @transaction.atomic

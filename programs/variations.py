@@ -37,7 +37,7 @@ from programs.services import (
     _unique_key,
     _user_of,
 )
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import NotFound
 from rollout.models import Organization, User
@@ -258,22 +258,9 @@ def site_variation_update(
         {**{name: getattr(variation, name) for name in names}, **changes},
         exclude_pk=variation.pk,
     )
-    before = audit_snapshot(variation, names)
-    for name in names:
-        setattr(variation, name, values[name])
-    variation.save()
-    after = audit_snapshot(variation, names)
-    changed = sorted(name for name in names if before[name] != after[name])
-    if changed:
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb="site_variation.updated",
-            target=variation,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
-    return variation
+    return audited_save(
+        organization, actor, variation, {name: values[name] for name in names}, verb="site_variation.updated"
+    )
 
 
 @transaction.atomic

@@ -53,3 +53,25 @@ def audit_record(
         reason=reason,
         request_id=current_request_id(),
     )
+
+
+def audited_save(organization, actor: Access | User | None, row: models.Model, changes: dict[str, Any], *, verb: str):
+    """Apply `changes` to a locked row, save it, and record `verb` with the before/after of the fields that really
+    changed (nothing is recorded when none did)."""
+    fields = sorted(changes)
+    before = audit_snapshot(row, fields)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save()
+    after = audit_snapshot(row, fields)
+    changed = [name for name in fields if before[name] != after[name]]
+    if changed:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            verb=verb,
+            target=row,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return row

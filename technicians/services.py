@@ -19,7 +19,7 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Invitation, Membership, Organization, User
@@ -67,17 +67,6 @@ def _lock(model, organization, pk: int, *, related: tuple[str, ...] = ()):
     if row is None:
         raise NotFound()
     return row
-
-
-def _save_changes(organization, actor: Actor, row, changes: dict, *, verb: str) -> None:
-    """Apply `changes` to a locked row, save it, and audit before/after when anything really changed."""
-    fields = sorted(changes)
-    before = audit_snapshot(row, fields)
-    _apply(row, changes)
-    row.save()
-    after = audit_snapshot(row, fields)
-    if before != after:
-        audit_record(organization=organization, actor=actor, verb=verb, target=row, before=before, after=after)
 
 
 def _save_active(organization, actor: Actor, row, active: bool, *, entity: str) -> None:
@@ -217,7 +206,7 @@ def vendor_update(*, organization: Organization, actor: Actor, vendor_id: int, *
     _check_known(changes, VENDOR_FIELDS, "vendor")
     if "code" in changes:
         _check_vendor_code_free(organization, changes["code"], exclude_pk=vendor.pk)
-    _save_changes(organization, actor, vendor, changes, verb="vendor.updated")
+    audited_save(organization, actor, vendor, changes, verb="vendor.updated")
     return vendor
 
 
@@ -276,7 +265,7 @@ def skill_update(*, organization: Organization, actor: Actor, skill_id: int, **c
         )
     changes.pop("slug", None)
     _check_known(changes, SKILL_UPDATABLE, "skill")
-    _save_changes(organization, actor, skill, changes, verb="skill.updated")
+    audited_save(organization, actor, skill, changes, verb="skill.updated")
     return skill
 
 
@@ -597,7 +586,7 @@ def certification_update(
             "expires_on": changes.get("expires_on", certification.expires_on),
         },
     )
-    _save_changes(organization, actor, certification, changes, verb="certification.updated")
+    audited_save(organization, actor, certification, changes, verb="certification.updated")
     return certification
 
 
@@ -682,7 +671,7 @@ def time_off_update(*, organization: Organization, actor: Actor, time_off_id: in
     _check_known(changes, TIME_OFF_FIELDS, "time off")
     start, end = changes.get("start_date", time_off.start_date), changes.get("end_date", time_off.end_date)
     _check_time_off(organization, time_off.technician, start, end, exclude_pk=time_off.pk)
-    _save_changes(organization, actor, time_off, changes, verb="time_off.updated")
+    audited_save(organization, actor, time_off, changes, verb="time_off.updated")
     return time_off
 
 
