@@ -414,15 +414,9 @@ class ProgramAttributeFormView(ProgramsPageMixin, OrgFormView):
     def attribute(self) -> ProgramAttribute | None:
         if "attribute" not in self.kwargs:
             return None
-        attribute = (
-            ProgramAttribute.objects.visible_to(self.access)
-            .select_related("program")
-            .filter(pk=self.kwargs["attribute"])
-            .first()
+        return self.visible_or_404(
+            ProgramAttribute.objects.select_related("program"), self.kwargs["attribute"], "attribute"
         )
-        if attribute is None:
-            raise Http404("No such attribute.")
-        return attribute
 
     @cached_property
     def program(self):
@@ -454,15 +448,9 @@ class ProgramAttributeFormView(ProgramsPageMixin, OrgFormView):
 
 class ProgramAttributeDeleteView(ConfirmView):
     def get_attribute(self) -> ProgramAttribute:
-        attribute = (
-            ProgramAttribute.objects.visible_to(self.access)
-            .select_related("program")
-            .filter(pk=self.kwargs["attribute"])
-            .first()
+        return self.visible_or_404(
+            ProgramAttribute.objects.select_related("program"), self.kwargs["attribute"], "attribute"
         )
-        if attribute is None:
-            raise Http404("No such attribute.")
-        return attribute
 
     def confirm(self):
         attribute = self.get_attribute()
@@ -585,15 +573,11 @@ class VariationFormView(ProgramsPageMixin, OrgFormView):
     def variation(self) -> SiteVariation | None:
         if "variation" not in self.kwargs:
             return None
-        variation = (
-            SiteVariation.objects.visible_to(self.access)
-            .select_related("program", "program__client", "site")
-            .filter(pk=self.kwargs["variation"])
-            .first()
+        return self.visible_or_404(
+            SiteVariation.objects.select_related("program", "program__client", "site"),
+            self.kwargs["variation"],
+            "variation",
         )
-        if variation is None:
-            raise Http404("No such variation.")
-        return variation
 
     @cached_property
     def program(self):
@@ -656,15 +640,9 @@ class VariationFormView(ProgramsPageMixin, OrgFormView):
 
 class VariationMixin:
     def get_variation(self) -> SiteVariation:
-        variation = (
-            SiteVariation.objects.visible_to(self.access)
-            .select_related("program", "site")
-            .filter(pk=self.kwargs["variation"])
-            .first()
+        return self.visible_or_404(
+            SiteVariation.objects.select_related("program", "site"), self.kwargs["variation"], "variation"
         )
-        if variation is None:
-            raise Http404("No such variation.")
-        return variation
 
 
 class VariationDeleteView(VariationMixin, ConfirmView):

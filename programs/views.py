@@ -51,22 +51,13 @@ class ProgramsPageMixin:
 
     # Objects named by the URL, through the scoped querysets: another organization's is a 404.
     def get_program(self, pk=None) -> Program:
-        program = Program.objects.visible_to(self.access).select_related("client").filter(pk=pk).first()
-        if program is None:
-            raise Http404("No such program.")
-        return program
+        return self.visible_or_404(Program.objects.select_related("client"), pk, "program")
 
     def get_sow(self, pk) -> Sow:
-        sow = Sow.objects.visible_to(self.access).select_related("program", "program__client").filter(pk=pk).first()
-        if sow is None:
-            raise Http404("No such SOW.")
-        return sow
+        return self.visible_or_404(Sow.objects.select_related("program", "program__client"), pk, "SOW")
 
     def get_line(self, model, pk):
-        line = model.objects.visible_to(self.access).select_related("sow", "sow__program").filter(pk=pk).first()
-        if line is None:
-            raise Http404("No such line.")
-        return line
+        return self.visible_or_404(model.objects.select_related("sow", "sow__program"), pk, "line")
 
 
 # --- Programs ---------------------------------------------------------------------------------------
@@ -212,10 +203,7 @@ class WaveFormView(ProgramsPageMixin, OrgFormView):
     def get_wave(self) -> Wave | None:
         if "wave" not in self.kwargs:
             return None
-        wave = Wave.objects.visible_to(self.access).select_related("program").filter(pk=self.kwargs["wave"]).first()
-        if wave is None:
-            raise Http404("No such wave.")
-        return wave
+        return self.visible_or_404(Wave.objects.select_related("program"), self.kwargs["wave"], "wave")
 
     def get_program_for_form(self) -> Program:
         wave = self.get_wave()
@@ -271,10 +259,7 @@ class ConfirmView(ProgramsPageMixin, OrgTemplateView):
 
 class WaveDeleteView(ConfirmView):
     def get_wave(self) -> Wave:
-        wave = Wave.objects.visible_to(self.access).select_related("program").filter(pk=self.kwargs["wave"]).first()
-        if wave is None:
-            raise Http404("No such wave.")
-        return wave
+        return self.visible_or_404(Wave.objects.select_related("program"), self.kwargs["wave"], "wave")
 
     def confirm(self):
         wave = self.get_wave()

@@ -94,10 +94,7 @@ class WorkOrdersPageMixin:
         return context
 
     def get_work_order(self, pk) -> WorkOrder:
-        work_order = WorkOrder.objects.visible_to(self.access).with_summary().filter(pk=pk).first()
-        if work_order is None:
-            raise Http404("No such work order.")
-        return work_order
+        return self.visible_or_404(WorkOrder.objects.with_summary(), pk, "work order")
 
     @cached_property
     def work_order(self) -> WorkOrder:
@@ -596,10 +593,7 @@ class ShipmentFormView(WorkOrdersPageMixin, OrgFormView):
         pk = self.kwargs.get("shipment")
         if pk is None:
             return None
-        shipment = Shipment.objects.visible_to(self.access).filter(pk=pk, work_order=self.work_order).first()
-        if shipment is None:
-            raise Http404("No such shipment.")
-        return shipment
+        return self.visible_or_404(Shipment.objects, pk, "shipment", work_order=self.work_order)
 
     def get_initial(self):
         shipment = self.shipment
@@ -643,14 +637,7 @@ class ShipmentDeleteView(WorkOrdersPageMixin, OrgTemplateView):
 
     @cached_property
     def shipment(self) -> Shipment:
-        shipment = (
-            Shipment.objects.visible_to(self.access)
-            .filter(pk=self.kwargs["shipment"], work_order=self.work_order)
-            .first()
-        )
-        if shipment is None:
-            raise Http404("No such shipment.")
-        return shipment
+        return self.visible_or_404(Shipment.objects, self.kwargs["shipment"], "shipment", work_order=self.work_order)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

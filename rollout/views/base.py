@@ -6,6 +6,7 @@ The organization comes from the URL (`/o/<org>/…`) and is resolved by Organiza
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
@@ -36,6 +37,14 @@ class OrgPageMixin:
     def org_url(self, name: str, **kwargs) -> str:
         """reverse() for a page of this organization."""
         return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
+
+    def visible_or_404(self, queryset, pk, what: str, **filters):
+        """Row `pk` of `queryset` (a tenant model's manager or queryset) as this caller may see it, else a 404
+        "No such <what>." — another organization's row, or another client's, looks exactly like a missing one."""
+        found = queryset.visible_to(self.access).filter(pk=pk, **filters).first() if str(pk).isdigit() else None
+        if found is None:
+            raise Http404(f"No such {what}.")
+        return found
 
     def can_write(self) -> bool:
         return self.access.role in self.allowed_roles("POST")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -67,15 +67,9 @@ class MemberObjectMixin(OrgUrlMixin):
 
     def get_membership(self) -> Membership:
         if not hasattr(self, "_membership"):
-            membership = (
-                Membership.objects.visible_to(self.access)
-                .select_related("user", "client")
-                .filter(pk=self.kwargs["pk"])
-                .first()
+            self._membership = self.visible_or_404(
+                Membership.objects.select_related("user", "client"), self.kwargs["pk"], "member"
             )
-            if membership is None:
-                raise Http404("No such member.")
-            self._membership = membership
         return self._membership
 
 
@@ -211,15 +205,9 @@ class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
 
     def get_invitation(self) -> Invitation:
-        invitation = (
-            Invitation.objects.visible_to(self.access)
-            .select_related("client", "invited_by")
-            .filter(pk=self.kwargs["pk"])
-            .first()
+        return self.visible_or_404(
+            Invitation.objects.select_related("client", "invited_by"), self.kwargs["pk"], "invitation"
         )
-        if invitation is None:
-            raise Http404("No such invitation.")
-        return invitation
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

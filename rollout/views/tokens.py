@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
@@ -73,10 +72,7 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
 
     def get_token(self) -> ApiToken:
-        token = ApiToken.objects.visible_to(self.access).select_related("client").filter(pk=self.kwargs["pk"]).first()
-        if token is None:
-            raise Http404("No such token.")
-        return token
+        return self.visible_or_404(ApiToken.objects.select_related("client"), self.kwargs["pk"], "token")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -157,10 +157,7 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
 
     @cached_property
     def work_order(self) -> WorkOrder:
-        work_order = WorkOrder.objects.visible_to(self.access).with_summary().filter(pk=self.kwargs["pk"]).first()
-        if work_order is None:
-            raise Http404("No such work order.")
-        return work_order
+        return self.visible_or_404(WorkOrder.objects.with_summary(), self.kwargs["pk"], "work order")
 
     def moment(self) -> tuple[date, time, time]:
         source = self.request.POST if self.request.method == "POST" else self.request.GET
@@ -248,11 +245,9 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
 class VisitMixin(VisitPageMixin):
     @cached_property
     def visit(self) -> Visit:
-        visit = selectors.visit_detail_queryset(Visit.objects.visible_to(self.access).with_summary())
-        visit = visit.filter(pk=self.kwargs["pk"]).first()
-        if visit is None:
-            raise Http404("No such visit.")
-        return visit
+        return self.visible_or_404(
+            selectors.visit_detail_queryset(Visit.objects.with_summary()), self.kwargs["pk"], "visit"
+        )
 
     def detail_url(self) -> str:
         return self.org_url("visit-detail", pk=self.visit.pk)
