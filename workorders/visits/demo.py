@@ -58,7 +58,7 @@ PLAN = [
     ("confirmed", TECH_EMAIL, 2.5, 2.0, GATES_GREEN),
     ("late", CREW_EMAIL, -1.0, 2.0, S.SCHEDULED),
     ("on_the_way", "hannah.berg@lakeshore.example", 0.5, 2.0, S.SCHEDULED),
-    ("no_show", "hannah.berg@lakeshore.example", -7.0, 2.0, None),
+    ("no_show", "hannah.berg@lakeshore.example", -7.0, 2.0, S.SCHEDULED),
     ("scheduled", TECH_EMAIL, 5.0, 1.5, S.SCHEDULED),
     ("cancelled", "omar.haddad@coastalinstall.example", 1.0, 2.0, None),
     ("scheduled", CREW_EMAIL, 3.0, 2.0, S.SCHEDULED),
