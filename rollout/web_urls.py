@@ -40,5 +40,6 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invitations/<str:token>/", account.InvitationAcceptView.as_view(), name="invitation-accept"),
+    path("", include("workorders.field.public_urls")),
     path("o/<slug:org>/", include(org_patterns)),
 ]

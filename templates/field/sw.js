@@ -1,6 +1,6 @@
-// Tutti field app service worker (served by workorders.field.views.FieldServiceWorkerView at /o/<org>/field/sw.js
-// with `Service-Worker-Allowed: /o/<org>/`, and registered with the organization as its scope by the technician's
-// pages only: static/js/field/offline.js).
+// Tutti field app service worker, an ES module (served by workorders.field.views.FieldServiceWorkerView at
+// /field-sw.js with `Service-Worker-Allowed: /o/`, and registered with their organization (/o/<org>/) as its scope
+// by the technician's pages only: static/js/field/offline.js).
 //
 // Why: on a phone, opening the camera can kill the browser tab; back in the browser the page reloads — in a
 // basement with no signal. Two things are kept here:
@@ -14,14 +14,11 @@
 //     pages' own sender (sender.js + outbox.js), even when no Tutti page is open. Browsers without Background
 //     Sync (Safari) send them at the next opening of a page.
 
-// The pages' own modules (util.js, outbox.js, sender.js), inlined by the server: a module worker would import them,
-// but browsers fetch a module worker's script without cookies, and this URL needs the technician's session.
-const modules = {};
-{{ worker_modules|safe }}
-const { Outbox } = modules.outbox;
-const { Sender, userOfSyncTag } = modules.sender;
+// The pages' own outbox and sender: one sender, the same code in the pages and here.
+import { Outbox } from "{{ outbox_module|escapejs }}";
+import { Sender, userOfSyncTag } from "{{ sender_module|escapejs }}";
 
-const CACHE = "tutti-field-v2";
+const CACHE = "tutti-field-v3";
 const PAGE_TIMEOUT_MS = 4000;
 const KEEP_FRESH_MS = 10 * 60 * 1000; // a kept copy younger than this is not fetched again for `keep`
 const STATIC_PREFIX = "{{ static_prefix|escapejs }}";

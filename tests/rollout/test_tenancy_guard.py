@@ -21,6 +21,7 @@ NOT_TENANT_VIEWS = {
     "api-schema": "the public OpenAPI document",
     "api-docs": "static API documentation",
     "api-redoc": "static API documentation",
+    "field-service-worker": "the field app's service-worker code, public like the static files it imports",
 }
 
 

@@ -481,33 +481,3 @@ def test_lists_query_budget(tenant, world, django_assert_max_num_queries):
         assert client.get(f"/o/{world.organization.slug}/").status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(f"/o/{world.organization.slug}/upcoming/").status_code == 200
-
-
-# --- The service worker ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [(Role.TECHNICIAN, 200), (Role.COORDINATOR, 200), (Role.CLIENT, 403)],
-)
-def test_the_service_worker_is_served_under_the_field_pages(tenant, role, status):
-    response = browser_for(tenant.members[role].user).get(f"/o/{tenant.organization.slug}/field/sw.js")
-
-    assert response.status_code == status
-    if status == 200:
-        assert response["Content-Type"].startswith("text/javascript")
-        assert response["Cache-Control"] == "no-cache"
-        assert b'const STATIC_PREFIX = "/static/"' in response.content
-
-
-def test_the_service_worker_of_another_organization_is_404(tenant, other_tenant):
-    url = f"/o/{other_tenant.organization.slug}/field/sw.js"
-    assert browser_for(tenant.members[Role.TECHNICIAN].user).get(url).status_code == 404
-
-
-def test_only_the_technicians_page_registers_the_service_worker(tenant, world):
-    technician = browser_for(tenant.members[Role.TECHNICIAN].user).get(page_url(world)).content.decode()
-    coordinator = browser_for(tenant.members[Role.COORDINATOR].user).get(page_url(world)).content.decode()
-
-    assert f'data-service-worker="/o/{world.organization.slug}/field/sw.js"' in technician
-    assert "data-service-worker" not in coordinator

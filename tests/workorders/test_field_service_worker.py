@@ -1,9 +1,9 @@
 """The field app's service worker as the server serves it (templates/field/sw.js, FieldServiceWorkerView), and what
 the technician's pages tell it.
 
-The worker is served at /o/<org>/field/sw.js with `Service-Worker-Allowed: /o/<org>/` (its scope is the
-organization); a classic worker with the pages' outbox and sender inlined (a module worker's script is fetched
-without cookies). Only the technician's own pages
+The worker is public code (an ES module importing the pages' outbox and sender) served at /field-sw.js with
+`Service-Worker-Allowed: /o/`; a technician's pages register it with their organization as its scope. Only the
+technician's own pages
 (Today, Upcoming, a visit page with actions) carry `X-Tutti-Offline: keep` — the worker keeps nothing else — and only
 they register it. Today lists the pages to keep for use without signal (Upcoming and its visits) and both lists say
 when they were rendered.
@@ -16,12 +16,12 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.conf import settings
+from django.templatetags.static import static
+from django.test import Client
 
 from rollout.choices import Role
 from tests.workorders import test_field_pages as field_pages
 from tests.workorders.test_field_pages import PLACES, browser_for, field_work_order, page_url, schedule
-from workorders.field.views import classic_module
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,7 @@ world = field_pages.world
 other_technician = field_pages.other_technician
 
 
-def worker_url(organization) -> str:
-    return f"/o/{organization.slug}/field/sw.js"
+WORKER_URL = "/field-sw.js"
 
 
 def keep_urls(response) -> list[str]:
@@ -43,75 +42,31 @@ def keep_urls(response) -> list[str]:
 # --- The worker -------------------------------------------------------------------------------------------------
 
 
-def test_the_worker_may_control_the_whole_organization(tenant):
-    # when the technician's phone fetches the worker
-    response = browser_for(tenant.members[Role.TECHNICIAN].user).get(worker_url(tenant.organization))
+def test_the_worker_is_a_module_of_the_pages_own_code_that_may_control_any_organization(tenant):
+    # when the technician's phone fetches the worker (a module worker's script comes without cookies)
+    response = Client().get(WORKER_URL)
 
-    # then it may take the organization as its scope, is always checked for a new version, and sends with the
-    # pages' own outbox and sender, inlined (a classic worker: no import statement left)
+    # then it may take an organization as its scope, is always checked for a new version, and imports the pages'
+    # own outbox and sender (the static files themselves: no copy of them)
     assert response.status_code == 200
-    assert response["Service-Worker-Allowed"] == f"/o/{tenant.organization.slug}/"
+    assert response["Service-Worker-Allowed"] == "/o/"
     assert response["Content-Type"].startswith("text/javascript")
     assert response["Cache-Control"] == "no-cache"
     body = response.content.decode()
-    sender = (settings.BASE_DIR / "static/js/field/sender.js").read_text()
-    assert 'modules["sender"] = (() => {' in body
-    assert 'const { csrfToken } = modules["util"];' in body
-    assert sender.split("\n", 1)[0] in body  # the file itself, not a copy of it
-    assert "return { Outbox, summarize };" in body
-    assert not re.search(r"^\s*(import|export)\b", body, re.M)
-    assert body.index('modules["util"]') < body.index('modules["outbox"]') < body.index('modules["sender"]')
-    assert 'const CACHE = "tutti-field-v2";' in body
+    assert f'import {{ Outbox }} from "{static("js/field/outbox.js")}";' in body
+    assert f'import {{ Sender, userOfSyncTag }} from "{static("js/field/sender.js")}";' in body
+    assert 'const CACHE = "tutti-field-v3";' in body
     assert "{%" not in body and "{{" not in body
 
 
-def test_a_module_is_inlined_in_its_own_scope_and_unknown_syntax_is_refused():
-    source = 'import { a, b } from "./util.js";\nconst x = 1;\nexport async function go() {}\nexport class Box {}\n'
-
-    inlined = classic_module("sender", source)
-
-    assert inlined.startswith('modules["sender"] = (() => {\nconst { a, b } = modules["util"];')
-    assert "async function go() {}" in inlined and "\nclass Box {}" in inlined
-    assert inlined.endswith("return { go, Box };\n})();\n")
-    with pytest.raises(ValueError):
-        classic_module("x", "export default function () {}\n")
-    with pytest.raises(ValueError):
-        classic_module("x", 'import * as u from "./util.js";\n')
-
-
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        (Role.TECHNICIAN, 200),
-        # staff may read a visit page, so they may fetch its worker; their pages never register it
-        (Role.ADMIN, 200),
-        (Role.COORDINATOR, 200),
-        (Role.INTEGRATOR, 200),
-        (Role.CLIENT, 403),
-    ],
-)
-def test_who_may_fetch_the_worker(tenant, role, status):
-    response = browser_for(tenant.members[role].user).get(worker_url(tenant.organization))
-
-    assert response.status_code == status
-    if status != 200:
-        assert "Service-Worker-Allowed" not in response
-
-
-def test_anonymous_callers_get_no_worker(tenant):
-    from django.test import Client
-
-    response = Client().get(worker_url(tenant.organization))
-
-    assert response.status_code == 302
-    assert "Service-Worker-Allowed" not in response
-
-
-def test_the_worker_of_another_organization_is_404(tenant, other_tenant):
-    response = browser_for(tenant.members[Role.TECHNICIAN].user).get(worker_url(other_tenant.organization))
-
-    assert response.status_code == 404
-    assert "Service-Worker-Allowed" not in response
+def test_the_worker_holds_no_tenant_data(tenant, other_tenant):
+    # the same code for everyone, signed in or not, whatever the organization: nothing of a tenant is in it
+    anonymous = Client().get(WORKER_URL).content
+    technician = browser_for(tenant.members[Role.TECHNICIAN].user).get(WORKER_URL).content
+    foreign_admin = browser_for(other_tenant.members[Role.ADMIN].user).get(WORKER_URL).content
+    assert anonymous == technician == foreign_admin
+    assert tenant.organization.slug.encode() not in anonymous
+    assert Client().post(WORKER_URL).status_code == 405
 
 
 # --- What the pages tell it -----------------------------------------------------------------------------------
@@ -141,7 +96,7 @@ def test_only_the_technicians_own_pages_may_be_kept(tenant, world):
 def test_only_the_technicians_pages_register_the_worker(tenant, world):
     slug = tenant.organization.slug
     technician = browser_for(tenant.members[Role.TECHNICIAN].user)
-    worker = f'data-service-worker="/o/{slug}/field/sw.js"'
+    worker = f'data-service-worker="{WORKER_URL}" data-worker-scope="/o/{slug}/"'
 
     assert worker in technician.get(f"/o/{slug}/").content.decode()
     assert worker in technician.get(f"/o/{slug}/upcoming/").content.decode()

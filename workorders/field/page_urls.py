@@ -6,5 +6,4 @@ from workorders.field import views
 
 urlpatterns = [
     path("field/visits/<int:pk>/", views.FieldVisitView.as_view(), name="field-visit"),
-    path("field/sw.js", views.FieldServiceWorkerView.as_view(), name="field-service-worker"),
 ]

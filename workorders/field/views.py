@@ -12,21 +12,16 @@ dispatch pages); client viewers are refused (403): they have their portal.
 
 from __future__ import annotations
 
-import json
-import re
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.generic import TemplateView
 
 from rollout.choices import FULL_READ_ROLES, Role
-from rollout.views.base import OrgDetailView, OrgTemplateView
+from rollout.views.base import OrgDetailView
 from rollout.views.home import mark_offline
 from sites.selectors import site_access_hours_rows
 from workorders.models import Visit
@@ -114,65 +109,34 @@ class FieldVisitView(OrgDetailView):
         return response
 
 
-# The pages' own modules the worker sends the outbox with (one sender: the same code in the pages and the worker).
-WORKER_MODULES = ("js/field/util.js", "js/field/outbox.js", "js/field/sender.js")
-_IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"\./([\w-]+)\.js";[ \t]*$', re.M)
-_EXPORT = re.compile(r"^export\s+((?:async\s+)?function\*?|class|const|let)\s+(\w+)", re.M)
+# rollout.web_urls mounts every organization's pages under /o/<org>/: the worker may be given any of them as scope.
+ORGANIZATIONS_PREFIX = "/o/"
 
 
-def classic_module(name: str, source: str) -> str:
-    """An ES module of static/js/field as a classic script: its body in a function scope, its `import { … } from
-    "./x.js"` read from the modules before it, its exports returned. Only the forms these modules use are known;
-    any other import/export is an error (the worker would not start)."""
-    body = _IMPORT.sub(lambda match: f"const {{{match.group(1)}}} = modules[{json.dumps(match.group(2))}];", source)
-    exports = [match.group(2) for match in _EXPORT.finditer(body)]
-    body = _EXPORT.sub(lambda match: f"{match.group(1)} {match.group(2)}", body)
-    if re.search(r"^\s*(import|export)\b", body, re.M):
-        raise ValueError(f"{name}: an import or export the service worker cannot inline")
-    return f"modules[{json.dumps(name)}] = (() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})();\n"
+class FieldServiceWorkerView(TemplateView):
+    """The field app's service worker (templates/field/sw.js): an ES module that imports the pages' own outbox and
+    sender, so that the same code sends the outbox from a page and from the worker.
 
+    Public, like the static files it imports: it is code with no tenant data, and browsers fetch a module worker's
+    script without cookies. `Service-Worker-Allowed: /o/` lets a technician's pages register it with their
+    organization (/o/<org>/) as its scope: it keeps Today, Upcoming and the visit pages (network-first) and the
+    app's static files for a phone without signal, and sends the outbox on Background Sync events."""
 
-@lru_cache(maxsize=1)
-def _worker_modules(sources: tuple[tuple[str, str], ...]) -> str:
-    return "".join(classic_module(name, source) for name, source in sources)
-
-
-def worker_modules() -> str:
-    """The worker's modules (WORKER_MODULES) inlined, in order; read from the static files' sources each time
-    (a changed module changes the worker's bytes: browsers then install the new worker)."""
-    sources = []
-    for path in WORKER_MODULES:
-        found = finders.find(path)
-        if not found:
-            raise ImproperlyConfigured(f"static file {path} not found")
-        sources.append((Path(path).stem, Path(found).read_text(encoding="utf-8")))
-    return _worker_modules(tuple(sources))
-
-
-class FieldServiceWorkerView(OrgTemplateView):
-    """The field app's service worker. Served under /o/<org>/field/, with `Service-Worker-Allowed: /o/<org>/` so
-    that the technician's pages register it with the organization as its scope: it keeps Today, Upcoming and the
-    visit pages (network-first) and the app's static files for a phone without signal, and sends the outbox on
-    Background Sync events with the pages' own outbox and sender.
-
-    A classic worker, with those modules inlined (worker_modules) rather than imported: browsers fetch a module
-    service worker's script without cookies (Chromium does), and every page under /o/<org>/ needs the session.
-
-    Only the technician's pages register it (a visit page read by staff does not); staff and integrators may
-    still fetch it, like the visit page they may read; client viewers are refused."""
-
-    roles = {"read": FIELD_READ_ROLES, "write": frozenset()}
     template_name = "field/sw.js"
     content_type = "text/javascript"
+    http_method_names = ["get", "head"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["static_prefix"] = settings.STATIC_URL
-        context["worker_modules"] = worker_modules()
+        context.update(
+            static_prefix=settings.STATIC_URL,
+            outbox_module=static("js/field/outbox.js"),
+            sender_module=static("js/field/sender.js"),
+        )
         return context
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         response["Cache-Control"] = "no-cache"  # a new version of the worker is picked up at the next visit
-        response["Service-Worker-Allowed"] = reverse("org-home", kwargs={"org": self.access.organization.slug})
+        response["Service-Worker-Allowed"] = ORGANIZATIONS_PREFIX
         return response

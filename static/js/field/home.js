@@ -68,7 +68,7 @@ if (list) {
     const rows = [...list.querySelectorAll("a.visit-row[href]")].map((link) => link.href);
     const extra = document.getElementById("field-keep");
     const keep = [...rows, ...(extra ? JSON.parse(extra.textContent) : [])];
-    registerFieldWorker(list.dataset.serviceWorker, { keep }).then((answer) => {
+    registerFieldWorker(list.dataset.serviceWorker, { scope: list.dataset.workerScope, keep }).then((answer) => {
       if (answer) list.dataset.offlineReady = "true";
     });
   }

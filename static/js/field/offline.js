@@ -5,11 +5,6 @@
 
 import { syncTag } from "./sender.js";
 
-/** The worker served at /o/<org>/field/sw.js covers the organization: /o/<org>/. */
-export function workerScope(url) {
-  return new URL("../", new URL(url, location.href)).pathname;
-}
-
 function activated(registration) {
   if (registration.active) return Promise.resolve(registration.active);
   const worker = registration.installing || registration.waiting;
@@ -23,21 +18,21 @@ function activated(registration) {
 }
 
 /**
- * Register the worker (a classic worker: the server inlines the modules it needs, see
- * workorders/field/views.py) with the organization as its scope, and ask it to keep this page, the
+ * Register the worker (an ES module, templates/field/sw.js) with the organization (`scope`, /o/<org>/) as its
+ * scope, and ask it to keep this page, the
  * static files it loaded (before the worker existed) and `keep` (more pages: the visits a list shows). Resolves
  * to the worker's answer ({kept, asked}) once they are kept, or null (no service worker here, or it failed: the
  * page works without it, only a reload without signal fails).
  */
-export async function registerFieldWorker(url, { keep = [] } = {}) {
-  if (!url || !("serviceWorker" in navigator)) return null;
+export async function registerFieldWorker(url, { scope, keep = [] } = {}) {
+  if (!url || !scope || !("serviceWorker" in navigator)) return null;
   try {
-    const scope = workerScope(url);
     // Phones may still have the first version of the worker, which covered the field pages only.
     for (const registration of await navigator.serviceWorker.getRegistrations()) {
       if (new URL(registration.scope).pathname === `${scope}field/`) await registration.unregister();
     }
-    const registration = await navigator.serviceWorker.register(url, { scope });
+    // A browser without module workers (before Chrome 91, Safari 15, Firefox 147) refuses: the pages still work.
+    const registration = await navigator.serviceWorker.register(url, { scope, type: "module" });
     const worker = await activated(registration);
     if (!worker) return null;
     const assets = performance

@@ -103,7 +103,7 @@ class VisitPage {
   registerServiceWorker() {
     const url = this.root.dataset.serviceWorker;
     if (!url) return;
-    registerFieldWorker(url).then((answer) => {
+    registerFieldWorker(url, { scope: this.root.dataset.workerScope }).then((answer) => {
       if (answer) this.root.dataset.offlineReady = "true";
     });
     onBackgroundSent((visits) => {
