@@ -339,6 +339,19 @@ def _check_preconditions(organization, work_order: WorkOrder, to_status: str) ->
             )
 
 
+def _lock_open_visits(organization, work_order_id: int, to_status: str) -> None:
+    """Before a move that may call off the work order's visit, lock that visit first: the visit services (and a
+    check-in) lock the visit, then its work order; taking them in the same order never deadlocks."""
+    if to_status in (S.CANCELLED, S.READY):
+        list(
+            Visit.objects.for_organization(organization)
+            .filter(work_order_id=work_order_id)
+            .open()
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+
+
 def _check_open_visit(organization, work_order: WorkOrder, to_status: str) -> Visit | None:
     """A booked visit follows its work order: cancelling the work order calls off a visit that has not started
     (returned, to be cancelled with it), but not one whose technician is on site; moving a scheduled work order
@@ -416,6 +429,7 @@ def work_order_transition(
     the work order's visit that has not started (`visit_underway` while its technician is on site); moving back
     to ready while a visit is open is refused (`visit_open`: cancel the visit instead).
     """
+    _lock_open_visits(organization, work_order_id, to_status)
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
     return _transition(organization, actor, work_order, to_status, reason)
 
@@ -483,6 +497,7 @@ def work_order_bulk_transition(
             continue
         try:
             with transaction.atomic():
+                _lock_open_visits(organization, pk, to_status)
                 work_order = _lock_work_order(organization, pk)
                 from_status = work_order.status
                 _transition(organization, actor, work_order, to_status, reason)

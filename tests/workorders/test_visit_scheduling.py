@@ -2,10 +2,12 @@
 code and reason), the work order following the visit through the work-order services, notices after commit, and
 follow-up visits after an incomplete one."""
 
+import threading
 from datetime import date, time, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from rollout.errors import ApplicationError, NotFound
@@ -402,3 +404,51 @@ def test_the_work_order_plan_changes_only_through_its_open_visit(world):
     work_order.refresh_from_db()
     visit.refresh_from_db()
     assert work_order.planned_start == visit.window_start == local(VISIT_DAY, 13)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_in_racing_a_work_order_cancel_never_deadlocks(tenant):
+    # given several booked visits whose technician checks in while the PM cancels their work orders
+    world = build_field_world(tenant)
+    visits = []
+    for hour in range(9, 15):
+        work_order = ready_work_order(world, site_code=f"RACE-{hour}")
+        visits.append(book(world, work_order, start=(hour, 0), end=(hour + 1, 0)))
+        acknowledge(world, work_order)
+    outcomes, errors = [], []
+    start = threading.Barrier(2)
+
+    def run(work):
+        try:
+            start.wait(timeout=10)
+            for visit in visits:
+                try:
+                    work(visit)
+                    outcomes.append("done")
+                except ApplicationError as refused:
+                    outcomes.append(refused.code)
+        except Exception as exc:  # noqa: BLE001 - a deadlock or any other failure is reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def checking_in(visit):
+        check_in(world, visit)
+
+    def cancelling(visit):
+        move_work_order(world, visit.work_order_id, S.CANCELLED, "Store closed")
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (checking_in, cancelling)]
+    # when both run at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then nothing failed but on purpose: each visit is either checked in (the cancel refused) or cancelled (the
+    # check-in refused), and its work order agrees
+    assert errors == []
+    assert set(outcomes) <= {"done", "visit_underway", "visit_not_active", "visit_not_checkable"}
+    for visit in Visit.objects.filter(pk__in=[v.pk for v in visits]).select_related("work_order"):
+        expected = S.IN_PROGRESS if visit.status == VisitStatus.CHECKED_IN else S.CANCELLED
+        assert visit.status in (VisitStatus.CHECKED_IN, VisitStatus.CANCELLED)
+        assert visit.work_order.status == expected
