@@ -20,7 +20,7 @@ from programs.enrollments import OUTCOMES
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from programs.selectors import responsible_pm_candidates
 from programs.services import program_allowed_moves
-from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
 from rollout.api.serializers import UserSummarySerializer
 from rollout.models import Client, User
 from sites.choices import SiteStatus
@@ -292,7 +292,7 @@ class SowUpdateInputSerializer(serializers.Serializer):
 
 class SowReorderTasksInputSerializer(serializers.Serializer):
     task_ids = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, help_text="Every task id of the draft, in the new order."
+        child=IdField(), allow_empty=False, help_text="Every task id of the draft, in the new order."
     )
 
 
@@ -405,9 +405,7 @@ PREVIEW_HELP = "true: say what would happen (the same per-site outcomes) and cha
 
 class EnrollmentBulkInputSerializer(serializers.Serializer):
     program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
-    site_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False, help_text=SITE_IDS_HELP
-    )
+    site_ids = serializers.ListField(child=IdField(), required=False, allow_empty=False, help_text=SITE_IDS_HELP)
     preview = serializers.BooleanField(required=False, default=False, help_text=PREVIEW_HELP)
 
     def validate(self, data):

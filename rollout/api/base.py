@@ -124,6 +124,17 @@ class OrgCreateListRetrieveViewSet(
     pass
 
 
+MAX_ID = 2**63 - 1  # the largest id a row can have (BigAutoField: PostgreSQL bigint, SQLite INTEGER)
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body (lists of ids): a positive integer within the database's id range, so that a
+    number too large to be an id is refused as invalid (400) instead of reaching the database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """PK field whose valid choices are the caller's visible rows; others read as 'does not exist'."""
 
@@ -134,6 +145,7 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 __all__ = [
+    "IdField",
     "OrgAPIMixin",
     "OrgAPIView",
     "OrgCreateListRetrieveViewSet",

@@ -65,3 +65,18 @@ def test_every_response_carries_a_request_id_and_audit_events_record_it(tenant):
     response = tenant.api(Role.PM).post("/api/v1/clients/", {"code": "rq", "name": "RQ"}, HTTP_X_REQUEST_ID="req-42")
     assert response["X-Request-ID"] == "req-42"
     assert AuditEvent.objects.get(verb="client.created", target_id=str(response.json()["id"])).request_id == "req-42"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "attr"),
+    [
+        ("/api/v1/work-orders/bulk-transition/", {"work_order_ids": [2**70], "to_status": "ready"}, "work_order_ids"),
+        ("/api/v1/enrollments/bulk-create/", {"program": 1, "site_ids": [2**64]}, "site_ids"),
+        ("/api/v1/packets/reissue/", {"program": 1, "work_orders": [2**63]}, "work_orders"),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_validation_error(tenant, path, body, attr):
+    # a fuzzer's number that no row can have is refused on its field, never reaches the database (no 500)
+    response = tenant.api(Role.PM).post(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert any(error["attr"].startswith(attr) for error in response.json()["errors"]), response.json()

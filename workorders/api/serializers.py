@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Program, Wave
-from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
 from technicians.models import Technician
 from workorders.choices import Gate, ShipmentStatus, WorkOrderStatus
 from workorders.models import Shipment, WorkOrder
@@ -215,7 +215,7 @@ class WorkOrderSelectionFilterSerializer(serializers.Serializer):
 
 class WorkOrderBulkTransitionInputSerializer(serializers.Serializer):
     work_order_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=False,
         help_text="The work orders to move (at most 1,000). Give either `work_order_ids` or `filter`.",

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from programs.api.serializers import FieldChangeSerializer, LineDiffSerializer
 from programs.models import Program, Wave
-from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets.selectors import diff_summary
 
@@ -105,7 +105,7 @@ class PacketIssueResultSerializer(serializers.Serializer):
 class PacketReissueInputSerializer(serializers.Serializer):
     program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
     work_orders = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=False,
         max_length=10_000,
