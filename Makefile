@@ -27,6 +27,7 @@ $(SYS_STAMP): scripts/install-system-packages.sh
 install: $(PY_STAMP) $(NODE_STAMP) $(SYS_STAMP)
 
 migrate: install
+	$(PY) manage.py create_database
 	$(PY) manage.py migrate --noinput
 
 seed: migrate

@@ -57,3 +57,29 @@ def test_schema_and_interactive_docs_are_served_without_internet(client):
     # Swagger UI comes from the drf-spectacular-sidecar package, served as our own static files.
     assert b"/static/drf_spectacular_sidecar/" in docs.content
     assert b"cdn." not in docs.content
+
+
+def test_create_database_makes_a_missing_postgresql_database_once_and_leaves_sqlite_alone():
+    from rollout.database import database_create_if_missing
+
+    config = dict(settings.DATABASES["default"])
+    if not settings.IS_POSTGRES:
+        # SQLite creates its own file: nothing to do
+        assert database_create_if_missing(config) is False
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    # given a database name nobody has created
+    config["NAME"] = f"tutti_create_probe_{secrets.token_hex(4)}"
+    try:
+        # when it is asked for twice, then it is created the first time only
+        assert database_create_if_missing(config) is True
+        assert database_create_if_missing(config) is False
+    finally:
+        connection = psycopg2.connect(dbname="postgres", user=config["USER"] or None, host=config["HOST"] or None,
+                                      port=config["PORT"] or None)  # fmt: skip
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(config["NAME"])))
+        connection.close()
