@@ -52,7 +52,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if access is None:
             raise TokenAuthFailed(failure)
         request.token_access = access
-        return TokenUser(access.token), access.token
+        # A personal token acts as its member; a system's token has no person behind it.
+        return access.user or TokenUser(access.token), access.token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

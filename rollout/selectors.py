@@ -57,7 +57,7 @@ def access_for_api_key(key: str) -> tuple[Access | None, str]:
     if not key.startswith(TOKEN_PREFIX) or key.count("_") < 2:
         return None, "token_invalid"
     prefix = key[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    token = ApiToken.objects.select_related("organization").filter(prefix=prefix).first()
+    token = ApiToken.objects.select_related("organization", "user").filter(prefix=prefix).first()
     if token is None or not _constant_time_equal(token.key_hash, secret_hash(key)):
         return None, "token_invalid"
     if token.revoked_at is not None:
@@ -68,7 +68,27 @@ def access_for_api_key(key: str) -> tuple[Access | None, str]:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-    return Access(organization=token.organization, role=Role(token.role), token=token, client_id=token.client_id), ""
+    membership = None
+    if token.user_id is not None:
+        # A personal token acts as its member, while they are one with the same role.
+        membership = (
+            Membership.objects.filter(
+                organization=token.organization, user=token.user, role=token.role, is_active=True, user__is_active=True
+            )
+            .select_related("user")
+            .first()
+        )
+        if membership is None:
+            return None, "token_revoked"
+    access = Access(
+        organization=token.organization,
+        role=Role(token.role),
+        user=token.user,
+        membership=membership,
+        token=token,
+        client_id=token.client_id,
+    )
+    return access, ""
 
 
 def _constant_time_equal(a: str, b: str) -> bool:

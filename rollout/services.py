@@ -353,9 +353,26 @@ def api_token_create(
             field="role",
         )
     _check_role_client(organization=organization, role=role, client=client)
+    return _issue_token(organization, actor, name=name, role=role, client=client, expires_at=expires_at)
+
+
+@transaction.atomic
+def api_token_create_personal(
+    *, organization: Organization, actor: Access, name: str, expires_at: datetime | None = None
+) -> IssuedToken:
+    """A technician's own token, for an app on their phone: it acts as them (their own visits only, their name
+    in the audit trail) and stops working when they leave the organization. The key is returned once."""
+    if not isinstance(actor, Access) or actor.role != Role.TECHNICIAN or actor.user is None or actor.token:
+        raise ApplicationError(
+            "Personal tokens are for technicians, signed in as themselves.", code="permission_denied", status=403
+        )
+    return _issue_token(organization, actor, name=name, role=Role.TECHNICIAN, user=actor.user, expires_at=expires_at)
+
+
+def _issue_token(organization, actor, *, expires_at: datetime | None, **fields) -> IssuedToken:
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError("The expiry must be in the future.", code="expiry_in_past", field="expires_at")
-    user = actor.user if isinstance(actor, Access) else actor
+    creator = actor.user if isinstance(actor, Access) else actor
     for _attempt in range(3):
         prefix = secrets.token_hex(4)
         key = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -363,13 +380,11 @@ def api_token_create(
             with transaction.atomic():
                 token = ApiToken.objects.create(
                     organization=organization,
-                    name=name,
-                    role=role,
-                    client=client,
                     prefix=prefix,
                     key_hash=secret_hash(key),
-                    created_by=user,
+                    created_by=creator,
                     expires_at=expires_at,
+                    **fields,
                 )
             break
         except IntegrityError:  # a prefix collision: draw again
@@ -381,7 +396,7 @@ def api_token_create(
         actor=actor,
         verb="api_token.created",
         target=token,
-        after=audit_snapshot(token, ["name", "role", "client", "expires_at"]),
+        after=audit_snapshot(token, ["name", "role", "client", "user", "expires_at"]),
     )
     return IssuedToken(token=token, key=key)
 
@@ -389,7 +404,10 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, organization: Organization, actor: Access, token_id: int) -> ApiToken:
     """Revoke a token: requests with it fail from now on. Revoking twice is harmless."""
-    token = ApiToken.objects.for_organization(organization).select_for_update().filter(pk=token_id).first()
+    tokens = ApiToken.objects.for_organization(organization)
+    if isinstance(actor, Access) and actor.role == Role.TECHNICIAN:
+        tokens = tokens.filter(user=actor.user)  # a technician revokes only their own
+    token = tokens.select_for_update().filter(pk=token_id).first()
     if token is None:
         raise NotFound()
     if token.revoked_at is None:

@@ -204,10 +204,10 @@ class ApiTokenTable(OrgTable):
     items_label = "tokens"
 
     def render_name(self, record):
-        client = (
-            format_html('<div class="small text-body-secondary">{}</div>', record.client.name) if record.client else ""
-        )
-        return format_html('<span class="fw-medium">{}</span>{}', record.name, client)
+        # A client token names its client; a technician's personal token, whom it acts as.
+        owner = record.client.name if record.client else (f"Acts as {record.user.email}" if record.user else "")
+        detail = format_html('<div class="small text-body-secondary">{}</div>', owner) if owner else ""
+        return format_html('<span class="fw-medium">{}</span>{}', record.name, detail)
 
     def render_role(self, record):
         return role_badge(record.role, record.get_role_display())

@@ -38,7 +38,8 @@ class Access:
     @property
     def actor_label(self) -> str:
         if self.token:
-            return f"API token {self.token.name}"
+            owner = f"{self.user.email} via " if self.user else ""
+            return f"{owner}API token {self.token.name}"
         return self.user.email if self.user else "system"
 
     def has_role(self, roles) -> bool:

@@ -53,6 +53,12 @@ class InvitationCreateInputSerializer(serializers.Serializer):
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", read_only=True, allow_null=True)
+    user = serializers.EmailField(
+        source="user.email",
+        read_only=True,
+        allow_null=True,
+        help_text="A personal token acts as this member (a technician's app token); null for a system's token.",
+    )
 
     class Meta:
         model = ApiToken
@@ -61,6 +67,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "name",
             "role",
             "client",
+            "user",
             "prefix",
             "created_by",
             "created_at",
@@ -83,6 +90,11 @@ class ApiTokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     role = serializers.ChoiceField(choices=TOKEN_ROLE_CHOICES, default=Role.INTEGRATOR)
     client = OrgPrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiTokenPersonalCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, help_text="Which app or phone it is for, e.g. “Pixel 8 field app”.")
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 

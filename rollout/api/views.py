@@ -133,7 +133,13 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
     search_fields = ["name", "prefix"]
     ordering_fields = ["created_at", "last_used_at", "name"]
     ordering = ["-created_at"]
-    roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+    # Technicians see, create and revoke only their own personal tokens (ApiToken.objects.visible_to).
+    roles = {
+        "read": ADMIN_ONLY | {Role.TECHNICIAN},
+        "write": ADMIN_ONLY,
+        "personal": {Role.TECHNICIAN},
+        "revoke": ADMIN_ONLY | {Role.TECHNICIAN},
+    }
     secret_response_fields = frozenset({"key"})
 
     @extend_schema(request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedSerializer})
@@ -143,6 +149,23 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
         issued = services.api_token_create(
             organization=self.access.organization, actor=self.access, **data.validated_data
         )
+        payload = s.ApiTokenCreatedSerializer(issued.token).data
+        payload["key"] = issued.key
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ApiTokenPersonalCreateInputSerializer,
+        responses={201: s.ApiTokenCreatedSerializer},
+        description=(
+            "A technician's own token, for an app on their phone (signed in as themselves, by session): it acts "
+            "as them — their own visits only, their name in the audit trail — and stops working when they leave "
+            "the organization. The key is returned once. Technicians list and revoke their own tokens here too."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def personal(self, request):
+        values = self.input(s.ApiTokenPersonalCreateInputSerializer)
+        issued = services.api_token_create_personal(**self.service_kwargs(), **values)
         payload = s.ApiTokenCreatedSerializer(issued.token).data
         payload["key"] = issued.key
         return Response(payload, status=status.HTTP_201_CREATED)

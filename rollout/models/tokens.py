@@ -7,6 +7,12 @@ from rollout.tenancy import TenantModel, TenantQuerySet
 
 
 class ApiTokenQuerySet(TenantQuerySet):
+    def visible_to(self, access):
+        """Admins see the organization's tokens; a technician only their own personal tokens."""
+        if access.role == Role.TECHNICIAN:
+            return self.for_organization(access.organization).filter(user=access.user)
+        return super().visible_to(access)
+
     def usable(self):
         now = timezone.now()
         return self.filter(revoked_at__isnull=True).filter(
@@ -15,7 +21,8 @@ class ApiTokenQuerySet(TenantQuerySet):
 
 
 class ApiToken(TenantModel):
-    """A credential for a system: bound to one organization and one role, shown once, stored hashed."""
+    """A credential for a system — or, with `user`, a technician's personal token for an app, acting as them —
+    bound to one organization and one role, shown once, stored hashed."""
 
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.INTEGRATOR)
@@ -23,6 +30,14 @@ class ApiToken(TenantModel):
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A personal token acts as this member (technicians' app tokens); empty for a system's token.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

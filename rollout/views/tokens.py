@@ -18,7 +18,7 @@ from rollout.views.members import ADMIN_ONLY, OrgUrlMixin
 
 class ApiTokenListView(OrgTableView):
     template_name = "tokens/list.html"
-    queryset = ApiToken.objects.select_related("created_by", "client")
+    queryset = ApiToken.objects.select_related("created_by", "client", "user")
     filterset_class = ApiTokenFilterSet
     table_class = ApiTokenTable
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}

@@ -27,7 +27,8 @@ READ_MATRIX = {
         None: 401,
         "token": 403,
         Role.ADMIN: 200,
-        **dict.fromkeys([Role.PM, Role.COORDINATOR, Role.TECHNICIAN, Role.CLIENT], 403),
+        Role.TECHNICIAN: 200,  # their own personal tokens only
+        **dict.fromkeys([Role.PM, Role.COORDINATOR, Role.CLIENT], 403),
     },
     "/api/v1/audit-events/": {
         None: 401,

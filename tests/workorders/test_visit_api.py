@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from programs.models import Program
 from rollout.choices import Role
@@ -449,3 +450,77 @@ def test_the_technician_acknowledges_the_packet_through_the_visit(world, tenant,
     assert coordinator.status_code == 403
     assert foreign.status_code == 404
     assert VisitAction.objects.filter(visit=visit, kind="acknowledge_packet").count() == 1
+
+
+# --- A technician's personal token (an app on their phone) -----------------------------------------------------
+
+
+def personal_token(tenant, name="Pixel field app") -> tuple[int, str]:
+    """A technician creates their own token, signed in by session; (id, key)."""
+    created = tenant.api(Role.TECHNICIAN).post("/api/v1/api-tokens/personal/", {"name": name}, format="json")
+    assert created.status_code == 201, created.content
+    return created.json()["id"], created.json()["key"]
+
+
+def bearer(key: str) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return api
+
+
+def test_a_technicians_personal_token_sees_and_drives_only_their_own_visits(visits, tenant):
+    # given Tomás's personal token
+    token_id, key = personal_token(tenant)
+    api = bearer(key)
+    # when his app lists visits, opens Rosa's, and confirms his own
+    listed = api.get("/api/v1/visits/").json()["results"]
+    rosas = api.get(f"/api/v1/visits/{visits['rosas'].pk}/")
+    foreign = api.get(f"/api/v1/visits/{visits['foreign'].pk}/")
+    body = {"client_action_id": "app-confirm-1", "device_time": timezone.now().isoformat()}
+    confirmed = api.post(f"/api/v1/visits/{visits['mine'].pk}/confirm/", body, format="json")
+    # then he sees only his own visit, the others are 404, and the action is his (user and audit label)
+    assert [row["id"] for row in listed] == [visits["mine"].pk]
+    assert rosas.status_code == foreign.status_code == 404
+    assert confirmed.status_code == 200, confirmed.content
+    action = VisitAction.objects.get(client_action_id="app-confirm-1")
+    technician_user = tenant.members[Role.TECHNICIAN].user
+    assert action.user == technician_user
+    assert action.actor_label == f"{technician_user.email} via API token Pixel field app"
+    # and his token list holds only his own tokens; the admin sees it among the organization's
+    assert [row["id"] for row in api.get("/api/v1/api-tokens/").json()["results"]] == [token_id]
+    admin_view = tenant.api(Role.ADMIN).get("/api/v1/api-tokens/").json()["results"]
+    assert {row["id"]: row["user"] for row in admin_view}[token_id] == technician_user.email
+
+
+def test_a_personal_token_stops_with_its_revocation_or_the_membership(tenant, world):
+    # given two personal tokens
+    first_id, first = personal_token(tenant, "old phone")
+    _, second = personal_token(tenant, "new phone")
+    # when he revokes the first from his app
+    revoked = bearer(second).post(f"/api/v1/api-tokens/{first_id}/revoke/")
+    # then the first no longer works, the second does
+    assert revoked.status_code == 200
+    assert bearer(first).get("/api/v1/visits/").status_code == 401
+    assert bearer(second).get("/api/v1/visits/").status_code == 200
+    # and once he is no longer a member, no token of his works
+    membership = tenant.members[Role.TECHNICIAN]
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    assert bearer(second).get("/api/v1/visits/").status_code == 401
+
+
+@pytest.mark.parametrize("caller", [Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT, "token"])
+def test_only_technicians_create_personal_tokens(tenant, caller):
+    response = tenant.api(caller).post("/api/v1/api-tokens/personal/", {"name": "x"}, format="json")
+    assert response.status_code == 403
+
+
+def test_a_technician_cannot_reach_another_ones_token_nor_another_organizations(tenant, other_tenant):
+    # given a token of another organization's technician, and an admin's system token here
+    foreign_id, _ = personal_token(other_tenant)
+    system = tenant.api(Role.ADMIN).post("/api/v1/api-tokens/", {"name": "ERP"}, format="json").json()["id"]
+    technician = tenant.api(Role.TECHNICIAN)
+    # when / then: neither is his to read or revoke
+    for token_id in (foreign_id, system):
+        assert technician.get(f"/api/v1/api-tokens/{token_id}/").status_code == 404
+        assert technician.post(f"/api/v1/api-tokens/{token_id}/revoke/").status_code == 404
