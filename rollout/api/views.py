@@ -149,9 +149,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
         issued = services.api_token_create(
             organization=self.access.organization, actor=self.access, **data.validated_data
         )
-        payload = s.ApiTokenCreatedSerializer(issued.token).data
-        payload["key"] = issued.key
-        return Response(payload, status=status.HTTP_201_CREATED)
+        return self.issued_response(issued)
 
     @extend_schema(
         request=s.ApiTokenPersonalCreateInputSerializer,
@@ -165,7 +163,11 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
     @action(detail=False, methods=["post"])
     def personal(self, request):
         values = self.input(s.ApiTokenPersonalCreateInputSerializer)
-        issued = services.api_token_create_personal(**self.service_kwargs(), **values)
+        return self.issued_response(services.api_token_create_personal(**self.service_kwargs(), **values))
+
+    @staticmethod
+    def issued_response(issued: services.IssuedToken) -> Response:
+        """201 with the new token and its key: the only time the key is shown."""
         payload = s.ApiTokenCreatedSerializer(issued.token).data
         payload["key"] = issued.key
         return Response(payload, status=status.HTTP_201_CREATED)
