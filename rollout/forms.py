@@ -194,6 +194,16 @@ class MemberForm(StyledFormMixin, RoleClientFormMixin, forms.Form):
 
 # --- API tokens -----------------------------------------------------------------------------------
 
+
+class PersonalTokenForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Which app is it for?",
+        max_length=120,
+        help_text="E.g. “Field app on my Pixel”. You can revoke it here at any time.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 TOKEN_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in TOKEN_ROLES]
 
 

@@ -17,6 +17,7 @@ org_patterns = [
     path("api-tokens/", tokens.ApiTokenListView.as_view(), name="api-tokens"),
     path("api-tokens/new/", tokens.ApiTokenCreateView.as_view(), name="api-token-create"),
     path("api-tokens/<int:pk>/revoke/", tokens.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
+    path("profile/app-tokens/new/", tokens.PersonalTokenCreateView.as_view(), name="personal-token-create"),
     path("audit/", home.AuditLogView.as_view(), name="audit-log"),
     path("", include("programs.urls")),
     path("", include("sites.urls")),

@@ -13,7 +13,7 @@ from rollout import services
 from rollout.choices import ALL_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.forms import EmailAuthenticationForm, InvitationSignupForm, TuttiPasswordResetForm, TuttiSetPasswordForm
-from rollout.models import User
+from rollout.models import ApiToken, User
 from rollout.views.base import OrgTemplateView
 
 # Several authentication backends are configured (django-axes first); a fresh account is logged in
@@ -128,4 +128,6 @@ class ProfileView(OrgTemplateView):
             else "layouts/staff.html"
         )
         context["client"] = self.access.membership.client if self.access.membership else None
+        if role == Role.TECHNICIAN:
+            context["app_tokens"] = list(ApiToken.objects.visible_to(self.access).usable().order_by("-created_at"))
         return context

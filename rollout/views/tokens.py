@@ -1,4 +1,5 @@
-"""API token pages (admins only): list, create (the key is shown once), revoke with confirmation."""
+"""API token pages: admins list, create (the key is shown once) and revoke the organization's tokens; a technician
+creates and revokes their own app tokens (personal tokens, acting as them) from their profile, on the phone."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
 from rollout import services
+from rollout.choices import Role
 from rollout.errors import ApplicationError
 from rollout.filtersets import ApiTokenFilterSet
-from rollout.forms import TOKEN_ROLE_CHOICES, ApiTokenForm, add_service_error
+from rollout.forms import TOKEN_ROLE_CHOICES, ApiTokenForm, PersonalTokenForm, add_service_error
 from rollout.models import ApiToken
 from rollout.tables import ApiTokenTable, OrgTableView
 from rollout.views.base import OrgFormView, OrgTemplateView
@@ -54,22 +56,52 @@ class ApiTokenCreateView(OrgUrlMixin, OrgFormView):
         except ApplicationError as exc:
             add_service_error(form, exc)
             return self.form_invalid(form)
-        # Rendered, not redirected: a redirect would need the key stored somewhere to show it again.
-        response = self.response_class(
-            request=self.request,
-            template=["tokens/created.html"],
-            context=self.get_context_data(issued=issued, token=issued.token),
-            using=self.template_engine,
-        )
-        add_never_cache_headers(response)
-        return response
+        return created_response(self, issued)
+
+
+def created_response(view, issued: services.IssuedToken):
+    """The new token's key, rendered in the response to the POST — never redirected (a redirect would need the key
+    stored somewhere to show it again) and never cached."""
+    response = view.response_class(
+        request=view.request,
+        template=["tokens/created.html"],
+        context=view.get_context_data(issued=issued, token=issued.token),
+        using=view.template_engine,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+class PersonalTokenCreateView(OrgUrlMixin, OrgFormView):
+    """A technician connects an app on their phone: a personal token that acts as them (their own visits only)."""
+
+    template_name = "tokens/personal_create.html"
+    form_class = PersonalTokenForm
+    roles = {"read": {Role.TECHNICIAN}, "write": {Role.TECHNICIAN}}
+
+    def form_valid(self, form):
+        try:
+            issued = services.api_token_create_personal(**self.service_kwargs(), name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+            return self.form_invalid(form)
+        return created_response(self, issued)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "layout": "layouts/phone.html", "back_url": self.org_url("profile")}
 
 
 class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
-    """Revoke a token: GET asks for confirmation, POST does it."""
+    """Revoke a token: GET asks for confirmation, POST does it. Technicians reach only their own app tokens
+    (ApiToken.objects.visible_to), from their profile."""
 
     template_name = "components/confirm_page.html"
-    roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
+    roles = {"read": ADMIN_ONLY | {Role.TECHNICIAN}, "write": ADMIN_ONLY | {Role.TECHNICIAN}}
+
+    @property
+    def back_url(self) -> str:
+        return self.org_url("profile" if self.access.role == Role.TECHNICIAN else "api-tokens")
 
     def get_token(self) -> ApiToken:
         return self.visible_or_404(ApiToken.objects.select_related("client"), self.kwargs["pk"], "token")
@@ -88,10 +120,12 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
             "tone": "danger",
             "icon": "key",
             "details": details,
-            "cancel_url": self.org_url("api-tokens"),
+            "cancel_url": self.back_url,
             "fields": {},
         }
         context["section"] = "api-tokens"
+        if self.access.role == Role.TECHNICIAN:
+            context["layout"] = "layouts/phone.html"
         return context
 
     def post(self, request, *args, **kwargs):
@@ -99,4 +133,4 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
             organization=self.access.organization, actor=self.access, token_id=self.get_token().pk
         )
         messages.success(request, f"The token “{token.name}” was revoked.")
-        return redirect(self.org_url("api-tokens"))
+        return redirect(self.back_url)

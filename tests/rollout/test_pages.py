@@ -59,6 +59,7 @@ PAGES = [
     ("api-tokens", None, ADMIN),
     ("api-token-create", None, ADMIN),
     ("api-token-revoke", "token", ADMIN),
+    ("personal-token-create", None, frozenset({Role.TECHNICIAN})),
     ("audit-log", None, frozenset({Role.ADMIN, Role.PM})),
 ]
 PAGE_IDS = [name for name, _, _ in PAGES]
@@ -94,8 +95,10 @@ def test_role_matrix(client, tenant, name, kind, allowed, role):
     client.force_login(tenant.members[role].user)
     # when they open the page
     response = client.get(url)
-    # then it opens for the roles it declares, and is refused to the others
-    assert response.status_code == (200 if role in allowed else 403), response.content[:500]
+    # then it opens for the roles it declares, and is refused to the others (a technician may revoke only their
+    # own app tokens: a system's token does not exist for them)
+    refused = 404 if (name, role) == ("api-token-revoke", Role.TECHNICIAN) else 403
+    assert response.status_code == (200 if role in allowed else refused), response.content[:500]
 
 
 @pytest.mark.parametrize(("name", "kind", "allowed"), PAGES, ids=PAGE_IDS)
@@ -177,8 +180,8 @@ def test_only_admins_may_write(client, tenant, name, kind, role):
     events = AuditEvent.objects.count()
     # when they post to an admin page
     response = client.post(url, {"email": "x@example.com", "role": Role.ADMIN, "name": "x", "is_active": "false"})
-    # then it is refused and nothing is recorded
-    assert response.status_code == 403
+    # then it is refused (a system's token does not exist for a technician) and nothing is recorded
+    assert response.status_code == (404 if (name, role) == ("api-token-revoke", Role.TECHNICIAN) else 403)
     assert AuditEvent.objects.count() == events
 
 
@@ -752,3 +755,49 @@ def test_the_homes_list_the_programs_each_role_may_see(client, tenant, other_ten
     assert "Self-checkout for our client" in portal
     assert "Kiosks for someone else" not in portal
     assert "Foreign signage" not in portal
+
+
+# --- A technician's app tokens ------------------------------------------------------------------
+
+
+def test_a_technician_connects_an_app_from_the_profile_then_revokes_it(client, tenant):
+    # given Tomás signed in on his phone
+    technician = tenant.members[Role.TECHNICIAN].user
+    client.force_login(technician)
+    slug = tenant.organization.slug
+    # when he connects an app
+    created = client.post(reverse("personal-token-create", kwargs={"org": slug}), {"name": "Field app on my Pixel"})
+    # then the key is shown once (never cached), acts as him, and his profile lists the app
+    assert created.status_code == 200
+    assert "no-cache" in created["Cache-Control"] or "max-age=0" in created["Cache-Control"]
+    key = created.context["issued"].key
+    assert key in created.content.decode()
+    token = ApiToken.objects.get(name="Field app on my Pixel")
+    assert (token.role, token.user) == (Role.TECHNICIAN, technician)
+    profile = client.get(reverse("profile", kwargs={"org": slug}))
+    assert [t.pk for t in profile.context["app_tokens"]] == [token.pk]
+    assert key not in profile.content.decode()
+    # when he revokes it (confirmation page, then POST)
+    revoke_url = reverse("api-token-revoke", kwargs={"org": slug, "pk": token.pk})
+    confirm = client.get(revoke_url)
+    revoked = client.post(revoke_url)
+    # then it is revoked and he is back on his profile, with no app listed
+    assert confirm.status_code == 200 and "layouts/phone.html" in [t.name for t in confirm.templates]
+    assert revoked.status_code == 302 and revoked["Location"] == reverse("profile", kwargs={"org": slug})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert client.get(reverse("profile", kwargs={"org": slug})).context["app_tokens"] == []
+
+
+def test_a_technician_cannot_revoke_another_technicians_app_token(client, tenant):
+    # given Rosa's app token (another technician of the same organization)
+    rosa = MembershipFactory(organization=tenant.organization, role=Role.TECHNICIAN)
+    rosa_access = Access(organization=tenant.organization, role=Role.TECHNICIAN, user=rosa.user, membership=rosa)
+    token = services.api_token_create_personal(organization=tenant.organization, actor=rosa_access, name="Rosa's app")
+    client.force_login(tenant.members[Role.TECHNICIAN].user)
+    # when Tomás tries to revoke it / then it does not exist for him
+    url = reverse("api-token-revoke", kwargs={"org": tenant.organization.slug, "pk": token.token.pk})
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    token.token.refresh_from_db()
+    assert token.token.revoked_at is None
