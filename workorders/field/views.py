@@ -1,4 +1,5 @@
-"""The visit page of the technician's phone app, under /o/<org>/field/visits/<pk>/.
+"""The visit page of the technician's phone app, under /o/<org>/field/visits/<pk>/, and the app's service worker
+(FieldServiceWorkerView, at /field-sw.js).
 
 The server renders what does not change during a visit — the site (address with a link to the phone's maps
 app, access hours, contacts to call) and the packet the visit works from (phone page and PDF) — and embeds the
