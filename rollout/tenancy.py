@@ -57,6 +57,11 @@ class TenantQuerySet(models.QuerySet):
     def for_organization(self, organization) -> TenantQuerySet:
         return self.filter(organization_id=organization_id_of(organization))
 
+    def for_outer_organization(self, outer: str = "organization_id") -> TenantQuerySet:
+        """Rows of the outer query's organization, for a subquery correlated to already-scoped rows
+        (Subquery/Exists): the tenant filter is the outer row's own organization."""
+        return self.filter(organization_id=models.OuterRef(outer))
+
     def visible_to(self, access: Access) -> TenantQuerySet:
         """Rows of the access's organization that its role may read. Closed by default."""
         scoped = self.for_organization(access.organization)

@@ -106,9 +106,7 @@ class TechnicianFilterSet(django_filters.FilterSet):
 
     def filter_certification(self, queryset, name, value):
         # Correlated to the (already scoped) technician rows and their organization.
-        held = Certification.objects.filter(
-            _expiry_q("", value), technician=OuterRef("pk"), organization=OuterRef("organization")
-        )
+        held = Certification.objects.for_outer_organization().filter(_expiry_q("", value), technician=OuterRef("pk"))
         return queryset.filter(Exists(held))
 
     def filter_text(self, queryset, name, value):

@@ -22,11 +22,8 @@ class EnrollmentQuerySet(ProgramChildQuerySet):
     def with_summary(self) -> EnrollmentQuerySet:
         """Site, wave, program and the site's variation count in the program, in the same query (for lists)."""
         variations = (
-            SiteVariation.objects.filter(
-                organization_id=models.OuterRef("organization_id"),
-                program_id=models.OuterRef("program_id"),
-                site_id=models.OuterRef("site_id"),
-            )
+            SiteVariation.objects.for_outer_organization()
+            .filter(program_id=models.OuterRef("program_id"), site_id=models.OuterRef("site_id"))
             .order_by()
             .values("site_id")
             .annotate(count=models.Count("id"))

@@ -136,9 +136,9 @@ class SiteViewSet(OrgModelViewSet):
             # Correlated to the (already scoped) site rows: same organization and site, the filtered program.
             queryset = queryset.annotate(
                 wave_id=Subquery(
-                    enrollment.objects.filter(
-                        organization_id=OuterRef("organization_id"), program_id=int(program_id), site_id=OuterRef("pk")
-                    ).values("wave_id")[:1]
+                    enrollment.objects.for_outer_organization()
+                    .filter(program_id=int(program_id), site_id=OuterRef("pk"))
+                    .values("wave_id")[:1]
                 )
             )
             wave_field = "wave_id"
