@@ -19,6 +19,7 @@ from tests.workorders.test_visit_support import (
     VISIT_DAY,
     access_for,
     acknowledge,
+    act,
     action_id,
     book,
     booked_visit,
@@ -46,22 +47,12 @@ def world(tenant):
     return build_field_world(tenant)
 
 
-def _simple(world, visit, service, client_action_id=None):
-    return service(
-        organization=world.organization,
-        actor=world.tech,
-        visit_id=visit.pk,
-        client_action_id=client_action_id or action_id(),
-        device_time=timezone.now(),
-    )
-
-
 def test_confirm_and_on_my_way_move_the_visit_once_per_action_id(world):
     # given
     visit = booked_visit(world)
     # when: confirm sent three times with the same id, then on my way
-    outcomes = [_simple(world, visit, services.visit_confirm, "confirm-abc") for _ in range(3)]
-    _simple(world, visit, services.visit_on_my_way)
+    outcomes = [act(world, visit, services.visit_confirm, client_action_id="confirm-abc") for _ in range(3)]
+    act(world, visit, services.visit_on_my_way)
     # then
     visit.refresh_from_db()
     assert [outcome.replayed for outcome in outcomes] == [False, True, True]
@@ -165,7 +156,7 @@ def test_the_same_check_in_resent_is_recorded_once_and_a_new_one_is_refused(worl
 
 def test_an_action_id_reused_for_another_kind_of_action_is_refused(world):
     visit = booked_visit(world)
-    _simple(world, visit, services.visit_confirm, "same-id-123")
+    act(world, visit, services.visit_confirm, client_action_id="same-id-123")
     with pytest.raises(services.ClientActionIdReused):
         check_in(world, visit, client_action_id="same-id-123")
 
@@ -190,7 +181,7 @@ def test_another_technicians_visit_is_not_found(world, tenant):
     with pytest.raises(NotFound):
         check_in(world, visit)
     with pytest.raises(NotFound):
-        _simple(world, visit, services.visit_confirm)
+        act(world, visit, services.visit_confirm)
 
 
 def test_only_technicians_and_integrators_record_field_actions(world, tenant):
@@ -356,18 +347,11 @@ def test_a_cancelled_visit_cannot_be_checked_in(world):
     with pytest.raises(services.VisitNotCheckable):
         check_in(world, visit)
     with pytest.raises(services.VisitNotActive):
-        _simple(world, visit, services.visit_confirm)
+        act(world, visit, services.visit_confirm)
 
 
-def _acknowledge(world, visit, *, version: int, client_action_id: str | None = None, actor=None):
-    return services.visit_acknowledge_packet(
-        organization=world.organization,
-        actor=actor or world.tech,
-        visit_id=visit.pk,
-        client_action_id=client_action_id or action_id(),
-        device_time=timezone.now(),
-        packet_version=version,
-    )
+def _acknowledge(world, visit, *, version: int, **options):
+    return act(world, visit, services.visit_acknowledge_packet, packet_version=version, **options)
 
 
 def test_acknowledging_the_packet_from_the_visit_is_one_logged_action(world):

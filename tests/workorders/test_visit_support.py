@@ -211,67 +211,41 @@ def action_id() -> str:
     return f"00000000-0000-4000-8000-{next(_counter):012d}"
 
 
-def check_in(world: FieldWorld, visit: Visit, *, point=NEAR, accuracy=12.0, client_action_id=None, **extra):
-    values = {"location_status": "ok", "latitude": point[0], "longitude": point[1], "accuracy_m": accuracy}
-    values.update(extra)
-    return services.visit_check_in(
+def act(world: FieldWorld, visit: Visit, service, *, client_action_id=None, actor=None, **fields):
+    """Send one field action through its service as the phone does: a client action id (a fresh one unless given),
+    the phone's clock, the world's technician (or `actor`)."""
+    return service(
         organization=world.organization,
-        actor=world.tech,
+        actor=actor or world.tech,
         visit_id=visit.pk,
         client_action_id=client_action_id or action_id(),
         device_time=timezone.now(),
-        **values,
+        **fields,
     )
+
+
+def check_in(world: FieldWorld, visit: Visit, *, point=NEAR, accuracy=12.0, **extra):
+    values = {"location_status": "ok", "latitude": point[0], "longitude": point[1], "accuracy_m": accuracy}
+    return act(world, visit, services.visit_check_in, **{**values, **extra})
 
 
 def result(world: FieldWorld, visit: Visit, task_key: str, status: str = "done", **values):
-    return services.visit_task_result(
-        organization=world.organization,
-        actor=world.tech,
-        visit_id=visit.pk,
-        client_action_id=values.pop("client_action_id", None) or action_id(),
-        device_time=timezone.now(),
-        task_key=task_key,
-        status=status,
-        **values,
-    )
+    return act(world, visit, services.visit_task_result, task_key=task_key, status=status, **values)
 
 
 def photo(world: FieldWorld, visit: Visit, task_key: str = "survey", data: bytes | None = None, **values):
-    return services.visit_photo_add(
-        organization=world.organization,
-        actor=world.tech,
-        visit_id=visit.pk,
-        client_action_id=values.pop("client_action_id", None) or action_id(),
-        device_time=timezone.now(),
-        task_key=task_key,
-        data=data if data is not None else jpeg_bytes(),
-        filename=values.pop("filename", "IMG_0001.jpg"),
-    )
+    values.setdefault("filename", "IMG_0001.jpg")
+    data = data if data is not None else jpeg_bytes()
+    return act(world, visit, services.visit_photo_add, task_key=task_key, data=data, **values)
 
 
 def sign(world: FieldWorld, visit: Visit, name: str = "Dana Store-Manager", signature: str | None = None, **values):
-    return services.visit_sign_off(
-        organization=world.organization,
-        actor=world.tech,
-        visit_id=visit.pk,
-        client_action_id=values.pop("client_action_id", None) or action_id(),
-        device_time=timezone.now(),
-        name=name,
-        signature=signature or signature_data_url(),
-    )
+    signature = signature or signature_data_url()
+    return act(world, visit, services.visit_sign_off, name=name, signature=signature, **values)
 
 
 def check_out(world: FieldWorld, visit: Visit, outcome: str = "complete", **values):
-    return services.visit_check_out(
-        organization=world.organization,
-        actor=world.tech,
-        visit_id=visit.pk,
-        client_action_id=values.pop("client_action_id", None) or action_id(),
-        device_time=timezone.now(),
-        outcome=outcome,
-        **values,
-    )
+    return act(world, visit, services.visit_check_out, outcome=outcome, **values)
 
 
 def complete_evidence(world: FieldWorld, visit: Visit) -> None:
