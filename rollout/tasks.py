@@ -2,11 +2,10 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rollout.models import Heartbeat, Invitation
+from rollout.notices import MAIL_TASK_OPTIONS, mail
 
 
 @shared_task(name="rollout.heartbeat_record", soft_time_limit=10, time_limit=20, ignore_result=True)
@@ -15,15 +14,7 @@ def heartbeat_record_task() -> None:
     Heartbeat.objects.update_or_create(name="worker", defaults={"seen_at": timezone.now()})
 
 
-@shared_task(
-    name="rollout.invitation_send",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+@shared_task(name="rollout.invitation_send", **MAIL_TASK_OPTIONS)
 def invitation_send_task(*, organization_id: int, invitation_id: int, token: str) -> None:
     """E-mail an invitation link. Does nothing for an invitation that is no longer pending."""
     invitation = (
@@ -38,9 +29,9 @@ def invitation_send_task(*, organization_id: int, invitation_id: int, token: str
         "invitation": invitation,
         "accept_url": f"{settings.TUTTI_BASE_URL}/invitations/{token}/",
     }
-    send_mail(
+    mail(
         subject=f"You are invited to {invitation.organization.name} on Tutti",
-        message=render_to_string("emails/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
+        template="emails/invitation.txt",
+        context=context,
+        to=invitation.email,
     )

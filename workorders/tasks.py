@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from rollout.notices import MAIL_TASK_OPTIONS, mail_once
 
 NOTICE_SUBJECTS = {
     "assigned": "New visit: {number} at {site}",
@@ -17,18 +15,9 @@ NOTICE_SUBJECTS = {
     "return_visit": "Return visit booked: {number} at {site}",
     "cancelled": "Visit cancelled: {number} at {site}",
 }
-SENT_MARK_SECONDS = 7 * 24 * 3600
 
 
-@shared_task(
-    name="workorders.work_order_notify_technician",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+@shared_task(name="workorders.work_order_notify_technician", **MAIL_TASK_OPTIONS)
 def work_order_notify_technician_task(*, organization_id: int, work_order_id: int, event: str, version: int) -> None:
     """E-mail the assigned technician about a change to their visit, once per (work order, version, event).
 
@@ -49,23 +38,16 @@ def work_order_notify_technician_task(*, organization_id: int, work_order_id: in
         return
     if event not in NOTICE_SUBJECTS:
         return
-    # The row's creation time keeps the mark unique when ids are reused (a database recreated, a shared cache).
-    mark = f"workorders:notice:{work_order_id}:{work_order.created_at.timestamp():.6f}:{version}:{event}"
-    if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
-        return
     context = {
         "work_order": work_order,
         "event": event,
         "window": describe_window(work_order),
         "organization": work_order.organization,
     }
-    try:
-        send_mail(
-            subject=NOTICE_SUBJECTS[event].format(number=work_order.number, site=work_order.site.code),
-            message=render_to_string("workorders/emails/technician_notice.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[work_order.technician.email],
-        )
-    except Exception:
-        cache.delete(mark)
-        raise
+    mail_once(
+        f"work-order:{work_order_id}:{work_order.created_at.timestamp():.6f}:{version}:{event}",
+        subject=NOTICE_SUBJECTS[event].format(number=work_order.number, site=work_order.site.code),
+        template="workorders/emails/technician_notice.txt",
+        context=context,
+        to=work_order.technician.email,
+    )

@@ -4,12 +4,8 @@ tell the assigned technician about a new version. Ids in, idempotent, bounded in
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
-SENT_MARK_SECONDS = 7 * 24 * 3600
+from rollout.notices import MAIL_TASK_OPTIONS, mail_once
 
 
 @shared_task(
@@ -39,15 +35,7 @@ def packet_generation_run_task(*, organization_id: int, job_id: int) -> None:
         packet_generation_run_task.delay(organization_id=organization_id, job_id=job_id)
 
 
-@shared_task(
-    name="workorders.packet_notify_technician",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+@shared_task(name="workorders.packet_notify_technician", **MAIL_TASK_OPTIONS)
 def packet_notify_technician_task(*, organization_id: int, packet_id: int) -> None:
     """E-mail the assigned technician that a packet version is ready and must be acknowledged; once per
     (packet, technician). Does nothing when the version is no longer current or nobody is assigned."""
@@ -63,18 +51,11 @@ def packet_notify_technician_task(*, organization_id: int, packet_id: int) -> No
     if packet is None or not packet.is_current or packet.work_order.technician is None:
         return
     work_order = packet.work_order
-    # The issue time makes the mark unique even if ids are ever reused (a restored database, a test run).
-    mark = f"workorders:packet-notice:{packet.pk}:{packet.issued_at.timestamp()}:{work_order.technician_id}"
-    if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
-        return
-    context = {"packet": packet, "work_order": work_order, "url": visit_url(work_order)}
-    try:
-        send_mail(
-            subject=f"Packet v{packet.version} for {work_order.number} at {work_order.site.code}: please acknowledge",
-            message=render_to_string("workorders/packet/email_new_version.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[work_order.technician.email],
-        )
-    except Exception:
-        cache.delete(mark)
-        raise
+    # The issue time keeps the mark unique even if ids are ever reused (a restored database, a test run).
+    mail_once(
+        f"packet:{packet.pk}:{packet.issued_at.timestamp()}:{work_order.technician_id}",
+        subject=f"Packet v{packet.version} for {work_order.number} at {work_order.site.code}: please acknowledge",
+        template="workorders/packet/email_new_version.txt",
+        context={"packet": packet, "work_order": work_order, "url": visit_url(work_order)},
+        to=work_order.technician.email,
+    )

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from rollout.notices import MAIL_TASK_OPTIONS, mail_once
 
 NOTICE_SUBJECTS = {
     "cancelled": "Visit cancelled: {number} at {site}",
     "unassigned": "Visit reassigned to someone else: {number} at {site}",
 }
-SENT_MARK_SECONDS = 7 * 24 * 3600
 
 
-@shared_task(
-    name="workorders.visit_notify_technician",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+@shared_task(name="workorders.visit_notify_technician", **MAIL_TASK_OPTIONS)
 def visit_notify_technician_task(
     *, organization_id: int, visit_id: int, event: str, technician_id: int, version: int
 ) -> None:
@@ -43,10 +32,6 @@ def visit_notify_technician_task(
     technician = Technician.objects.for_organization(organization_id).filter(pk=technician_id).first()
     if visit is None or technician is None or visit.version != version or event not in NOTICE_SUBJECTS:
         return
-    # The row's creation time keeps the mark unique when ids are reused (a database recreated, a shared cache).
-    mark = f"workorders:visit-notice:{visit_id}:{visit.created_at.timestamp():.6f}:{version}:{event}:{technician_id}"
-    if not cache.add(mark, 1, timeout=SENT_MARK_SECONDS):
-        return
     work_order = visit.work_order
     context = {
         "visit": visit,
@@ -56,16 +41,13 @@ def visit_notify_technician_task(
         "window": describe_visit_window(visit),
         "organization": visit.organization,
     }
-    try:
-        send_mail(
-            subject=NOTICE_SUBJECTS[event].format(number=work_order.number, site=work_order.site.code),
-            message=render_to_string("workorders/visits/email_notice.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[technician.email],
-        )
-    except Exception:
-        cache.delete(mark)
-        raise
+    mail_once(
+        f"visit:{visit_id}:{visit.created_at.timestamp():.6f}:{version}:{event}:{technician_id}",
+        subject=NOTICE_SUBJECTS[event].format(number=work_order.number, site=work_order.site.code),
+        template="workorders/visits/email_notice.txt",
+        context=context,
+        to=technician.email,
+    )
 
 
 @shared_task(name="workorders.visits_no_show_sweep", acks_late=True, soft_time_limit=60, time_limit=120)
