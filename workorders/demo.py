@@ -16,6 +16,7 @@ program (or its pilot wave) is not there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from programs.models import Program, Wave
 from rollout.choices import Role
 from rollout.demo import DemoContext
 from rollout.errors import ApplicationError
+from rollout.models import Organization
 from rollout.tenancy import Access
 from technicians import services as technician_services
 from technicians.models import Skill, Technician, Vendor
@@ -170,17 +172,42 @@ def _stage_pilot(organization, actor: Access, program: Program, wave: Wave) -> N
             _ship(organization, actor, work_order, n, delivered=False)
 
 
-@transaction.atomic
-def seed(demo: DemoContext) -> None:
-    """Work orders for every enrolled site of sco-2026, and the pilot's first stores in varied states."""
+@dataclass(frozen=True)
+class Rollout:
+    """What the work-order, packet and visit demos build on: Northwind, its PM acting, and sco-2026."""
+
+    organization: Organization
+    actor: Access
+    program: Program
+
+    def pilot(self):
+        """The pilot wave's work orders, in number order."""
+        return (
+            WorkOrder.objects.for_organization(self.organization)
+            .filter(program=self.program, enrollment__wave__name=PILOT)
+            .order_by("number")
+        )
+
+
+def demo_rollout(demo: DemoContext) -> Rollout | None:
+    """The demo's rollout, or None when the seeds it needs did not run (each demo then skips quietly)."""
     organization = demo.organizations.get("northwind")
     pm = demo.users.get(PM_EMAIL)
     if organization is None or pm is None:
-        return
+        return None
     program = Program.objects.for_organization(organization).filter(code=PROGRAM_CODE).first()
     if program is None:
+        return None
+    return Rollout(organization, Access(organization=organization, role=Role.PM, user=pm), program)
+
+
+@transaction.atomic
+def seed(demo: DemoContext) -> None:
+    """Work orders for every enrolled site of sco-2026, and the pilot's first stores in varied states."""
+    rollout = demo_rollout(demo)
+    if rollout is None:
         return
-    actor = Access(organization=organization, role=Role.PM, user=pm)
+    organization, actor, program = rollout.organization, rollout.actor, rollout.program
     _pilot_crew(organization, actor)
     services.work_orders_create_for_program(organization=organization, actor=actor, program_id=program.pk)
     wave = Wave.objects.for_organization(organization).filter(program=program, name=PILOT).first()

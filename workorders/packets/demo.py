@@ -7,32 +7,18 @@ orders whose site still has an undecided variation are skipped, as the service r
 
 from __future__ import annotations
 
-from programs.models import Program
-from rollout.choices import Role
 from rollout.demo import DemoContext
 from rollout.errors import ApplicationError
-from rollout.tenancy import Access
-from workorders.models import WorkOrder
+from workorders.demo import demo_rollout
 from workorders.packets.services import packet_issue
-
-PROGRAM_CODE = "sco-2026"
-PILOT = "Pilot"
 
 
 def seed(demo: DemoContext) -> None:
-    organization = demo.organizations["northwind"]
-    program = Program.objects.for_organization(organization).filter(code=PROGRAM_CODE).first()
-    if program is None:
+    rollout = demo_rollout(demo)
+    if rollout is None:
         return
-    actor = Access(organization=organization, role=Role.PM, user=demo.users["pm@northwind.example"])
-    pilot = (
-        WorkOrder.objects.for_organization(organization)
-        .filter(program=program, enrollment__wave__name=PILOT)
-        .order_by("number")
-        .values_list("pk", flat=True)
-    )
-    for work_order_id in pilot:
+    for work_order_id in rollout.pilot().values_list("pk", flat=True):
         try:
-            packet_issue(organization=organization, actor=actor, work_order_id=work_order_id)
+            packet_issue(organization=rollout.organization, actor=rollout.actor, work_order_id=work_order_id)
         except ApplicationError:
             continue  # e.g. a pending variation at this site: the PM decides it first

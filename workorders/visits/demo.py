@@ -26,25 +26,20 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from programs.choices import EvidenceKind
-from programs.models import Program
-from rollout.choices import Role
 from rollout.demo import DemoContext
 from rollout.errors import ApplicationError
 from rollout.tenancy import Access
+from technicians.demo import TECH_EMAIL
 from technicians.models import Technician
 from workorders import services as work_order_services
 from workorders.choices import WorkOrderStatus
+from workorders.demo import CREW_EMAIL, PM_EMAIL, demo_rollout
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
 from workorders.readiness import work_order_readiness
 from workorders.visits import selectors
 from workorders.visits.choices import LocationStatus, TaskResultStatus, VisitOutcome, VisitStatus
 from workorders.visits.photos import photo_process
 
-PM_EMAIL = "pm@northwind.example"
-TECH_EMAIL = "tech@northwind.example"
-CREW_EMAIL = "rosa.delgado@lakeshore.example"
-PROGRAM_CODE = "sco-2026"
-PILOT = "Pilot"
 S = WorkOrderStatus
 V = VisitStatus
 # A scheduled work order whose red gates the PM overrides, so that its technician can check in (which dispatches it).
@@ -282,19 +277,11 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
 @transaction.atomic
 def seed(demo: DemoContext) -> None:
     """Today's visits for the pilot's work orders, in every state (see the module's docstring)."""
-    organization = demo.organizations.get("northwind")
-    pm = demo.users.get(PM_EMAIL)
-    if organization is None or pm is None:
+    rollout = demo_rollout(demo)
+    if rollout is None:
         return
-    program = Program.objects.for_organization(organization).filter(code=PROGRAM_CODE).first()
-    if program is None:
-        return
-    pilot = list(
-        WorkOrder.objects.for_organization(organization)
-        .filter(program=program, enrollment__wave__name=PILOT)
-        .select_related("site", "program")
-        .order_by("number")
-    )
+    organization, actor = rollout.organization, rollout.actor
+    pilot = list(rollout.pilot().select_related("site", "program"))
     if not pilot or Visit.objects.for_organization(organization).filter(work_order__in=pilot).exists():
         return
     technicians = {
@@ -306,7 +293,6 @@ def seed(demo: DemoContext) -> None:
     fallback = technicians.get(CREW_EMAIL) or technicians.get(TECH_EMAIL)
     if fallback is None:
         return
-    actor = Access(organization=organization, role=Role.PM, user=pm)
     now = timezone.now()
     for n, (work_order, (state, email, start_hours, hours, target)) in enumerate(zip(pilot, PLAN, strict=False)):
         zone = ZoneInfo(work_order.site.timezone)
