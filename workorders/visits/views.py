@@ -296,8 +296,33 @@ class VisitDetailView(VisitMixin, OrgDetailView):
         return context
 
 
-class VisitRescheduleView(VisitMixin, OrgFormView):
+class VisitPlanningFormView(VisitMixin, OrgFormView):
+    """A coordinator's form on one visit (reschedule, reassign, cancel): shows the visit and its window, calls the
+    service in `act` (returning the message to show), puts a refusal on the form, and goes back to the visit."""
+
     roles = PLANNING_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            visit=self.visit, work_order=self.visit.work_order, window=selectors.describe_visit_window(self.visit)
+        )
+        return context
+
+    def act(self, values: dict) -> str:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            message = self.act(form.cleaned_data)
+        except ApplicationError as exc:
+            add_service_error(form, exc, FIELD_MAP)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.detail_url())
+
+
+class VisitRescheduleView(VisitPlanningFormView):
     form_class = VisitRescheduleForm
     template_name = "workorders/visits/reschedule.html"
 
@@ -308,34 +333,22 @@ class VisitRescheduleView(VisitMixin, OrgFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            visit=self.visit,
-            work_order=self.visit.work_order,
-            window=selectors.describe_visit_window(self.visit),
-            access_hours=site_access_hours_rows(self.visit.work_order.site),
-        )
+        context["access_hours"] = site_access_hours_rows(self.visit.work_order.site)
         return context
 
-    def form_valid(self, form):
-        values = form.cleaned_data
-        try:
-            services.visit_reschedule(
-                **self.service_kwargs(),
-                visit_id=self.visit.pk,
-                day=values["day"],
-                start_time=values["start"],
-                end_time=values["end"],
-                reason=values["reason"],
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc, FIELD_MAP)
-            return self.form_invalid(form)
-        messages.success(self.request, "Visit moved; the technician is told.")
-        return redirect(self.detail_url())
+    def act(self, values: dict) -> str:
+        services.visit_reschedule(
+            **self.service_kwargs(),
+            visit_id=self.visit.pk,
+            day=values["day"],
+            start_time=values["start"],
+            end_time=values["end"],
+            reason=values["reason"],
+        )
+        return "Visit moved; the technician is told."
 
 
-class VisitReassignView(VisitMixin, OrgFormView):
-    roles = PLANNING_ROLES
+class VisitReassignView(VisitPlanningFormView):
     form_class = VisitReassignForm
     template_name = "workorders/visits/reassign.html"
 
@@ -352,49 +365,23 @@ class VisitReassignView(VisitMixin, OrgFormView):
             on_date=local_start.date(),
             at_time=local_start.time(),
         )
-        context.update(
-            visit=visit,
-            work_order=visit.work_order,
-            window=selectors.describe_visit_window(visit),
-            candidates=[technician for technician in candidates if technician.pk != visit.technician_id],
-        )
+        context["candidates"] = [technician for technician in candidates if technician.pk != visit.technician_id]
         return context
 
-    def form_valid(self, form):
-        try:
-            services.visit_reassign(
-                **self.service_kwargs(),
-                visit_id=self.visit.pk,
-                technician_id=form.cleaned_data["technician"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc, FIELD_MAP)
-            return self.form_invalid(form)
-        messages.success(self.request, "Visit reassigned; both technicians are told.")
-        return redirect(self.detail_url())
+    def act(self, values: dict) -> str:
+        services.visit_reassign(
+            **self.service_kwargs(), visit_id=self.visit.pk, technician_id=values["technician"], reason=values["reason"]
+        )
+        return "Visit reassigned; both technicians are told."
 
 
-class VisitCancelView(VisitMixin, OrgFormView):
-    roles = PLANNING_ROLES
+class VisitCancelView(VisitPlanningFormView):
     form_class = VisitCancelForm
     template_name = "workorders/visits/cancel.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            visit=self.visit, work_order=self.visit.work_order, window=selectors.describe_visit_window(self.visit)
-        )
-        return context
-
-    def form_valid(self, form):
-        try:
-            services.visit_cancel(**self.service_kwargs(), visit_id=self.visit.pk, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            add_service_error(form, exc, FIELD_MAP)
-            return self.form_invalid(form)
-        messages.success(self.request, "Visit cancelled; the work order is ready for another visit.")
-        return redirect(self.detail_url())
+    def act(self, values: dict) -> str:
+        services.visit_cancel(**self.service_kwargs(), visit_id=self.visit.pk, reason=values["reason"])
+        return "Visit cancelled; the work order is ready for another visit."
 
 
 class VisitNoShowView(VisitMixin, OrgPageMixin, View):
