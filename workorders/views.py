@@ -307,6 +307,7 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             .select_related("technician")
             .order_by("sequence")
         )
+        open_visit = next((visit for visit in visits if visit.is_open), None)
         context.update(
             readiness=readiness,
             checklist=[
@@ -317,11 +318,11 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
                 {**move_button(work_order.status, target), "blocked": target == S.DISPATCHED and not readiness.ready}
                 for target in work_order.allowed_moves
                 # With a visit booked, "back to ready" is cancelling the visit (on the visit's page).
-                if not (target == S.READY and any(visit.is_open for visit in visits))
+                if not (target == S.READY and open_visit)
             ],
             shipments=list(Shipment.objects.visible_to(self.access).filter(work_order=work_order)),
             visits=visits,
-            can_book=work_order.status in SCHEDULABLE and not any(visit.is_open for visit in visits),
+            can_book=work_order.status in SCHEDULABLE and open_visit is None,
             timeline=[
                 {"event": event, "text": describe_event(event), "is_status": _is_status(event)}
                 for event in timeline
@@ -332,8 +333,8 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             site_contact_form=SiteContactForm(),
             status_badge=STATUS_BADGES.get(work_order.status),
             # Once a visit is booked, its technician and window change on the visit (reschedule, reassign).
-            can_plan=work_order.status in services.ASSIGNABLE and not any(visit.is_open for visit in visits),
-            open_visit=next((visit for visit in visits if visit.is_open), None),
+            can_plan=work_order.status in services.ASSIGNABLE and open_visit is None,
+            open_visit=open_visit,
             shipments_open=work_order.status in services.SHIPMENT_EDITABLE,
         )
         return context
