@@ -175,7 +175,7 @@ class ProgramMapView(ProgramPageMixin, OrgTemplateView):
             for site_id, code, name, city, state, latitude, longitude, wave_id in rows
         ]
         map_data = {
-            "siteUrl": self.org_url("site-page", pk=0).removesuffix("0/") + "{id}/",
+            "siteUrl": self.org_url("sites:site-page", pk=0).removesuffix("0/") + "{id}/",
             "waves": {
                 **{str(wave.pk): {"name": wave.name, "color": colors[wave.pk]} for wave in waves},
                 "none": {"name": "No wave", "color": NO_WAVE_COLOR},
@@ -262,10 +262,10 @@ class EnrollmentBulkView(ProgramPageMixin, OrgTemplateView):
     tab = "sites"
 
     def get(self, request, *args, **kwargs):
-        return redirect(self.org_url("program-sites", pk=self.program.pk))
+        return redirect(self.org_url("programs:program-sites", pk=self.program.pk))
 
     def back_url(self, action: str) -> str:
-        name = "program-enroll" if action == "enroll" else "program-sites"
+        name = "programs:program-enroll" if action == "enroll" else "programs:program-sites"
         url = self.org_url(name, pk=self.program.pk)
         filters = self.request.POST.get("filters", "")
         return f"{url}?{filters}" if filters else url
@@ -378,7 +378,7 @@ class EnrollmentBulkView(ProgramPageMixin, OrgTemplateView):
             counts=result.counts,
             refused_rows=[(item, codes.get(item.site_id)) for item in refused],
             refused_more=len(result.refused) - len(refused),
-            back_url=self.org_url("program-sites", pk=self.program.pk),
+            back_url=self.org_url("programs:program-sites", pk=self.program.pk),
         )
 
     def render_to_response_with(self, template: str, **extra):
@@ -443,7 +443,7 @@ class ProgramAttributeFormView(ProgramsPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Attribute “{values['name']}” saved.")
-        return redirect(self.org_url("program-attributes", pk=self.program.pk))
+        return redirect(self.org_url("programs:program-attributes", pk=self.program.pk))
 
 
 class ProgramAttributeDeleteView(ConfirmView):
@@ -461,7 +461,7 @@ class ProgramAttributeDeleteView(ConfirmView):
             "action_label": "Delete attribute",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("program-attributes", pk=attribute.program_id),
+            "cancel_url": self.org_url("programs:program-attributes", pk=attribute.program_id),
         }
 
     def post(self, request, *args, **kwargs):
@@ -472,7 +472,7 @@ class ProgramAttributeDeleteView(ConfirmView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Attribute “{attribute.name}” deleted.")
-        return redirect(self.org_url("program-attributes", pk=attribute.program_id))
+        return redirect(self.org_url("programs:program-attributes", pk=attribute.program_id))
 
 
 class AttributeProblemsView(ProgramPageMixin, OrgTemplateView):
@@ -519,7 +519,7 @@ class ProgramSiteImportView(ProgramPageMixin, OrgFormView):
         except ApplicationError as exc:
             add_service_error(form, exc)
             return self.form_invalid(form)
-        return redirect(self.org_url("site-import-page", pk=site_import.pk))
+        return redirect(self.org_url("sites:site-import-page", pk=site_import.pk))
 
 
 # --- Site variations --------------------------------------------------------------------------------
@@ -586,7 +586,7 @@ class VariationFormView(ProgramsPageMixin, OrgFormView):
     def get(self, request, *args, **kwargs):
         if self.variation is not None and not self.variation.is_pending:
             messages.error(request, "This variation was already decided; only pending variations can change.")
-            return redirect(self.org_url("program-variations", pk=self.program.pk))
+            return redirect(self.org_url("programs:program-variations", pk=self.program.pk))
         return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -635,7 +635,7 @@ class VariationFormView(ProgramsPageMixin, OrgFormView):
             add_service_error(form, exc, field_map)
             return self.form_invalid(form)
         messages.success(self.request, "Variation saved; it waits for a PM's decision.")
-        return redirect(self.org_url("program-variations", pk=self.program.pk))
+        return redirect(self.org_url("programs:program-variations", pk=self.program.pk))
 
 
 class VariationMixin:
@@ -657,7 +657,7 @@ class VariationDeleteView(VariationMixin, ConfirmView):
             "action_label": "Withdraw variation",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("program-variations", pk=variation.program_id),
+            "cancel_url": self.org_url("programs:program-variations", pk=variation.program_id),
         }
 
     def post(self, request, *args, **kwargs):
@@ -668,7 +668,7 @@ class VariationDeleteView(VariationMixin, ConfirmView):
             messages.error(request, exc.message)
         else:
             messages.success(request, "Variation withdrawn.")
-        return redirect(self.org_url("program-variations", pk=variation.program_id))
+        return redirect(self.org_url("programs:program-variations", pk=variation.program_id))
 
 
 class VariationDecideView(VariationMixin, ProgramsPageMixin, OrgFormView):
@@ -699,4 +699,4 @@ class VariationDecideView(VariationMixin, ProgramsPageMixin, OrgFormView):
             messages.success(
                 self.request, "Variation approved." if self.decision == "approve" else "Variation rejected."
             )
-        return redirect(self.org_url("program-variations", pk=variation.program_id))
+        return redirect(self.org_url("programs:program-variations", pk=variation.program_id))

@@ -34,13 +34,15 @@ class ProgramTable(OrgTable):
     def render_code(self, record):
         return format_html(
             '<a class="fw-medium" href="{}"><code>{}</code></a>',
-            self.org_url("program-detail", pk=record.pk),
+            self.org_url("programs:program-detail", pk=record.pk),
             record.code,
         )
 
     def render_name(self, record):
         return format_html(
-            '<a class="link-body-emphasis" href="{}">{}</a>', self.org_url("program-detail", pk=record.pk), record.name
+            '<a class="link-body-emphasis" href="{}">{}</a>',
+            self.org_url("programs:program-detail", pk=record.pk),
+            record.name,
         )
 
     def render_status(self, record):
@@ -104,7 +106,9 @@ class EnrollmentTable(OrgTable):
 
     def render_code(self, record):
         return format_html(
-            '<a class="fw-medium" href="{}">{}</a>', self.org_url("site-page", pk=record.site_id), record.site.code
+            '<a class="fw-medium" href="{}">{}</a>',
+            self.org_url("sites:site-page", pk=record.site_id),
+            record.site.code,
         )
 
     def render_wave(self, record):
@@ -113,7 +117,7 @@ class EnrollmentTable(OrgTable):
     def render_variations(self, record):
         if not record.variation_count:
             return format_html('<span class="text-body-tertiary">{}</span>', "0")
-        url = self.org_url("program-variations", pk=record.program_id) + f"?site={record.site_id}"
+        url = self.org_url("programs:program-variations", pk=record.program_id) + f"?site={record.site_id}"
         return format_html('<a href="{}">{}</a>', url, record.variation_count)
 
     def render_enrolled_at(self, value):
@@ -144,7 +148,7 @@ class EnrollCandidateTable(OrgTable):
 
     def render_code(self, record):
         return format_html(
-            '<a class="fw-medium" href="{}">{}</a>', self.org_url("site-page", pk=record.pk), record.code
+            '<a class="fw-medium" href="{}">{}</a>', self.org_url("sites:site-page", pk=record.pk), record.code
         )
 
     def render_status(self, record):
@@ -184,7 +188,7 @@ class SiteVariationTable(OrgTable):
     def render_code(self, record):
         return format_html(
             '<a class="fw-medium" href="{}">{}</a><div class="small text-body-secondary">{}</div>',
-            self.org_url("site-page", pk=record.site_id),
+            self.org_url("sites:site-page", pk=record.site_id),
             record.site.code,
             record.site.name,
         )
@@ -221,10 +225,10 @@ class SiteVariationTable(OrgTable):
             return ""
         links = []
         if self.can_decide:
-            links.append(("variation-approve", "success", "check2", "Approve"))
-            links.append(("variation-reject", "danger", "x-lg", "Reject"))
+            links.append(("programs:variation-approve", "success", "check2", "Approve"))
+            links.append(("programs:variation-reject", "danger", "x-lg", "Reject"))
         if self.can_write:
-            links.append(("variation-edit", "secondary", "pencil", "Edit"))
+            links.append(("programs:variation-edit", "secondary", "pencil", "Edit"))
         return format_html_join(
             " ",
             '<a class="btn btn-sm btn-outline-{}" href="{}" title="{}"><i class="bi bi-{}" aria-hidden="true"></i>'

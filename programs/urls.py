@@ -1,8 +1,10 @@
-"""programs pages, included under /o/<org>/ by rollout.web_urls."""
+"""programs pages, namespace `programs`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from programs import site_views, views
+
+app_name = "programs"
 
 urlpatterns = [
     path("programs/", views.ProgramListView.as_view(), name="programs"),

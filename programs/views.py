@@ -129,7 +129,7 @@ class ProgramCreateView(ProgramFormMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Program {program.code} created.")
-        return redirect(self.org_url("program-detail", pk=program.pk))
+        return redirect(self.org_url("programs:program-detail", pk=program.pk))
 
 
 class ProgramEditView(ProgramFormMixin, OrgFormView):
@@ -152,7 +152,7 @@ class ProgramEditView(ProgramFormMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Program saved." if changes else "Nothing changed.")
-        return redirect(self.org_url("program-detail", pk=program.pk))
+        return redirect(self.org_url("programs:program-detail", pk=program.pk))
 
 
 class ProgramTransitionView(ProgramsPageMixin, OrgFormView):
@@ -187,7 +187,7 @@ class ProgramTransitionView(ProgramsPageMixin, OrgFormView):
             messages.error(self.request, exc.message)
         else:
             messages.success(self.request, f"Program {program.code} is now {program.get_status_display().lower()}.")
-        return redirect(self.org_url("program-detail", pk=program.pk))
+        return redirect(self.org_url("programs:program-detail", pk=program.pk))
 
 
 # --- Waves ------------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ class WaveFormView(ProgramsPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Wave “{values['name']}” saved.")
-        return redirect(self.org_url("program-detail", pk=program.pk))
+        return redirect(self.org_url("programs:program-detail", pk=program.pk))
 
 
 class ConfirmView(ProgramsPageMixin, OrgTemplateView):
@@ -270,7 +270,7 @@ class WaveDeleteView(ConfirmView):
             "action_label": "Delete wave",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("program-detail", pk=wave.program_id),
+            "cancel_url": self.org_url("programs:program-detail", pk=wave.program_id),
         }
 
     def post(self, request, *args, **kwargs):
@@ -281,7 +281,7 @@ class WaveDeleteView(ConfirmView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Wave “{wave.name}” deleted.")
-        return redirect(self.org_url("program-detail", pk=wave.program_id))
+        return redirect(self.org_url("programs:program-detail", pk=wave.program_id))
 
 
 # --- SOW versions -----------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ class SowCreateView(ConfirmView):
             "message": message,
             "action_label": "Start draft",
             "icon": "file-earmark-plus",
-            "cancel_url": self.org_url("program-detail", pk=program.pk),
+            "cancel_url": self.org_url("programs:program-detail", pk=program.pk),
         }
 
     def post(self, request, *args, **kwargs):
@@ -312,9 +312,9 @@ class SowCreateView(ConfirmView):
             sow = services.sow_create_draft(**self.service_kwargs(), program_id=program.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect(self.org_url("program-detail", pk=program.pk))
+            return redirect(self.org_url("programs:program-detail", pk=program.pk))
         messages.success(request, f"Draft SOW v{sow.version} started.")
-        return redirect(self.org_url("sow-detail", pk=sow.pk))
+        return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
 
 
 class SowDetailView(ProgramsPageMixin, OrgDetailView):
@@ -361,7 +361,7 @@ class SowNotesView(ProgramsPageMixin, OrgFormView):
             messages.error(self.request, exc.message)
         else:
             messages.success(self.request, "Notes saved.")
-        return redirect(self.org_url("sow-detail", pk=sow.pk))
+        return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
 
 
 class SowApproveView(ConfirmView):
@@ -378,7 +378,7 @@ class SowApproveView(ConfirmView):
             "details": [("Tasks", tasks), ("Materials", materials), ("Notes", sow.notes or "—")],
             "action_label": f"Approve v{sow.version}",
             "icon": "patch-check",
-            "cancel_url": self.org_url("sow-detail", pk=sow.pk),
+            "cancel_url": self.org_url("programs:sow-detail", pk=sow.pk),
         }
 
     def post(self, request, *args, **kwargs):
@@ -389,7 +389,7 @@ class SowApproveView(ConfirmView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"SOW v{sow.version} approved.")
-        return redirect(self.org_url("sow-detail", pk=sow.pk))
+        return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
 
 
 class SowDeleteView(ConfirmView):
@@ -401,7 +401,7 @@ class SowDeleteView(ConfirmView):
             "action_label": "Discard draft",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("sow-detail", pk=sow.pk),
+            "cancel_url": self.org_url("programs:sow-detail", pk=sow.pk),
         }
 
     def post(self, request, *args, **kwargs):
@@ -410,9 +410,9 @@ class SowDeleteView(ConfirmView):
             services.sow_delete(**self.service_kwargs(), sow_id=sow.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect(self.org_url("sow-detail", pk=sow.pk))
+            return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
         messages.success(request, f"Draft v{sow.version} discarded.")
-        return redirect(self.org_url("program-detail", pk=sow.program_id))
+        return redirect(self.org_url("programs:program-detail", pk=sow.program_id))
 
 
 class SowDiffView(ProgramsPageMixin, OrgDetailView):
@@ -462,7 +462,7 @@ class LineFormView(ProgramsPageMixin, OrgFormView):
         sow = self.get_sow_for_form()
         if not sow.is_draft:
             messages.error(request, SowApproved.default_message)
-            return redirect(self.org_url("sow-detail", pk=sow.pk))
+            return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -480,11 +480,11 @@ class LineFormView(ProgramsPageMixin, OrgFormView):
         except ApplicationError as exc:
             if exc.field is None:
                 messages.error(self.request, exc.message)
-                return redirect(self.org_url("sow-detail", pk=sow.pk))
+                return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.kind.capitalize()} saved.")
-        return redirect(self.org_url("sow-detail", pk=sow.pk) + f"#{self.kind}s")
+        return redirect(self.org_url("programs:sow-detail", pk=sow.pk) + f"#{self.kind}s")
 
 
 class SowTaskFormView(LineFormView):
@@ -539,7 +539,7 @@ class SowTaskMoveView(ProgramsPageMixin, OrgTemplateView):
             services.sow_task_move(**self.service_kwargs(), task_id=task.pk, offset=offset)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect(self.org_url("sow-detail", pk=task.sow_id) + "#tasks")
+        return redirect(self.org_url("programs:sow-detail", pk=task.sow_id) + "#tasks")
 
 
 class LineDeleteView(ConfirmView):
@@ -554,7 +554,7 @@ class LineDeleteView(ConfirmView):
             "action_label": f"Remove {self.kind}",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("sow-detail", pk=line.sow_id),
+            "cancel_url": self.org_url("programs:sow-detail", pk=line.sow_id),
         }
 
     def post(self, request, *args, **kwargs):
@@ -568,7 +568,7 @@ class LineDeleteView(ConfirmView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"{self.kind.capitalize()} removed.")
-        return redirect(self.org_url("sow-detail", pk=line.sow_id) + f"#{self.kind}s")
+        return redirect(self.org_url("programs:sow-detail", pk=line.sow_id) + f"#{self.kind}s")
 
 
 class SowTaskDeleteView(LineDeleteView):

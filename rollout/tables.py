@@ -169,7 +169,7 @@ class MembershipTable(OrgTable):
         return when(value)
 
     def render_actions(self, record):
-        url = self.org_url("member-edit", pk=record.pk)
+        url = self.org_url("core:member-edit", pk=record.pk)
         return action_link(url, "Edit", "pencil", sr_suffix=record.user.email)
 
 
@@ -235,7 +235,7 @@ class ApiTokenTable(OrgTable):
     def render_actions(self, record):
         if record.revoked_at:
             return ""
-        url = self.org_url("api-token-revoke", pk=record.pk)
+        url = self.org_url("core:api-token-revoke", pk=record.pk)
         return action_link(url, "Revoke", "x-lg", tone="danger", sr_suffix=record.name)
 
 

@@ -1,10 +1,16 @@
-"""Top-level URLs: the browser UI (organization pages under /o/<org>/), the REST API and health."""
+"""Top-level URLs: the browser UI (organization pages under /o/<org>/), the REST API and health.
+
+Every app's pages are namespaced by its `app_name` (`programs:program-detail`), its API routes by `<app>-api`
+(`programs-api:program-list`); see docs/architecture.md. The core and the field app also have pages outside
+/o/<org>/ (sign-in, the service worker), so their modules are included at the root and nest /o/<org>/ themselves."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from rollout.views.health import healthz
+
+ORG = "o/<slug:org>/"  # every organization's pages
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,4 +20,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("rollout.web_urls")),
+    path("", include("workorders.field.urls")),
+    path(ORG, include("programs.urls")),
+    path(ORG, include("sites.urls")),
+    path(ORG, include("technicians.urls")),
+    path(ORG, include("workorders.packets.page_urls")),
+    path(ORG, include("workorders.visits.page_urls")),
+    path(ORG, include("workorders.urls")),
 ]

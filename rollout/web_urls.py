@@ -1,9 +1,12 @@
-"""Browser pages. Everything about one organization lives under /o/<org>/."""
+"""The core's pages, namespace `core`, included at the root by rollout.urls: signing in and out, password reset and
+invitations at the root; the organization's home, profile, members, API tokens and audit log under /o/<org>/."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rollout.views import account, home, members, tokens
+
+app_name = "core"
 
 org_patterns = [
     path("", home.RoleHomeView.as_view(), name="org-home"),
@@ -19,13 +22,6 @@ org_patterns = [
     path("api-tokens/<int:pk>/revoke/", tokens.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
     path("profile/app-tokens/new/", tokens.PersonalTokenCreateView.as_view(), name="personal-token-create"),
     path("audit/", home.AuditLogView.as_view(), name="audit-log"),
-    path("", include("programs.urls")),
-    path("", include("sites.urls")),
-    path("", include("technicians.urls")),
-    path("", include("workorders.packets.page_urls")),
-    path("", include("workorders.field.page_urls")),
-    path("", include("workorders.visits.page_urls")),
-    path("", include("workorders.urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +37,5 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invitations/<str:token>/", account.InvitationAcceptView.as_view(), name="invitation-accept"),
-    path("", include("workorders.field.public_urls")),
     path("o/<slug:org>/", include(org_patterns)),
 ]

@@ -1,9 +1,10 @@
-"""sites pages, included under /o/<org>/ by rollout.web_urls. (The API's router names `site-*` too, so the
-page names differ: `sites`, `site-page`, `site-import-page`…)"""
+"""sites pages, namespace `sites`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from sites import views
+
+app_name = "sites"
 
 urlpatterns = [
     path("sites/", views.SiteListView.as_view(), name="sites"),

@@ -108,7 +108,7 @@ class SiteListView(SitesPageMixin, OrgListView):
         if sort != "code":
             query["sort"] = sort
         map_program, map_wave = chosen(self.filterset, "program"), chosen(self.filterset, "wave")
-        export_url = reverse("sites-export", kwargs={"org": self.access.organization.slug})
+        export_url = reverse("sites:sites-export", kwargs={"org": self.access.organization.slug})
         export_query = {key: value for key, value in query.items() if key in (*self.filterset.form.fields, "sort")}
         context.update(
             filterset=self.filterset,
@@ -205,7 +205,7 @@ class SiteImportListView(SitesPageMixin, OrgListView):
             except ApplicationError as error:
                 form.add_error("file" if error.field == "file" else None, error.message)
             else:
-                return redirect("site-import-page", org=self.access.organization.slug, pk=site_import.pk)
+                return redirect("sites:site-import-page", org=self.access.organization.slug, pk=site_import.pk)
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -241,7 +241,9 @@ class SiteImportDetailView(SitesPageMixin, OrgDetailView):
             else [],
             errors_page=page if site_import.errors else None,
             errors_truncated=site_import.error_count > len(site_import.errors or []),
-            detail_url=reverse("site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk}),
+            detail_url=reverse(
+                "sites:site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk}
+            ),
         )
         return context
 
@@ -260,11 +262,11 @@ class SiteImportCommitView(SitesPageMixin, OrgDetailView):
     template_name = "sites/_import_status.html"
 
     def get(self, request, *args, **kwargs):
-        return redirect("site-import-page", org=self.access.organization.slug, pk=kwargs["pk"])
+        return redirect("sites:site-import-page", org=self.access.organization.slug, pk=kwargs["pk"])
 
     def post(self, request, *args, **kwargs):
         site_import = self.get_object()
-        url = reverse("site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk})
+        url = reverse("sites:site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk})
         try:
             services.site_import_commit(
                 organization=self.access.organization, actor=self.access, import_id=site_import.pk

@@ -55,7 +55,7 @@ class TechnicianTable(OrgTable):
         )
         return format_html(
             '<a class="fw-medium" href="{}">{}</a>{}<div class="small text-body-secondary">{}</div>',
-            self.org_url("technician-detail", pk=record.pk),
+            self.org_url("technicians:technician-detail", pk=record.pk),
             record.full_name,
             joined,
             record.email,
@@ -64,7 +64,7 @@ class TechnicianTable(OrgTable):
     def render_vendor(self, record):
         if record.vendor is None:
             return format_html('<span class="text-body-secondary">{}</span>', "In-house")
-        url = self.org_url("vendor-detail", pk=record.vendor_id)
+        url = self.org_url("technicians:vendor-detail", pk=record.vendor_id)
         return format_html('<a href="{}">{}</a>', url, record.vendor.name)
 
     def render_skills(self, record):
@@ -125,7 +125,7 @@ class VendorTable(OrgTable):
     def render_name(self, record):
         return format_html(
             '<a class="fw-medium" href="{}">{}</a><div class="small text-body-secondary"><code>{}</code></div>',
-            self.org_url("vendor-detail", pk=record.pk),
+            self.org_url("technicians:vendor-detail", pk=record.pk),
             record.name,
             record.code,
         )
@@ -186,4 +186,6 @@ class SkillTable(OrgTable):
         return active_badge(value, off_label="Retired")
 
     def render_actions(self, record):
-        return action_link(self.org_url("skill-edit", pk=record.pk), "Edit", "pencil", sr_suffix=record.name)
+        return action_link(
+            self.org_url("technicians:skill-edit", pk=record.pk), "Edit", "pencil", sr_suffix=record.name
+        )

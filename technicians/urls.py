@@ -1,8 +1,10 @@
-"""technicians pages, included under /o/<org>/ by rollout.web_urls."""
+"""technicians pages, namespace `technicians`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from technicians import views
+
+app_name = "technicians"
 
 urlpatterns = [
     path("technicians/", views.TechnicianListView.as_view(), name="technicians"),

@@ -190,7 +190,7 @@ class TechnicianCreateView(TechnicianFormMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{technician.full_name} added.")
-        return redirect(self.org_url("technician-detail", pk=technician.pk))
+        return redirect(self.org_url("technicians:technician-detail", pk=technician.pk))
 
 
 class TechnicianEditView(TechnicianFormMixin, OrgFormView):
@@ -218,7 +218,7 @@ class TechnicianEditView(TechnicianFormMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Technician saved." if form.changed_data else "Nothing changed.")
-        return redirect(self.org_url("technician-detail", pk=technician.pk))
+        return redirect(self.org_url("technicians:technician-detail", pk=technician.pk))
 
 
 class InvitedResponseMixin:
@@ -267,7 +267,7 @@ class TechnicianReinviteView(InvitedResponseMixin, ConfirmView):
             ),
             "action_label": "Send invitation",
             "icon": "envelope-paper",
-            "cancel_url": self.org_url("technician-detail", pk=technician.pk),
+            "cancel_url": self.org_url("technicians:technician-detail", pk=technician.pk),
         }
 
     def post(self, request, *args, **kwargs):
@@ -276,7 +276,7 @@ class TechnicianReinviteView(InvitedResponseMixin, ConfirmView):
             issued = services.technician_invite(**self.service_kwargs(), email=technician.email)
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect(self.org_url("technician-detail", pk=technician.pk))
+            return redirect(self.org_url("technicians:technician-detail", pk=technician.pk))
         return self.render_invited(issued)
 
 
@@ -293,14 +293,14 @@ class TechnicianStatusView(ConfirmView):
                 "action_label": "Deactivate technician",
                 "tone": "danger",
                 "icon": "person-slash",
-                "cancel_url": self.org_url("technician-detail", pk=technician.pk),
+                "cancel_url": self.org_url("technicians:technician-detail", pk=technician.pk),
             }
         return {
             "title": f"Reactivate {technician.full_name}?",
             "message": "They qualify for work again, subject to their skills, certifications and availability.",
             "action_label": "Reactivate technician",
             "icon": "person-check",
-            "cancel_url": self.org_url("technician-detail", pk=technician.pk),
+            "cancel_url": self.org_url("technicians:technician-detail", pk=technician.pk),
         }
 
     def post(self, request, *args, **kwargs):
@@ -310,7 +310,7 @@ class TechnicianStatusView(ConfirmView):
         )
         state = "reactivated" if technician.active else "deactivated"
         messages.success(request, f"{technician.full_name} {state}.")
-        return redirect(self.org_url("technician-detail", pk=technician.pk))
+        return redirect(self.org_url("technicians:technician-detail", pk=technician.pk))
 
 
 # --- Certifications and time off --------------------------------------------------------------------
@@ -360,7 +360,7 @@ class CertificationFormView(TechniciansPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Certification “{form.cleaned_data['name']}” saved.")
-        return redirect(self.org_url("technician-detail", pk=technician.pk) + "#certifications")
+        return redirect(self.org_url("technicians:technician-detail", pk=technician.pk) + "#certifications")
 
 
 class CertificationDeleteView(ConfirmView):
@@ -374,14 +374,16 @@ class CertificationDeleteView(ConfirmView):
             "action_label": "Remove certification",
             "tone": "danger",
             "icon": "trash",
-            "cancel_url": self.org_url("technician-detail", pk=certification.technician_id),
+            "cancel_url": self.org_url("technicians:technician-detail", pk=certification.technician_id),
         }
 
     def post(self, request, *args, **kwargs):
         certification = self.get_certification(self.kwargs["cert"])
         services.certification_delete(**self.service_kwargs(), certification_id=certification.pk)
         messages.success(request, f"Certification “{certification.name}” removed.")
-        return redirect(self.org_url("technician-detail", pk=certification.technician_id) + "#certifications")
+        return redirect(
+            self.org_url("technicians:technician-detail", pk=certification.technician_id) + "#certifications"
+        )
 
 
 class TimeOffCreateView(TechniciansPageMixin, OrgFormView):
@@ -404,7 +406,7 @@ class TimeOffCreateView(TechniciansPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Time off recorded.")
-        return redirect(self.org_url("technician-detail", pk=technician.pk) + "#time-off")
+        return redirect(self.org_url("technicians:technician-detail", pk=technician.pk) + "#time-off")
 
 
 class TimeOffDeleteView(ConfirmView):
@@ -417,14 +419,14 @@ class TimeOffDeleteView(ConfirmView):
             "action_label": "Cancel time off",
             "tone": "danger",
             "icon": "calendar-x",
-            "cancel_url": self.org_url("technician-detail", pk=time_off.technician_id),
+            "cancel_url": self.org_url("technicians:technician-detail", pk=time_off.technician_id),
         }
 
     def post(self, request, *args, **kwargs):
         time_off = self.get_time_off(self.kwargs["pk"])
         services.time_off_delete(**self.service_kwargs(), time_off_id=time_off.pk)
         messages.success(request, "Time off cancelled.")
-        return redirect(self.org_url("technician-detail", pk=time_off.technician_id) + "#time-off")
+        return redirect(self.org_url("technicians:technician-detail", pk=time_off.technician_id) + "#time-off")
 
 
 # --- Vendors ----------------------------------------------------------------------------------------
@@ -494,7 +496,7 @@ class VendorFormView(TechniciansPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Vendor {vendor.name} saved.")
-        return redirect(self.org_url("vendor-detail", pk=vendor.pk))
+        return redirect(self.org_url("technicians:vendor-detail", pk=vendor.pk))
 
 
 class VendorStatusView(ConfirmView):
@@ -510,21 +512,21 @@ class VendorStatusView(ConfirmView):
                 "action_label": "Deactivate vendor",
                 "tone": "danger",
                 "icon": "building-slash",
-                "cancel_url": self.org_url("vendor-detail", pk=vendor.pk),
+                "cancel_url": self.org_url("technicians:vendor-detail", pk=vendor.pk),
             }
         return {
             "title": f"Reactivate {vendor.name}?",
             "message": "Its technicians qualify for work again (if its insurance is current).",
             "action_label": "Reactivate vendor",
             "icon": "building-check",
-            "cancel_url": self.org_url("vendor-detail", pk=vendor.pk),
+            "cancel_url": self.org_url("technicians:vendor-detail", pk=vendor.pk),
         }
 
     def post(self, request, *args, **kwargs):
         vendor = self.get_vendor(self.kwargs["pk"])
         vendor = services.vendor_set_active(**self.service_kwargs(), vendor_id=vendor.pk, active=not vendor.active)
         messages.success(request, f"{vendor.name} {'reactivated' if vendor.active else 'deactivated'}.")
-        return redirect(self.org_url("vendor-detail", pk=vendor.pk))
+        return redirect(self.org_url("technicians:vendor-detail", pk=vendor.pk))
 
 
 # --- Skills -----------------------------------------------------------------------------------------
@@ -584,7 +586,7 @@ class SkillFormView(TechniciansPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Skill “{skill.name}” saved.")
-        return redirect(self.org_url("skills"))
+        return redirect(self.org_url("technicians:skills"))
 
 
 class SkillStatusView(ConfirmView):
@@ -600,18 +602,18 @@ class SkillStatusView(ConfirmView):
                 "action_label": "Retire skill",
                 "tone": "danger",
                 "icon": "archive",
-                "cancel_url": self.org_url("skill-edit", pk=skill.pk),
+                "cancel_url": self.org_url("technicians:skill-edit", pk=skill.pk),
             }
         return {
             "title": f"Bring back the skill “{skill.name}”?",
             "message": "It is offered again when editing technicians.",
             "action_label": "Reactivate skill",
             "icon": "arrow-counterclockwise",
-            "cancel_url": self.org_url("skill-edit", pk=skill.pk),
+            "cancel_url": self.org_url("technicians:skill-edit", pk=skill.pk),
         }
 
     def post(self, request, *args, **kwargs):
         skill = self.get_skill(self.kwargs["pk"])
         skill = services.skill_set_active(**self.service_kwargs(), skill_id=skill.pk, active=not skill.active)
         messages.success(request, f"Skill “{skill.name}” {'reactivated' if skill.active else 'retired'}.")
-        return redirect(self.org_url("skills"))
+        return redirect(self.org_url("technicians:skills"))

@@ -90,7 +90,7 @@ class WorkOrderTable(OrgTable):
     def render_number(self, record):
         return format_html(
             '<a class="fw-medium text-nowrap" href="{}">{}</a>',
-            self.org_url("work-order-detail", pk=record.pk),
+            self.org_url("workorders:work-order-detail", pk=record.pk),
             record.number,
         )
 

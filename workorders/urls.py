@@ -1,8 +1,10 @@
-"""workorders pages, included under /o/<org>/ by rollout.web_urls."""
+"""workorders pages, namespace `workorders`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from workorders import views
+
+app_name = "workorders"
 
 urlpatterns = [
     path("work-orders/", views.WorkOrderListView.as_view(), name="work-orders"),

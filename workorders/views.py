@@ -101,7 +101,7 @@ class WorkOrdersPageMixin:
         return self.get_work_order(self.kwargs["pk"])
 
     def detail_url(self, work_order=None) -> str:
-        return self.org_url("work-order-detail", pk=(work_order or self.work_order).pk)
+        return self.org_url("workorders:work-order-detail", pk=(work_order or self.work_order).pk)
 
 
 class OneOfManySelect(forms.Select):
@@ -170,11 +170,11 @@ class WorkOrderBulkView(WorkOrdersPageMixin, OrgTemplateView):
     http_method_names = ["get", "post"]
 
     def get(self, request, *args, **kwargs):
-        return redirect(self.org_url("work-orders"))
+        return redirect(self.org_url("workorders:work-orders"))
 
     def back_url(self) -> str:
         filters = self.request.POST.get("filters", "")
-        url = self.org_url("work-orders")
+        url = self.org_url("workorders:work-orders")
         return f"{url}?{filters}" if filters else url
 
     def selection(self) -> list[int]:
@@ -282,7 +282,7 @@ class WorkOrderCreateView(WorkOrdersPageMixin, OrgFormView):
             f"{result.created} work order{'s' * (result.created != 1)} created for {program.code}"
             + (f" ({result.existing} already existed)." if result.existing else "."),
         )
-        return redirect(f"{self.org_url('work-orders')}?program={program.pk}")
+        return redirect(f"{self.org_url('workorders:work-orders')}?program={program.pk}")
 
 
 # --- Detail -------------------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ class WorkOrderAssignView(WorkOrdersPageMixin, OrgFormView):
             f"{self.work_order.number} has visit {visit.sequence} booked: change its technician or window here "
             "(reschedule, reassign or cancel the visit).",
         )
-        return redirect(self.org_url("visit-detail", pk=visit.pk))
+        return redirect(self.org_url("visits:visit-detail", pk=visit.pk))
 
     def moment(self):
         """The day and times asked for (GET or POST), else the planned window, else tomorrow 09:00–12:00."""

@@ -1,8 +1,10 @@
-"""programs REST routes, included under /api/v1/ by rollout.api.urls."""
+"""programs REST routes, namespace `programs-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from programs.api import views
+
+app_name = "programs-api"
 
 router = SimpleRouter()
 router.register("programs", views.ProgramViewSet, basename="program")

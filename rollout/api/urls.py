@@ -1,4 +1,4 @@
-"""The REST API at /api/v1/: one router; every app registers its viewsets here."""
+"""The REST API at /api/v1/: the core's routes (namespace `core-api`) and every app's API module (`<app>-api`)."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
@@ -14,9 +14,14 @@ router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 
 
-urlpatterns = [
+# The core's own routes, namespace `core-api`; each app's API module declares `app_name = "<app>-api"`.
+core_patterns = [
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
+]
+
+urlpatterns = [
+    path("", include((core_patterns, "core-api"))),
     path("", include("programs.api.urls")),
     path("", include("sites.api.urls")),
     path("", include("technicians.api.urls")),

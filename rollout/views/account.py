@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views import View
 
@@ -31,10 +31,12 @@ class TuttiLoginView(auth_views.LoginView):
 
 class TuttiPasswordResetView(auth_views.PasswordResetView):
     form_class = TuttiPasswordResetForm
+    success_url = reverse_lazy("core:password_reset_done")  # Django's default names no namespace
 
 
 class TuttiPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = TuttiSetPasswordForm
+    success_url = reverse_lazy("core:password_reset_complete")
 
 
 class InvitationAcceptView(View):
@@ -69,7 +71,7 @@ class InvitationAcceptView(View):
         return "sign_up"
 
     def render_page(self, situation: str, form=None, error: str = "", status: int = 200):
-        login_url = reverse("login") + "?" + urlencode({"next": self.request.path})
+        login_url = reverse("core:login") + "?" + urlencode({"next": self.request.path})
         context = {
             "invitation": self.invitation,
             "situation": situation,
@@ -101,14 +103,14 @@ class InvitationAcceptView(View):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self.render_page(situation, form)
         login(request, membership.user, backend=MODEL_BACKEND)
-        return redirect("org-home", org=membership.organization.slug)
+        return redirect("core:org-home", org=membership.organization.slug)
 
     def accept(self, *, user: User):
         try:
             membership = services.invitation_accept(token=self.token, user=user)
         except ApplicationError as exc:
             return self.render_page(self.situation(), error=exc.message, status=400)
-        return redirect("org-home", org=membership.organization.slug)
+        return redirect("core:org-home", org=membership.organization.slug)
 
 
 class ProfileView(OrgTemplateView):

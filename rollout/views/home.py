@@ -30,7 +30,7 @@ def home_redirect(request):
         return redirect(settings.LOGIN_URL)
     memberships = list(memberships_for_user(request.user))
     if len(memberships) == 1:
-        return redirect("org-home", org=memberships[0].organization.slug)
+        return redirect("core:org-home", org=memberships[0].organization.slug)
     template = "home/picker.html" if memberships else "home/no_organization.html"
     return render(request, template, {"memberships": memberships})
 
@@ -176,7 +176,7 @@ def upcoming_visit_urls(access: Access, *, today: date) -> list[str]:
     if visits is None:
         return []
     slug = access.organization.slug
-    return [reverse("field-visit", kwargs={"org": slug, "pk": pk}) for pk in visits.values_list("pk", flat=True)]
+    return [reverse("field:field-visit", kwargs={"org": slug, "pk": pk}) for pk in visits.values_list("pk", flat=True)]
 
 
 def _visit_row(visit, *, now: datetime, slug: str) -> VisitRow:
@@ -189,7 +189,7 @@ def _visit_row(visit, *, now: datetime, slug: str) -> VisitRow:
     labels = dict(visit.Status.choices)
     return VisitRow(
         visit=visit,
-        url=reverse("field-visit", kwargs={"org": slug, "pk": visit.pk}),
+        url=reverse("field:field-visit", kwargs={"org": slug, "pk": visit.pk}),
         start=visit.window_start.astimezone(zone),
         end=visit.window_end.astimezone(zone),
         state=str(visit.status),
@@ -227,7 +227,7 @@ class RoleHomeView(OrgTemplateView):
                 visits=technician_visits(access, today=day),
                 rendered_at=rendered_at(),
                 keep_urls=[
-                    reverse("upcoming", kwargs={"org": organization.slug}),
+                    reverse("core:upcoming", kwargs={"org": organization.slug}),
                     *upcoming_visit_urls(access, today=day),
                 ],
             )

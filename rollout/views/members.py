@@ -26,7 +26,7 @@ MEMBER_READERS = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})
 
 
 class OrgUrlMixin:
-    """`org_url("members")` → /o/<this org>/members/."""
+    """`org_url("core:members")` → /o/<this org>/members/."""
 
     def org_url(self, name: str, **kwargs) -> str:
         return reverse(name, kwargs={"org": self.access.organization.slug, **kwargs})
@@ -98,7 +98,7 @@ class InviteView(OrgUrlMixin, OrgFormView):
         messages.success(
             self.request, f"Invitation sent to {invitation.email} as {invitation.get_role_display().lower()}."
         )
-        return redirect(self.org_url("members"))
+        return redirect(self.org_url("core:members"))
 
 
 class MemberEditView(MemberObjectMixin, OrgFormView):
@@ -122,7 +122,7 @@ class MemberEditView(MemberObjectMixin, OrgFormView):
         membership = self.get_membership()
         if not form.has_changed():
             messages.info(self.request, "Nothing changed.")
-            return redirect(self.org_url("members"))
+            return redirect(self.org_url("core:members"))
         try:
             membership = services.membership_update(
                 organization=self.access.organization,
@@ -138,7 +138,7 @@ class MemberEditView(MemberObjectMixin, OrgFormView):
         messages.success(
             self.request, f"{membership.user.display_name} is now {membership.get_role_display().lower()}."
         )
-        return redirect(self.org_url("members"))
+        return redirect(self.org_url("core:members"))
 
 
 class MemberStatusView(MemberObjectMixin, OrgTemplateView):
@@ -174,7 +174,7 @@ class MemberStatusView(MemberObjectMixin, OrgTemplateView):
                 "icon": "person-check",
                 "fields": {"is_active": "true"},
             }
-        context["confirm"].update(details=details, cancel_url=self.org_url("member-edit", pk=membership.pk))
+        context["confirm"].update(details=details, cancel_url=self.org_url("core:member-edit", pk=membership.pk))
         context["section"] = "members"
         return context
 
@@ -190,12 +190,12 @@ class MemberStatusView(MemberObjectMixin, OrgTemplateView):
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect(self.org_url("member-edit", pk=membership.pk))
+            return redirect(self.org_url("core:member-edit", pk=membership.pk))
         name = membership.user.display_name
         messages.success(request, f"{name} was {'reactivated' if is_active else 'deactivated'}.")
         if not is_active and membership.user_id == request.user.pk:
-            return HttpResponseRedirect(reverse("home"))  # they just left this organization
-        return redirect(self.org_url("members"))
+            return HttpResponseRedirect(reverse("core:home"))  # they just left this organization
+        return redirect(self.org_url("core:members"))
 
 
 class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
@@ -222,7 +222,7 @@ class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
             "tone": "danger",
             "icon": "envelope-x",
             "details": details,
-            "cancel_url": self.org_url("members"),
+            "cancel_url": self.org_url("core:members"),
             "fields": {},
         }
         context["section"] = "members"
@@ -238,4 +238,4 @@ class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"The invitation for {invitation.email} was revoked.")
-        return redirect(self.org_url("members"))
+        return redirect(self.org_url("core:members"))

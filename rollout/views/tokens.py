@@ -89,7 +89,7 @@ class PersonalTokenCreateView(OrgUrlMixin, OrgFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        return {**context, "layout": "layouts/phone.html", "back_url": self.org_url("profile")}
+        return {**context, "layout": "layouts/phone.html", "back_url": self.org_url("core:profile")}
 
 
 class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
@@ -101,7 +101,7 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
 
     @property
     def back_url(self) -> str:
-        return self.org_url("profile" if self.access.role == Role.TECHNICIAN else "api-tokens")
+        return self.org_url("core:profile" if self.access.role == Role.TECHNICIAN else "core:api-tokens")
 
     def get_token(self) -> ApiToken:
         return self.visible_or_404(ApiToken.objects.select_related("client"), self.kwargs["pk"], "token")

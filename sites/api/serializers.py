@@ -214,7 +214,7 @@ class SiteImportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_errors_url(self, site_import) -> str:
-        path = reverse("site-import-errors", kwargs={"pk": site_import.pk})
+        path = reverse("sites-api:site-import-errors", kwargs={"pk": site_import.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -1,8 +1,10 @@
-"""sites REST routes, included under /api/v1/ by rollout.api.urls."""
+"""sites REST routes, namespace `sites-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from sites.api import views
+
+app_name = "sites-api"
 
 router = SimpleRouter()
 router.register("sites", views.SiteViewSet, basename="site")

@@ -1,8 +1,10 @@
-"""technicians REST routes, included under /api/v1/ by rollout.api.urls."""
+"""technicians REST routes, namespace `technicians-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from technicians.api import views
+
+app_name = "technicians-api"
 
 router = SimpleRouter()
 router.register("vendors", views.VendorViewSet, basename="vendor")

@@ -30,25 +30,25 @@ def url(tenant, name, **kwargs) -> str:
 def read_pages(program, sow, wave):
     task, material = sow.tasks.first(), sow.materials.first()
     return {
-        "programs": {},
-        "program-detail": {"pk": program.pk},
-        "sow-detail": {"pk": sow.pk},
-        "sow-diff": {"pk": sow.pk},
+        "programs:programs": {},
+        "programs:program-detail": {"pk": program.pk},
+        "programs:sow-detail": {"pk": sow.pk},
+        "programs:sow-diff": {"pk": sow.pk},
         "_write": {
-            "program-create": {},
-            "program-edit": {"pk": program.pk},
-            "wave-create": {"pk": program.pk},
-            "wave-edit": {"wave": wave.pk},
-            "wave-delete": {"wave": wave.pk},
-            "sow-create": {"pk": program.pk},
-            "sow-approve": {"pk": sow.pk},
-            "sow-delete": {"pk": sow.pk},
-            "sow-task-create": {"pk": sow.pk},
-            "sow-task-edit": {"line": task.pk},
-            "sow-task-delete": {"line": task.pk},
-            "sow-material-create": {"pk": sow.pk},
-            "sow-material-edit": {"line": material.pk},
-            "sow-material-delete": {"line": material.pk},
+            "programs:program-create": {},
+            "programs:program-edit": {"pk": program.pk},
+            "programs:wave-create": {"pk": program.pk},
+            "programs:wave-edit": {"wave": wave.pk},
+            "programs:wave-delete": {"wave": wave.pk},
+            "programs:sow-create": {"pk": program.pk},
+            "programs:sow-approve": {"pk": sow.pk},
+            "programs:sow-delete": {"pk": sow.pk},
+            "programs:sow-task-create": {"pk": sow.pk},
+            "programs:sow-task-edit": {"line": task.pk},
+            "programs:sow-task-delete": {"line": task.pk},
+            "programs:sow-material-create": {"pk": sow.pk},
+            "programs:sow-material-edit": {"line": material.pk},
+            "programs:sow-material-delete": {"line": material.pk},
         },
     }
 
@@ -58,22 +58,22 @@ def plan(program, draft):
     return {"program": program, "sow": draft, "wave": WaveFactory(program=program, name="Pilot")}
 
 
-READ_NAMES = ["programs", "program-detail", "sow-detail", "sow-diff"]
+READ_NAMES = ["programs:programs", "programs:program-detail", "programs:sow-detail", "programs:sow-diff"]
 WRITE_NAMES = [
-    "program-create",
-    "program-edit",
-    "wave-create",
-    "wave-edit",
-    "wave-delete",
-    "sow-create",
-    "sow-approve",
-    "sow-delete",
-    "sow-task-create",
-    "sow-task-edit",
-    "sow-task-delete",
-    "sow-material-create",
-    "sow-material-edit",
-    "sow-material-delete",
+    "programs:program-create",
+    "programs:program-edit",
+    "programs:wave-create",
+    "programs:wave-edit",
+    "programs:wave-delete",
+    "programs:sow-create",
+    "programs:sow-approve",
+    "programs:sow-delete",
+    "programs:sow-task-create",
+    "programs:sow-task-edit",
+    "programs:sow-task-delete",
+    "programs:sow-material-create",
+    "programs:sow-material-edit",
+    "programs:sow-material-delete",
 ]
 
 
@@ -103,7 +103,9 @@ def test_write_pages_role_matrix(tenant, plan, name, role):
     assert response.status_code == (200 if role in PLANNERS else 403), (role, name)
 
 
-@pytest.mark.parametrize("name", [n for n in READ_NAMES + WRITE_NAMES if n not in ("programs", "program-create")])
+@pytest.mark.parametrize(
+    "name", [n for n in READ_NAMES + WRITE_NAMES if n not in ("programs:programs", "programs:program-create")]
+)
 def test_another_organizations_objects_are_404(tenant, other_tenant, name):
     # given another organization's program, wave and draft SOW
     program = ProgramFactory(organization=other_tenant.organization, client=other_tenant.client)
@@ -127,8 +129,8 @@ def test_a_client_viewer_sees_only_their_clients_programs(tenant, program):
     )
     viewer = browser(tenant, Role.CLIENT)
     # when the client viewer lists programs and opens the other one
-    listing = viewer.get(url(tenant, "programs"))
-    detail = viewer.get(url(tenant, "program-detail", pk=other.pk))
+    listing = viewer.get(url(tenant, "programs:programs"))
+    detail = viewer.get(url(tenant, "programs:program-detail", pk=other.pk))
     # then only their own is listed, in the portal, and the other is a 404
     assert program.code in listing.content.decode()
     assert "other-co" not in listing.content.decode()
@@ -141,8 +143,8 @@ def test_program_list_filters_and_sorts(tenant, program):
     ProgramFactory(organization=tenant.organization, client=tenant.client, code="zz-active", status="active")
     pm = browser(tenant, Role.PM)
     # when filtered by status and sorted by code descending
-    active = pm.get(url(tenant, "programs"), {"status": "active"}).content.decode()
-    ordered = pm.get(url(tenant, "programs"), {"sort": "-code"}).content.decode()
+    active = pm.get(url(tenant, "programs:programs"), {"status": "active"}).content.decode()
+    ordered = pm.get(url(tenant, "programs:programs"), {"sort": "-code"}).content.decode()
     # then
     assert "zz-active" in active
     assert "sco-2026" not in active
@@ -156,10 +158,10 @@ def test_program_list_query_budget(tenant, django_assert_max_num_queries):
         WaveFactory(program=program)
         approved_sow(program, tasks=1, materials=0)
     pm = browser(tenant, Role.PM)
-    pm.get(url(tenant, "programs"))  # warm the session
+    pm.get(url(tenant, "programs:programs"))  # warm the session
     # when the list is rendered
     with django_assert_max_num_queries(12):
-        response = pm.get(url(tenant, "programs"))
+        response = pm.get(url(tenant, "programs:programs"))
     # then
     assert response.status_code == 200
     assert "p-29" in response.content.decode()
@@ -180,24 +182,24 @@ def test_pm_creates_a_program_and_sees_field_errors(tenant):
         "geofence_radius_m": 300,
     }
     # when the dates are backwards
-    response = pm.post(url(tenant, "program-create"), values)
+    response = pm.post(url(tenant, "programs:program-create"), values)
     # then the error sits next to the end date
     assert response.status_code == 200
     assert response.context["form"].errors["end_date"] == ["The end date must be on or after the start date."]
     # and when fixed, the program is created
-    response = pm.post(url(tenant, "program-create"), {**values, "end_date": "2026-09-30"})
+    response = pm.post(url(tenant, "programs:program-create"), {**values, "end_date": "2026-09-30"})
     program = Program.objects.get(code="kiosk-26")
     assert response.status_code == 302
-    assert response["Location"] == url(tenant, "program-detail", pk=program.pk)
+    assert response["Location"] == url(tenant, "programs:program-detail", pk=program.pk)
 
 
 def test_transition_page_moves_the_status(tenant, program):
     # given a program in planning
     pm = browser(tenant, Role.PM)
     # when the PM confirms the move to pilot, then tries an illegal move
-    page = pm.get(url(tenant, "program-transition", pk=program.pk) + "?to=pilot")
-    pm.post(url(tenant, "program-transition", pk=program.pk), {"to_status": "pilot", "reason": "ready"})
-    refused = pm.post(url(tenant, "program-transition", pk=program.pk), {"to_status": "closed"}, follow=True)
+    page = pm.get(url(tenant, "programs:program-transition", pk=program.pk) + "?to=pilot")
+    pm.post(url(tenant, "programs:program-transition", pk=program.pk), {"to_status": "pilot", "reason": "ready"})
+    refused = pm.post(url(tenant, "programs:program-transition", pk=program.pk), {"to_status": "closed"}, follow=True)
     # then
     assert page.status_code == 200
     program.refresh_from_db()
@@ -208,11 +210,11 @@ def test_transition_page_moves_the_status(tenant, program):
 def test_sow_editor_flow(tenant, program):
     # given a PM on a program without SOW
     pm = browser(tenant, Role.PM)
-    pm.post(url(tenant, "sow-create", pk=program.pk))
+    pm.post(url(tenant, "programs:sow-create", pk=program.pk))
     sow = Sow.objects.get(program=program)
     # when they add a task with a condition that does not parse
     bad = pm.post(
-        url(tenant, "sow-task-create", pk=sow.pk),
+        url(tenant, "programs:sow-task-create", pk=sow.pk),
         {"title": "Mount", "estimated_minutes": 20, "evidence_kind": "none", "condition": 'store_format = "mall" and'},
     )
     # then the error, with its column, is shown next to the condition field and nothing is saved
@@ -223,30 +225,33 @@ def test_sow_editor_flow(tenant, program):
     assert not sow.tasks.exists()
     # and when fixed, with a second task and a material
     pm.post(
-        url(tenant, "sow-task-create", pk=sow.pk),
+        url(tenant, "programs:sow-task-create", pk=sow.pk),
         {"title": "Mount", "estimated_minutes": 20, "evidence_kind": "photo", "photo_min_count": 2},
     )
     pm.post(
-        url(tenant, "sow-task-create", pk=sow.pk), {"title": "Test", "estimated_minutes": 5, "evidence_kind": "none"}
+        url(tenant, "programs:sow-task-create", pk=sow.pk),
+        {"title": "Test", "estimated_minutes": 5, "evidence_kind": "none"},
     )
-    pm.post(url(tenant, "sow-material-create", pk=sow.pk), {"part_number": "BR-1", "quantity": "2", "unit": "ea"})
+    pm.post(
+        url(tenant, "programs:sow-material-create", pk=sow.pk), {"part_number": "BR-1", "quantity": "2", "unit": "ea"}
+    )
     test = sow.tasks.get(key="test")
-    pm.post(url(tenant, "sow-task-move", line=test.pk), {"direction": "up"})
+    pm.post(url(tenant, "programs:sow-task-move", line=test.pk), {"direction": "up"})
     # then the editor shows them in the new order
     assert list(sow.tasks.order_by("position").values_list("key", flat=True)) == ["test", "mount"]
-    page = pm.get(url(tenant, "sow-detail", pk=sow.pk)).content.decode()
+    page = pm.get(url(tenant, "programs:sow-detail", pk=sow.pk)).content.decode()
     assert page.index("Test") < page.index("Mount")
     # and approving freezes it: the editor is gone and edits are refused
-    pm.post(url(tenant, "sow-approve", pk=sow.pk))
+    pm.post(url(tenant, "programs:sow-approve", pk=sow.pk))
     sow.refresh_from_db()
     assert sow.status == SowStatus.APPROVED
-    page = pm.get(url(tenant, "sow-detail", pk=sow.pk)).content.decode()
+    page = pm.get(url(tenant, "programs:sow-detail", pk=sow.pk)).content.decode()
     assert "Add task" not in page
     assert "This version is frozen" in page
-    edit = pm.get(url(tenant, "sow-task-edit", line=test.pk), follow=True)
+    edit = pm.get(url(tenant, "programs:sow-task-edit", line=test.pk), follow=True)
     assert "approved and can no longer be changed" in edit.content.decode()
     post = pm.post(
-        url(tenant, "sow-task-edit", line=test.pk),
+        url(tenant, "programs:sow-task-edit", line=test.pk),
         {"title": "Changed", "estimated_minutes": 1, "evidence_kind": "none"},
     )
     assert post.status_code == 302
@@ -265,7 +270,7 @@ def test_diff_page_shows_changes_between_versions(tenant, pm, draft):
     )
     services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=v2.pk, title="Survey the site")
     # when the diff page is opened
-    response = browser(tenant, Role.CLIENT).get(url(tenant, "sow-diff", pk=v2.pk), {"against": draft.pk})
+    response = browser(tenant, Role.CLIENT).get(url(tenant, "programs:sow-diff", pk=v2.pk), {"against": draft.pk})
     # then
     page = response.content.decode()
     assert response.status_code == 200
@@ -281,7 +286,7 @@ def test_instructions_markdown_is_rendered_safely(tenant, draft):
         '[link](javascript:alert(2)) <img src=x onerror="alert(3)">\n\n[manual](https://example.com/manual)'
     )
     # when the SOW is shown
-    page = browser(tenant, Role.PM).get(url(tenant, "sow-detail", pk=draft.pk)).content.decode()
+    page = browser(tenant, Role.PM).get(url(tenant, "programs:sow-detail", pk=draft.pk)).content.decode()
     # then the Markdown is rendered and the hostile parts are gone
     assert "<strong>Torque</strong>" in page
     assert "<script>alert(1)" not in page
@@ -295,14 +300,14 @@ def test_wave_form_shows_service_errors_by_field(tenant, program):
     pm = browser(tenant, Role.PM)
     # when a wave is added that ends after the program
     response = pm.post(
-        url(tenant, "wave-create", pk=program.pk),
+        url(tenant, "programs:wave-create", pk=program.pk),
         {"name": "Late", "start_date": "2026-12-01", "end_date": "2027-01-31"},
     )
     # then
     assert response.status_code == 200
     assert response.context["form"].errors["end_date"] == ["The wave cannot end after the program does (2026-12-31)."]
     ok = pm.post(
-        url(tenant, "wave-create", pk=program.pk),
+        url(tenant, "programs:wave-create", pk=program.pk),
         {"name": "Pilot", "start_date": "2026-02-01", "end_date": "2026-02-28"},
     )
     assert ok.status_code == 302

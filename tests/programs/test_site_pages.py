@@ -45,38 +45,38 @@ def pages(plan):
     program, attribute, variation = plan["program"].pk, plan["attribute"].pk, plan["variation"].pk
     writers = [*PLANNERS, Role.COORDINATOR]
     return {
-        "program-sites": ({"pk": program}, READERS),
-        "program-attributes": ({"pk": program}, READERS),
-        "program-attribute-problems": ({"pk": program}, READERS),
-        "program-variations": ({"pk": program}, READERS),
-        "program-enroll": ({"pk": program}, PLANNERS),
-        "program-site-import": ({"pk": program}, PLANNERS),
-        "program-attribute-create": ({"pk": program}, PLANNERS),
-        "program-attribute-edit": ({"attribute": attribute}, PLANNERS),
-        "program-attribute-delete": ({"attribute": attribute}, PLANNERS),
-        "program-variation-create": ({"pk": program}, writers),
-        "variation-edit": ({"variation": variation}, writers),
-        "variation-delete": ({"variation": variation}, writers),
-        "variation-approve": ({"variation": variation}, PLANNERS),
-        "variation-reject": ({"variation": variation}, PLANNERS),
+        "programs:program-sites": ({"pk": program}, READERS),
+        "programs:program-attributes": ({"pk": program}, READERS),
+        "programs:program-attribute-problems": ({"pk": program}, READERS),
+        "programs:program-variations": ({"pk": program}, READERS),
+        "programs:program-enroll": ({"pk": program}, PLANNERS),
+        "programs:program-site-import": ({"pk": program}, PLANNERS),
+        "programs:program-attribute-create": ({"pk": program}, PLANNERS),
+        "programs:program-attribute-edit": ({"attribute": attribute}, PLANNERS),
+        "programs:program-attribute-delete": ({"attribute": attribute}, PLANNERS),
+        "programs:program-variation-create": ({"pk": program}, writers),
+        "programs:variation-edit": ({"variation": variation}, writers),
+        "programs:variation-delete": ({"variation": variation}, writers),
+        "programs:variation-approve": ({"variation": variation}, PLANNERS),
+        "programs:variation-reject": ({"variation": variation}, PLANNERS),
     }
 
 
 PAGE_NAMES = [
-    "program-sites",
-    "program-attributes",
-    "program-attribute-problems",
-    "program-variations",
-    "program-enroll",
-    "program-site-import",
-    "program-attribute-create",
-    "program-attribute-edit",
-    "program-attribute-delete",
-    "program-variation-create",
-    "variation-edit",
-    "variation-delete",
-    "variation-approve",
-    "variation-reject",
+    "programs:program-sites",
+    "programs:program-attributes",
+    "programs:program-attribute-problems",
+    "programs:program-variations",
+    "programs:program-enroll",
+    "programs:program-site-import",
+    "programs:program-attribute-create",
+    "programs:program-attribute-edit",
+    "programs:program-attribute-delete",
+    "programs:program-variation-create",
+    "programs:variation-edit",
+    "programs:variation-delete",
+    "programs:variation-approve",
+    "programs:variation-reject",
 ]
 
 
@@ -112,18 +112,20 @@ def test_another_organizations_objects_are_404(tenant, other_tenant, name):
 def test_the_bulk_endpoint_refuses_non_planners_and_foreign_programs(tenant, other_tenant, plan):
     foreign = ProgramFactory(organization=other_tenant.organization, client=other_tenant.client)
     body = {"action": "remove", "site": [plan["enrollment"].site_id]}
-    coordinator = browser(tenant, Role.COORDINATOR).post(url(tenant, "program-sites-bulk", pk=plan["program"].pk), body)
-    admin = browser(tenant, Role.ADMIN).post(url(tenant, "program-sites-bulk", pk=foreign.pk), body)
+    coordinator = browser(tenant, Role.COORDINATOR).post(
+        url(tenant, "programs:program-sites-bulk", pk=plan["program"].pk), body
+    )
+    admin = browser(tenant, Role.ADMIN).post(url(tenant, "programs:program-sites-bulk", pk=foreign.pk), body)
     assert (coordinator.status_code, admin.status_code) == (403, 404)
     assert Enrollment.objects.filter(pk=plan["enrollment"].pk).exists()
 
 
 def test_the_program_page_has_the_sites_section_and_tabs(tenant, plan):
-    page = browser(tenant, Role.PM).get(url(tenant, "program-detail", pk=plan["program"].pk)).content.decode()
+    page = browser(tenant, Role.PM).get(url(tenant, "programs:program-detail", pk=plan["program"].pk)).content.decode()
     assert "1</a> enrolled site" in page
     assert "1 pending variation" in page
-    assert url(tenant, "program-sites", pk=plan["program"].pk) in page
-    assert url(tenant, "program-enroll", pk=plan["program"].pk) in page
+    assert url(tenant, "programs:program-sites", pk=plan["program"].pk) in page
+    assert url(tenant, "programs:program-enroll", pk=plan["program"].pk) in page
 
 
 def test_enroll_all_matching_with_confirmation_and_result(tenant, plan):
@@ -134,9 +136,9 @@ def test_enroll_all_matching_with_confirmation_and_result(tenant, plan):
     SiteFactory(organization=tenant.organization, client=tenant.client, state="IL")
     pm = browser(tenant, Role.PM)
     # when the PM filters on TX, takes all matching with the pilot wave, and asks to enroll
-    picker = pm.get(url(tenant, "program-enroll", pk=program.pk), {"state": "TX"})
+    picker = pm.get(url(tenant, "programs:program-enroll", pk=program.pk), {"state": "TX"})
     confirm = pm.post(
-        url(tenant, "program-sites-bulk", pk=program.pk),
+        url(tenant, "programs:program-sites-bulk", pk=program.pk),
         {"action": "enroll", "scope": "all", "filters": "state=TX", "wave": wave.pk},
     )
     # then the confirmation says exactly what will happen, and nothing happened yet
@@ -151,7 +153,7 @@ def test_enroll_all_matching_with_confirmation_and_result(tenant, plan):
     assert Enrollment.objects.filter(program=program).count() == 1
     # and when confirmed, the result summary shows the refused site and why
     fields = confirm.context["confirm"]["fields"]
-    result = pm.post(url(tenant, "program-sites-bulk", pk=program.pk), fields)
+    result = pm.post(url(tenant, "programs:program-sites-bulk", pk=program.pk), fields)
     assert result.status_code == 200
     body = result.content.decode()
     assert "Enrollment done" in body
@@ -168,7 +170,7 @@ def test_set_wave_and_remove_ticked_sites(tenant, plan):
     second = EnrollmentFactory(program=program, wave=plan["wave"])
     wave2 = WaveFactory(program=program, name="Wave 2")
     pm = browser(tenant, Role.PM)
-    bulk = url(tenant, "program-sites-bulk", pk=program.pk)
+    bulk = url(tenant, "programs:program-sites-bulk", pk=program.pk)
     # when the PM ticks the second site, sets wave 2, confirms; then removes it
     confirm = pm.post(bulk, {"action": "set_wave", "site": [second.site_id], "wave": wave2.pk})
     pm.post(bulk, confirm.context["confirm"]["fields"])
@@ -185,11 +187,11 @@ def test_set_wave_and_remove_ticked_sites(tenant, plan):
 def test_bulk_without_a_selection_or_on_a_closed_program_says_so(tenant, plan):
     program = plan["program"]
     pm = browser(tenant, Role.PM)
-    nothing = pm.post(url(tenant, "program-sites-bulk", pk=program.pk), {"action": "remove"}, follow=True)
+    nothing = pm.post(url(tenant, "programs:program-sites-bulk", pk=program.pk), {"action": "remove"}, follow=True)
     program.status = "closed"
     program.save()
     closed = pm.post(
-        url(tenant, "program-sites-bulk", pk=program.pk),
+        url(tenant, "programs:program-sites-bulk", pk=program.pk),
         {"action": "remove", "site": [plan["enrollment"].site_id]},
         follow=True,
     )
@@ -205,10 +207,10 @@ def test_the_sites_table_filters_sorts_and_shows_variation_counts(tenant, plan):
     EnrollmentFactory(program=program, site=site)
     pm = browser(tenant, Role.PM)
     # when filtered and sorted
-    texas = pm.get(url(tenant, "program-sites", pk=program.pk), {"state": "tx"}).content.decode()
-    no_wave = pm.get(url(tenant, "program-sites", pk=program.pk), {"no_wave": "true"}).content.decode()
-    ordered = pm.get(url(tenant, "program-sites", pk=program.pk), {"sort": "code"}).content.decode()
-    reverse = pm.get(url(tenant, "program-sites", pk=program.pk), {"sort": "-code"}).content.decode()
+    texas = pm.get(url(tenant, "programs:program-sites", pk=program.pk), {"state": "tx"}).content.decode()
+    no_wave = pm.get(url(tenant, "programs:program-sites", pk=program.pk), {"no_wave": "true"}).content.decode()
+    ordered = pm.get(url(tenant, "programs:program-sites", pk=program.pk), {"sort": "code"}).content.decode()
+    reverse = pm.get(url(tenant, "programs:program-sites", pk=program.pk), {"sort": "-code"}).content.decode()
     # then
     assert "AUS-1" in texas and plan["enrollment"].site.code not in texas
     assert "AUS-1" in no_wave
@@ -222,12 +224,12 @@ def test_a_client_viewer_sees_their_programs_sites_in_the_portal(tenant, plan):
     other = ProgramFactory(organization=tenant.organization, client=ClientFactory(organization=tenant.organization))
     viewer = browser(tenant, Role.CLIENT)
     # when / then
-    own = viewer.get(url(tenant, "program-sites", pk=plan["program"].pk))
+    own = viewer.get(url(tenant, "programs:program-sites", pk=plan["program"].pk))
     assert own.status_code == 200
     assert "Client portal" in own.content.decode()
     assert "bulk-form" not in own.content.decode()
-    assert viewer.get(url(tenant, "program-sites", pk=other.pk)).status_code == 404
-    assert viewer.get(url(tenant, "program-variations", pk=other.pk)).status_code == 404
+    assert viewer.get(url(tenant, "programs:program-sites", pk=other.pk)).status_code == 404
+    assert viewer.get(url(tenant, "programs:program-variations", pk=other.pk)).status_code == 404
 
 
 def test_attribute_editor_and_problems(tenant, plan):
@@ -238,9 +240,11 @@ def test_attribute_editor_and_problems(tenant, plan):
     site.save()
     pm = browser(tenant, Role.PM)
     # when they add a choice attribute with a bad name, then a good one
-    bad = pm.post(url(tenant, "program-attribute-create", pk=program.pk), {"name": "Store Format", "type": "str"})
+    bad = pm.post(
+        url(tenant, "programs:program-attribute-create", pk=program.pk), {"name": "Store Format", "type": "str"}
+    )
     good = pm.post(
-        url(tenant, "program-attribute-create", pk=program.pk),
+        url(tenant, "programs:program-attribute-create", pk=program.pk),
         {"name": "store_format", "type": "choice", "allowed_values": "mall\nstreet\n", "required": "on"},
     )
     # then the error sits by the name; the good one is saved
@@ -249,13 +253,13 @@ def test_attribute_editor_and_problems(tenant, plan):
     assert good.status_code == 302
     assert ProgramAttribute.objects.get(name="store_format").allowed_values == ["mall", "street"]
     # and the problems page lists the enrolled site that lacks it
-    problems = pm.get(url(tenant, "program-attribute-problems", pk=program.pk)).content.decode()
+    problems = pm.get(url(tenant, "programs:program-attribute-problems", pk=program.pk)).content.decode()
     assert plan["enrollment"].site.code in problems
     assert "The attribute store_format is required." in problems
     # and the edit form changes it
     attribute = ProgramAttribute.objects.get(name="store_format")
     pm.post(
-        url(tenant, "program-attribute-edit", attribute=attribute.pk),
+        url(tenant, "programs:program-attribute-edit", attribute=attribute.pk),
         {"name": "store_format", "type": "choice", "allowed_values": "mall\nstreet\nkiosk", "label": "Format"},
     )
     attribute.refresh_from_db()
@@ -264,7 +268,7 @@ def test_attribute_editor_and_problems(tenant, plan):
         False,
         ["mall", "street", "kiosk"],
     )
-    pm.post(url(tenant, "program-attribute-delete", attribute=attribute.pk))
+    pm.post(url(tenant, "programs:program-attribute-delete", attribute=attribute.pk))
     assert not ProgramAttribute.objects.filter(pk=attribute.pk).exists()
 
 
@@ -274,11 +278,11 @@ def test_site_import_with_the_programs_schema(tenant, plan, settings, tmp_path):
     pm = browser(tenant, Role.PM)
     upload = SimpleUploadedFile("sites.csv", b"code,name,timezone,attr:floors\nS-1,Store 1,America/Chicago,2\n")
     # when the PM uploads a site file from the program
-    response = pm.post(url(tenant, "program-site-import", pk=plan["program"].pk), {"file": upload})
+    response = pm.post(url(tenant, "programs:program-site-import", pk=plan["program"].pk), {"file": upload})
     # then the import is for the program's client, checked against the program's schema
     site_import = SiteImport.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == url(tenant, "site-import-page", pk=site_import.pk)
+    assert response["Location"] == url(tenant, "sites:site-import-page", pk=site_import.pk)
     assert site_import.client == tenant.client
     assert site_import.attribute_schema == [{"name": "floors", "type": "int", "required": True, "allowed": []}]
 
@@ -286,7 +290,7 @@ def test_site_import_with_the_programs_schema(tenant, plan, settings, tmp_path):
 def test_variation_capture_edit_and_decisions(tenant, plan):
     program, site = plan["program"], plan["enrollment"].site
     coordinator, pm = browser(tenant, Role.COORDINATOR), browser(tenant, Role.PM)
-    create = url(tenant, "program-variation-create", pk=program.pk)
+    create = url(tenant, "programs:program-variation-create", pk=program.pk)
     # when the coordinator adds a task with the key of a SOW task, then a change of `mount`
     form = coordinator.get(create, {"site": site.pk, "kind": "add_task"})
     clash = coordinator.post(
@@ -300,7 +304,7 @@ def test_variation_capture_edit_and_decisions(tenant, plan):
     )
     variation = SiteVariation.objects.get(kind="modify_task")
     coordinator.post(
-        url(tenant, "variation-edit", variation=variation.pk),
+        url(tenant, "programs:variation-edit", variation=variation.pk),
         {"reason": "Mall rules", "task_key": "mount", "instructions": "Use the tall ladder"},
     )
     # then the form offered the SOW's tasks; the clash is shown by the key field; the change was saved
@@ -311,23 +315,23 @@ def test_variation_capture_edit_and_decisions(tenant, plan):
     variation.refresh_from_db()
     assert (variation.instructions, variation.reason) == ("Use the tall ladder", "Mall rules")
     # and when the PM rejects without a note, then approves with one
-    no_note = pm.post(url(tenant, "variation-reject", variation=variation.pk), {"note": ""})
-    pm.post(url(tenant, "variation-approve", variation=variation.pk), {"note": "OK"})
+    no_note = pm.post(url(tenant, "programs:variation-reject", variation=variation.pk), {"note": ""})
+    pm.post(url(tenant, "programs:variation-approve", variation=variation.pk), {"note": "OK"})
     variation.refresh_from_db()
     assert "note" in no_note.context["form"].errors
     assert (variation.status, variation.decision_note) == ("approved", "OK")
     # and a decided variation can no longer be edited
-    edit = coordinator.get(url(tenant, "variation-edit", variation=variation.pk), follow=True)
+    edit = coordinator.get(url(tenant, "programs:variation-edit", variation=variation.pk), follow=True)
     assert "already decided" in edit.content.decode()
-    listing = pm.get(url(tenant, "program-variations", pk=program.pk), {"status": "approved"}).content.decode()
+    listing = pm.get(url(tenant, "programs:program-variations", pk=program.pk), {"status": "approved"}).content.decode()
     assert "change mount" in listing
 
 
 def test_coordinators_see_no_decision_buttons(tenant, plan):
-    page = browser(tenant, Role.COORDINATOR).get(url(tenant, "program-variations", pk=plan["program"].pk))
+    page = browser(tenant, Role.COORDINATOR).get(url(tenant, "programs:program-variations", pk=plan["program"].pk))
     body = page.content.decode()
-    assert url(tenant, "variation-edit", variation=plan["variation"].pk) in body
-    assert url(tenant, "variation-approve", variation=plan["variation"].pk) not in body
+    assert url(tenant, "programs:variation-edit", variation=plan["variation"].pk) in body
+    assert url(tenant, "programs:variation-approve", variation=plan["variation"].pk) not in body
 
 
 def count_queries(client, path, params=None) -> int:
@@ -338,7 +342,13 @@ def count_queries(client, path, params=None) -> int:
 
 
 @pytest.mark.parametrize(
-    "name", ["program-sites", "program-enroll", "program-variations", "program-attribute-problems"]
+    "name",
+    [
+        "programs:program-sites",
+        "programs:program-enroll",
+        "programs:program-variations",
+        "programs:program-attribute-problems",
+    ],
 )
 def test_page_query_counts_do_not_grow_with_the_sites(tenant, plan, name):
     # given 5 more enrolled sites with a variation each, then 30 more
@@ -362,6 +372,6 @@ def test_page_query_counts_do_not_grow_with_the_sites(tenant, plan, name):
 
 def test_the_enroll_page_marks_enrolled_sites(tenant, plan):
     SiteFactory(organization=tenant.organization, client=tenant.client, code="FREE-1")
-    page = browser(tenant, Role.PM).get(url(tenant, "program-enroll", pk=plan["program"].pk)).content.decode()
+    page = browser(tenant, Role.PM).get(url(tenant, "programs:program-enroll", pk=plan["program"].pk)).content.decode()
     assert "Enrolled, Pilot" in page
     assert re.search(r"FREE-1.*Not enrolled", page, re.S)

@@ -48,19 +48,19 @@ def objects_of(tenant) -> dict:
 
 # (url name, which object id it takes, roles that may open it)
 PAGES = [
-    ("org-home", None, ALL),
-    ("profile", None, ALL),
-    ("upcoming", None, frozenset({Role.TECHNICIAN})),
-    ("members", None, frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})),
-    ("member-invite", None, ADMIN),
-    ("member-edit", "member", ADMIN),
-    ("member-status", "member", ADMIN),
-    ("invitation-revoke", "invitation", ADMIN),
-    ("api-tokens", None, ADMIN),
-    ("api-token-create", None, ADMIN),
-    ("api-token-revoke", "token", ADMIN),
-    ("personal-token-create", None, frozenset({Role.TECHNICIAN})),
-    ("audit-log", None, frozenset({Role.ADMIN, Role.PM})),
+    ("core:org-home", None, ALL),
+    ("core:profile", None, ALL),
+    ("core:upcoming", None, frozenset({Role.TECHNICIAN})),
+    ("core:members", None, frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})),
+    ("core:member-invite", None, ADMIN),
+    ("core:member-edit", "member", ADMIN),
+    ("core:member-status", "member", ADMIN),
+    ("core:invitation-revoke", "invitation", ADMIN),
+    ("core:api-tokens", None, ADMIN),
+    ("core:api-token-create", None, ADMIN),
+    ("core:api-token-revoke", "token", ADMIN),
+    ("core:personal-token-create", None, frozenset({Role.TECHNICIAN})),
+    ("core:audit-log", None, frozenset({Role.ADMIN, Role.PM})),
 ]
 PAGE_IDS = [name for name, _, _ in PAGES]
 BY_ID = [(name, kind) for name, kind, _ in PAGES if kind]
@@ -84,7 +84,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, tenant, name, kind, allo
     response = client.get(url)
     # then they are asked to sign in, and come back afterwards
     assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={url}"
+    assert response.url == f"{reverse('core:login')}?next={url}"
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
@@ -97,7 +97,7 @@ def test_role_matrix(client, tenant, name, kind, allowed, role):
     response = client.get(url)
     # then it opens for the roles it declares, and is refused to the others (a technician may revoke only their
     # own app tokens: a system's token does not exist for them)
-    refused = 404 if (name, role) == ("api-token-revoke", Role.TECHNICIAN) else 403
+    refused = 404 if (name, role) == ("core:api-token-revoke", Role.TECHNICIAN) else 403
     assert response.status_code == (200 if role in allowed else refused), response.content[:500]
 
 
@@ -149,9 +149,9 @@ def test_lists_never_show_another_organizations_rows(client, tenant, other_tenan
     client.force_login(tenant.members[Role.ADMIN].user)
     org = tenant.organization.slug
     # when the admin reads their lists
-    members = client.get(reverse("members", kwargs={"org": org})).content.decode()
-    tokens = client.get(reverse("api-tokens", kwargs={"org": org})).content.decode()
-    audit = client.get(reverse("audit-log", kwargs={"org": org})).content.decode()
+    members = client.get(reverse("core:members", kwargs={"org": org})).content.decode()
+    tokens = client.get(reverse("core:api-tokens", kwargs={"org": org})).content.decode()
+    audit = client.get(reverse("core:audit-log", kwargs={"org": org})).content.decode()
     # then none of the other organization's rows appear
     for role in Role:
         assert f"{role}@globex-field.example.com" not in members
@@ -165,12 +165,12 @@ def test_lists_never_show_another_organizations_rows(client, tenant, other_tenan
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
-        ("member-invite", None),
-        ("member-edit", "member"),
-        ("member-status", "member"),
-        ("invitation-revoke", "invitation"),
-        ("api-token-create", None),
-        ("api-token-revoke", "token"),
+        ("core:member-invite", None),
+        ("core:member-edit", "member"),
+        ("core:member-status", "member"),
+        ("core:invitation-revoke", "invitation"),
+        ("core:api-token-create", None),
+        ("core:api-token-revoke", "token"),
     ],
 )
 def test_only_admins_may_write(client, tenant, name, kind, role):
@@ -181,7 +181,7 @@ def test_only_admins_may_write(client, tenant, name, kind, role):
     # when they post to an admin page
     response = client.post(url, {"email": "x@example.com", "role": Role.ADMIN, "name": "x", "is_active": "false"})
     # then it is refused (a system's token does not exist for a technician) and nothing is recorded
-    assert response.status_code == (404 if (name, role) == ("api-token-revoke", Role.TECHNICIAN) else 403)
+    assert response.status_code == (404 if (name, role) == ("core:api-token-revoke", Role.TECHNICIAN) else 403)
     assert AuditEvent.objects.count() == events
 
 
@@ -191,7 +191,7 @@ def test_only_admins_may_write(client, tenant, name, kind, role):
 def test_home_redirect_sends_anonymous_visitors_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.url == reverse("login")
+    assert response.url == reverse("core:login")
 
 
 def test_home_redirect_with_one_organization_goes_to_its_home(client, tenant):
@@ -253,7 +253,7 @@ def test_the_technician_home_says_there_are_no_visits(client, tenant):
     client.force_login(tenant.members[Role.TECHNICIAN].user)
     content = client.get(f"/o/{tenant.organization.slug}/").content.decode()
     assert "No visits today" in content
-    assert reverse("upcoming", kwargs={"org": tenant.organization.slug}) in content
+    assert reverse("core:upcoming", kwargs={"org": tenant.organization.slug}) in content
 
 
 def test_the_client_portal_names_the_client_and_is_read_only(client, tenant):
@@ -299,7 +299,7 @@ def test_the_403_page_is_friendly(client, tenant):
 
 
 def test_the_login_page_asks_for_an_email(client, db):
-    response = client.get(reverse("login"))
+    response = client.get(reverse("core:login"))
     content = response.content.decode()
     assert response.status_code == 200
     assert '<label class="form-label" for="id_username">E-mail' in content
@@ -308,13 +308,13 @@ def test_the_login_page_asks_for_an_email(client, db):
 
 def test_signing_in_lands_on_the_role_home(client, tenant):
     response = client.post(
-        reverse("login"), {"username": "pm@acme-rollouts.example.com", "password": DEFAULT_PASSWORD}, follow=True
+        reverse("core:login"), {"username": "pm@acme-rollouts.example.com", "password": DEFAULT_PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == f"/o/{tenant.organization.slug}/"
 
 
 def test_a_wrong_password_is_explained_next_to_the_form(client, tenant):
-    response = client.post(reverse("login"), {"username": "pm@acme-rollouts.example.com", "password": "nope"})
+    response = client.post(reverse("core:login"), {"username": "pm@acme-rollouts.example.com", "password": "nope"})
     assert response.status_code == 200
     assert "do not match an account" in response.content.decode()
 
@@ -323,15 +323,15 @@ def test_five_failed_sign_ins_lock_the_account(client, tenant):
     # given five failed attempts on one account
     email = "pm@acme-rollouts.example.com"
     for _ in range(5):
-        client.post(reverse("login"), {"username": email, "password": "wrong-password"})
+        client.post(reverse("core:login"), {"username": email, "password": "wrong-password"})
     # when the right password is tried
-    response = client.post(reverse("login"), {"username": email, "password": DEFAULT_PASSWORD})
+    response = client.post(reverse("core:login"), {"username": email, "password": DEFAULT_PASSWORD})
     # then the locked page explains the 15 minutes and offers a password reset
     content = response.content.decode()
     assert response.status_code == 429
     assert "Too many failed sign-ins" in content
     assert "15 minutes" in content
-    assert reverse("password_reset") in content
+    assert reverse("core:password_reset") in content
     assert "_auth_user_id" not in client.session
 
 
@@ -339,10 +339,10 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, tenant, ma
     # given a member who forgot their password
     email = "coordinator@acme-rollouts.example.com"
     # when they ask for a reset
-    response = client.post(reverse("password_reset"), {"email": email})
+    response = client.post(reverse("core:password_reset"), {"email": email})
     # then an e-mail with a link is sent
     assert response.status_code == 302
-    assert response.url == reverse("password_reset_done")
+    assert response.url == reverse("core:password_reset_done")
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == [email]
@@ -362,7 +362,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, tenant, ma
 
 
 def test_password_reset_for_an_unknown_address_looks_the_same(client, db, mailoutbox):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    response = client.post(reverse("core:password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mailoutbox == []
 
@@ -766,7 +766,9 @@ def test_a_technician_connects_an_app_from_the_profile_then_revokes_it(client, t
     client.force_login(technician)
     slug = tenant.organization.slug
     # when he connects an app
-    created = client.post(reverse("personal-token-create", kwargs={"org": slug}), {"name": "Field app on my Pixel"})
+    created = client.post(
+        reverse("core:personal-token-create", kwargs={"org": slug}), {"name": "Field app on my Pixel"}
+    )
     # then the key is shown once (never cached), acts as him, and his profile lists the app
     assert created.status_code == 200
     assert "no-cache" in created["Cache-Control"] or "max-age=0" in created["Cache-Control"]
@@ -774,19 +776,19 @@ def test_a_technician_connects_an_app_from_the_profile_then_revokes_it(client, t
     assert key in created.content.decode()
     token = ApiToken.objects.get(name="Field app on my Pixel")
     assert (token.role, token.user) == (Role.TECHNICIAN, technician)
-    profile = client.get(reverse("profile", kwargs={"org": slug}))
+    profile = client.get(reverse("core:profile", kwargs={"org": slug}))
     assert [t.pk for t in profile.context["app_tokens"]] == [token.pk]
     assert key not in profile.content.decode()
     # when he revokes it (confirmation page, then POST)
-    revoke_url = reverse("api-token-revoke", kwargs={"org": slug, "pk": token.pk})
+    revoke_url = reverse("core:api-token-revoke", kwargs={"org": slug, "pk": token.pk})
     confirm = client.get(revoke_url)
     revoked = client.post(revoke_url)
     # then it is revoked and he is back on his profile, with no app listed
     assert confirm.status_code == 200 and "layouts/phone.html" in [t.name for t in confirm.templates]
-    assert revoked.status_code == 302 and revoked["Location"] == reverse("profile", kwargs={"org": slug})
+    assert revoked.status_code == 302 and revoked["Location"] == reverse("core:profile", kwargs={"org": slug})
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert client.get(reverse("profile", kwargs={"org": slug})).context["app_tokens"] == []
+    assert client.get(reverse("core:profile", kwargs={"org": slug})).context["app_tokens"] == []
 
 
 def test_a_technician_cannot_revoke_another_technicians_app_token(client, tenant):
@@ -796,7 +798,7 @@ def test_a_technician_cannot_revoke_another_technicians_app_token(client, tenant
     token = services.api_token_create_personal(organization=tenant.organization, actor=rosa_access, name="Rosa's app")
     client.force_login(tenant.members[Role.TECHNICIAN].user)
     # when Tomás tries to revoke it / then it does not exist for him
-    url = reverse("api-token-revoke", kwargs={"org": tenant.organization.slug, "pk": token.token.pk})
+    url = reverse("core:api-token-revoke", kwargs={"org": tenant.organization.slug, "pk": token.token.pk})
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
     token.token.refresh_from_db()

@@ -37,51 +37,64 @@ def page_kwargs(plan) -> dict[str, dict]:
     technician, vendor, skill = plan["technician"], plan["vendor"], plan["pos"]
     certification, time_off = plan["certification"], plan["time_off"]
     return {
-        "technicians": {},
-        "technician-detail": {"pk": technician.pk},
-        "vendors": {},
-        "vendor-detail": {"pk": vendor.pk},
-        "skills": {},
-        "technician-create": {},
-        "technician-invite": {},
-        "technician-edit": {"pk": technician.pk},
-        "technician-reinvite": {"pk": technician.pk},
-        "technician-status": {"pk": technician.pk},
-        "certification-create": {"pk": technician.pk},
-        "certification-edit": {"cert": certification.pk},
-        "certification-delete": {"cert": certification.pk},
-        "time-off-create": {"pk": technician.pk},
-        "time-off-delete": {"pk": time_off.pk},
-        "vendor-create": {},
-        "vendor-edit": {"pk": vendor.pk},
-        "vendor-status": {"pk": vendor.pk},
-        "skill-create": {},
-        "skill-edit": {"pk": skill.pk},
-        "skill-status": {"pk": skill.pk},
+        "technicians:technicians": {},
+        "technicians:technician-detail": {"pk": technician.pk},
+        "technicians:vendors": {},
+        "technicians:vendor-detail": {"pk": vendor.pk},
+        "technicians:skills": {},
+        "technicians:technician-create": {},
+        "technicians:technician-invite": {},
+        "technicians:technician-edit": {"pk": technician.pk},
+        "technicians:technician-reinvite": {"pk": technician.pk},
+        "technicians:technician-status": {"pk": technician.pk},
+        "technicians:certification-create": {"pk": technician.pk},
+        "technicians:certification-edit": {"cert": certification.pk},
+        "technicians:certification-delete": {"cert": certification.pk},
+        "technicians:time-off-create": {"pk": technician.pk},
+        "technicians:time-off-delete": {"pk": time_off.pk},
+        "technicians:vendor-create": {},
+        "technicians:vendor-edit": {"pk": vendor.pk},
+        "technicians:vendor-status": {"pk": vendor.pk},
+        "technicians:skill-create": {},
+        "technicians:skill-edit": {"pk": skill.pk},
+        "technicians:skill-status": {"pk": skill.pk},
     }
 
 
-READ_NAMES = ["technicians", "technician-detail", "vendors", "vendor-detail", "skills"]
-WRITE_NAMES = [
-    "technician-create",
-    "technician-invite",
-    "technician-edit",
-    "technician-reinvite",
-    "technician-status",
-    "certification-create",
-    "certification-edit",
-    "certification-delete",
-    "time-off-create",
-    "time-off-delete",
-    "vendor-create",
-    "vendor-edit",
-    "vendor-status",
-    "skill-create",
-    "skill-edit",
-    "skill-status",
+READ_NAMES = [
+    "technicians:technicians",
+    "technicians:technician-detail",
+    "technicians:vendors",
+    "technicians:vendor-detail",
+    "technicians:skills",
 ]
-LIST_NAMES = {"technicians", "vendors", "skills", "technician-create", "technician-invite", "vendor-create",
-              "skill-create"}  # fmt: skip
+WRITE_NAMES = [
+    "technicians:technician-create",
+    "technicians:technician-invite",
+    "technicians:technician-edit",
+    "technicians:technician-reinvite",
+    "technicians:technician-status",
+    "technicians:certification-create",
+    "technicians:certification-edit",
+    "technicians:certification-delete",
+    "technicians:time-off-create",
+    "technicians:time-off-delete",
+    "technicians:vendor-create",
+    "technicians:vendor-edit",
+    "technicians:vendor-status",
+    "technicians:skill-create",
+    "technicians:skill-edit",
+    "technicians:skill-status",
+]
+LIST_NAMES = {
+    "technicians:technicians",
+    "technicians:vendors",
+    "technicians:skills",
+    "technicians:technician-create",
+    "technicians:technician-invite",
+    "technicians:vendor-create",
+    "technicians:skill-create",
+}
 
 
 @pytest.fixture
@@ -143,11 +156,11 @@ def test_lists_never_show_another_organizations_rows(tenant, other_tenant, workf
     SkillFactory(organization=other_tenant.organization, name="Foreign Skill")
     admin = browser(tenant, Role.ADMIN)
     # when / then
-    assert "Foreign Tech" not in admin.get(url(tenant, "technicians")).content.decode()
-    assert "Foreign Vendor Inc" not in admin.get(url(tenant, "vendors")).content.decode()
-    assert "Foreign Skill" not in admin.get(url(tenant, "skills")).content.decode()
+    assert "Foreign Tech" not in admin.get(url(tenant, "technicians:technicians")).content.decode()
+    assert "Foreign Vendor Inc" not in admin.get(url(tenant, "technicians:vendors")).content.decode()
+    assert "Foreign Skill" not in admin.get(url(tenant, "technicians:skills")).content.decode()
     # and a foreign vendor id in the filter is not a valid choice
-    filtered = admin.get(url(tenant, "technicians"), {"vendor": vendor.pk}).content.decode()
+    filtered = admin.get(url(tenant, "technicians:technicians"), {"vendor": vendor.pk}).content.decode()
     assert "Tomás Alvarez" not in filtered
 
 
@@ -161,7 +174,7 @@ def test_technician_list_filters_sorts_and_paginates(tenant, workforce):
     coordinator = browser(tenant, Role.COORDINATOR)
 
     def page(**params):
-        return coordinator.get(url(tenant, "technicians"), params).content.decode()
+        return coordinator.get(url(tenant, "technicians:technicians"), params).content.decode()
 
     # when / then: filters by vendor, skill, certification and status
     by_vendor = page(vendor=workforce["vendor"].pk)
@@ -182,10 +195,10 @@ def test_technician_list_filters_sorts_and_paginates(tenant, workforce):
 
 def test_empty_states_invite_the_next_step(tenant):
     coordinator = browser(tenant, Role.COORDINATOR)
-    assert "Invite the first technician" in coordinator.get(url(tenant, "technicians")).content.decode()
-    assert "No vendors yet" in coordinator.get(url(tenant, "vendors")).content.decode()
-    assert "No skills yet" in coordinator.get(url(tenant, "skills")).content.decode()
-    integrator = browser(tenant, Role.INTEGRATOR).get(url(tenant, "technicians")).content.decode()
+    assert "Invite the first technician" in coordinator.get(url(tenant, "technicians:technicians")).content.decode()
+    assert "No vendors yet" in coordinator.get(url(tenant, "technicians:vendors")).content.decode()
+    assert "No skills yet" in coordinator.get(url(tenant, "technicians:skills")).content.decode()
+    integrator = browser(tenant, Role.INTEGRATOR).get(url(tenant, "technicians:technicians")).content.decode()
     assert "once a coordinator adds or invites them" in integrator
 
 
@@ -198,9 +211,9 @@ def test_vendor_insurance_is_highlighted_when_expired_or_expiring(tenant):
     missing = VendorFactory(organization=tenant.organization, name="Missing Co", insurance_expires_on=None)
     coordinator = browser(tenant, Role.COORDINATOR)
     # when the vendors list is shown, and filtered on insurance
-    listing = coordinator.get(url(tenant, "vendors")).content.decode()
-    attention = coordinator.get(url(tenant, "vendors"), {"insurance": "expiring"}).content.decode()
-    detail = coordinator.get(url(tenant, "vendor-detail", pk=missing.pk)).content.decode()
+    listing = coordinator.get(url(tenant, "technicians:vendors")).content.decode()
+    attention = coordinator.get(url(tenant, "technicians:vendors"), {"insurance": "expiring"}).content.decode()
+    detail = coordinator.get(url(tenant, "technicians:vendor-detail", pk=missing.pk)).content.decode()
     # then expired and expiring stand out, and the filter finds them
     assert listing.count('data-expiry="expired"') == 1
     assert listing.count('data-expiry="expiring"') == 1
@@ -223,7 +236,11 @@ def test_technician_detail_shows_skills_certifications_time_off_and_hours(tenant
     CertificationFactory(technician=technician, name="Soon Cert", expires_on=today + timedelta(days=5))
     TimeOffFactory(technician=technician, start_date=today, end_date=today + timedelta(days=2), reason="Vacation")
     # when the coordinator opens the profile
-    page = browser(tenant, Role.COORDINATOR).get(url(tenant, "technician-detail", pk=technician.pk)).content.decode()
+    page = (
+        browser(tenant, Role.COORDINATOR)
+        .get(url(tenant, "technicians:technician-detail", pk=technician.pk))
+        .content.decode()
+    )
     # then the skills, certifications with badges, time off and working hours are there
     assert "Structured cabling" in page and "POS install" in page
     assert 'data-expiry="expired"' in page and 'data-expiry="expiring"' in page and 'data-expiry="valid"' in page
@@ -248,30 +265,32 @@ def test_coordinator_creates_and_edits_a_technician_with_field_errors(tenant, wo
         "timezone": "America/New_York",
     }
     # when they forget the longitude
-    refused = coordinator.post(url(tenant, "technician-create"), form)
+    refused = coordinator.post(url(tenant, "technicians:technician-create"), form)
     # then the form says so next to the field, and nothing is saved
     assert refused.status_code == 200
     assert "Give both, or neither." in refused.content.decode()
     assert not Technician.objects.filter(email="keisha@coastal.example").exists()
     # when they complete it
-    created = coordinator.post(url(tenant, "technician-create"), {**form, "home_longitude": "-84.3865"})
+    created = coordinator.post(url(tenant, "technicians:technician-create"), {**form, "home_longitude": "-84.3865"})
     technician = Technician.objects.get(email="keisha@coastal.example")
     assert created.status_code == 302
     assert technician.working_days == ["mon", "tue", "sat"]
     assert list(technician.skills.values_list("slug", flat=True)) == ["pos-install"]
     # when they use another technician's e-mail on edit
     edit = coordinator.post(
-        url(tenant, "technician-edit", pk=technician.pk), {**form, "home_longitude": "-84.3865", "email": "tech0@x"}
+        url(tenant, "technicians:technician-edit", pk=technician.pk),
+        {**form, "home_longitude": "-84.3865", "email": "tech0@x"},
     )
     assert "Enter a valid email address." in edit.content.decode()
     duplicate = coordinator.post(
-        url(tenant, "technician-edit", pk=technician.pk),
+        url(tenant, "technicians:technician-edit", pk=technician.pk),
         {**form, "home_longitude": "-84.3865", "email": workforce["technician"].email},
     )
     assert "already exists" in duplicate.content.decode()
     # and a good edit is saved
     coordinator.post(
-        url(tenant, "technician-edit", pk=technician.pk), {**form, "home_longitude": "-84.3865", "skills": []}
+        url(tenant, "technicians:technician-edit", pk=technician.pk),
+        {**form, "home_longitude": "-84.3865", "skills": []},
     )
     assert technician.skills.count() == 0
 
@@ -282,7 +301,7 @@ def test_inviting_shows_the_link_once(tenant, mailoutbox, django_capture_on_comm
     # when they invite a technician
     with django_capture_on_commit_callbacks(execute=True):
         response = coordinator.post(
-            url(tenant, "technician-invite"),
+            url(tenant, "technicians:technician-invite"),
             {"full_name": "Omar Haddad", "email": "omar@coastal.example", "phone": "+1 615 555 0112"},
         )
     # then the page shows the link (and a text with it) once, not cached, and the same link was e-mailed
@@ -294,7 +313,7 @@ def test_inviting_shows_the_link_once(tenant, mailoutbox, django_capture_on_comm
     assert "Hi Omar, Acme Rollouts invites you to Tutti" in page
     technician = Technician.objects.get(email="omar@coastal.example")
     # and the profile page never shows it again
-    profile = coordinator.get(url(tenant, "technician-detail", pk=technician.pk)).content.decode()
+    profile = coordinator.get(url(tenant, "technicians:technician-detail", pk=technician.pk)).content.decode()
     assert f"http{link}" not in profile
     assert "Invited, link valid until" in profile
 
@@ -303,13 +322,13 @@ def test_reinviting_from_the_profile_and_errors_on_the_invite_form(tenant, workf
     coordinator = browser(tenant, Role.COORDINATOR)
     technician = workforce["technician"]
     # when a coordinator re-invites from the profile
-    response = coordinator.post(url(tenant, "technician-reinvite", pk=technician.pk))
+    response = coordinator.post(url(tenant, "technicians:technician-reinvite", pk=technician.pk))
     # then the invited page shows the fresh link
     assert response.status_code == 200
     assert "/invitations/" in response.content.decode()
     # and the invite form refuses an existing member with the reason next to the e-mail
     member = tenant.members[Role.PM].user
-    refused = coordinator.post(url(tenant, "technician-invite"), {"full_name": "PM", "email": member.email})
+    refused = coordinator.post(url(tenant, "technicians:technician-invite"), {"full_name": "PM", "email": member.email})
     assert "is already a member" in refused.content.decode()
 
 
@@ -318,56 +337,62 @@ def test_certification_and_time_off_pages(tenant, workforce):
     technician = workforce["technician"]
     # when a coordinator adds a certification with dates out of order, then correctly
     bad = coordinator.post(
-        url(tenant, "certification-create", pk=technician.pk),
+        url(tenant, "technicians:certification-create", pk=technician.pk),
         {"name": "OSHA 10", "issued_on": "2026-02-01", "expires_on": "2026-01-01"},
     )
     assert "cannot expire before it is issued" in bad.content.decode()
     coordinator.post(
-        url(tenant, "certification-create", pk=technician.pk),
+        url(tenant, "technicians:certification-create", pk=technician.pk),
         {"name": "OSHA 10", "skill": workforce["cabling"].pk, "issued_on": "2026-01-01"},
     )
     assert Certification.objects.filter(technician=technician, name="OSHA 10", expires_on=None).exists()
     # when they add overlapping time off
     coordinator.post(
-        url(tenant, "time-off-create", pk=technician.pk), {"start_date": "2026-06-01", "end_date": "2026-06-05"}
+        url(tenant, "technicians:time-off-create", pk=technician.pk),
+        {"start_date": "2026-06-01", "end_date": "2026-06-05"},
     )
     overlap = coordinator.post(
-        url(tenant, "time-off-create", pk=technician.pk), {"start_date": "2026-06-04", "end_date": "2026-06-08"}
+        url(tenant, "technicians:time-off-create", pk=technician.pk),
+        {"start_date": "2026-06-04", "end_date": "2026-06-08"},
     )
     # then the second is refused with the dates of the first
     assert "overlaps time off already recorded from Jun 1 to Jun 5, 2026" in overlap.content.decode()
     assert TimeOff.objects.filter(technician=technician).count() == 1
     # and cancelling it works
-    coordinator.post(url(tenant, "time-off-delete", pk=TimeOff.objects.get().pk))
+    coordinator.post(url(tenant, "technicians:time-off-delete", pk=TimeOff.objects.get().pk))
     assert not TimeOff.objects.exists()
 
 
 def test_vendor_and_skill_forms(tenant, workforce):
     coordinator = browser(tenant, Role.COORDINATOR)
     # vendor: create, duplicate code refused, deactivate
-    coordinator.post(url(tenant, "vendor-create"), {"name": "Summit Tech", "code": "summit"})
-    duplicate = coordinator.post(url(tenant, "vendor-create"), {"name": "Again", "code": "summit"})
+    coordinator.post(url(tenant, "technicians:vendor-create"), {"name": "Summit Tech", "code": "summit"})
+    duplicate = coordinator.post(url(tenant, "technicians:vendor-create"), {"name": "Again", "code": "summit"})
     assert "already exists" in duplicate.content.decode()
     vendor = Vendor.objects.get(code="summit")
-    coordinator.post(url(tenant, "vendor-status", pk=vendor.pk))
+    coordinator.post(url(tenant, "technicians:vendor-status", pk=vendor.pk))
     vendor.refresh_from_db()
     assert vendor.active is False
     # skill: create, edit (the slug is not offered), retire
-    coordinator.post(url(tenant, "skill-create"), {"name": "Kiosk", "slug": "kiosk-config"})
+    coordinator.post(url(tenant, "technicians:skill-create"), {"name": "Kiosk", "slug": "kiosk-config"})
     skill = Skill.objects.get(slug="kiosk-config")
-    edit_page = coordinator.get(url(tenant, "skill-edit", pk=skill.pk)).content.decode()
+    edit_page = coordinator.get(url(tenant, "technicians:skill-edit", pk=skill.pk)).content.decode()
     assert 'name="slug"' not in edit_page
-    coordinator.post(url(tenant, "skill-edit", pk=skill.pk), {"name": "Kiosk setup", "requires_certification": "on"})
-    coordinator.post(url(tenant, "skill-status", pk=skill.pk))
+    coordinator.post(
+        url(tenant, "technicians:skill-edit", pk=skill.pk), {"name": "Kiosk setup", "requires_certification": "on"}
+    )
+    coordinator.post(url(tenant, "technicians:skill-status", pk=skill.pk))
     skill.refresh_from_db()
     assert (skill.name, skill.requires_certification, skill.active) == ("Kiosk setup", True, False)
     # a retired skill is no longer offered on the technician form, except to those who have it
-    form = coordinator.get(url(tenant, "technician-create")).content.decode()
+    form = coordinator.get(url(tenant, "technicians:technician-create")).content.decode()
     assert "POS install" in form
     assert "Kiosk setup · certification required" not in form
 
 
-@pytest.mark.parametrize(("name", "budget"), [("technicians", 14), ("vendors", 12), ("skills", 12)])
+@pytest.mark.parametrize(
+    ("name", "budget"), [("technicians:technicians", 14), ("technicians:vendors", 12), ("technicians:skills", 12)]
+)
 def test_list_page_query_budgets(tenant, name, budget, django_assert_max_num_queries):
     # given many technicians with vendors, skills and certifications
     skills = [SkillFactory(organization=tenant.organization) for _ in range(3)]

@@ -32,13 +32,13 @@ def pages(tenant, world):
     work_order = prepared(world, "scheduled")
     return {
         "work_order": work_order,
-        "read": [("work-orders", {}), ("work-order-detail", {"pk": work_order.pk})],
+        "read": [("workorders:work-orders", {}), ("workorders:work-order-detail", {"pk": work_order.pk})],
         "write": [
-            ("work-order-create", {}),
-            ("work-order-assign", {"pk": work_order.pk}),
-            ("shipment-create", {"pk": work_order.pk}),
-            ("shipment-edit", {"pk": work_order.pk, "shipment": work_order.shipments.first().pk}),
-            ("shipment-delete", {"pk": work_order.pk, "shipment": work_order.shipments.first().pk}),
+            ("workorders:work-order-create", {}),
+            ("workorders:work-order-assign", {"pk": work_order.pk}),
+            ("workorders:shipment-create", {"pk": work_order.pk}),
+            ("workorders:shipment-edit", {"pk": work_order.pk, "shipment": work_order.shipments.first().pk}),
+            ("workorders:shipment-delete", {"pk": work_order.pk, "shipment": work_order.shipments.first().pk}),
         ],
     }
 
@@ -65,13 +65,13 @@ def test_page_role_matrix(tenant, pages, role):
             assert response.status_code == 200, (role, name)
         else:
             assert response.status_code == 403, (role, name)
-    moved = client.get(url(tenant, "work-order-transition", pk=pages["work_order"].pk) + "?to=dispatched")
+    moved = client.get(url(tenant, "workorders:work-order-transition", pk=pages["work_order"].pk) + "?to=dispatched")
     assert moved.status_code == (200 if role in WRITERS else 302 if role is None else 403)
 
 
 def test_the_sidebar_links_work_orders(tenant, pages):
-    response = browser(tenant, Role.PM).get(url(tenant, "org-home"))
-    assert f'href="{url(tenant, "work-orders")}"' in response.content.decode()
+    response = browser(tenant, Role.PM).get(url(tenant, "core:org-home"))
+    assert f'href="{url(tenant, "workorders:work-orders")}"' in response.content.decode()
 
 
 def test_another_organizations_work_order_is_404(tenant, world, foreign):
@@ -80,31 +80,31 @@ def test_another_organizations_work_order_is_404(tenant, world, foreign):
     work_order, shipment = foreign["work_order"], foreign["shipment"]
     # when our admin opens or posts to any of its pages
     gets = [
-        url(tenant, "work-order-detail", pk=work_order.pk),
-        url(tenant, "work-order-assign", pk=work_order.pk),
-        url(tenant, "work-order-transition", pk=work_order.pk) + "?to=draft",
-        url(tenant, "shipment-create", pk=work_order.pk),
-        url(tenant, "shipment-edit", pk=work_order.pk, shipment=shipment.pk),
-        url(tenant, "shipment-delete", pk=work_order.pk, shipment=shipment.pk),
+        url(tenant, "workorders:work-order-detail", pk=work_order.pk),
+        url(tenant, "workorders:work-order-assign", pk=work_order.pk),
+        url(tenant, "workorders:work-order-transition", pk=work_order.pk) + "?to=draft",
+        url(tenant, "workorders:shipment-create", pk=work_order.pk),
+        url(tenant, "workorders:shipment-edit", pk=work_order.pk, shipment=shipment.pk),
+        url(tenant, "workorders:shipment-delete", pk=work_order.pk, shipment=shipment.pk),
     ]
     for address in gets:
         assert client.get(address).status_code == 404, address
     posts = [
-        (url(tenant, "work-order-transition", pk=work_order.pk), {"to_status": "draft"}),
-        (url(tenant, "work-order-site-contact", pk=work_order.pk), {}),
-        (url(tenant, "work-order-override", pk=work_order.pk), {"gate_key": "packet"}),
-        (url(tenant, "shipment-delete", pk=work_order.pk, shipment=shipment.pk), {}),
+        (url(tenant, "workorders:work-order-transition", pk=work_order.pk), {"to_status": "draft"}),
+        (url(tenant, "workorders:work-order-site-contact", pk=work_order.pk), {}),
+        (url(tenant, "workorders:work-order-override", pk=work_order.pk), {"gate_key": "packet"}),
+        (url(tenant, "workorders:shipment-delete", pk=work_order.pk, shipment=shipment.pk), {}),
     ]
     for address, body in posts:
         assert client.post(address, body).status_code == 404, address
     # and a bulk move naming its id refuses it as not found
     response = client.post(
-        url(tenant, "work-orders-bulk"),
+        url(tenant, "workorders:work-orders-bulk"),
         {"step": "apply", "to_status": "draft", "work_order_ids": str(work_order.pk)},
     )
     assert "No such work order." in response.content.decode()
     # then nothing of theirs is listed or changed
-    listed = client.get(url(tenant, "work-orders")).content.decode()
+    listed = client.get(url(tenant, "workorders:work-orders")).content.decode()
     assert work_order.number not in listed
     assert WorkOrder.objects.get(pk=work_order.pk).status == "ready"
     assert Shipment.objects.filter(pk=shipment.pk).exists()
@@ -116,7 +116,7 @@ def test_bulk_move_confirms_the_count_then_reports_each_item(tenant, world):
     client = browser(tenant, Role.PM)
     # when a PM ticks the three and asks to mark them ready
     confirm = client.post(
-        url(tenant, "work-orders-bulk"),
+        url(tenant, "workorders:work-orders-bulk"),
         {"to_status": "ready", "scope": "selected", "work_order": [first.pk, second.pk, closed.pk]},
     )
     # then a confirmation says how many, and nothing moved yet
@@ -126,7 +126,7 @@ def test_bulk_move_confirms_the_count_then_reports_each_item(tenant, world):
     # when they confirm
     ids = ",".join(str(pk) for pk in (first.pk, second.pk, closed.pk))
     result = client.post(
-        url(tenant, "work-orders-bulk"), {"step": "apply", "to_status": "ready", "work_order_ids": ids}
+        url(tenant, "workorders:work-orders-bulk"), {"step": "apply", "to_status": "ready", "work_order_ids": ids}
     )
     # then the result lists each work order: two moved, the closed one refused with the reason
     page = result.content.decode()
@@ -140,7 +140,7 @@ def test_bulk_move_all_matching_uses_the_list_filters(tenant, world):
     prepared(world, "scheduled")
     client = browser(tenant, Role.PM)
     confirm = client.post(
-        url(tenant, "work-orders-bulk"), {"to_status": "ready", "scope": "all", "filters": "status=draft"}
+        url(tenant, "workorders:work-orders-bulk"), {"to_status": "ready", "scope": "all", "filters": "status=draft"}
     )
     assert "Move 2 work orders to Ready?" in confirm.content.decode()
     assert {str(d.pk) for d in drafts} == set(
@@ -152,7 +152,7 @@ def test_detail_shows_the_checklist_and_only_allowed_moves(tenant, world):
     # given a scheduled work order whose site contact is not confirmed
     work_order = prepared(world, "scheduled", site_contact_confirmed_at=None)
     # when a PM opens it
-    page = browser(tenant, Role.PM).get(url(tenant, "work-order-detail", pk=work_order.pk)).content.decode()
+    page = browser(tenant, Role.PM).get(url(tenant, "workorders:work-order-detail", pk=work_order.pk)).content.decode()
     # then every gate is listed with its reason, the red one offers an override, the packet override shows
     assert "Readiness to dispatch" in page
     for gate in Gate:
@@ -165,9 +165,9 @@ def test_detail_shows_the_checklist_and_only_allowed_moves(tenant, world):
     assert "?to=dispatched" not in page and 'Dispatch <span class="small">(1 gate red)</span>' in page
     assert "?to=closed" not in page and "?to=in_progress" not in page
     # a coordinator sees no override form; a client sees no buttons at all
-    coordinator = browser(tenant, Role.COORDINATOR).get(url(tenant, "work-order-detail", pk=work_order.pk))
+    coordinator = browser(tenant, Role.COORDINATOR).get(url(tenant, "workorders:work-order-detail", pk=work_order.pk))
     assert "Override this gate" not in coordinator.content.decode()
-    client_page = browser(tenant, Role.CLIENT).get(url(tenant, "work-order-detail", pk=work_order.pk))
+    client_page = browser(tenant, Role.CLIENT).get(url(tenant, "workorders:work-order-detail", pk=work_order.pk))
     assert "?to=" not in client_page.content.decode()
 
 
@@ -175,12 +175,12 @@ def test_override_from_the_page_is_audited_and_unblocks_dispatch(tenant, world):
     work_order = prepared(world, "scheduled", site_contact_confirmed_at=None)
     client = browser(tenant, Role.PM)
     client.post(
-        url(tenant, "work-order-override", pk=work_order.pk),
+        url(tenant, "workorders:work-order-override", pk=work_order.pk),
         {"gate_key": "site_contact", "gate-site_contact-gate": "site_contact", "gate-site_contact-reason": "ok"},
     )  # too short: refused with a message
     assert not WorkOrder.objects.get(pk=work_order.pk).gate_overrides.get("site_contact")
     client.post(
-        url(tenant, "work-order-override", pk=work_order.pk),
+        url(tenant, "workorders:work-order-override", pk=work_order.pk),
         {
             "gate_key": "site_contact",
             "gate-site_contact-gate": "site_contact",
@@ -188,7 +188,7 @@ def test_override_from_the_page_is_audited_and_unblocks_dispatch(tenant, world):
         },
     )
     assert AuditEvent.objects.filter(verb="work_order.gate_overridden", reason__startswith="Manager").exists()
-    moved = client.post(url(tenant, "work-order-transition", pk=work_order.pk), {"to_status": "dispatched"})
+    moved = client.post(url(tenant, "workorders:work-order-transition", pk=work_order.pk), {"to_status": "dispatched"})
     assert moved.status_code == 302
     assert WorkOrder.objects.get(pk=work_order.pk).status == "dispatched"
 
@@ -196,7 +196,7 @@ def test_override_from_the_page_is_audited_and_unblocks_dispatch(tenant, world):
 def test_cancel_from_the_page_needs_a_reason(tenant, world):
     work_order = prepared(world, "ready")
     client = browser(tenant, Role.COORDINATOR)
-    address = url(tenant, "work-order-transition", pk=work_order.pk)
+    address = url(tenant, "workorders:work-order-transition", pk=work_order.pk)
     refused = client.post(address, {"to_status": "cancelled", "reason": ""})
     assert refused.status_code == 200 and "Say why" in refused.content.decode()
     client.post(address, {"to_status": "cancelled", "reason": "Store closed for good"})
@@ -207,7 +207,7 @@ def test_assign_page_lists_qualified_technicians_nearest_first_and_saves(tenant,
     # given a ready work order without technician
     work_order = prepared(world, "ready", green=False)
     client = browser(tenant, Role.COORDINATOR)
-    address = url(tenant, "work-order-assign", pk=work_order.pk)
+    address = url(tenant, "workorders:work-order-assign", pk=work_order.pk)
     # when the coordinator checks the visit day
     page = client.get(address, {"day": VISIT_DAY.isoformat(), "start": "09:00", "end": "12:00"}).content.decode()
     # then the qualified technician is listed with the distance
@@ -229,7 +229,7 @@ def test_assign_page_lists_qualified_technicians_nearest_first_and_saves(tenant,
     # a window outside access hours is refused next to the field
     other = prepared(world, "ready", green=False)
     night = client.post(
-        url(tenant, "work-order-assign", pk=other.pk),
+        url(tenant, "workorders:work-order-assign", pk=other.pk),
         {"day": VISIT_DAY.isoformat(), "start": "23:00", "end": "23:30", "technician": world["technician"].pk},
     )
     assert night.status_code == 200
@@ -240,18 +240,18 @@ def test_shipment_form_records_and_updates(tenant, world):
     work_order = prepared(world, "ready", green=False)
     client = browser(tenant, Role.COORDINATOR)
     client.post(
-        url(tenant, "shipment-create", pk=work_order.pk),
+        url(tenant, "workorders:shipment-create", pk=work_order.pk),
         {"carrier": "FedEx", "tracking_number": "7777", "shipped_on": "2026-02-20"},
     )
     shipment = Shipment.objects.get(work_order=work_order)
     assert shipment.status == "in_transit"
     client.post(
-        url(tenant, "shipment-edit", pk=work_order.pk, shipment=shipment.pk),
+        url(tenant, "workorders:shipment-edit", pk=work_order.pk, shipment=shipment.pk),
         {"carrier": "FedEx", "tracking_number": "7777", "shipped_on": "2026-02-20", "delivered_on": "2026-02-22"},
     )
     shipment.refresh_from_db()
     assert shipment.status == "delivered"
-    client.post(url(tenant, "shipment-delete", pk=work_order.pk, shipment=shipment.pk))
+    client.post(url(tenant, "workorders:shipment-delete", pk=work_order.pk, shipment=shipment.pk))
     assert not Shipment.objects.filter(pk=shipment.pk).exists()
 
 
@@ -260,14 +260,16 @@ def test_create_work_orders_page(tenant, world):
 
     enrolled_site(world)
     enrolled_site(world)
-    response = browser(tenant, Role.PM).post(url(tenant, "work-order-create"), {"program": world["program"].pk})
+    response = browser(tenant, Role.PM).post(
+        url(tenant, "workorders:work-order-create"), {"program": world["program"].pk}
+    )
     assert response.status_code == 302
     assert WorkOrder.objects.filter(program=world["program"]).count() == 2
 
 
 def test_list_query_budget_does_not_grow_with_rows(tenant, world, django_assert_max_num_queries):
     client = browser(tenant, Role.PM)
-    address = url(tenant, "work-orders")
+    address = url(tenant, "workorders:work-orders")
     for status in ("draft", "scheduled", "ready"):
         prepared(world, status)
     with django_assert_max_num_queries(60) as small:

@@ -84,7 +84,7 @@ def bulk_visits(world, count: int, *, day, start_index: int = 0) -> None:
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_board_role_matrix(client, tenant, world, caller):
-    response = signed_in(client, tenant, caller).get(url(tenant, "dispatch"))
+    response = signed_in(client, tenant, caller).get(url(tenant, "visits:dispatch"))
     assert response.status_code == (200 if caller in BOARD_READERS else 403)
 
 
@@ -103,7 +103,7 @@ def test_board_shows_every_state_with_late_and_no_show_standing_out(client, tena
         checkin_due_by=now + timedelta(hours=2, minutes=30),
     )  # fmt: skip
     # when
-    response = signed_in(client, tenant, Role.COORDINATOR).get(url(tenant, "dispatch"))
+    response = signed_in(client, tenant, Role.COORDINATOR).get(url(tenant, "visits:dispatch"))
     # then
     assert response.status_code == 200
     board = response.context["board"]
@@ -113,7 +113,7 @@ def test_board_shows_every_state_with_late_and_no_show_standing_out(client, tena
     html = response.content.decode()
     assert f'data-visit="{late.pk}" data-state="late"' in html
     assert "board-row-attention" in html and "no check-in" in html
-    assert 'hx-trigger="every 20s"' in html and url(tenant, "dispatch-board") in html
+    assert 'hx-trigger="every 20s"' in html and url(tenant, "visits:dispatch-board") in html
 
 
 def test_board_filters_and_region(client, tenant, world):
@@ -121,8 +121,8 @@ def test_board_filters_and_region(client, tenant, world):
     bulk_visits(world, 14, day=VISIT_DAY)
     api = signed_in(client, tenant, Role.PM)
     # when
-    region = api.get(url(tenant, "dispatch-board") + f"?date={VISIT_DAY}&state=no_show")
-    by_technician = api.get(url(tenant, "dispatch") + f"?date={VISIT_DAY}&technician={world.technician.pk}")
+    region = api.get(url(tenant, "visits:dispatch-board") + f"?date={VISIT_DAY}&state=no_show")
+    by_technician = api.get(url(tenant, "visits:dispatch") + f"?date={VISIT_DAY}&technician={world.technician.pk}")
     # then
     assert region.status_code == 200
     assert region.content.decode().lstrip().startswith('<div id="dispatch-board"')
@@ -135,7 +135,9 @@ def test_board_filters_and_region(client, tenant, world):
 
 def test_board_refuses_another_organizations_filters(client, tenant, world, other_tenant):
     foreign = build_field_world(other_tenant, code="foreign")
-    response = signed_in(client, tenant, Role.PM).get(url(tenant, "dispatch") + f"?technician={foreign.technician.pk}")
+    response = signed_in(client, tenant, Role.PM).get(
+        url(tenant, "visits:dispatch") + f"?technician={foreign.technician.pk}"
+    )
     assert response.status_code == 200
     assert "technician" in response.context["form"].errors
 
@@ -143,7 +145,7 @@ def test_board_refuses_another_organizations_filters(client, tenant, world, othe
 def test_board_reads_a_fixed_number_of_queries_for_50_or_500_visits(client, tenant, world):
     # given
     api = signed_in(client, tenant, Role.COORDINATOR)
-    page = url(tenant, "dispatch") + f"?date={VISIT_DAY}"
+    page = url(tenant, "visits:dispatch") + f"?date={VISIT_DAY}"
     api.get(page)  # warm up (session, caches)
     bulk_visits(world, 50, day=VISIT_DAY)
     with CaptureQueriesContext(connection) as fifty:
@@ -161,7 +163,10 @@ def test_technician_week_role_matrix_and_content(client, tenant, world, other_te
     # given
     visit = booked_visit(world)
     foreign = build_field_world(other_tenant, code="foreign")
-    page = url(tenant, "dispatch-technician-week", pk=world.technician.pk) + f"?start={VISIT_DAY - timedelta(days=2)}"
+    page = (
+        url(tenant, "visits:dispatch-technician-week", pk=world.technician.pk)
+        + f"?start={VISIT_DAY - timedelta(days=2)}"
+    )
     # when
     response = signed_in(client, tenant, caller).get(page)
     # then
@@ -172,7 +177,7 @@ def test_technician_week_role_matrix_and_content(client, tenant, world, other_te
     days = response.context["days"]
     assert len(days) == 7 and [row.visit.pk for row in days[2].visits] == [visit.pk]
     assert "09:00–12:00" in response.content.decode()  # the site's local time
-    assert client.get(url(tenant, "dispatch-technician-week", pk=foreign.technician.pk)).status_code == 404
+    assert client.get(url(tenant, "visits:dispatch-technician-week", pk=foreign.technician.pk)).status_code == 404
 
 
 def test_booking_page_lists_qualified_technicians_nearest_first(client, tenant, world):
@@ -181,7 +186,7 @@ def test_booking_page_lists_qualified_technicians_nearest_first(client, tenant, 
     far = other_technician(world, full_name="Far Away", home_latitude=Decimal("42.3"), home_longitude=Decimal("-87.9"))
     busy = other_technician(world, full_name="Busy Bee")
     book(world, ready_work_order(world, site_code="BUSY-2"), technician=busy, start=(9, 0), end=(10, 0))
-    page = url(tenant, "visit-schedule", pk=work_order.pk) + f"?day={VISIT_DAY}&start=09:00&end=12:00"
+    page = url(tenant, "visits:visit-schedule", pk=work_order.pk) + f"?day={VISIT_DAY}&start=09:00&end=12:00"
     # when
     response = signed_in(client, tenant, Role.COORDINATOR).get(page)
     # then
@@ -196,7 +201,7 @@ def test_booking_page_shows_refusals_on_the_form_and_books(client, tenant, world
     # given
     work_order = ready_work_order(world, blackout_dates=[VISIT_DAY.isoformat()])
     api = signed_in(client, tenant, Role.COORDINATOR)
-    page = url(tenant, "visit-schedule", pk=work_order.pk)
+    page = url(tenant, "visits:visit-schedule", pk=work_order.pk)
     body = {"day": VISIT_DAY.isoformat(), "start": "09:00", "end": "12:00", "technician": world.technician.pk}
     # when
     refused = api.post(page, body)
@@ -206,7 +211,7 @@ def test_booking_page_shows_refusals_on_the_form_and_books(client, tenant, world
     assert "blackout date" in " ".join(refused.context["form"].errors["day"])
     assert booked.status_code == 302
     visit = Visit.objects.get(work_order=work_order)
-    assert booked["Location"] == url(tenant, "visit-detail", pk=visit.pk)
+    assert booked["Location"] == url(tenant, "visits:visit-detail", pk=visit.pk)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -218,31 +223,34 @@ def test_visit_page_role_matrix(client, tenant, world, other_tenant, caller):
     sign(world, visit)
     foreign = booked_visit(build_field_world(other_tenant, code="foreign"))
     # when
-    response = signed_in(client, tenant, caller).get(url(tenant, "visit-detail", pk=visit.pk))
+    response = signed_in(client, tenant, caller).get(url(tenant, "visits:visit-detail", pk=visit.pk))
     # then
     readers = BOARD_READERS | {Role.CLIENT}
     assert response.status_code == (200 if caller in readers else 403)
     if response.status_code == 200:
         html = response.content.decode()
         assert "Photograph the checkout area" in html and "Dana Store-Manager" in html
-        assert url(tenant, "visit-photo-thumbnail", pk=VisitPhoto.objects.get(visit=visit).pk) in html
-    assert client.get(url(tenant, "visit-detail", pk=foreign.pk)).status_code in (403, 404)
+        assert url(tenant, "visits:visit-photo-thumbnail", pk=VisitPhoto.objects.get(visit=visit).pk) in html
+    assert client.get(url(tenant, "visits:visit-detail", pk=foreign.pk)).status_code in (403, 404)
 
 
 def test_reschedule_and_cancel_pages(client, tenant, world):
     visit = booked_visit(world)
     api = signed_in(client, tenant, Role.COORDINATOR)
-    assert api.get(url(tenant, "visit-reschedule", pk=visit.pk)).status_code == 200
+    assert api.get(url(tenant, "visits:visit-reschedule", pk=visit.pk)).status_code == 200
     moved = api.post(
-        url(tenant, "visit-reschedule", pk=visit.pk),
+        url(tenant, "visits:visit-reschedule", pk=visit.pk),
         {"day": (VISIT_DAY + timedelta(days=1)).isoformat(), "start": "05:00", "end": "07:00"},
     )
     assert moved.status_code == 200 and "access hours" in " ".join(moved.context["form"].errors["start"])
-    assert api.get(url(tenant, "visit-reassign", pk=visit.pk)).status_code == 200
-    cancelled = api.post(url(tenant, "visit-cancel", pk=visit.pk), {"reason": "Store closed"})
+    assert api.get(url(tenant, "visits:visit-reassign", pk=visit.pk)).status_code == 200
+    cancelled = api.post(url(tenant, "visits:visit-cancel", pk=visit.pk), {"reason": "Store closed"})
     assert cancelled.status_code == 302
     assert Visit.objects.get(pk=visit.pk).status == V.CANCELLED
-    assert signed_in(client, tenant, Role.INTEGRATOR).post(url(tenant, "visit-cancel", pk=visit.pk)).status_code == 403
+    assert (
+        signed_in(client, tenant, Role.INTEGRATOR).post(url(tenant, "visits:visit-cancel", pk=visit.pk)).status_code
+        == 403
+    )
 
 
 def test_photo_and_signature_files_check_access(client, tenant, world, other_tenant):
@@ -261,35 +269,39 @@ def test_photo_and_signature_files_check_access(client, tenant, world, other_ten
     )  # fmt: skip
     # when / then: the technician sees their own files, not Rosa's
     tech = signed_in(client, tenant, Role.TECHNICIAN)
-    assert tech.get(url(tenant, "visit-photo", pk=mine.pk)).status_code == 200
-    thumbnail = tech.get(url(tenant, "visit-photo-thumbnail", pk=mine.pk))
+    assert tech.get(url(tenant, "visits:visit-photo", pk=mine.pk)).status_code == 200
+    thumbnail = tech.get(url(tenant, "visits:visit-photo-thumbnail", pk=mine.pk))
     assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
-    signature = tech.get(url(tenant, "visit-signature", pk=visit.pk))
+    signature = tech.get(url(tenant, "visits:visit-signature", pk=visit.pk))
     assert signature.status_code == 200 and signature["Content-Type"] == "image/png"
-    assert tech.get(url(tenant, "visit-photo", pk=rosas_photo.pk)).status_code == 404
+    assert tech.get(url(tenant, "visits:visit-photo", pk=rosas_photo.pk)).status_code == 404
     # another organization's admin: 404 under their own organization's URL
     foreign_admin = other_tenant.members[Role.ADMIN].user
     client.force_login(foreign_admin)
-    for name, pk in (("visit-photo", mine.pk), ("visit-photo-thumbnail", mine.pk), ("visit-signature", visit.pk)):
+    for name, pk in (
+        ("visits:visit-photo", mine.pk),
+        ("visits:visit-photo-thumbnail", mine.pk),
+        ("visits:visit-signature", visit.pk),
+    ):
         assert client.get(reverse(name, kwargs={"org": other_tenant.organization.slug, "pk": pk})).status_code == 404
 
 
 def test_work_order_page_offers_booking_then_lists_its_visits(client, tenant, world):
     # given a ready work order without a visit
     work_order = ready_work_order(world)
-    page = url(tenant, "work-order-detail", pk=work_order.pk)
+    page = url(tenant, "workorders:work-order-detail", pk=work_order.pk)
     coordinator = signed_in(client, tenant, Role.COORDINATOR)
     # when the coordinator opens it
     before = coordinator.get(page)
     # then it offers to book one
     assert before.context["can_book"] is True
-    assert url(tenant, "visit-schedule", pk=work_order.pk) in before.content.decode()
+    assert url(tenant, "visits:visit-schedule", pk=work_order.pk) in before.content.decode()
     # and once a visit is booked, the page lists it and stops offering a second one
     visit = book(world, work_order)
     after = coordinator.get(page)
     assert [v.pk for v in after.context["visits"]] == [visit.pk]
     assert after.context["can_book"] is False
-    assert url(tenant, "visit-detail", pk=visit.pk) in after.content.decode()
+    assert url(tenant, "visits:visit-detail", pk=visit.pk) in after.content.decode()
 
 
 def test_the_assign_page_sends_the_planner_to_the_booked_visit(client, tenant, world):
@@ -297,9 +309,9 @@ def test_the_assign_page_sends_the_planner_to_the_booked_visit(client, tenant, w
     work_order = ready_work_order(world)
     visit = book(world, work_order)
     coordinator = signed_in(client, tenant, Role.COORDINATOR)
-    assign = url(tenant, "work-order-assign", pk=work_order.pk)
+    assign = url(tenant, "workorders:work-order-assign", pk=work_order.pk)
     # when the coordinator opens the work order, its assign page, or posts a new plan to it
-    detail = coordinator.get(url(tenant, "work-order-detail", pk=work_order.pk))
+    detail = coordinator.get(url(tenant, "workorders:work-order-detail", pk=work_order.pk))
     opened = coordinator.get(assign)
     posted = coordinator.post(
         assign, {"day": "2027-03-03", "start": "13:00", "end": "15:00", "technician": world.technician.pk}
@@ -307,8 +319,8 @@ def test_the_assign_page_sends_the_planner_to_the_booked_visit(client, tenant, w
     # then the work order offers "Change visit 1" instead of its own plan, and both requests land on the visit
     assert detail.context["can_plan"] is False
     assert "ready" not in [move["to_status"] for move in detail.context["moves"]]  # cancel the visit instead
-    assert url(tenant, "visit-detail", pk=visit.pk) in detail.content.decode()
+    assert url(tenant, "visits:visit-detail", pk=visit.pk) in detail.content.decode()
     assert opened.status_code == posted.status_code == 302
-    assert opened["Location"] == posted["Location"] == url(tenant, "visit-detail", pk=visit.pk)
+    assert opened["Location"] == posted["Location"] == url(tenant, "visits:visit-detail", pk=visit.pk)
     work_order.refresh_from_db()
     assert work_order.planned_start == visit.window_start  # nothing changed behind the visit's back

@@ -1,8 +1,10 @@
-"""workorders REST routes, included under /api/v1/ by rollout.api.urls."""
+"""workorders REST routes, namespace `workorders-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from workorders.api import views
+
+app_name = "workorders-api"
 
 router = SimpleRouter()
 router.register("work-orders", views.WorkOrderViewSet, basename="work-order")

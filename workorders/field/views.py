@@ -110,7 +110,7 @@ class FieldVisitView(OrgDetailView):
         return response
 
 
-# rollout.web_urls mounts every organization's pages under /o/<org>/: the worker may be given any of them as scope.
+# rollout.urls mounts every organization's pages under /o/<org>/: the worker may be given any of them as scope.
 ORGANIZATIONS_PREFIX = "/o/"
 
 

@@ -1,8 +1,10 @@
-"""Packet pages, included under /o/<org>/ by rollout.web_urls."""
+"""Packet pages, namespace `packets`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from workorders.packets import views
+
+app_name = "packets"
 
 urlpatterns = [
     path("packets/programs/<int:pk>/", views.ProgramPacketsView.as_view(), name="program-packets"),

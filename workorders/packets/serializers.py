@@ -64,7 +64,7 @@ class PacketSerializer(serializers.ModelSerializer):
         if packet.status != Packet.Status.RENDERED:
             return None
         request = self.context.get("request")
-        path = reverse("packet-api-pdf", kwargs={"pk": packet.pk})
+        path = reverse("packets-api:packet-pdf", kwargs={"pk": packet.pk})
         return request.build_absolute_uri(path) if request else path
 
 
@@ -209,7 +209,7 @@ class PacketGenerationJobSerializer(serializers.ModelSerializer):
         if not job.zip:
             return None
         request = self.context.get("request")
-        path = reverse("packet-job-api-download", kwargs={"pk": job.pk})
+        path = reverse("packets-api:packet-job-download", kwargs={"pk": job.pk})
         return request.build_absolute_uri(path) if request else path
 
 

@@ -109,7 +109,9 @@ def _label_of(actor: Access | User | None) -> str:
 
 def visit_url(work_order: WorkOrder) -> str:
     """What the cover's QR code opens: the technician's page for this work order's current packet."""
-    path = reverse("packet-work-order", kwargs={"org": work_order.organization.slug, "work_order_id": work_order.pk})
+    path = reverse(
+        "packets:packet-work-order", kwargs={"org": work_order.organization.slug, "work_order_id": work_order.pk}
+    )
     return settings.TUTTI_BASE_URL.rstrip("/") + path
 
 

@@ -1,12 +1,13 @@
-"""Packet REST routes, included under /api/v1/ by rollout.api.urls. Basenames end in -api so that route
-names never clash with the packet pages' (packet-pdf, packet-acknowledge, …)."""
+"""Packet REST routes, namespace `packets-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from workorders.packets import api
 
+app_name = "packets-api"
+
 router = SimpleRouter()
-router.register("packets", api.PacketViewSet, basename="packet-api")
-router.register("packet-jobs", api.PacketGenerationJobViewSet, basename="packet-job-api")
+router.register("packets", api.PacketViewSet, basename="packet")
+router.register("packet-jobs", api.PacketGenerationJobViewSet, basename="packet-job")
 
 urlpatterns = router.urls

@@ -100,7 +100,7 @@ class ProgramPacketsView(PacketPageMixin, OrgDetailView):
             except ApplicationError as error:
                 form.add_error("wave" if error.field == "wave" else None, error.message)
             else:
-                return redirect("packet-job", org=self.access.organization.slug, pk=job.pk)
+                return redirect("packets:packet-job", org=self.access.organization.slug, pk=job.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -211,7 +211,7 @@ class PacketAcknowledgeView(OrgPageMixin, SingleObjectMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, f"Packet v{packet.version} acknowledged.")
-        return redirect("packet-page", org=self.access.organization.slug, pk=packet.pk)
+        return redirect("packets:packet-page", org=self.access.organization.slug, pk=packet.pk)
 
 
 class WorkOrderPacketView(OrgPageMixin, View):
@@ -224,7 +224,7 @@ class WorkOrderPacketView(OrgPageMixin, View):
         packet = packets.current().first() or packets.order_by("-version").first()
         if packet is None:
             raise Http404("No packet for this work order.")
-        return redirect("packet-page", org=self.access.organization.slug, pk=packet.pk)
+        return redirect("packets:packet-page", org=self.access.organization.slug, pk=packet.pk)
 
 
 class PacketReissueView(PacketPageMixin, OrgDetailView):
@@ -248,7 +248,7 @@ class PacketReissueView(PacketPageMixin, OrgDetailView):
         ids = [int(value) for value in request.POST.getlist("work_orders") if value.isdigit()]
         if not ids:
             messages.warning(request, "Select at least one work order to re-issue.")
-            return redirect("packet-reissue", org=self.access.organization.slug, pk=program.pk)
+            return redirect("packets:packet-reissue", org=self.access.organization.slug, pk=program.pk)
         organization = self.access.organization
         result = services.packet_reissue(
             organization=organization, actor=self.access, program_id=program.pk, work_order_ids=ids

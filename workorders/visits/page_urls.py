@@ -1,8 +1,10 @@
-"""Visit pages, included under /o/<org>/ by rollout.web_urls."""
+"""Visit pages, namespace `visits`, included under /o/<org>/ by rollout.urls."""
 
 from django.urls import path
 
 from workorders.visits import views
+
+app_name = "visits"
 
 urlpatterns = [
     path("dispatch/", views.DispatchBoardView.as_view(), name="dispatch"),

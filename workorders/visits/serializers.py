@@ -49,18 +49,22 @@ def file_urls(context, *, photo: VisitPhoto | None = None, visit: Visit | None =
     if photo is not None:
         if token:
             return {
-                "url": _absolute(request, reverse("visit-photo-api-file", kwargs={"pk": photo.pk})),
-                "thumbnail_url": _absolute(request, reverse("visit-photo-api-thumbnail", kwargs={"pk": photo.pk})),
+                "url": _absolute(request, reverse("visits-api:visit-photo-file", kwargs={"pk": photo.pk})),
+                "thumbnail_url": _absolute(
+                    request, reverse("visits-api:visit-photo-thumbnail", kwargs={"pk": photo.pk})
+                ),
             }
         org = access.organization.slug if access else ""
         return {
-            "url": _absolute(request, reverse("visit-photo", kwargs={"org": org, "pk": photo.pk})),
-            "thumbnail_url": _absolute(request, reverse("visit-photo-thumbnail", kwargs={"org": org, "pk": photo.pk})),
+            "url": _absolute(request, reverse("visits:visit-photo", kwargs={"org": org, "pk": photo.pk})),
+            "thumbnail_url": _absolute(
+                request, reverse("visits:visit-photo-thumbnail", kwargs={"org": org, "pk": photo.pk})
+            ),
         }
     if token:
-        return {"signature_url": _absolute(request, reverse("visit-api-signature", kwargs={"pk": visit.pk}))}
+        return {"signature_url": _absolute(request, reverse("visits-api:visit-signature", kwargs={"pk": visit.pk}))}
     org = access.organization.slug if access else ""
-    return {"signature_url": _absolute(request, reverse("visit-signature", kwargs={"org": org, "pk": visit.pk}))}
+    return {"signature_url": _absolute(request, reverse("visits:visit-signature", kwargs={"org": org, "pk": visit.pk}))}
 
 
 # --- Output -----------------------------------------------------------------------------------------------

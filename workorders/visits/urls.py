@@ -1,12 +1,13 @@
-"""Visit REST routes, included under /api/v1/ by rollout.api.urls. Basenames end in -api so that route names
-never clash with the visit pages' (visit-photo, visit-signature, …)."""
+"""Visit REST routes, namespace `visits-api`, included under /api/v1/ by rollout.api.urls."""
 
 from rest_framework.routers import SimpleRouter
 
 from workorders.visits import api
 
+app_name = "visits-api"
+
 router = SimpleRouter()
-router.register("visits", api.VisitViewSet, basename="visit-api")
-router.register("visit-photos", api.VisitPhotoViewSet, basename="visit-photo-api")
+router.register("visits", api.VisitViewSet, basename="visit")
+router.register("visit-photos", api.VisitPhotoViewSet, basename="visit-photo")
 
 urlpatterns = router.urls

@@ -236,7 +236,7 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
             add_service_error(form, exc, FIELD_MAP)
             return self.form_invalid(form)
         messages.success(self.request, f"Visit {visit.sequence} of {self.work_order.number} booked.")
-        return redirect(self.org_url("visit-detail", pk=visit.pk))
+        return redirect(self.org_url("visits:visit-detail", pk=visit.pk))
 
 
 # --- One visit ----------------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ class VisitMixin(VisitPageMixin):
         )
 
     def detail_url(self) -> str:
-        return self.org_url("visit-detail", pk=self.visit.pk)
+        return self.org_url("visits:visit-detail", pk=self.visit.pk)
 
 
 class VisitDetailView(VisitMixin, OrgDetailView):
