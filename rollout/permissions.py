@@ -1,6 +1,6 @@
 """Role permissions, declared on each view in one readable attribute and enforced by one class.
 
-    class ProgramViewSet(OrgModelViewSet):
+    class ProgramViewSet(OrgServiceViewSet):
         roles = {"read": STAFF_ROLES | {Role.CLIENT, Role.INTEGRATOR}, "write": PLANNER_ROLES,
                  "approve": {Role.PM}}
 

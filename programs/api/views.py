@@ -6,8 +6,8 @@ admins. Scoping comes from the base classes (visible_to) and the org-scoped rela
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -28,27 +28,30 @@ from programs.filtersets import (
     selected_site_ids,
 )
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
-from rollout.api.base import OrgGenericViewSet, OrgModelViewSet
+from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 VARIATION_WRITERS = PLANNER_ROLES | {Role.COORDINATOR}
 ROLES = {"read": READ_ROLES, "write": PLANNER_ROLES}
-NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
 PAGE_PARAMETERS = [
     OpenApiParameter(name="page", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
     OpenApiParameter(name="page_size", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
 ]
 
 
-class ServiceViewSet(OrgModelViewSet):
-    """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
+class ServiceViewSet(OrgServiceViewSet):
+    """The programs app's writes go through its services; PMs and admins write."""
 
-    http_method_names = NO_PUT
     roles = ROLES
     raises_conflict = True
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Only a program in planning with no approved SOW can be deleted (409 otherwise).",
+    )
+)
 @extend_schema(tags=["programs"])
 class ProgramViewSet(ServiceViewSet):
     """Programs: one rollout for one client, with its status lifecycle and SLA policy values."""
@@ -59,28 +62,9 @@ class ProgramViewSet(ServiceViewSet):
     search_fields = ["code", "name", "client__name"]
     ordering_fields = ["code", "name", "start_date", "end_date", "status", "created_at"]
     ordering = ["code"]
-
-    @extend_schema(request=s.ProgramCreateInputSerializer, responses={201: s.ProgramSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.ProgramCreateInputSerializer)
-        program = services.program_create(**self.service_kwargs(), **values)
-        return self.output(program, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.ProgramUpdateInputSerializer, responses=s.ProgramSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        program = self.get_object()
-        values = self.input(s.ProgramUpdateInputSerializer, partial=True)
-        program = services.program_update(**self.service_kwargs(), program_id=program.pk, **values)
-        return self.output(program)
-
-    @extend_schema(
-        responses={204: None},
-        description="Only a program in planning with no approved SOW can be deleted (409 otherwise).",
-    )
-    def destroy(self, request, *args, **kwargs):
-        program = self.get_object()
-        services.program_delete(**self.service_kwargs(), program_id=program.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.ProgramCreateInputSerializer, services.program_create
+    update_input, update_service = s.ProgramUpdateInputSerializer, services.program_update
+    delete_service = services.program_delete
 
     @extend_schema(
         request=s.ProgramTransitionInputSerializer,
@@ -145,26 +129,9 @@ class WaveViewSet(ServiceViewSet):
     search_fields = ["name"]
     ordering_fields = ["order", "start_date", "end_date", "name"]
     ordering = ["program_id", "order", "start_date"]
-
-    @extend_schema(request=s.WaveCreateInputSerializer, responses={201: s.WaveSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.WaveCreateInputSerializer)
-        program = values.pop("program")
-        wave = services.wave_create(**self.service_kwargs(), program_id=program.pk, **values)
-        return self.output(wave, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.WaveUpdateInputSerializer, responses=s.WaveSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        wave = self.get_object()
-        values = self.input(s.WaveUpdateInputSerializer, partial=True)
-        wave = services.wave_update(**self.service_kwargs(), wave_id=wave.pk, **values)
-        return self.output(wave)
-
-    @extend_schema(responses={204: None})
-    def destroy(self, request, *args, **kwargs):
-        wave = self.get_object()
-        services.wave_delete(**self.service_kwargs(), wave_id=wave.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.WaveCreateInputSerializer, services.wave_create
+    update_input, update_service = s.WaveUpdateInputSerializer, services.wave_update
+    delete_service = services.wave_delete
 
 
 AGAINST = OpenApiParameter(
@@ -176,6 +143,18 @@ AGAINST = OpenApiParameter(
 )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        description=(
+            "Start the program's next version as a draft: v1 is empty, later versions start as a copy of "
+            "the latest version. One draft at a time per program (409 `draft_exists`)."
+        ),
+    ),
+    partial_update=extend_schema(
+        description="Change a draft's notes; an approved version is refused with 409 `sow_approved`."
+    ),
+    destroy=extend_schema(description="Discard a draft; approved versions are refused (409)."),
+)
 @extend_schema(tags=["sows"])
 class SowViewSet(ServiceViewSet):
     """Versions of a program's statement of work. Drafts are editable; approved versions are frozen."""
@@ -186,6 +165,10 @@ class SowViewSet(ServiceViewSet):
     search_fields = ["notes", "program__code"]
     ordering_fields = ["version", "created_at", "approved_at"]
     ordering = ["program_id", "-version"]
+    create_input, create_service = s.SowCreateInputSerializer, services.sow_create_draft
+    update_input, update_service = s.SowUpdateInputSerializer, services.sow_update
+    update_partial = False  # the notes are the whole of what a draft's PATCH changes
+    delete_service = services.sow_delete
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -195,37 +178,6 @@ class SowViewSet(ServiceViewSet):
 
     def get_serializer_class(self):
         return s.SowDetailSerializer if self.action == "retrieve" else s.SowSerializer
-
-    @extend_schema(
-        request=s.SowCreateInputSerializer,
-        responses={201: s.SowSerializer},
-        description=(
-            "Start the program's next version as a draft: v1 is empty, later versions start as a copy of "
-            "the latest version. One draft at a time per program (409 `draft_exists`)."
-        ),
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.SowCreateInputSerializer)
-        program = values.pop("program")
-        sow = services.sow_create_draft(**self.service_kwargs(), program_id=program.pk, **values)
-        return self.output(sow, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=s.SowUpdateInputSerializer,
-        responses=s.SowSerializer,
-        description="Change a draft's notes; an approved version is refused with 409 `sow_approved`.",
-    )
-    def partial_update(self, request, *args, **kwargs):
-        sow = self.get_object()
-        values = self.input(s.SowUpdateInputSerializer)
-        sow = services.sow_update(**self.service_kwargs(), sow_id=sow.pk, **values)
-        return self.output(sow)
-
-    @extend_schema(responses={204: None}, description="Discard a draft; approved versions are refused (409).")
-    def destroy(self, request, *args, **kwargs):
-        sow = self.get_object()
-        services.sow_delete(**self.service_kwargs(), sow_id=sow.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=None,
@@ -278,26 +230,10 @@ class SowTaskViewSet(ServiceViewSet):
     search_fields = ["title", "key", "instructions"]
     ordering_fields = ["position", "title", "key", "estimated_minutes"]
     ordering = ["sow_id", "position", "id"]
-
-    @extend_schema(request=s.SowTaskCreateInputSerializer, responses={201: s.SowTaskSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.SowTaskCreateInputSerializer)
-        sow = values.pop("sow")
-        task = services.sow_task_add(**self.service_kwargs(), sow_id=sow.pk, **values)
-        return self.output(task, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.SowTaskUpdateInputSerializer, responses=s.SowTaskSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        task = self.get_object()
-        values = self.input(s.SowTaskUpdateInputSerializer, partial=True)
-        task = services.sow_task_update(**self.service_kwargs(), task_id=task.pk, **values)
-        return self.output(task)
-
-    @extend_schema(responses={204: None})
-    def destroy(self, request, *args, **kwargs):
-        task = self.get_object()
-        services.sow_task_delete(**self.service_kwargs(), task_id=task.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.SowTaskCreateInputSerializer, services.sow_task_add
+    update_input, update_service = s.SowTaskUpdateInputSerializer, services.sow_task_update
+    delete_service = services.sow_task_delete
+    id_name = "task_id"
 
 
 @extend_schema(tags=["sows"])
@@ -310,26 +246,10 @@ class SowMaterialViewSet(ServiceViewSet):
     search_fields = ["part_number", "description", "key"]
     ordering_fields = ["position", "part_number", "quantity"]
     ordering = ["sow_id", "position", "id"]
-
-    @extend_schema(request=s.SowMaterialCreateInputSerializer, responses={201: s.SowMaterialSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.SowMaterialCreateInputSerializer)
-        sow = values.pop("sow")
-        material = services.sow_material_add(**self.service_kwargs(), sow_id=sow.pk, **values)
-        return self.output(material, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.SowMaterialUpdateInputSerializer, responses=s.SowMaterialSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        material = self.get_object()
-        values = self.input(s.SowMaterialUpdateInputSerializer, partial=True)
-        material = services.sow_material_update(**self.service_kwargs(), material_id=material.pk, **values)
-        return self.output(material)
-
-    @extend_schema(responses={204: None})
-    def destroy(self, request, *args, **kwargs):
-        material = self.get_object()
-        services.sow_material_delete(**self.service_kwargs(), material_id=material.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.SowMaterialCreateInputSerializer, services.sow_material_add
+    update_input, update_service = s.SowMaterialUpdateInputSerializer, services.sow_material_update
+    delete_service = services.sow_material_delete
+    id_name = "material_id"
 
 
 # --- Sites in programs ------------------------------------------------------------------------------
@@ -423,6 +343,7 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
         return self._bulk(s.EnrollmentBulkRemoveInputSerializer, enrollments.enrollment_bulk_remove)
 
 
+@extend_schema_view(destroy=extend_schema(description="Sites keep their values; they are no longer checked."))
 @extend_schema(tags=["programs"])
 class ProgramAttributeViewSet(ServiceViewSet):
     """The site attributes each program expects (its attribute schema): name, type, allowed values, required."""
@@ -434,28 +355,28 @@ class ProgramAttributeViewSet(ServiceViewSet):
     ordering_fields = ["name", "label", "type", "created_at"]
     ordering = ["program_id", "name"]
     raises_conflict = True
-
-    @extend_schema(request=s.ProgramAttributeCreateInputSerializer, responses={201: s.ProgramAttributeSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.ProgramAttributeCreateInputSerializer)
-        program = values.pop("program")
-        attribute = attributes.program_attribute_add(**self.service_kwargs(), program_id=program.pk, **values)
-        return self.output(attribute, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.ProgramAttributeUpdateInputSerializer, responses=s.ProgramAttributeSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        attribute = self.get_object()
-        values = self.input(s.ProgramAttributeUpdateInputSerializer, partial=True)
-        attribute = attributes.program_attribute_update(**self.service_kwargs(), attribute_id=attribute.pk, **values)
-        return self.output(attribute)
-
-    @extend_schema(responses={204: None}, description="Sites keep their values; they are no longer checked.")
-    def destroy(self, request, *args, **kwargs):
-        attribute = self.get_object()
-        attributes.program_attribute_delete(**self.service_kwargs(), attribute_id=attribute.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.ProgramAttributeCreateInputSerializer, attributes.program_attribute_add
+    update_input, update_service = s.ProgramAttributeUpdateInputSerializer, attributes.program_attribute_update
+    delete_service = attributes.program_attribute_delete
+    id_name = "attribute_id"
 
 
+@extend_schema_view(
+    create=extend_schema(
+        description=(
+            "Capture a variation for a site enrolled in the program (400 `not_enrolled` otherwise). Each kind "
+            "takes its own fields: add_task (title, instructions, required_skill, estimated_minutes, evidence_kind "
+            "and its parameters, task_key, after_task_key), skip_task (task_key), modify_task (task_key, "
+            "instructions, optional title and estimated_minutes), extra_material (part_number, description, "
+            "quantity, unit), access_note (note). A task_key must name a task of the program's latest SOW "
+            "(400 `unknown_task`)."
+        ),
+    ),
+    partial_update=extend_schema(
+        description="Change a pending variation; a decided one is refused with 409 `variation_decided`."
+    ),
+    destroy=extend_schema(description="Withdraw a pending variation (409 once decided)."),
+)
 @extend_schema(tags=["site variations"])
 class SiteVariationViewSet(ServiceViewSet):
     """Site variations: a site's deviations from the SOW, pending until a PM approves or rejects them.
@@ -471,43 +392,10 @@ class SiteVariationViewSet(ServiceViewSet):
     ordering = ["program_id", "site__code", "created_at", "id"]
     roles = {"read": READ_ROLES, "write": VARIATION_WRITERS, "approve": PLANNER_ROLES, "reject": PLANNER_ROLES}
     raises_conflict = True
-
-    @extend_schema(
-        request=s.SiteVariationCreateInputSerializer,
-        responses={201: s.SiteVariationSerializer},
-        description=(
-            "Capture a variation for a site enrolled in the program (400 `not_enrolled` otherwise). Each kind "
-            "takes its own fields: add_task (title, instructions, required_skill, estimated_minutes, evidence_kind "
-            "and its parameters, task_key, after_task_key), skip_task (task_key), modify_task (task_key, "
-            "instructions, optional title and estimated_minutes), extra_material (part_number, description, "
-            "quantity, unit), access_note (note). A task_key must name a task of the program's latest SOW "
-            "(400 `unknown_task`)."
-        ),
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.SiteVariationCreateInputSerializer)
-        program, site = values.pop("program"), values.pop("site")
-        variation = variations.site_variation_create(
-            **self.service_kwargs(), program_id=program.pk, site_id=site.pk, **values
-        )
-        return self.output(variation, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=s.SiteVariationUpdateInputSerializer,
-        responses=s.SiteVariationSerializer,
-        description="Change a pending variation; a decided one is refused with 409 `variation_decided`.",
-    )
-    def partial_update(self, request, *args, **kwargs):
-        variation = self.get_object()
-        values = self.input(s.SiteVariationUpdateInputSerializer, partial=True)
-        variation = variations.site_variation_update(**self.service_kwargs(), variation_id=variation.pk, **values)
-        return self.output(variation)
-
-    @extend_schema(responses={204: None}, description="Withdraw a pending variation (409 once decided).")
-    def destroy(self, request, *args, **kwargs):
-        variation = self.get_object()
-        variations.site_variation_delete(**self.service_kwargs(), variation_id=variation.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.SiteVariationCreateInputSerializer, variations.site_variation_create
+    update_input, update_service = s.SiteVariationUpdateInputSerializer, variations.site_variation_update
+    delete_service = variations.site_variation_delete
+    id_name = "variation_id"
 
     @extend_schema(
         request=s.SiteVariationDecisionInputSerializer,

@@ -2,12 +2,21 @@
 
 They resolve the caller's `Access` right after authentication (one resolver, rollout.access), scope
 every queryset with `visible_to(access)`, check the role rules declared on the view, and honour
-`Idempotency-Key` on POST. Concrete viewsets declare only queryset, serializers, filters and roles.
+`Idempotency-Key` on POST. Concrete viewsets declare only queryset, serializers, filters and roles —
+and, for writes, which input serializer and which service each of create, update and delete uses
+(`OrgServiceViewSet`): the base checks the input, calls the service and answers with the output
+serializer, and the OpenAPI schema is read from the same declarations (rollout.api.schema).
 """
 
 from __future__ import annotations
 
-from rest_framework import mixins, serializers, viewsets
+import inspect
+import re
+from functools import cache
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -78,9 +87,11 @@ class OrgAPIMixin:
         """The keyword arguments every service takes from the request: organization and actor."""
         return {"organization": self.access.organization, "actor": self.access}
 
-    def input(self, serializer_class, *, partial: bool = False) -> dict:
+    def input(self, serializer_class, *, partial: bool = False, instance=None) -> dict:
         """Validated request data, through an input serializer (400 with field errors otherwise)."""
-        data = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+        data = serializer_class(
+            instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 
@@ -114,14 +125,124 @@ class OrgReadOnlyViewSet(OrgAPIMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class OrgModelViewSet(OrgAPIMixin, viewsets.ModelViewSet):
-    pass
+# --- Declared writes -----------------------------------------------------------------------------------
+#
+#     class WaveViewSet(OrgServiceViewSet):
+#         queryset = Wave.objects.select_related("program")
+#         serializer_class = s.WaveSerializer                       # the answer (and the reads)
+#         create_input, create_service = s.WaveCreateInputSerializer, services.wave_create
+#         update_input, update_service = s.WaveUpdateInputSerializer, services.wave_update
+#         delete_service = services.wave_delete
+#
+# Services take `organization` and `actor` (service_kwargs), and the row they change as `<id_name>` (by default
+# `<model>_id`, e.g. `wave_id`). A row picked in the input (an OrgPrimaryKeyRelatedField `program`) is passed as
+# `program_id` when the service takes `program_id` and no `program` — as our services do — else as the row.
+# Custom actions stay explicit methods with their own `extend_schema`.
+
+SERVICE_ATTRIBUTES = ("create_service", "update_service", "delete_service")
+NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
 
 
-class OrgCreateListRetrieveViewSet(
-    OrgAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+@cache
+def _service_parameters(service) -> frozenset[str]:
+    return frozenset(inspect.signature(service).parameters)
+
+
+def service_arguments(service, values: dict) -> dict:
+    """`values` as `service` takes them: a picked row (or null) for `x` becomes `x_id` where the service
+    names `x_id` and not `x`."""
+    parameters = _service_parameters(service)
+    arguments = {}
+    for name, value in values.items():
+        as_id = f"{name}_id"
+        if (value is None or isinstance(value, models.Model)) and name not in parameters and as_id in parameters:
+            arguments[as_id] = None if value is None else value.pk
+        else:
+            arguments[name] = value
+    return arguments
+
+
+class ServiceWritesMixin:
+    """Shared by the declared-write mixins: the declarations and how a service is called."""
+
+    #: The keyword the update and delete services take the row's id as; default `<model>_id` (snake case).
+    id_name: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A plain function declared on the class would bind as a method: keep services static.
+        for name in SERVICE_ATTRIBUTES:
+            value = cls.__dict__.get(name)
+            if inspect.isfunction(value):
+                setattr(cls, name, staticmethod(value))
+
+    def service_id_name(self) -> str:
+        if self.id_name:
+            return self.id_name
+        model_name = self.queryset.model.__name__
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", model_name).lower() + "_id"
+
+    def call_service(self, service, values: dict, **extra):
+        if service is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} routes {self.action} but declares no service for it.")
+        return service(**self.service_kwargs(), **service_arguments(service, values), **extra)
+
+
+class ServiceCreateMixin(ServiceWritesMixin):
+    """POST: `create_input` checks the body, `create_service` creates, the output serializer answers
+    (`create_status`, 201 unless the service only starts background work)."""
+
+    create_input: type[serializers.Serializer] | None = None
+    create_service = None
+    create_status: int = status.HTTP_201_CREATED
+
+    def create(self, request, *args, **kwargs):
+        created = self.call_service(self.create_service, self.input(self.create_input))
+        return self.output(created, status_code=self.create_status)
+
+
+class ServiceUpdateMixin(ServiceWritesMixin):
+    """PATCH (and PUT where routed): `update_input` checks the body against the row, `update_service` changes
+    it. PATCH checks only the fields given unless `update_partial` is False (the input is the whole state)."""
+
+    update_input: type[serializers.Serializer] | None = None
+    update_service = None
+    update_partial: bool = True
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        instance = self.get_object()
+        values = self.input(self.update_input, partial=partial and self.update_partial, instance=instance)
+        updated = self.call_service(self.update_service, values, **{self.service_id_name(): instance.pk})
+        return self.output(updated)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class ServiceDestroyMixin(ServiceWritesMixin):
+    """DELETE: `delete_service` removes the row (it refuses with 409 when the row is in use); 204."""
+
+    delete_service = None
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.call_service(self.delete_service, {}, **{self.service_id_name(): instance.pk})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrgServiceViewSet(
+    OrgAPIMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
+    ServiceDestroyMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
-    pass
+    """List, retrieve, and declared writes: create, update (PATCH; no PUT unless `http_method_names` routes it)
+    and delete. A viewset without one of them says so in `http_method_names` or composes the mixins itself."""
+
+    http_method_names = NO_PUT
 
 
 MAX_ID = 2**63 - 1  # the largest id a row can have (BigAutoField: PostgreSQL bigint, SQLite INTEGER)
@@ -148,9 +269,11 @@ __all__ = [
     "IdField",
     "OrgAPIMixin",
     "OrgAPIView",
-    "OrgCreateListRetrieveViewSet",
     "OrgGenericViewSet",
-    "OrgModelViewSet",
     "OrgPrimaryKeyRelatedField",
     "OrgReadOnlyViewSet",
+    "OrgServiceViewSet",
+    "ServiceCreateMixin",
+    "ServiceDestroyMixin",
+    "ServiceUpdateMixin",
 ]

@@ -35,6 +35,26 @@ ORGANIZATION_HEADER = OpenApiParameter(
 
 
 class TuttiAutoSchema(AutoSchema):
+    """Our errors and headers; and a declared write's request body (`create_input`, `update_input`) and status
+    (`create_status`) read from the viewset's declarations (rollout.api.base.OrgServiceViewSet)."""
+
+    def _declared(self, name: str):
+        return getattr(self.view, name, None)
+
+    def get_request_serializer(self):
+        action = getattr(self.view, "action", None)
+        declared = {"create": "create_input", "update": "update_input", "partial_update": "update_input"}.get(action)
+        if declared and self._declared(declared) is not None:
+            return self._declared(declared)
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        serializers = super().get_response_serializers()
+        create_status = self._declared("create_status")
+        if self._is_create_operation() and self._declared("create_input") is not None and create_status != 201:
+            return {create_status: serializers}
+        return serializers
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         parameters.append(ORGANIZATION_HEADER)

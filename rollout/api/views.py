@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from rollout import services
 from rollout.api import serializers as s
-from rollout.api.base import OrgAPIView, OrgGenericViewSet, OrgModelViewSet, OrgReadOnlyViewSet
+from rollout.api.base import NO_PUT, OrgAPIView, OrgGenericViewSet, OrgReadOnlyViewSet, OrgServiceViewSet
 from rollout.choices import ALL_ROLES, FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.filtersets import (
     ApiTokenFilterSet,
@@ -31,7 +31,7 @@ class MeView(OrgAPIView):
         return Response(s.MeSerializer(self.access).data)
 
 
-class ClientViewSet(OrgModelViewSet):
+class ClientViewSet(OrgServiceViewSet):
     """Clients (customers) of the organization. Client viewers read only their own client."""
 
     queryset = Client.objects.all()
@@ -41,22 +41,10 @@ class ClientViewSet(OrgModelViewSet):
     ordering_fields = ["code", "name", "created_at"]
     ordering = ["name"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES, "destroy": ADMIN_ONLY}
-
-    def perform_create(self, serializer):
-        serializer.instance = services.client_create(
-            organization=self.access.organization, actor=self.access, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.client_update(
-            organization=self.access.organization,
-            actor=self.access,
-            client_id=serializer.instance.pk,
-            **serializer.validated_data,
-        )
-
-    def perform_destroy(self, instance):
-        services.client_delete(organization=self.access.organization, actor=self.access, client_id=instance.pk)
+    http_method_names = [*NO_PUT, "put"]
+    create_input, create_service = s.ClientSerializer, services.client_create
+    update_input, update_service = s.ClientSerializer, services.client_update
+    delete_service = services.client_delete
 
 
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):

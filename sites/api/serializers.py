@@ -221,7 +221,9 @@ class SiteImportSerializer(serializers.ModelSerializer):
 
 class SiteImportCreateInputSerializer(serializers.Serializer):
     client = OrgPrimaryKeyRelatedField(queryset=Client.objects.all(), help_text="The client whose sites these are.")
-    file = serializers.FileField(help_text="A .csv (UTF-8) or .xlsx file; see the import columns in the API docs.")
+    file = serializers.FileField(
+        source="upload", help_text="A .csv (UTF-8) or .xlsx file; see the import columns in the API docs."
+    )
 
 
 class SiteImportIssueSerializer(serializers.Serializer):

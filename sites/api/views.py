@@ -12,7 +12,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from rollout.api.base import OrgGenericViewSet, OrgModelViewSet
+from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.models import Client
 from sites import exporting, services
@@ -57,8 +57,14 @@ class ExportNegotiation(DefaultContentNegotiation):
 @extend_schema_view(
     list=extend_schema(summary="List sites", description="Client viewers see only their own client's sites."),
     retrieve=extend_schema(summary="Get a site"),
+    create=extend_schema(summary="Create a site"),
+    update=extend_schema(summary="Replace a site's details"),
+    partial_update=extend_schema(summary="Change some of a site's details"),
+    destroy=extend_schema(
+        summary="Delete a site", description="Refused (409 site_in_use) once other records use the site."
+    ),
 )
-class SiteViewSet(OrgModelViewSet):
+class SiteViewSet(OrgServiceViewSet):
     """Sites (client locations). Staff, integrators and client viewers read (clients: their own); PMs write."""
 
     queryset = Site.objects.select_related("client").prefetch_related("contacts")
@@ -69,51 +75,22 @@ class SiteViewSet(OrgModelViewSet):
     ordering = ["code", "id"]
     roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
     raises_conflict = True
-
-    def _output(self, site, status_code=status.HTTP_200_OK):
-        site = self.get_queryset().get(pk=site.pk)  # with client and contacts, as the list shows it
-        return Response(s.SiteSerializer(site, context=self.get_serializer_context()).data, status=status_code)
-
-    @extend_schema(summary="Create a site", request=s.SiteInputSerializer, responses={201: s.SiteSerializer})
-    def create(self, request):
-        data = s.SiteInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        site = services.site_create(organization=self.access.organization, actor=self.access, **data.validated_data)
-        return self._output(site, status.HTTP_201_CREATED)
-
-    @extend_schema(summary="Replace a site's details", request=s.SiteInputSerializer, responses=s.SiteSerializer)
-    def update(self, request, pk=None, partial=False):
-        site = self.get_object()
-        data = s.SiteInputSerializer(site, data=request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        site = services.site_update(
-            organization=self.access.organization, actor=self.access, site_id=site.pk, **data.validated_data
-        )
-        return self._output(site)
-
-    @extend_schema(summary="Change some of a site's details", request=s.SiteInputSerializer, responses=s.SiteSerializer)
-    def partial_update(self, request, pk=None):
-        return self.update(request, pk=pk, partial=True)
-
-    @extend_schema(summary="Delete a site", description="Refused (409 site_in_use) once other records use the site.")
-    def destroy(self, request, pk=None):
-        site = self.get_object()
-        services.site_delete(organization=self.access.organization, actor=self.access, site_id=site.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    http_method_names = [*NO_PUT, "put"]
+    create_input, create_service = s.SiteInputSerializer, services.site_create
+    update_input, update_service = s.SiteInputSerializer, services.site_update
+    delete_service = services.site_delete
 
     @extend_schema(summary="Deactivate a site", request=None, responses=s.SiteSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         site = self.get_object()
-        site = services.site_deactivate(organization=self.access.organization, actor=self.access, site_id=site.pk)
-        return self._output(site)
+        return self.output(services.site_deactivate(**self.service_kwargs(), site_id=site.pk))
 
     @extend_schema(summary="Reactivate a site", request=None, responses=s.SiteSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         site = self.get_object()
-        site = services.site_activate(organization=self.access.organization, actor=self.access, site_id=site.pk)
-        return self._output(site)
+        return self.output(services.site_activate(**self.service_kwargs(), site_id=site.pk))
 
     @extend_schema(
         summary="Site positions for a map",
@@ -216,8 +193,11 @@ class SiteViewSet(OrgModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List site contacts"),
     retrieve=extend_schema(summary="Get a site contact"),
+    create=extend_schema(summary="Add a contact to a site"),
+    partial_update=extend_schema(summary="Change a contact"),
+    destroy=extend_schema(summary="Remove a contact"),
 )
-class SiteContactViewSet(OrgModelViewSet):
+class SiteContactViewSet(OrgServiceViewSet):
     """People to call about a site. Readable with the site; PMs write. One primary contact per site."""
 
     queryset = SiteContact.objects.select_related("site")
@@ -227,44 +207,10 @@ class SiteContactViewSet(OrgModelViewSet):
     ordering_fields = ["name", "created_at"]
     ordering = ["site_id", "-is_primary", "name", "id"]
     roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def _output(self, contact, status_code=status.HTTP_200_OK):
-        contact = self.get_queryset().get(pk=contact.pk)
-        return Response(s.SiteContactSerializer(contact).data, status=status_code)
-
-    @extend_schema(
-        summary="Add a contact to a site",
-        request=s.SiteContactInputSerializer,
-        responses={201: s.SiteContactSerializer},
-    )
-    def create(self, request):
-        data = s.SiteContactInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        site = values.pop("site")
-        contact = services.site_contact_add(
-            organization=self.access.organization, actor=self.access, site_id=site.pk, **values
-        )
-        return self._output(contact, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Change a contact", request=s.SiteContactUpdateInputSerializer, responses=s.SiteContactSerializer
-    )
-    def partial_update(self, request, pk=None):
-        contact = self.get_object()
-        data = s.SiteContactUpdateInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        contact = services.site_contact_update(
-            organization=self.access.organization, actor=self.access, contact_id=contact.pk, **data.validated_data
-        )
-        return self._output(contact)
-
-    @extend_schema(summary="Remove a contact")
-    def destroy(self, request, pk=None):
-        contact = self.get_object()
-        services.site_contact_remove(organization=self.access.organization, actor=self.access, contact_id=contact.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.SiteContactInputSerializer, services.site_contact_add
+    update_input, update_service = s.SiteContactUpdateInputSerializer, services.site_contact_update
+    delete_service = services.site_contact_remove
+    id_name = "contact_id"
 
 
 class SiteImportIssuePageSerializer(serializers.Serializer):
@@ -280,8 +226,20 @@ class SiteImportIssuePageSerializer(serializers.Serializer):
         summary="Get a site import",
         description="Status, progress (rows_done of rows_total), the problem count and what the commit does.",
     ),
+    create=extend_schema(
+        summary="Upload a site file",
+        description=(
+            "Multipart upload of a CSV (UTF-8) or XLSX file for one client. Answers 202 at once; the dry run "
+            "runs in the background: poll the import until its status is `validated`, then read `errors` or "
+            "`commit`. Columns: code and name (required), client, address1, address2, city, state, postal_code, "
+            "country, latitude, longitude, timezone, access_hours (`mon-fri 06:00-22:00; sat 08:00-20:00`), "
+            "blackout_dates (`2026-12-24;2026-12-25`), status, and `attr:<name>` or `attr:<name>:<type>` "
+            "(str, int, float, bool) for attributes."
+        ),
+        request={"multipart/form-data": s.SiteImportCreateInputSerializer},
+    ),
 )
-class SiteImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class SiteImportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Bulk site imports: upload (dry run in the background), read the problems, commit all-or-nothing."""
 
     queryset = SiteImport.objects.select_related("client")
@@ -293,31 +251,8 @@ class SiteImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
     roles = {"read": PLANNER_ROLES, "write": PLANNER_ROLES}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     raises_conflict = True
-
-    @extend_schema(
-        summary="Upload a site file",
-        description=(
-            "Multipart upload of a CSV (UTF-8) or XLSX file for one client. Answers 202 at once; the dry run "
-            "runs in the background: poll the import until its status is `validated`, then read `errors` or "
-            "`commit`. Columns: code and name (required), client, address1, address2, city, state, postal_code, "
-            "country, latitude, longitude, timezone, access_hours (`mon-fri 06:00-22:00; sat 08:00-20:00`), "
-            "blackout_dates (`2026-12-24;2026-12-25`), status, and `attr:<name>` or `attr:<name>:<type>` "
-            "(str, int, float, bool) for attributes."
-        ),
-        request={"multipart/form-data": s.SiteImportCreateInputSerializer},
-        responses={202: s.SiteImportSerializer},
-    )
-    def create(self, request):
-        data = s.SiteImportCreateInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        site_import = services.site_import_create(
-            organization=self.access.organization,
-            actor=self.access,
-            client=data.validated_data["client"],
-            upload=data.validated_data["file"],
-        )
-        site_import.refresh_from_db()
-        return Response(self.get_serializer(site_import).data, status=status.HTTP_202_ACCEPTED)
+    create_input, create_service = s.SiteImportCreateInputSerializer, services.site_import_create
+    create_status = status.HTTP_202_ACCEPTED  # the dry run runs in the background
 
     @extend_schema(
         summary="Commit a checked import",
@@ -332,11 +267,8 @@ class SiteImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         site_import = self.get_object()
-        site_import = services.site_import_commit(
-            organization=self.access.organization, actor=self.access, import_id=site_import.pk
-        )
-        site_import.refresh_from_db()
-        return Response(self.get_serializer(site_import).data, status=status.HTTP_202_ACCEPTED)
+        site_import = services.site_import_commit(**self.service_kwargs(), import_id=site_import.pk)
+        return self.output(site_import, status_code=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="List an import's problems",

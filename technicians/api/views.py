@@ -8,12 +8,12 @@ Scoping comes from the base classes (visible_to) and the org-scoped related fiel
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from rollout.api.base import OrgModelViewSet
+from rollout.api.base import OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from technicians import selectors, services
 from technicians.api import serializers as s
@@ -30,13 +30,11 @@ READ_ROLES = FULL_READ_ROLES  # admin, pm, coordinator, integrator
 WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
 OWN_PROFILE_READERS = READ_ROLES | {Role.TECHNICIAN}
 NO_DELETE = ["get", "post", "patch", "head", "options"]
-NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
 
 
-class ServiceViewSet(OrgModelViewSet):
-    """An OrgModelViewSet whose writes go through services, answering with the output serializer."""
+class ServiceViewSet(OrgServiceViewSet):
+    """The technicians app's writes go through its services; staff who plan write."""
 
-    http_method_names = NO_PUT
     roles = {"read": READ_ROLES, "write": WRITE_ROLES}
     raises_conflict = True
 
@@ -44,12 +42,11 @@ class ServiceViewSet(OrgModelViewSet):
 class ActivationMixin:
     """POST …/deactivate/ and …/reactivate/, through the model's `<entity>_set_active` service."""
 
-    set_active = None  # the service
-    id_name = ""  # its id keyword
+    set_active = None  # the service, taking the row's id as the viewset's `service_id_name()`
 
     def _set_active(self, active: bool) -> Response:
         instance = self.get_object()
-        self.set_active(**self.service_kwargs(), **{self.id_name: instance.pk}, active=active)
+        self.set_active(**self.service_kwargs(), **{self.service_id_name(): instance.pk}, active=active)
         return self.output(instance)
 
 
@@ -68,19 +65,8 @@ class VendorViewSet(ActivationMixin, ServiceViewSet):
     ordering = ["name"]
     http_method_names = NO_DELETE
     set_active = staticmethod(services.vendor_set_active)
-    id_name = "vendor_id"
-
-    @extend_schema(request=s.VendorCreateInputSerializer, responses={201: s.VendorSerializer})
-    def create(self, request, *args, **kwargs):
-        vendor = services.vendor_create(**self.service_kwargs(), **self.input(s.VendorCreateInputSerializer))
-        return self.output(vendor, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.VendorUpdateInputSerializer, responses=s.VendorSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        vendor = self.get_object()
-        values = self.input(s.VendorUpdateInputSerializer, partial=True)
-        vendor = services.vendor_update(**self.service_kwargs(), vendor_id=vendor.pk, **values)
-        return self.output(vendor)
+    create_input, create_service = s.VendorCreateInputSerializer, services.vendor_create
+    update_input, update_service = s.VendorUpdateInputSerializer, services.vendor_update
 
     @extend_schema(
         request=None,
@@ -112,19 +98,8 @@ class SkillViewSet(ActivationMixin, ServiceViewSet):
     ordering = ["name"]
     http_method_names = NO_DELETE
     set_active = staticmethod(services.skill_set_active)
-    id_name = "skill_id"
-
-    @extend_schema(request=s.SkillCreateInputSerializer, responses={201: s.SkillSerializer})
-    def create(self, request, *args, **kwargs):
-        skill = services.skill_create(**self.service_kwargs(), **self.input(s.SkillCreateInputSerializer))
-        return self.output(skill, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.SkillUpdateInputSerializer, responses=s.SkillSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        skill = self.get_object()
-        values = self.input(s.SkillUpdateInputSerializer, partial=True)
-        skill = services.skill_update(**self.service_kwargs(), skill_id=skill.pk, **values)
-        return self.output(skill)
+    create_input, create_service = s.SkillCreateInputSerializer, services.skill_create
+    update_input, update_service = s.SkillUpdateInputSerializer, services.skill_update
 
     @extend_schema(
         request=None,
@@ -150,6 +125,11 @@ ELIGIBILITY_DESCRIPTION = (
 )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        description="Create a profile. If a member of the organization already has this e-mail, they are linked."
+    )
+)
 @extend_schema(tags=["technicians"])
 class TechnicianViewSet(ActivationMixin, ServiceViewSet):
     """Technicians: profile, vendor, skills, home base and service radius, working days and hours.
@@ -172,7 +152,8 @@ class TechnicianViewSet(ActivationMixin, ServiceViewSet):
         "qualified": READ_ROLES,
     }
     set_active = staticmethod(services.technician_set_active)
-    id_name = "technician_id"
+    create_input, create_service = s.TechnicianCreateInputSerializer, services.technician_create
+    update_input, update_service = s.TechnicianUpdateInputSerializer, services.technician_update
 
     def get_queryset(self):
         return super().get_queryset().with_summary(on=timezone.localdate())
@@ -181,23 +162,6 @@ class TechnicianViewSet(ActivationMixin, ServiceViewSet):
         params = serializer_class(data=self.request.query_params, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
         return params
-
-    @extend_schema(
-        request=s.TechnicianCreateInputSerializer,
-        responses={201: s.TechnicianSerializer},
-        description="Create a profile. If a member of the organization already has this e-mail, they are linked.",
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.TechnicianCreateInputSerializer)
-        technician = services.technician_create(**self.service_kwargs(), **values)
-        return self.output(technician, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.TechnicianUpdateInputSerializer, responses=s.TechnicianSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        technician = self.get_object()
-        values = self.input(s.TechnicianUpdateInputSerializer, partial=True)
-        technician = services.technician_update(**self.service_kwargs(), technician_id=technician.pk, **values)
-        return self.output(technician)
 
     @extend_schema(
         request=None,
@@ -283,28 +247,9 @@ class CertificationViewSet(ServiceViewSet):
     ordering_fields = ["expires_on", "issued_on", "name", "created_at"]
     ordering = ["expires_on", "name"]
     roles = {"read": OWN_PROFILE_READERS, "write": WRITE_ROLES}
-
-    @extend_schema(request=s.CertificationCreateInputSerializer, responses={201: s.CertificationSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.CertificationCreateInputSerializer)
-        technician = values.pop("technician")
-        certification = services.certification_create(**self.service_kwargs(), technician_id=technician.pk, **values)
-        return self.output(certification, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.CertificationUpdateInputSerializer, responses=s.CertificationSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        certification = self.get_object()
-        values = self.input(s.CertificationUpdateInputSerializer, partial=True)
-        certification = services.certification_update(
-            **self.service_kwargs(), certification_id=certification.pk, **values
-        )
-        return self.output(certification)
-
-    @extend_schema(responses={204: None})
-    def destroy(self, request, *args, **kwargs):
-        certification = self.get_object()
-        services.certification_delete(**self.service_kwargs(), certification_id=certification.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.CertificationCreateInputSerializer, services.certification_create
+    update_input, update_service = s.CertificationUpdateInputSerializer, services.certification_update
+    delete_service = services.certification_delete
 
 
 @extend_schema(tags=["technicians"])
@@ -318,23 +263,6 @@ class TimeOffViewSet(ServiceViewSet):
     ordering_fields = ["start_date", "end_date", "created_at"]
     ordering = ["start_date"]
     roles = {"read": OWN_PROFILE_READERS, "write": WRITE_ROLES, "create": WRITE_ROLES | {Role.TECHNICIAN}}
-
-    @extend_schema(request=s.TimeOffCreateInputSerializer, responses={201: s.TimeOffSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.TimeOffCreateInputSerializer)
-        technician = values.pop("technician")
-        time_off = services.time_off_create(**self.service_kwargs(), technician_id=technician.pk, **values)
-        return self.output(time_off, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.TimeOffUpdateInputSerializer, responses=s.TimeOffSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        time_off = self.get_object()
-        values = self.input(s.TimeOffUpdateInputSerializer, partial=True)
-        time_off = services.time_off_update(**self.service_kwargs(), time_off_id=time_off.pk, **values)
-        return self.output(time_off)
-
-    @extend_schema(responses={204: None})
-    def destroy(self, request, *args, **kwargs):
-        time_off = self.get_object()
-        services.time_off_delete(**self.service_kwargs(), time_off_id=time_off.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.TimeOffCreateInputSerializer, services.time_off_create
+    update_input, update_service = s.TimeOffUpdateInputSerializer, services.time_off_update
+    delete_service = services.time_off_delete

@@ -31,6 +31,4 @@ def test_the_openapi_schema_matches_the_committed_snapshot(tmp_path):
     actual = generated.read_text().splitlines(keepends=True)
     diff = list(difflib.unified_diff(expected, actual, "openapi-snapshot.yaml", "generated", n=2))
     # then nothing changed (an intended change regenerates the snapshot, see the module's docstring)
-    assert not diff, f"The OpenAPI schema drifted from its snapshot ({REGENERATE} if intended):\n" + "".join(
-        diff[:200]
-    )
+    assert not diff, f"The OpenAPI schema drifted from its snapshot ({REGENERATE} if intended):\n" + "".join(diff[:200])

@@ -10,13 +10,13 @@ classes (visible_to) and the org-scoped related fields, so another organization'
 from datetime import date, time
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from rollout.api.base import OrgGenericViewSet, OrgModelViewSet
+from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from technicians.api.serializers import QualifiedTechnicianSerializer
 from workorders import selectors, services
@@ -28,7 +28,6 @@ from workorders.readiness import work_order_readiness, work_orders_readiness
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
 ROLES = {"read": READ_ROLES, "write": WRITE_ROLES}
-NO_PUT = ["get", "post", "patch", "delete", "head", "options"]
 
 
 @extend_schema(tags=["work orders"])
@@ -236,11 +235,16 @@ def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:
     return on_date, at_time
 
 
+@extend_schema_view(
+    create=extend_schema(
+        description="Record a shipment for an open work order; without `status` it follows the dates."
+    ),
+    destroy=extend_schema(description="Remove a shipment recorded by mistake (open work orders only)."),
+)
 @extend_schema(tags=["work orders"])
-class ShipmentViewSet(OrgModelViewSet):
+class ShipmentViewSet(OrgServiceViewSet):
     """Shipments of materials to a work order's site: carrier, tracking number, shipped, expected, delivered."""
 
-    http_method_names = NO_PUT
     queryset = Shipment.objects.select_related("work_order")
     serializer_class = s.ShipmentSerializer
     filterset_class = ShipmentFilterSet
@@ -249,27 +253,6 @@ class ShipmentViewSet(OrgModelViewSet):
     ordering = ["work_order_id", "created_at", "id"]
     roles = ROLES
     raises_conflict = True
-
-    @extend_schema(
-        request=s.ShipmentCreateInputSerializer,
-        responses={201: s.ShipmentSerializer},
-        description="Record a shipment for an open work order; without `status` it follows the dates.",
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.ShipmentCreateInputSerializer)
-        work_order = values.pop("work_order")
-        shipment = services.shipment_create(**self.service_kwargs(), work_order_id=work_order.pk, **values)
-        return self.output(shipment, status_code=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.ShipmentUpdateInputSerializer, responses=s.ShipmentSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        shipment = self.get_object()
-        values = self.input(s.ShipmentUpdateInputSerializer, partial=True)
-        shipment = services.shipment_update(**self.service_kwargs(), shipment_id=shipment.pk, **values)
-        return self.output(shipment)
-
-    @extend_schema(responses={204: None}, description="Remove a shipment recorded by mistake (open work orders only).")
-    def destroy(self, request, *args, **kwargs):
-        shipment = self.get_object()
-        services.shipment_delete(**self.service_kwargs(), shipment_id=shipment.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_input, create_service = s.ShipmentCreateInputSerializer, services.shipment_create
+    update_input, update_service = s.ShipmentUpdateInputSerializer, services.shipment_update
+    delete_service = services.shipment_delete

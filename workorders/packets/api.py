@@ -17,7 +17,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from programs.models import Program
-from rollout.api.base import OrgGenericViewSet
+from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import selectors, services
@@ -189,10 +189,17 @@ class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGeneric
 @extend_schema_view(
     list=extend_schema(summary="List packet generation jobs"),
     retrieve=extend_schema(summary="Get a packet generation job with its progress"),
+    create=extend_schema(
+        description=(
+            "Issue packets for every work order of the program (or wave) not yet visited, in the background. "
+            "One failed site does not stop the rest; its failure is listed on the job. Refused (409) without "
+            "an approved SOW or without any such work order."
+        ),
+    ),
 )
 @extend_schema(tags=["packets"])
 class PacketGenerationJobViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet
+    ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet
 ):
     """Bulk packet generation for a program or a wave: start (202), watch progress, download the ZIP."""
 
@@ -203,26 +210,8 @@ class PacketGenerationJobViewSet(
     ordering = ["-created_at", "-id"]
     roles = {"read": PLANNING_READ, "write": WRITE_ROLES}
     raises_conflict = True
-
-    @extend_schema(
-        request=s.PacketGenerationJobCreateInputSerializer,
-        responses={202: s.PacketGenerationJobSerializer},
-        description=(
-            "Issue packets for every work order of the program (or wave) not yet visited, in the background. "
-            "One failed site does not stop the rest; its failure is listed on the job. Refused (409) without "
-            "an approved SOW or without any such work order."
-        ),
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.PacketGenerationJobCreateInputSerializer)
-        wave = values.get("wave")
-        if wave is not None and wave.program_id != values["program"].pk:
-            raise ValidationError({"wave": ["Choose a wave of this program."]}, code="invalid")
-        job = services.packet_generation_start(
-            **self.service_kwargs(), program_id=values["program"].pk, wave_id=wave.pk if wave else None
-        )
-        fresh = self.get_queryset().get(pk=job.pk)
-        return Response(self.get_serializer(fresh).data, status=status.HTTP_202_ACCEPTED)
+    create_input, create_service = s.PacketGenerationJobCreateInputSerializer, services.packet_generation_start
+    create_status = status.HTTP_202_ACCEPTED  # the packets are issued in the background
 
     @extend_schema(responses=ZIP_RESPONSE, description="The job's ZIP of PDFs (404 until the job is done).")
     @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation, pagination_class=None)

@@ -216,3 +216,9 @@ class PacketGenerationJobSerializer(serializers.ModelSerializer):
 class PacketGenerationJobCreateInputSerializer(serializers.Serializer):
     program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
     wave = OrgPrimaryKeyRelatedField(queryset=Wave.objects.all(), required=False, allow_null=True)
+
+    def validate(self, attrs):
+        wave = attrs.get("wave")
+        if wave is not None and wave.program_id != attrs["program"].pk:
+            raise serializers.ValidationError({"wave": ["Choose a wave of this program."]}, code="invalid")
+        return attrs

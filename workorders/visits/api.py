@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from rollout.api.base import OrgGenericViewSet
+from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Visit, VisitPhoto
 from workorders.packets.api import FileNegotiation
@@ -65,9 +65,19 @@ class EvidenceMissingError(exceptions.APIException):
     retrieve=extend_schema(
         summary="Get a visit with its tasks, results, photos, missing evidence, check-in and check-out"
     ),
+    create=extend_schema(
+        summary="Book a visit",
+        description=(
+            "A technician at the work order's site on `date` from `start_time` to `end_time`, local time at the "
+            "site. Refused with the reason: `double_booking`, `time_off`, `outside_access_hours`, `blackout_date`, "
+            "`technician_not_eligible`, `invalid_window` (400, on the field), `work_order_not_schedulable` or "
+            "`visit_exists` (409). The work order follows (technician, window, scheduled); the technician is "
+            "e-mailed. A visit after one that ended incomplete is its follow-up (sequence + 1, follow_up_of)."
+        ),
+    ),
 )
 @extend_schema(tags=["visits"])
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Field visits: scheduling, the technician's field actions, and the visit as the phone shows it."""
 
     queryset = Visit.objects.with_summary()
@@ -93,6 +103,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
         "check_out": FIELD_ROLES,
     }
     raises_conflict = True
+    create_input, create_service = s.VisitScheduleInputSerializer, services.visit_schedule
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -137,30 +148,6 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericV
         return self.detail_response(visit_id, replayed=outcome.replayed)
 
     # --- scheduling
-
-    @extend_schema(
-        summary="Book a visit",
-        request=s.VisitScheduleInputSerializer,
-        responses={201: s.VisitDetailSerializer},
-        description=(
-            "A technician at the work order's site on `date` from `start_time` to `end_time`, local time at the "
-            "site. Refused with the reason: `double_booking`, `time_off`, `outside_access_hours`, `blackout_date`, "
-            "`technician_not_eligible`, `invalid_window` (400, on the field), `work_order_not_schedulable` or "
-            "`visit_exists` (409). The work order follows (technician, window, scheduled); the technician is "
-            "e-mailed. A visit after one that ended incomplete is its follow-up (sequence + 1, follow_up_of)."
-        ),
-    )
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.VisitScheduleInputSerializer)
-        visit = services.visit_schedule(
-            **self.service_kwargs(),
-            work_order_id=values["work_order"].pk,
-            technician_id=values["technician"].pk,
-            day=values["date"],
-            start_time=values["start_time"],
-            end_time=values["end_time"],
-        )
-        return self.detail_response(visit.pk, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.VisitRescheduleInputSerializer,

@@ -408,7 +408,7 @@ class VisitPhotoSerializer(serializers.ModelSerializer):
 class VisitScheduleInputSerializer(serializers.Serializer):
     work_order = OrgPrimaryKeyRelatedField(queryset=WorkOrder.objects.all())
     technician = OrgPrimaryKeyRelatedField(queryset=Technician.objects.all())
-    date = serializers.DateField(help_text="The visit's day at the site.")
+    date = serializers.DateField(source="day", help_text="The visit's day at the site.")
     start_time = serializers.TimeField(help_text="Local time at the site (HH:MM).")
     end_time = serializers.TimeField(help_text="Local time at the site (HH:MM).")
 
