@@ -24,7 +24,7 @@ urlpatterns = [
     path(ORG, include("programs.urls")),
     path(ORG, include("sites.urls")),
     path(ORG, include("technicians.urls")),
-    path(ORG, include("workorders.packets.page_urls")),
-    path(ORG, include("workorders.visits.page_urls")),
+    path(ORG, include("workorders.packets.urls")),
+    path(ORG, include("workorders.visits.urls")),
     path(ORG, include("workorders.urls")),
 ]

@@ -23,6 +23,7 @@ from rollout.tenancy import Access, organization_id_of
 from sites import importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
+from sites.errors import DuplicateSiteCode, ImportFailed, ImportHasErrors, ImportNotReady
 from sites.models import Site, SiteContact, SiteImport
 from sites.values import (
     SiteValueError,
@@ -56,25 +57,6 @@ SITE_FIELDS = (
 SITE_AUDIT_FIELDS = ["client", *SITE_FIELDS, "status"]
 CONTACT_FIELDS = ("name", "role", "phone", "email", "is_primary")
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-
-
-class DuplicateSiteCode(ApplicationError):
-    code = "duplicate_code"
-
-
-class ImportNotReady(Conflict):
-    code = "import_not_ready"
-    default_message = "The dry run has not finished yet."
-
-
-class ImportHasErrors(Conflict):
-    code = "import_has_errors"
-    default_message = "The dry run found problems: fix the file and upload it again."
-
-
-class ImportFailed(Conflict):
-    code = "import_failed"
-    default_message = "This import failed: upload the file again."
 
 
 # --- Sites ----------------------------------------------------------------------------------------

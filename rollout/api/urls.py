@@ -26,6 +26,6 @@ urlpatterns = [
     path("", include("sites.api.urls")),
     path("", include("technicians.api.urls")),
     path("", include("workorders.api.urls")),
-    path("", include("workorders.packets.urls")),
-    path("", include("workorders.visits.urls")),
+    path("", include("workorders.packets.api.urls")),
+    path("", include("workorders.visits.api.urls")),
 ]

@@ -169,7 +169,7 @@ def test_commit_is_refused_when_the_dry_run_found_problems(tenant, importer):
     # when the PM commits anyway
     from rollout.choices import Role
     from sites import services
-    from sites.services import ImportHasErrors
+    from sites.errors import ImportHasErrors
     from tests.sites.conftest import access_of
 
     with pytest.raises(ImportHasErrors) as refused:

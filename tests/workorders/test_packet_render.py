@@ -8,7 +8,8 @@ import pytest
 from programs.choices import VariationKind
 from tests.workorders.test_packet_compiler import compile_plan
 from tests.workorders.test_packet_support import approved_variation, build_plan, pdf_page_count, pdf_text
-from workorders.packets.render import PacketRenderError, evidence_label, packet_render_html, packet_render_pdf
+from workorders.packets.errors import PacketRenderError
+from workorders.packets.render import evidence_label, packet_render_html, packet_render_pdf
 
 VISIT_URL = "http://127.0.0.1:8000/o/acme-rollouts/packets/work-orders/7/"
 

@@ -28,7 +28,7 @@ from sites.selectors import site_access_hours_rows
 from workorders.models import Visit
 from workorders.packets.render import packet_render_html
 from workorders.visits import selectors
-from workorders.visits.serializers import VisitDetailSerializer
+from workorders.visits.api.serializers import VisitDetailSerializer
 
 FIELD_READ_ROLES = FULL_READ_ROLES | {Role.TECHNICIAN}
 API_BASE = "/api/v1/"  # rollout.urls mounts the API there; the phone's outbox keeps absolute paths

@@ -32,21 +32,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 from programs.choices import EvidenceKind
 from programs.templatetags.programs_tags import render_markdown
-from rollout.errors import ApplicationError
 from workorders.packets.compiler import SOW_SOURCE, PacketSnapshot
+from workorders.packets.errors import PacketRenderError
 from workorders.packets.qr import qr_data_uri
 
 PDF_TEMPLATE = "workorders/packet/pdf.html"
 HTML_TEMPLATE = "workorders/packet/phone.html"
 PRINT_STYLESHEET = "css/packet-print.css"
 WEEKDAY_ORDER = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-class PacketRenderError(ApplicationError):
-    """The packet's PDF could not be rendered; the message says why (kept on the packet version)."""
-
-    code = "packet_render_failed"
-    default_message = "The packet could not be rendered."
 
 
 class ResourceRefused(Exception):

@@ -44,7 +44,15 @@ from workorders.choices import WorkOrderStatus
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets import selectors
 from workorders.packets.choices import NOT_VISITED, PacketJobStatus, PacketStatus
-from workorders.packets.render import PacketRenderError, packet_render_pdf
+from workorders.packets.errors import (
+    NoApprovedSow,
+    NotYourWorkOrder,
+    PacketNotCurrent,
+    PacketRenderError,
+    PendingVariations,
+    WorkOrderClosedForPackets,
+)
+from workorders.packets.render import packet_render_pdf
 from workorders.packets.tasks import (
     packet_generation_run_task,
     packet_notify_technician_task,
@@ -57,28 +65,6 @@ GENERATION_BATCH = 20
 # Chains of batches run side by side, one per worker process (Celery's default concurrency here is 2); each
 # chain claims its own batches, so together they render at the workers' combined rate.
 GENERATION_CHAINS = 2
-
-
-class NoApprovedSow(Conflict):
-    code = "no_approved_sow"
-
-
-class WorkOrderClosedForPackets(Conflict):
-    code = "work_order_cancelled"
-
-
-class PendingVariations(Conflict):
-    code = "pending_variations"
-
-
-class PacketNotCurrent(Conflict):
-    code = "packet_not_current"
-
-
-class NotYourWorkOrder(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "Only the technician assigned to this work order can acknowledge its packet."
 
 
 @dataclass(frozen=True)

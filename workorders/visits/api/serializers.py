@@ -1,4 +1,4 @@
-"""Serializers of the visits API (workorders/visits/api.py), per the visits API contract: output serializers for
+"""Serializers of the visits API (workorders/visits/api/views.py), per the visits API contract: output serializers for
 a visit (list and detail, with tasks, results, photos, evidence still missing, check-in and check-out) and for
 photos; input serializers for scheduling and for every field action. Related ids go through org-scoped fields.
 

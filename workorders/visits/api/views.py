@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Visit, VisitPhoto
-from workorders.packets.api import FileNegotiation
+from workorders.packets.api.views import FileNegotiation
 from workorders.visits import selectors, services
-from workorders.visits import serializers as s
+from workorders.visits.api import serializers as s
 from workorders.visits.filtersets import VisitFilterSet, VisitPhotoFilterSet
 from workorders.visits.photos import MAX_PHOTO_BYTES, InvalidPhoto
 

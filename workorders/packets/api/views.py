@@ -21,7 +21,7 @@ from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import selectors, services
-from workorders.packets import serializers as s
+from workorders.packets.api import serializers as s
 from workorders.packets.choices import PacketStatus
 from workorders.packets.filtersets import PacketFilterSet, PacketGenerationJobFilterSet
 
