@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rollout.choices import Role
-from sites.demo import US_CITIES
+from sites.demo.seed import US_CITIES
 from tests.browser.conftest import VIEWPORTS
 from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, WaveFactory

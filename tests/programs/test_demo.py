@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from programs import demo
 from programs.choices import ProgramStatus, SowStatus, VariationKind, VariationStatus
+from programs.demo import seed as demo
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from programs.selectors import sow_diff
 from rollout.models import AuditEvent

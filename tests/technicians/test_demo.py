@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rollout.demo import seed_core
-from technicians import demo
+from rollout.demo.seed import seed_core
+from technicians.demo import seed as demo
 from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
 from technicians.selectors import technicians_qualified_for
 

@@ -1,14 +1,12 @@
 """The demo work orders: one per enrolled store of sco-2026, the pilot in varied states, and a second run
 that changes nothing."""
 
-import importlib
-
 import pytest
 from django.db.models import Count
 
-from rollout.demo import APP_SEEDERS, seed_core
+from rollout.demo.seed import APP_SEEDERS, demo_seeder, seed_core
 from rollout.models import AuditEvent
-from workorders import demo
+from workorders.demo import work_orders as demo
 from workorders.models import Shipment, WorkOrder
 from workorders.readiness import work_order_readiness
 
@@ -26,8 +24,8 @@ def test_seed_without_the_program_skips_quietly():
 def seed_through_work_orders():
     """The demo as far as the work orders (before packets and the day of visits, which re-plan the pilot)."""
     context = seed_core()
-    for app in APP_SEEDERS[: APP_SEEDERS.index("workorders") + 1]:
-        importlib.import_module(f"{app}.demo").seed(context)
+    for module in APP_SEEDERS[: APP_SEEDERS.index("workorders.demo.work_orders") + 1]:
+        demo_seeder(module).seed(context)
 
 
 def test_seed_demo_creates_work_orders_and_stages_the_pilot_once():

@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from rollout.demo import DEMO_MEMBERS, DEMO_ORGANIZATIONS, DEMO_PASSWORD
+from rollout.demo.seed import DEMO_MEMBERS, DEMO_ORGANIZATIONS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ orders whose site still has an undecided variation are skipped, as the service r
 
 from __future__ import annotations
 
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 from rollout.errors import ApplicationError
-from workorders.demo import demo_rollout
+from workorders.demo.work_orders import demo_rollout
 from workorders.packets.services import packet_issue
 
 

@@ -5,7 +5,7 @@ Pharmacy program still in planning with a draft SOW.
 Everything goes through the services (programs.services, enrollments, attributes, variations), as a PM would
 do it, so the audit trail reads like a real plan. Idempotent: each object is found by its natural key (program
 code, wave name, attribute name, SOW version, variation reason) and made only when missing; a second run
-changes nothing. Runs after the sites seeder (rollout.demo.APP_SEEDERS) and needs its sites.
+changes nothing. Runs after the sites seeder (rollout.demo.seed.APP_SEEDERS) and needs its sites.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from programs import attributes, enrollments, services, variations
 from programs.choices import AttributeType, EvidenceKind, ProgramStatus, VariationKind, VariationStatus
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from rollout.choices import Role
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 from rollout.tenancy import Access
 from sites.models import Site
 

@@ -1,12 +1,15 @@
 """The demo organization that `make run` loads: realistic, idempotent, and extended by each app.
 
-Each app may ship `<app>/demo.py` with `seed(demo: DemoContext) -> None`; seed_demo calls them in
-dependency order after the core. Every seeder must be idempotent (get_or_create by natural keys).
+Each app keeps its demo code in a `<app>/demo/` package: a seeder module with `seed(demo: DemoContext) -> None`
+(`<app>/demo/seed.py`, or one per sub-package, as workorders does), listed in APP_SEEDERS; seed_demo calls them
+in dependency order after the core. Every seeder must be idempotent (get_or_create by natural keys).
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from django.db import transaction
 
@@ -14,7 +17,16 @@ from rollout.choices import Role
 from rollout.models import Client, Membership, Organization, User
 
 DEMO_PASSWORD = "tutti-demo-2026"
-APP_SEEDERS = ["sites", "programs", "technicians", "workorders", "workorders.packets", "workorders.visits", "quality"]
+# Seeder modules, in dependency order; one that does not exist (yet) is skipped.
+APP_SEEDERS = [
+    "sites.demo.seed",
+    "programs.demo.seed",
+    "technicians.demo.seed",
+    "workorders.demo.work_orders",
+    "workorders.demo.packets",
+    "workorders.demo.visits",
+    "quality.demo.seed",
+]
 
 
 @dataclass
@@ -76,3 +88,13 @@ def seed_core() -> DemoContext:
         )
         demo.logins.append((demo.organizations[org_slug].name, Role(role).label, email))
     return demo
+
+
+def demo_seeder(module: str) -> ModuleType | None:
+    """The seeder module named in APP_SEEDERS, or None when it (or its app) does not exist."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name and (module == error.name or module.startswith(f"{error.name}.")):
+            return None
+        raise

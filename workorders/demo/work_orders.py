@@ -25,7 +25,7 @@ from django.db import transaction
 
 from programs.models import Program, Wave
 from rollout.choices import Role
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 from rollout.errors import ApplicationError
 from rollout.models import Organization
 from rollout.tenancy import Access

@@ -26,14 +26,14 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from programs.choices import EvidenceKind
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 from rollout.errors import ApplicationError
 from rollout.tenancy import Access
-from technicians.demo import TECH_EMAIL
+from technicians.demo.seed import TECH_EMAIL
 from technicians.models import Technician
 from workorders import services as work_order_services
 from workorders.choices import WorkOrderStatus
-from workorders.demo import CREW_EMAIL, PM_EMAIL, demo_rollout
+from workorders.demo.work_orders import CREW_EMAIL, PM_EMAIL, demo_rollout
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
 from workorders.readiness import work_order_readiness
 from workorders.visits import selectors

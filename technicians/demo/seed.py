@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 from rollout.models import Organization, User
 from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
 

@@ -1,0 +1,1 @@
+"""The programs demo for `seed_demo` (listed in rollout.demo.seed.APP_SEEDERS): seed.py."""

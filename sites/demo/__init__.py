@@ -1,0 +1,1 @@
+"""The sites demo for `seed_demo` (listed in rollout.demo.seed.APP_SEEDERS): seed.py."""
