@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from rollout.choices import Role
+from tests.browser.helpers import SCREENSHOTS, VIEWPORTS
+from tests.factories import ClientFactory, MembershipFactory, OrganizationFactory
+from tests.workorders.builders.field import build_field_world
+
 # Playwright's sync API runs an event loop in this thread; the test itself still talks to the
 # database synchronously (factories), which Django would otherwise refuse.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -19,16 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-    },
-}
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +67,24 @@ def screenshot(page, viewport):
         return path
 
     return take
+
+
+@pytest.fixture
+def field(django_capture_on_commit_callbacks):
+    """Northwind: a PM, a coordinator, and Tomás the technician with a visit today (see build_field_world)."""
+    organization = OrganizationFactory(slug="northwind", name="Northwind Rollouts")
+    client = ClientFactory(organization=organization, code="harbor", name="Harbor Foods")
+    pm = MembershipFactory(
+        organization=organization, role=Role.PM, user__email="priya@example.com", user__full_name="Priya Patel"
+    )
+    MembershipFactory(
+        organization=organization, role=Role.COORDINATOR, user__email="cole@example.com", user__full_name="Cole Rivera"
+    )
+    tomas = MembershipFactory(
+        organization=organization,
+        role=Role.TECHNICIAN,
+        user__email="tomas@field.example",
+        user__full_name="Tomás Alvarez",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return build_field_world(organization, client, technician_user=tomas.user, pm_user=pm.user)

@@ -16,12 +16,9 @@ from datetime import time, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from rollout.choices import Role
-from tests.browser.conftest import SCREENSHOTS, VIEWPORTS
-from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
-from tests.workorders.test_field_pages import (
+from tests.browser.helpers import SCREENSHOTS, VIEWPORTS, indicator, phone_context, shoot, sign_in, watch_errors
+from tests.workorders.builders.field import (
     PLACES,
-    build_field_world,
     field_work_order,
     schedule,
     serial_recorded_elsewhere,
@@ -34,16 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def viewport() -> str:
     return "phone"
-
-
-def shoot(page, name: str, *, at: str | None = None) -> None:
-    """Screenshot of the phone's screen as the technician sees it (scrolled to `at` when given)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    if at:
-        page.locator(at).scroll_into_view_if_needed()
-    # A focused field pans mobile Chromium's visual viewport; the technician's screen would not stay like that.
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    page.screenshot(path=str(SCREENSHOTS / f"phone-field-{name}.png"))
 
 
 def on_app_origin(page, live_server):
@@ -433,61 +420,6 @@ def jpeg(color: tuple[int, int, int], size=(640, 480)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def field(django_capture_on_commit_callbacks):
-    """Northwind: a PM, a coordinator, and Tomás the technician with a visit today (see build_field_world)."""
-    organization = OrganizationFactory(slug="northwind", name="Northwind Rollouts")
-    client = ClientFactory(organization=organization, code="harbor", name="Harbor Foods")
-    pm = MembershipFactory(
-        organization=organization, role=Role.PM, user__email="priya@example.com", user__full_name="Priya Patel"
-    )
-    MembershipFactory(
-        organization=organization, role=Role.COORDINATOR, user__email="cole@example.com", user__full_name="Cole Rivera"
-    )
-    tomas = MembershipFactory(
-        organization=organization,
-        role=Role.TECHNICIAN,
-        user__email="tomas@field.example",
-        user__full_name="Tomás Alvarez",
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        return build_field_world(organization, client, technician_user=tomas.user, pm_user=pm.user)
-
-
-def phone_context(browser, world, *, geolocation: bool):
-    options = dict(VIEWPORTS["phone"])
-    if geolocation:
-        options.update(
-            geolocation={
-                "latitude": float(world.site.latitude),
-                "longitude": float(world.site.longitude),
-                "accuracy": 12,
-            },
-            permissions=["geolocation"],
-        )
-    context = browser.new_context(**options)
-    context.set_default_timeout(15_000)
-    return context
-
-
-def watch_errors(page) -> list:
-    """Uncaught JavaScript errors of the page (the app must have none)."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def sign_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def indicator(page):
-    return page.locator("#outbox-indicator")
 
 
 def all_saved(page) -> None:

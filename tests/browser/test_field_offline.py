@@ -11,14 +11,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import test_field as field_app
-from tests.browser.test_field import indicator, phone_context, shoot, sign_in, watch_errors
-from tests.workorders.test_field_pages import PLACES, field_work_order, schedule
+from tests.browser.helpers import VIEWPORTS, indicator, phone_context, shoot, sign_in, watch_errors
+from tests.workorders.builders.field import PLACES, field_work_order, schedule
 from workorders.models import VisitAction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-field = field_app.field  # Northwind: Priya (PM), Cole (coordinator), Tomás with a visit today
 
 
 @pytest.fixture
@@ -215,7 +212,7 @@ def test_staff_pages_register_no_worker_and_other_pages_are_not_kept(browser, li
     # given Cole the coordinator reading Tomás's visit page and his own home
     world = field
     org = f"/o/{world.organization.slug}/"
-    desk = browser.new_context(**field_app.VIEWPORTS["desktop"])
+    desk = browser.new_context(**VIEWPORTS["desktop"])
     try:
         page = desk.new_page()
         sign_in(page, live_server.url, "cole@example.com")

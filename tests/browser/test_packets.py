@@ -21,12 +21,12 @@ from programs import services as program_services
 from programs.choices import EvidenceKind
 from programs.models import Program
 from rollout.choices import Role
-from tests.browser.conftest import SCREENSHOTS, VIEWPORTS
+from tests.browser.helpers import SCREENSHOTS, VIEWPORTS
 from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, WaveFactory
 from tests.sites.factories import SiteContactFactory, SiteFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory
-from tests.workorders.test_packet_support import pdf_text
+from tests.workorders.builders.packets import pdf_text
 from workorders import services as work_order_services
 from workorders.choices import WorkOrderStatus
 from workorders.models import Packet, WorkOrder

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from rollout.choices import Role
 from sites.demo.seed import US_CITIES
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.helpers import VIEWPORTS
 from tests.factories import DEFAULT_PASSWORD, ClientFactory, MembershipFactory, OrganizationFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, WaveFactory
 from tests.sites.factories import SiteFactory
@@ -229,7 +229,7 @@ def test_the_map_of_a_big_program_on_a_phone(browser, live_server, northwind):
 
 
 def _screenshot_path(name: str):
-    from tests.browser.conftest import SCREENSHOTS
+    from tests.browser.helpers import SCREENSHOTS
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"

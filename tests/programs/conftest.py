@@ -4,19 +4,8 @@ import pytest
 
 from rollout.choices import Role
 from rollout.tenancy import Access
+from tests.programs.builders import access_of
 from tests.programs.factories import ProgramFactory, SowFactory, SowMaterialFactory, SowTaskFactory, approved_sow
-
-
-def access_of(tenant, role: Role = Role.PM) -> Access:
-    """The Access a member of `tenant` with `role` gets, as the resolver builds it."""
-    membership = tenant.members[role]
-    return Access(
-        organization=tenant.organization,
-        role=role,
-        user=membership.user,
-        membership=membership,
-        client_id=membership.client_id,
-    )
 
 
 @pytest.fixture

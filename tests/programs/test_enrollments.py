@@ -13,7 +13,7 @@ from rollout.models import AuditEvent
 from sites import services as site_services
 from sites.models import Site
 from tests.factories import ClientFactory
-from tests.programs.conftest import access_of
+from tests.programs.builders import access_of
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, SiteVariationFactory, WaveFactory
 from tests.sites.factories import SiteFactory
 

@@ -3,28 +3,16 @@
 from datetime import date
 
 import pytest
-from django.test import Client as BrowserClient
-from django.urls import reverse
 
 from programs.choices import ProgramStatus, SowStatus
 from programs.models import Program, Sow, SowTask
 from rollout.choices import Role
+from tests.programs.builders import browser, url
 from tests.programs.factories import ProgramFactory, SowMaterialFactory, SowTaskFactory, WaveFactory, approved_sow
 
 READERS = [Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT]
 PLANNERS = [Role.ADMIN, Role.PM]
 NOT_PLANNERS = [Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT, Role.TECHNICIAN]
-
-
-def browser(tenant, role) -> BrowserClient:
-    client = BrowserClient()
-    if role is not None:
-        client.force_login(tenant.members[role].user)
-    return client
-
-
-def url(tenant, name, **kwargs) -> str:
-    return reverse(name, kwargs={"org": tenant.organization.slug, **kwargs})
 
 
 def read_pages(program, sow, wave):

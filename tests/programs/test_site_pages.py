@@ -12,6 +12,7 @@ from programs.models import Enrollment, ProgramAttribute, SiteVariation
 from rollout.choices import Role
 from sites.models import SiteImport
 from tests.factories import ClientFactory
+from tests.programs.builders import browser, url
 from tests.programs.factories import (
     EnrollmentFactory,
     ProgramAttributeFactory,
@@ -19,7 +20,6 @@ from tests.programs.factories import (
     SiteVariationFactory,
     WaveFactory,
 )
-from tests.programs.test_pages import browser, url
 from tests.sites.factories import SiteFactory
 
 READERS = [Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT]

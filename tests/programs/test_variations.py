@@ -11,7 +11,7 @@ from programs.models import SiteVariation
 from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import AuditEvent
-from tests.programs.conftest import access_of
+from tests.programs.builders import access_of
 from tests.programs.factories import (
     EnrollmentFactory,
     ProgramFactory,

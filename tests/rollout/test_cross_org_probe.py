@@ -5,16 +5,14 @@ action on a Northwind object answers 404 (or 403 where the role may not act at a
 New endpoints are covered automatically: the probe walks the URL patterns.
 """
 
-import re
-
 import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from rollout.api.base import OrgAPIMixin
 from rollout.models import Organization
 from tests.factories import issue_token
+from tests.rollout.routes import api_routes, concrete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,32 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PATH_DEFAULTS = {"format": "json"}
 
 
-def api_routes():
-    """(route, name, viewset class, http methods mapped to actions) for every /api/v1/ pattern."""
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
-                cls = getattr(pattern.callback, "cls", None)
-                actions = getattr(pattern.callback, "actions", None) or {}
-                if cls is not None and issubclass(cls, OrgAPIMixin) and "format" not in route:
-                    yield route, pattern.name, cls, actions
-
-    return [(route, name, cls, dict(actions)) for route, name, cls, actions in walk(get_resolver().url_patterns, "")]
-
-
 def model_of(cls):
     queryset = getattr(cls, "queryset", None)
     return queryset.model if queryset is not None else None
-
-
-def concrete(route: str, pk) -> str:
-    path = re.sub(r"\^|\$", "", route)
-    path = re.sub(r"\(\?P<pk>[^)]*\)|<(int:|str:)?pk>", str(pk), path)
-    return "/" + path
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from rollout.models import Organization
 from tests.factories import issue_token
-from tests.rollout.test_cross_org_probe import api_routes, concrete
+from tests.rollout.routes import api_routes, concrete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

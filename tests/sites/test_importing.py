@@ -9,7 +9,7 @@ from rollout.models import AuditEvent
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
 from sites.models import Site, SiteImport
-from tests.sites.conftest import HEADER, csv_text, site_line, xlsx_bytes
+from tests.sites.builders import HEADER, csv_text, site_line, xlsx_bytes
 from tests.sites.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_commit_is_refused_when_the_dry_run_found_problems(tenant, importer):
     from rollout.choices import Role
     from sites import services
     from sites.errors import ImportHasErrors
-    from tests.sites.conftest import access_of
+    from tests.sites.builders import access_of
 
     with pytest.raises(ImportHasErrors) as refused:
         services.site_import_commit(
@@ -408,7 +408,7 @@ def test_the_commit_task_is_enqueued_on_commit_and_a_second_run_does_nothing(
     from rollout.choices import Role
     from sites import services
     from sites.tasks import site_import_commit_task
-    from tests.sites.conftest import access_of
+    from tests.sites.builders import access_of
 
     # given a checked import
     site_import = importer.run(csv_text(2))

@@ -8,7 +8,7 @@ from rollout.choices import Role
 from sites.choices import ImportStatus
 from sites.models import Site, SiteImport
 from tests.factories import ClientFactory
-from tests.sites.conftest import csv_text, site_line
+from tests.sites.builders import csv_text, site_line
 from tests.sites.factories import SiteContactFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from rollout.models import AuditEvent
 from sites import services
 from sites.choices import SiteStatus
 from sites.models import Site, SiteContact
-from tests.sites.conftest import access_of
+from tests.sites.builders import access_of
 from tests.sites.factories import SiteContactFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rollout.choices import Role
 from rollout.models import Invitation
 from technicians.models import Technician
-from tests.technicians.conftest import WEDNESDAY
+from tests.technicians.builders import WEDNESDAY
 from tests.technicians.factories import (
     CertificationFactory,
     SkillFactory,

@@ -16,7 +16,7 @@ from technicians.selectors import (
     technician_eligibility_problems,
     technicians_qualified_for,
 )
-from tests.technicians.conftest import WEDNESDAY
+from tests.technicians.builders import WEDNESDAY
 from tests.technicians.factories import (
     CertificationFactory,
     SkillFactory,

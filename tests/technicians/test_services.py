@@ -13,7 +13,7 @@ from technicians import services
 from technicians.errors import AlreadyJoined, SkillInactive, TimeOffOverlap, VendorInactive
 from technicians.models import Technician, TimeOff
 from tests.factories import MembershipFactory, UserFactory
-from tests.technicians.conftest import access_of
+from tests.technicians.builders import access_of
 from tests.technicians.factories import SkillFactory, TechnicianFactory, TimeOffFactory, VendorFactory
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client as BrowserClient
 
 from rollout.models import AuditEvent, User
-from tests.workorders.conftest import prepared
+from tests.workorders.builders.work_orders import prepared
 from workorders.admin import ADMIN_MOVES
 from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from workorders.models import WorkOrder

@@ -11,7 +11,7 @@ from rollout.models import AuditEvent
 from tests.factories import ClientFactory, MembershipFactory, issue_token
 from tests.programs.factories import EnrollmentFactory, ProgramFactory
 from tests.technicians.factories import TechnicianFactory
-from tests.workorders.conftest import VISIT_DAY, enrolled_site, local, prepared
+from tests.workorders.builders.work_orders import VISIT_DAY, enrolled_site, local, prepared
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
 from workorders.choices import WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from workorders.models import Shipment, WorkOrder

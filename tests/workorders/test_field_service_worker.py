@@ -20,14 +20,30 @@ from django.templatetags.static import static
 from django.test import Client
 
 from rollout.choices import Role
-from tests.workorders import test_field_pages as field_pages
-from tests.workorders.test_field_pages import PLACES, browser_for, field_work_order, page_url, schedule
+from tests.workorders.builders.field import (
+    PLACES,
+    FieldWorld,
+    browser_for,
+    field_work_order,
+    field_world_of,
+    other_field_technician,
+    page_url,
+    schedule,
+)
 
 pytestmark = pytest.mark.django_db
 
-# The field pages' fixtures: a technician with a visit today (world), and another technician (other_technician).
-world = field_pages.world
-other_technician = field_pages.other_technician
+
+@pytest.fixture
+def world(tenant, django_capture_on_commit_callbacks) -> FieldWorld:
+    """A technician with a visit today (the field pages' world)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return field_world_of(tenant)
+
+
+@pytest.fixture
+def other_technician(tenant, world) -> dict:
+    return other_field_technician(tenant, world)
 
 
 WORKER_URL = "/field-sw.js"

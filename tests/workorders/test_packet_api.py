@@ -10,8 +10,7 @@ from programs.choices import VariationKind
 from rollout.choices import Role
 from tests.factories import ClientFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory, WaveFactory
-from tests.workorders.factories import WorkOrderFactory
-from tests.workorders.test_packet_support import (
+from tests.workorders.builders.packets import (
     access_for,
     approved_variation,
     build_plan,
@@ -20,6 +19,7 @@ from tests.workorders.test_packet_support import (
     technician_of,
     work_order_for,
 )
+from tests.workorders.factories import WorkOrderFactory
 from workorders.packets import services
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]

@@ -5,26 +5,12 @@ from decimal import Decimal
 import pytest
 
 from programs.choices import EvidenceKind, VariationKind
-from programs.models import Sow
-from programs.selectors import site_variations_for_packet
 from sites.models import Site
 from tests.sites.factories import SiteContactFactory
-from tests.workorders.test_packet_support import approved_variation, build_plan, pending_variation
-from workorders.packets.compiler import packet_compile, snapshot_checksum
+from tests.workorders.builders.packets import approved_variation, build_plan, compile_plan, pending_variation
+from workorders.packets.compiler import snapshot_checksum
 
 BASE_TASKS = ["survey", "mount", "upstairs", "test"]
-
-
-def compile_plan(plan, *, work_order_number="WO-000001"):
-    """Compile from fresh database reads, as the services do."""
-    sow = Sow.objects.get(pk=plan.sow.pk)
-    site = Site.objects.get(pk=plan.site.pk)
-    variations = site_variations_for_packet(
-        organization=plan.program.organization, program_id=plan.program.pk, site_id=site.pk
-    )
-    return packet_compile(
-        sow=sow, site=site, variations=variations, program=plan.program, work_order_number=work_order_number
-    )
 
 
 def keys(snapshot) -> list[str]:

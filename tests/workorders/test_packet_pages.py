@@ -6,7 +6,7 @@ from django.test import Client
 
 from rollout.choices import Role
 from tests.programs.factories import WaveFactory
-from tests.workorders.test_packet_support import (
+from tests.workorders.builders.packets import (
     access_for,
     build_plan,
     build_sow,

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from programs.choices import VariationKind
-from tests.workorders.test_packet_compiler import compile_plan
-from tests.workorders.test_packet_support import approved_variation, build_plan, pdf_page_count, pdf_text
+from tests.workorders.builders.packets import approved_variation, build_plan, compile_plan, pdf_page_count, pdf_text
 from workorders.packets.errors import PacketRenderError
 from workorders.packets.render import evidence_label, packet_render_html, packet_render_pdf
 

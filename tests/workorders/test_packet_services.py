@@ -14,7 +14,7 @@ from rollout.choices import Role
 from rollout.models import AuditEvent
 from tests.programs.factories import WaveFactory
 from tests.technicians.factories import TechnicianFactory
-from tests.workorders.test_packet_support import (
+from tests.workorders.builders.packets import (
     TASKS,
     access_for,
     approved_variation,

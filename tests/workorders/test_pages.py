@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from rollout.choices import Role
 from rollout.models import AuditEvent
-from tests.workorders.conftest import VISIT_DAY, prepared
+from tests.workorders.builders.work_orders import VISIT_DAY, prepared
 from workorders.choices import Gate
 from workorders.models import Shipment, WorkOrder
 
@@ -256,7 +256,7 @@ def test_shipment_form_records_and_updates(tenant, world):
 
 
 def test_create_work_orders_page(tenant, world):
-    from tests.workorders.conftest import enrolled_site
+    from tests.workorders.builders.work_orders import enrolled_site
 
     enrolled_site(world)
     enrolled_site(world)

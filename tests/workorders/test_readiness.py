@@ -14,7 +14,7 @@ from rollout.errors import Conflict
 from rollout.models import AuditEvent
 from tests.programs.factories import ProgramFactory, SiteVariationFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory, TimeOffFactory
-from tests.workorders.conftest import VISIT_DAY, access_of, local, prepared
+from tests.workorders.builders.work_orders import VISIT_DAY, access_of, local, prepared
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
 from workorders import services
 from workorders.choices import Gate, ShipmentStatus

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from rollout.errors import InvalidTransition
 from rollout.models import AuditEvent
 from tests.programs.factories import EnrollmentFactory, WaveFactory
-from tests.workorders.conftest import VISIT_DAY, build_world, enrolled_site, local, prepared
+from tests.workorders.builders.work_orders import VISIT_DAY, build_world, enrolled_site, local, prepared
 from tests.workorders.factories import WorkOrderFactory
 from workorders import services
 from workorders.models import WorkOrder

@@ -10,7 +10,7 @@ from django_fsm import TransitionNotAllowed
 
 from rollout.errors import InvalidTransition
 from rollout.models import AuditEvent
-from tests.workorders.conftest import prepared
+from tests.workorders.builders.work_orders import prepared
 from workorders import services
 from workorders.choices import OPEN_STATUSES, REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from workorders.models import WorkOrder

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from programs.models import Program
 from rollout.choices import Role
 from tests.factories import ClientFactory
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     FAR,
     NEAR,
     VISIT_DAY,

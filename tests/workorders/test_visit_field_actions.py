@@ -13,7 +13,7 @@ from programs.models import Program
 from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import AuditEvent
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     FAR,
     NEAR,
     VISIT_DAY,

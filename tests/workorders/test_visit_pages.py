@@ -15,7 +15,7 @@ from django.utils import timezone
 from programs.models import Enrollment
 from rollout.choices import Role
 from sites.models import Site
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     CHICAGO,
     VISIT_DAY,
     book,

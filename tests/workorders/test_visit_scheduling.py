@@ -14,7 +14,7 @@ from rollout.errors import ApplicationError, NotFound
 from rollout.models import AuditEvent
 from technicians.models import TechnicianSkill
 from tests.technicians.factories import TimeOffFactory
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     VISIT_DAY,
     acknowledge,
     book,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from programs.choices import EvidenceKind, SowStatus, VariationKind, VariationStatus
 from programs.models import Enrollment, Program, SiteVariation, Sow
+from programs.selectors import site_variations_for_packet
 from rollout.choices import Role
 from rollout.tenancy import Access
 from sites.models import Site
@@ -24,6 +25,7 @@ from tests.programs.factories import (
 from tests.sites.factories import SiteContactFactory
 from tests.technicians.factories import TechnicianFactory
 from tests.workorders.factories import WorkOrderFactory
+from workorders.packets.compiler import packet_compile
 
 # (key, title, condition, evidence) in SOW order. The site is a two-floor mall store without a loading dock.
 TASKS = [
@@ -155,4 +157,16 @@ def access_for(tenant, role):
         user=membership.user,
         membership=membership,
         client_id=membership.client_id,
+    )
+
+
+def compile_plan(plan, *, work_order_number="WO-000001"):
+    """Compile from fresh database reads, as the services do."""
+    sow = Sow.objects.get(pk=plan.sow.pk)
+    site = Site.objects.get(pk=plan.site.pk)
+    variations = site_variations_for_packet(
+        organization=plan.program.organization, program_id=plan.program.pk, site_id=site.pk
+    )
+    return packet_compile(
+        sow=sow, site=site, variations=variations, program=plan.program, work_order_number=work_order_number
     )
