@@ -1,4 +1,5 @@
-"""The API routes of the URL configuration, walked for the probes (cross-organization, list query budgets)."""
+"""The URL configuration walked by the guards and probes (tenancy guard, declared writes, cross-organization probe,
+list query budgets): every (route, pattern) but the admin's, the API routes with their viewsets, concrete paths."""
 
 import re
 
@@ -28,3 +29,20 @@ def concrete(route: str, pk) -> str:
     path = re.sub(r"\^|\$", "", route)
     path = re.sub(r"\(\?P<pk>[^)]*\)|<(int:|str:)?pk>", str(pk), path)
     return "/" + path
+
+
+def walk(patterns, prefix=""):
+    """(route, pattern) for every URL pattern, the Django admin's aside."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern, "app_name", None) == "admin" or route.startswith("admin/"):
+                continue  # Django admin: staff-only, scoped by its own ModelAdmin classes
+            yield from walk(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern
+
+
+def view_class(callback):
+    """The class-based view (or DRF view) behind a pattern's callback, or None for a function view."""
+    return getattr(callback, "cls", None) or getattr(callback, "view_class", None)

@@ -7,7 +7,7 @@ import inspect
 from django.urls import get_resolver
 
 from rollout.api.base import ServiceWritesMixin, service_arguments
-from tests.rollout.test_tenancy_guard import view_class, walk
+from tests.rollout.routes import view_class, walk
 
 WRITES = {
     "create": ("create_input", "create_service"),

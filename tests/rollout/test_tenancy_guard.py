@@ -2,10 +2,11 @@
 
 import inspect
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from rollout.api.base import OrgAPIMixin
 from rollout.views.base import OrgPageMixin
+from tests.rollout.routes import view_class, walk
 
 # Views that are not about one organization's data, each with the reason.
 NOT_TENANT_VIEWS = {
@@ -23,21 +24,6 @@ NOT_TENANT_VIEWS = {
     "api-redoc": "static API documentation",
     "field-service-worker": "the field app's service-worker code, public like the static files it imports",
 }
-
-
-def walk(patterns, prefix=""):
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            if getattr(pattern, "app_name", None) == "admin" or route.startswith("admin/"):
-                continue  # Django admin: staff-only, scoped by its own ModelAdmin classes
-            yield from walk(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern):
-            yield route, pattern
-
-
-def view_class(callback):
-    return getattr(callback, "cls", None) or getattr(callback, "view_class", None)
 
 
 def test_every_view_over_tenant_data_derives_from_the_scoped_base_classes():
