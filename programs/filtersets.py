@@ -9,12 +9,24 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 
 from programs.choices import AttributeType, EvidenceKind, ProgramStatus, SowStatus, VariationKind, VariationStatus
-from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
+from programs.models import (
+    Enrollment,
+    Program,
+    ProgramAttribute,
+    ProgramCourseRequirement,
+    SiteVariation,
+    Sow,
+    SowMaterial,
+    SowTask,
+    Wave,
+)
 from programs.selectors import responsible_pm_candidates
 from rollout.models import Client, User
 from sites.choices import SiteStatus
 from sites.filtersets import ATTRIBUTE_FILTER_RE, attribute_filter
 from sites.models import Site
+from technicians.choices import TRAINING_ROLE_CHOICES
+from technicians.models import Course
 
 
 def _visible(model):
@@ -215,3 +227,13 @@ class FilterInvalid(Exception):
     def __init__(self, errors):
         self.errors = errors
         super().__init__(str(errors))
+
+
+class ProgramCourseRequirementFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+    course = django_filters.ModelChoiceFilter(queryset=_visible(Course))
+    role = django_filters.ChoiceFilter(choices=TRAINING_ROLE_CHOICES)
+
+    class Meta:
+        model = ProgramCourseRequirement
+        fields = ["program", "course", "role"]

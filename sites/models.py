@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.functional import cached_property
 
 from rollout.choices import Role
+from rollout.storage import private_storage  # migrations name it sites.models.private_storage
 from rollout.tenancy import TenantModel, TenantQuerySet
 from sites.choices import ImportFormat, ImportStatus, SiteStatus
 
@@ -124,24 +122,6 @@ class SiteContact(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})" if self.role else self.name
-
-
-class PrivateMediaStorage(FileSystemStorage):
-    """MEDIA_ROOT/private: uploaded import files live here, and no URL serves this folder."""
-
-    @cached_property
-    def base_location(self):
-        return os.path.join(settings.MEDIA_ROOT, "private")
-
-    def url(self, name):
-        raise ValueError("Private files have no URL: a view streams them after checking access.")
-
-
-_private_storage = PrivateMediaStorage()
-
-
-def private_storage() -> FileSystemStorage:
-    return _private_storage
 
 
 def site_import_upload_to(instance: SiteImport, filename: str) -> str:

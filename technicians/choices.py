@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from rollout.choices import Role
+
 
 class Weekday(models.TextChoices):
     MON = "mon", "Monday"
@@ -52,3 +54,25 @@ class EligibilityProblemCode(models.TextChoices):
     TIME_OFF = "time_off", "On time off"
     NO_HOME_BASE = "no_home_base", "Home base unknown"
     OUTSIDE_RADIUS = "outside_radius", "Outside service radius"
+    TRAINING_MISSING = "training_missing", "Required training missing"
+    TRAINING_EXPIRED = "training_expired", "Required training expired"
+    TRAINING_NOT_YET_VALID = "training_not_yet_valid", "Required training not yet completed"
+
+
+# The roles a course is for and a program may require training of: the office's PMs and coordinators
+# (held on their membership) and field technicians (held on their technician profile).
+TRAINING_ROLES: tuple[str, ...] = (Role.PM, Role.COORDINATOR, Role.TECHNICIAN)
+TRAINING_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in TRAINING_ROLES]
+# Staff roles whose members hold their training records on their membership (technicians: on their profile).
+MEMBER_TRAINING_ROLES = frozenset({Role.PM, Role.COORDINATOR})
+
+
+class TrainingState(models.TextChoices):
+    """Where one person stands for one course on a given day (a cell of the training matrix)."""
+
+    VALID = "valid", "Valid"
+    EXPIRING = "expiring", "Expiring soon"
+    EXPIRED = "expired", "Expired"
+    NOT_YET_VALID = "not_yet_valid", "Not yet valid"
+    MISSING = "missing", "Not done"
+    NOT_FOR_ROLE = "not_for_role", "Not for this role"

@@ -10,8 +10,9 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from technicians.choices import EXPIRING_WITHIN_DAYS
-from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
+from rollout.models import Membership
+from technicians.choices import EXPIRING_WITHIN_DAYS, TRAINING_ROLE_CHOICES, TRAINING_ROLES
+from technicians.models import Certification, Course, Skill, Technician, TimeOff, TrainingRecord, Vendor
 
 CERTIFICATION_STATES = [
     ("expired", "Has an expired certification"),
@@ -145,3 +146,52 @@ class TimeOffFilterSet(django_filters.FilterSet):
 
     def filter_on(self, queryset, name, value):
         return queryset.filter(start_date__lte=value, end_date__gte=value)
+
+
+def course_roles_q(role: str) -> Q:
+    """Courses whose roles include `role`."""
+    subsets = [
+        [r for i, r in enumerate(TRAINING_ROLES) if mask >> i & 1] for mask in range(1, 2 ** len(TRAINING_ROLES))
+    ]
+    matches = Q(pk__in=[])
+    for subset in subsets:
+        if role in subset:
+            matches |= Q(roles=subset)
+    return matches
+
+
+class CourseFilterSet(django_filters.FilterSet):
+    active = django_filters.BooleanFilter()
+    role = django_filters.ChoiceFilter(choices=TRAINING_ROLE_CHOICES, method="filter_role", label="For role")
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+
+    class Meta:
+        model = Course
+        fields = ["q", "role", "active"]
+
+    def filter_role(self, queryset, name, value):
+        # Portable JSON list membership (SQLite has no JSON containment): courses store their roles as an
+        # ordered subset of TRAINING_ROLES, so the lists holding `value` are few and matched exactly.
+        return queryset.filter(course_roles_q(value))
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+
+class TrainingRecordFilterSet(django_filters.FilterSet):
+    course = django_filters.ModelChoiceFilter(queryset=_visible(Course))
+    technician = django_filters.ModelChoiceFilter(queryset=_visible(Technician))
+    member = django_filters.ModelChoiceFilter(queryset=_visible(Membership))
+    state = django_filters.ChoiceFilter(
+        choices=[*CERTIFICATION_STATES, ("valid", "Valid"), ("missing", "Does not expire")],
+        method="filter_state",
+        label="Expiry",
+    )
+    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lt")
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["course", "technician", "member", "state", "expires_before"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(_expiry_q("", value))

@@ -1,4 +1,5 @@
-"""Vendors, the skills catalogue, technicians with their certifications and time off.
+"""Vendors, the skills catalogue, technicians with their certifications and time off, and the training path
+(courses and the training records people hold).
 
 Every model is tenant-owned. Staff and integrators see every row of their organization; a
 technician sees only their own profile (the one linked to their user) and what hangs off it
@@ -7,7 +8,9 @@ technician sees only their own profile (the one linked to their user) and what h
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, time, timedelta
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,8 +18,15 @@ from django.db import models
 from django.db.models import Q
 
 from rollout.choices import Role
+from rollout.storage import private_storage
 from rollout.tenancy import TenantModel, TenantQuerySet
-from technicians.choices import DEFAULT_WORKING_DAYS, EXPIRING_WITHIN_DAYS, WEEKDAYS, ExpiryState
+from technicians.choices import (
+    DEFAULT_WORKING_DAYS,
+    EXPIRING_WITHIN_DAYS,
+    WEEKDAYS,
+    ExpiryState,
+    TrainingState,
+)
 
 
 def default_working_days() -> list[str]:
@@ -336,3 +346,135 @@ class TimeOff(TenantModel):
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
+
+
+# --- Training path ----------------------------------------------------------------------------------
+
+
+class CourseQuerySet(TenantQuerySet):
+    def active(self) -> CourseQuerySet:
+        return self.filter(active=True)
+
+    def with_counts(self) -> CourseQuerySet:
+        """How many training records each course has, in the same query (for lists)."""
+        return self.annotate(record_count=models.Count("records", distinct=True))
+
+
+class Course(TenantModel):
+    """A course of the organization's training path: for which roles, and for how long a completion counts."""
+
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    roles = models.JSONField(
+        default=list, blank=True, help_text='The roles the course is for, e.g. ["pm", "technician"].'
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="How long a completion counts; blank: it does not expire.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="course_name_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_for(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+def training_certificate_upload_to(instance: TrainingRecord, filename: str) -> str:
+    # A random name: nothing about the path can be guessed, and no URL serves it anyway.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"training-certificates/{instance.organization_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class TrainingRecordQuerySet(TechnicianOwnedQuerySet):
+    """Staff and integrators read every record; a technician reads the records on their own profile."""
+
+    def valid_on(self, day: date) -> TrainingRecordQuerySet:
+        return self.filter(completed_on__lte=day).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+
+
+class TrainingRecord(TenantModel):
+    """One person's completion of one course: when, until when it counts, and the certificate (a private file).
+
+    The person is a technician (their profile: it exists before they have an account) or a PM or coordinator
+    (their membership of the organization) — exactly one of the two.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    technician = models.ForeignKey(
+        Technician, null=True, blank=True, on_delete=models.CASCADE, related_name="training_records"
+    )
+    member = models.ForeignKey(
+        "rollout.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="training_records",
+        help_text="A PM or coordinator of the organization (technicians hold records on their profile).",
+    )
+    completed_on = models.DateField()
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Completion + the course's validity, unless given; blank: does not expire."
+    )
+    certificate = models.FileField(
+        upload_to=training_certificate_upload_to, storage=private_storage, max_length=255, blank=True
+    )
+    certificate_name = models.CharField(max_length=200, blank=True, help_text="The uploaded file's name.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrainingRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course_id", "-completed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(technician__isnull=False, member__isnull=True)
+                | Q(technician__isnull=True, member__isnull=False),
+                name="training_record_one_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("completed_on")),
+                name="training_record_dates",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "expires_on"]),
+            models.Index(fields=["organization", "technician", "course"]),
+            models.Index(fields=["organization", "member", "course"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.completed_on}"
+
+    @property
+    def person_name(self) -> str:
+        if self.technician_id:
+            return self.technician.full_name
+        return self.member.user.full_name or self.member.user.email
+
+    def state(self, on: date) -> str:
+        """Valid, expiring (within EXPIRING_WITHIN_DAYS), expired, or not yet valid (completed after `on`)."""
+        if self.completed_on > on:
+            return TrainingState.NOT_YET_VALID
+        state = expiry_state(self.expires_on, on=on)
+        return TrainingState.VALID if state == ExpiryState.NO_EXPIRY else TrainingState(state)
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.completed_on <= day and (self.expires_on is None or self.expires_on >= day)

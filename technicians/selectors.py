@@ -10,17 +10,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from rollout.choices import Role
 from rollout.errors import NotFound
+from rollout.models import Membership
 from rollout.tenancy import Access
-from technicians.choices import WEEKDAYS, EligibilityProblemCode, Weekday
+from technicians.choices import (
+    EXPIRING_WITHIN_DAYS,
+    MEMBER_TRAINING_ROLES,
+    TRAINING_ROLES,
+    WEEKDAYS,
+    EligibilityProblemCode,
+    TrainingState,
+    Weekday,
+)
 from technicians.geo import haversine_km
-from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
+from technicians.models import (
+    Certification,
+    Course,
+    Skill,
+    Technician,
+    TechnicianSkill,
+    TimeOff,
+    TrainingRecord,
+    Vendor,
+)
 
 Code = EligibilityProblemCode
 
@@ -86,6 +105,21 @@ def time_off_list(*, access: Access) -> QuerySet[TimeOff]:
     return TimeOff.objects.visible_to(access).select_related("technician")
 
 
+def course_list(*, access: Access) -> QuerySet[Course]:
+    """The organization's training path, with how many records each course has."""
+    return Course.objects.visible_to(access).with_counts()
+
+
+def training_record_list(*, access: Access) -> QuerySet[TrainingRecord]:
+    """Training records the caller may read (a technician: their own), with course and person in the same query."""
+    return TrainingRecord.objects.visible_to(access).select_related("course", "technician", "member__user")
+
+
+def course_choices(*, organization) -> QuerySet[Course]:
+    """Courses offered in pickers: the organization's active ones."""
+    return Course.objects.for_organization(organization).active().order_by("name")
+
+
 def vendor_choices(*, organization) -> QuerySet[Vendor]:
     """Vendors a technician may be assigned to: the organization's active ones."""
     return Vendor.objects.for_organization(organization).active().order_by("name")
@@ -133,12 +167,35 @@ def _required_skills(organization, slugs: list[str]) -> dict[str, Skill | None]:
     return {slug: known.get(slug) for slug in slugs}
 
 
+def _clean_courses(courses: Iterable[int]) -> list[int]:
+    return sorted({int(course) for course in courses or ()})
+
+
+def _required_courses(organization, course_ids: list[int]) -> dict[int, Course]:
+    """course id → the organization's Course (another organization's id is ignored: it requires nothing here)."""
+    if not course_ids:
+        return {}
+    return {course.pk: course for course in Course.objects.for_organization(organization).filter(pk__in=course_ids)}
+
+
 def _with_eligibility_data(
-    queryset: QuerySet[Technician], organization, slugs: list[str], on_date: date, until: date | None = None
+    queryset: QuerySet[Technician],
+    organization,
+    slugs: list[str],
+    on_date: date,
+    until: date | None = None,
+    course_ids: list[int] = (),
 ):
-    """Everything `_assess` reads, in a fixed number of queries (vendor joined; skills, certificates, time off
-    overlapping `on_date`, or the days from `on_date` to `until`)."""
+    """Everything `_assess` reads, in a fixed number of queries (vendor joined; skills, certificates, training
+    records of the required courses, time off overlapping `on_date`, or the days from `on_date` to `until`)."""
     return queryset.select_related("vendor").prefetch_related(
+        Prefetch(
+            "training_records",
+            queryset=TrainingRecord.objects.for_organization(organization)
+            .filter(course_id__in=list(course_ids))
+            .order_by("-completed_on", "id"),
+            to_attr="eligibility_training",
+        ),
         Prefetch("skills", queryset=Skill.objects.for_organization(organization), to_attr="eligibility_skills"),
         Prefetch(
             "certifications",
@@ -190,6 +247,30 @@ def _certification_problem(technician: Technician, skill: Skill, on_date: date) 
     return EligibilityProblem(Code.CERTIFICATION_MISSING, f"No certification for {skill.name}, which requires one.")
 
 
+def _training_problem(technician: Technician, course: Course, on_date: date) -> EligibilityProblem | None:
+    """Why the technician's training records of a required course do not cover `on_date` (None: one does)."""
+    held = [r for r in technician.eligibility_training if r.course_id == course.pk]
+    if any(r.is_valid_on(on_date) for r in held):
+        return None
+    expired = [r for r in held if r.expires_on is not None and r.expires_on < on_date]
+    if expired:
+        latest = max(expired, key=lambda r: r.expires_on)
+        return EligibilityProblem(
+            Code.TRAINING_EXPIRED,
+            f"Training “{course.name}”, which this program requires, expired on {_day(latest.expires_on)}.",
+        )
+    future = [r for r in held if r.completed_on > on_date]
+    if future:
+        first = min(future, key=lambda r: r.completed_on)
+        return EligibilityProblem(
+            Code.TRAINING_NOT_YET_VALID,
+            f"Training “{course.name}”, which this program requires, is completed only on {_day(first.completed_on)}.",
+        )
+    return EligibilityProblem(
+        Code.TRAINING_MISSING, f"No training record for “{course.name}”, which this program requires."
+    )
+
+
 def _assess(
     technician: Technician,
     *,
@@ -199,6 +280,7 @@ def _assess(
     longitude,
     at_time: time | None,
     location_timezone: str | None,
+    courses: Iterable[Course] = (),
 ) -> Eligibility:
     """Every rule, in the order a coordinator would check them. Reads only what _with_eligibility_data loaded."""
     problems: list[EligibilityProblem] = []
@@ -228,6 +310,10 @@ def _assess(
             problem = _certification_problem(technician, skill, on_date)
             if problem is not None:
                 problems.append(problem)
+    for course in courses:
+        problem = _training_problem(technician, course, on_date)
+        if problem is not None:
+            problems.append(problem)
     day, moment = _local_moment(technician, on_date, at_time, location_timezone)
     weekday = WEEKDAYS[day.weekday()]
     if weekday not in (technician.working_days or []):
@@ -275,16 +361,21 @@ def technicians_qualified_for(
     longitude,
     at_time: time | None = None,
     location_timezone: str | None = None,
+    courses: Iterable[int] = (),
 ) -> list[Technician]:
     """Active technicians who may take work needing `skills` on `on_date` at (latitude, longitude), nearest first.
 
-    Qualified: has every skill; a valid certification for each skill that requires one; an active vendor
+    Qualified: has every skill; a valid certification for each skill that requires one; a training record
+    valid on `on_date` for each course in `courses` (the ids of the courses the work's program requires of
+    technicians: programs.training gives them); an active vendor
     whose insurance has not expired (or no vendor); works that weekday (and at `at_time`, when given, read
     in `location_timezone` or else as the technician's local time); not on time off; the location inside
     their service radius. Each returned technician carries `distance_km`. A fixed number of queries.
     """
     slugs = _clean_skills(skills)
     required = _required_skills(organization, slugs)
+    course_ids = _clean_courses(courses)
+    required_courses = list(_required_courses(organization, course_ids).values())
     candidates = Technician.objects.for_organization(organization).filter(active=True)
     insured = Q(vendor__active=True, vendor__insurance_expires_on__gte=on_date)
     candidates = candidates.filter(Q(vendor__isnull=True) | insured)
@@ -302,7 +393,7 @@ def technicians_qualified_for(
         )
         candidates = candidates.filter(pk__in=having_all)
     qualified = []
-    for technician in _with_eligibility_data(candidates, organization, slugs, on_date):
+    for technician in _with_eligibility_data(candidates, organization, slugs, on_date, course_ids=course_ids):
         verdict = _assess(
             technician,
             required=required,
@@ -311,6 +402,7 @@ def technicians_qualified_for(
             longitude=longitude,
             at_time=at_time,
             location_timezone=location_timezone,
+            courses=required_courses,
         )
         if verdict.eligible:
             technician.distance_km = verdict.distance_km
@@ -329,11 +421,13 @@ def technician_eligibility(
     longitude,
     at_time: time | None = None,
     location_timezone: str | None = None,
+    courses: Iterable[int] = (),
 ) -> Eligibility:
     """One technician's verdict for a piece of work (same rules as technicians_qualified_for), or NotFound."""
     slugs = _clean_skills(skills)
+    course_ids = _clean_courses(courses)
     queryset = Technician.objects.for_organization(organization).filter(pk=technician_id)
-    technician = _with_eligibility_data(queryset, organization, slugs, on_date).first()
+    technician = _with_eligibility_data(queryset, organization, slugs, on_date, course_ids=course_ids).first()
     if technician is None:
         raise NotFound()
     return _assess(
@@ -344,13 +438,15 @@ def technician_eligibility(
         longitude=longitude,
         at_time=at_time,
         location_timezone=location_timezone,
+        courses=list(_required_courses(organization, course_ids).values()),
     )
 
 
 @dataclass(frozen=True)
 class EligibilityQuestion:
-    """May technician `technician_id` take work needing `skills` on `on_date` (at `at_time`, read in
-    `location_timezone`) at (latitude, longitude)? `key` names the answer (e.g. a work order id)."""
+    """May technician `technician_id` take work needing `skills` (and the training `courses`, by id) on `on_date`
+    (at `at_time`, read in `location_timezone`) at (latitude, longitude)? `key` names the answer (e.g. a work
+    order id)."""
 
     key: object
     technician_id: int
@@ -360,6 +456,7 @@ class EligibilityQuestion:
     longitude: object = None
     at_time: time | None = None
     location_timezone: str | None = None
+    courses: tuple[int, ...] = ()
 
 
 def technician_eligibility_many(*, organization, questions: Iterable[EligibilityQuestion]) -> dict[object, Eligibility]:
@@ -373,8 +470,11 @@ def technician_eligibility_many(*, organization, questions: Iterable[Eligibility
     queryset = Technician.objects.for_organization(organization).filter(
         pk__in={question.technician_id for question in questions}
     )
-    technicians = {t.pk: t for t in _with_eligibility_data(queryset, organization, slugs, min(days), max(days))}
+    course_ids = _clean_courses(course for question in questions for course in question.courses)
+    loaded = _with_eligibility_data(queryset, organization, slugs, min(days), max(days), course_ids=course_ids)
+    technicians = {t.pk: t for t in loaded}
     catalogue = _required_skills(organization, slugs)
+    courses = _required_courses(organization, course_ids)
     verdicts = {}
     for question in questions:
         technician = technicians.get(question.technician_id)
@@ -388,6 +488,7 @@ def technician_eligibility_many(*, organization, questions: Iterable[Eligibility
             longitude=question.longitude,
             at_time=question.at_time,
             location_timezone=question.location_timezone,
+            courses=[courses[pk] for pk in _clean_courses(question.courses) if pk in courses],
         )
     return verdicts
 
@@ -402,6 +503,7 @@ def technician_eligibility_problems(
     longitude,
     at_time: time | None = None,
     location_timezone: str | None = None,
+    courses: Iterable[int] = (),
 ) -> list[EligibilityProblem]:
     """Why one technician may NOT take the work, in words a coordinator understands (empty: they may)."""
     return technician_eligibility(
@@ -413,4 +515,111 @@ def technician_eligibility_problems(
         longitude=longitude,
         at_time=at_time,
         location_timezone=location_timezone,
+        courses=courses,
     ).problems
+
+
+# --- Training matrix --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingCell:
+    """One person × one course: their best record (the one that counts longest) and where it stands."""
+
+    course: Course
+    state: str
+    record: TrainingRecord | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether the person holds this course on the day (an expiring record still counts)."""
+        return self.state in (TrainingState.VALID, TrainingState.EXPIRING)
+
+
+@dataclass
+class TrainingPerson:
+    """A row of the training matrix: a technician (by profile) or a PM or coordinator (by membership)."""
+
+    name: str
+    role: str
+    technician: Technician | None = None
+    member: Membership | None = None
+    cells: list[TrainingCell] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"technician-{self.technician.pk}" if self.technician else f"member-{self.member.pk}"
+
+    def cell(self, course_id: int) -> TrainingCell | None:
+        return next((cell for cell in self.cells if cell.course.pk == course_id), None)
+
+
+@dataclass(frozen=True)
+class TrainingMatrix:
+    """People × courses on one day, and the records that expire within EXPIRING_WITHIN_DAYS of it."""
+
+    on: date
+    courses: list[Course]
+    people: list[TrainingPerson]
+    expiring: list[TrainingRecord]
+
+
+def _best(records: list[TrainingRecord], on: date) -> TrainingRecord | None:
+    """The record that counts on `on` for longest; else the latest one."""
+    if not records:
+        return None
+    far = date.max
+    return max(records, key=lambda r: (r.is_valid_on(on), r.expires_on or far, r.completed_on, r.pk))
+
+
+def training_matrix(
+    *,
+    organization,
+    on: date,
+    course_ids: Iterable[int] | None = None,
+    roles: Iterable[str] | None = None,
+) -> TrainingMatrix:
+    """Every active technician and PM/coordinator of the organization × its active courses (or `course_ids`),
+    each cell the person's best record and its state on `on`; and the records expiring within 30 days, soonest
+    first. Four queries, however many people, courses and records."""
+    courses = Course.objects.for_organization(organization).order_by("name", "id")
+    courses = list(courses.filter(pk__in=list(course_ids)) if course_ids is not None else courses.active())
+    roles = set(roles) if roles is not None else set(TRAINING_ROLES)
+    people: list[TrainingPerson] = []
+    if Role.TECHNICIAN in roles:
+        for technician in Technician.objects.for_organization(organization).active().order_by("full_name", "id"):
+            people.append(TrainingPerson(technician.full_name, Role.TECHNICIAN, technician=technician))
+    staff_roles = sorted(roles & MEMBER_TRAINING_ROLES)
+    if staff_roles:
+        members = (
+            Membership.objects.for_organization(organization)
+            .active()
+            .filter(role__in=staff_roles)
+            .select_related("user")
+            .order_by("role", "user__full_name", "user__email")
+        )
+        for member in members:
+            people.append(TrainingPerson(member.user.full_name or member.user.email, member.role, member=member))
+    held: dict[tuple[str, int], list[TrainingRecord]] = {}
+    records = (
+        TrainingRecord.objects.for_organization(organization)
+        .filter(course__in=[course.pk for course in courses])
+        .select_related("course", "technician", "member__user")
+    )
+    for record in records:
+        owner = f"technician-{record.technician_id}" if record.technician_id else f"member-{record.member_id}"
+        held.setdefault((owner, record.course_id), []).append(record)
+    soon = on + timedelta(days=EXPIRING_WITHIN_DAYS)
+    expiring = []
+    for person in people:
+        for course in courses:
+            record = _best(held.get((person.key, course.pk), []), on)
+            if record is not None:
+                state = record.state(on)
+            else:
+                state = TrainingState.MISSING if course.is_for(person.role) else TrainingState.NOT_FOR_ROLE
+            person.cells.append(TrainingCell(course=course, state=state, record=record))
+            if record is not None and record.expires_on is not None and on <= record.expires_on <= soon:
+                expiring.append(record)
+    expiring.sort(key=lambda r: (r.expires_on, r.person_name.lower(), r.pk))
+    return TrainingMatrix(on=on, courses=courses, people=people, expiring=expiring)

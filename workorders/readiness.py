@@ -27,6 +27,7 @@ from django.db.models import Prefetch
 from programs.choices import SowStatus, VariationKind, VariationStatus
 from programs.conditions import condition_applies
 from programs.models import SiteVariation, Sow, SowMaterial, SowTask
+from programs.training import program_required_courses_many
 from technicians.choices import WEEKDAYS, Weekday
 from technicians.selectors import EligibilityProblem, EligibilityQuestion, technician_eligibility_many
 from workorders.choices import Gate, ShipmentStatus
@@ -352,6 +353,7 @@ def _eligibility(organization, rows: list[tuple[WorkOrder, tuple[str, ...]]]):
     technicians app's batch selector (same rules as the checklist of one work order) in a fixed number of
     queries."""
     questions = []
+    courses = program_required_courses_many(organization=organization, program_ids={wo.program_id for wo, _ in rows})
     for work_order, skills in rows:
         window = local_window(work_order) if work_order.technician_id else None
         if not window:
@@ -366,6 +368,7 @@ def _eligibility(organization, rows: list[tuple[WorkOrder, tuple[str, ...]]]):
                 longitude=work_order.site.longitude,
                 at_time=window[0].time().replace(tzinfo=None),
                 location_timezone=work_order.site.timezone,
+                courses=courses[work_order.program_id],
             )
         )
     verdicts = technician_eligibility_many(organization=organization, questions=questions)

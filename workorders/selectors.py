@@ -7,6 +7,7 @@ from datetime import date, time
 from django.db.models import Count, Q, QuerySet
 
 from programs.selectors import site_variations_for_packet, sow_current_approved
+from programs.training import program_required_courses
 from rollout.errors import NotFound
 from rollout.models import AuditEvent
 from rollout.tenancy import Access
@@ -91,4 +92,5 @@ def work_order_technician_candidates(
         longitude=work_order.site.longitude,
         at_time=at_time,
         location_timezone=work_order.site.timezone,
+        courses=program_required_courses(organization=organization, program_id=work_order.program_id),
     )

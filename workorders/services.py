@@ -21,6 +21,7 @@ from django.utils import timezone
 from programs.choices import ProgramStatus
 from programs.models import Enrollment, Program, Wave
 from programs.selectors import sow_current_approved
+from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
@@ -578,6 +579,7 @@ def work_order_assign(
         longitude=work_order.site.longitude,
         at_time=local_start.time(),
         location_timezone=work_order.site.timezone,
+        courses=program_required_courses(organization=organization, program_id=work_order.program_id),
     )
     if problems:
         raise _field_error(

@@ -17,7 +17,17 @@ from programs.choices import (
     VariationKind,
 )
 from programs.enrollments import OUTCOMES
-from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
+from programs.models import (
+    Enrollment,
+    Program,
+    ProgramAttribute,
+    ProgramCourseRequirement,
+    SiteVariation,
+    Sow,
+    SowMaterial,
+    SowTask,
+    Wave,
+)
 from programs.selectors import responsible_pm_candidates
 from programs.services import program_allowed_moves
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
@@ -25,6 +35,7 @@ from rollout.api.serializers import UserSummarySerializer
 from rollout.models import Client, User
 from sites.choices import SiteStatus
 from sites.models import Site
+from technicians.choices import TRAINING_ROLE_CHOICES
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -619,3 +630,24 @@ class SiteVariationDecisionInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Optional to approve; required to reject."
     )
+
+
+# --- Training requirements --------------------------------------------------------------------------
+
+
+class ProgramCourseRequirementSerializer(serializers.ModelSerializer):
+    program_code = serializers.CharField(source="program.code", read_only=True)
+    course_name = serializers.CharField(source="course.name", read_only=True)
+
+    class Meta:
+        model = ProgramCourseRequirement
+        fields = ["id", "program", "program_code", "course", "course_name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class ProgramCourseRequirementInputSerializer(serializers.Serializer):
+    program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
+    course = IdField(
+        source="course_id", help_text="Course id (of this organization; another's is refused with `unknown_course`)."
+    )
+    role = serializers.ChoiceField(choices=TRAINING_ROLE_CHOICES, help_text="Whom the program requires it of.")

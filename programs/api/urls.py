@@ -15,5 +15,8 @@ router.register("sow-materials", views.SowMaterialViewSet, basename="sow-materia
 router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 router.register("program-attributes", views.ProgramAttributeViewSet, basename="program-attribute")
 router.register("site-variations", views.SiteVariationViewSet, basename="site-variation")
+router.register(
+    "program-course-requirements", views.ProgramCourseRequirementViewSet, basename="program-course-requirement"
+)
 
 urlpatterns = router.urls

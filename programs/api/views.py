@@ -12,13 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from programs import attributes, enrollments, selectors, services, variations
+from programs import attributes, enrollments, selectors, services, training, variations
 from programs.api import serializers as s
 from programs.filtersets import (
     EnrollCandidateFilterSet,
     EnrollmentFilterSet,
     FilterInvalid,
     ProgramAttributeFilterSet,
+    ProgramCourseRequirementFilterSet,
     ProgramFilterSet,
     SiteVariationFilterSet,
     SowFilterSet,
@@ -27,7 +28,17 @@ from programs.filtersets import (
     WaveFilterSet,
     selected_site_ids,
 )
-from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
+from programs.models import (
+    Enrollment,
+    Program,
+    ProgramAttribute,
+    ProgramCourseRequirement,
+    SiteVariation,
+    Sow,
+    SowMaterial,
+    SowTask,
+    Wave,
+)
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 
@@ -427,3 +438,32 @@ class SiteVariationViewSet(ServiceViewSet):
             **self.service_kwargs(), variation_id=variation.pk, note=values["note"]
         )
         return self.output(variation)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description="Require a course of a role. Refused: a course of another organization (`unknown_course`), a "
+        "retired course (`course_inactive`), a course not for that role (`course_not_for_role`), the same "
+        "requirement twice (`duplicate_requirement`)."
+    )
+)
+@extend_schema(tags=["training"])
+class ProgramCourseRequirementViewSet(OrgServiceViewSet):
+    """The courses a program requires of its team, per role (pm, coordinator, technician).
+
+    A technician without a valid training record of every course their program requires of technicians is
+    refused for its work (booking, assignment, candidates) with `training_missing` / `training_expired`.
+    Read: staff and integrators; write (add, remove): PMs and admins.
+    """
+
+    queryset = ProgramCourseRequirement.objects.select_related("program", "course")
+    serializer_class = s.ProgramCourseRequirementSerializer
+    filterset_class = ProgramCourseRequirementFilterSet
+    ordering_fields = ["role", "created_at"]
+    ordering = ["program_id", "role", "course__name"]
+    roles = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
+    raises_conflict = True
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    create_input, create_service = s.ProgramCourseRequirementInputSerializer, training.program_course_requirement_add
+    delete_service = training.program_course_requirement_remove
+    id_name = "requirement_id"

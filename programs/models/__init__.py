@@ -1,5 +1,6 @@
 """Models of the programs app: the plan (programs, waves, SOW versions and their lines) in `plan`, and what
-joins a program to its sites (enrollments, the attribute schema, site variations) in `site_planning`."""
+joins a program to its sites (enrollments, the attribute schema, site variations) in `site_planning`, and the
+courses it requires of its team in `training`."""
 
 from programs.models.plan import (
     ClientScopedQuerySet,
@@ -15,6 +16,7 @@ from programs.models.plan import (
     Wave,
 )
 from programs.models.site_planning import Enrollment, EnrollmentQuerySet, ProgramAttribute, SiteVariation
+from programs.models.training import ProgramCourseRequirement
 
 __all__ = [
     "ClientScopedQuerySet",
@@ -23,6 +25,7 @@ __all__ = [
     "Program",
     "ProgramAttribute",
     "ProgramChildQuerySet",
+    "ProgramCourseRequirement",
     "ProgramQuerySet",
     "SiteVariation",
     "Sow",

@@ -13,9 +13,16 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rollout.api.base import OrgPrimaryKeyRelatedField
-from technicians.choices import CERTIFICATION_STATE_CHOICES, INSURANCE_STATE_CHOICES, EligibilityProblemCode, Weekday
-from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
+from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
+from technicians.choices import (
+    CERTIFICATION_STATE_CHOICES,
+    INSURANCE_STATE_CHOICES,
+    TRAINING_ROLE_CHOICES,
+    EligibilityProblemCode,
+    TrainingState,
+    Weekday,
+)
+from technicians.models import Certification, Course, Skill, Technician, TimeOff, TrainingRecord, Vendor
 
 
 class OrgSlugRelatedField(serializers.SlugRelatedField):
@@ -276,6 +283,20 @@ class EligibilityQuerySerializer(serializers.Serializer):
         help_text="IANA time zone of `time` (the site's); blank: the technician's own.",
     )
 
+    courses = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Comma-separated ids of training courses the work requires (e.g. a program's technician "
+        "requirements, from /api/v1/program-course-requirements/?role=technician).",
+    )
+
+    def validate_courses(self, value: str) -> list[int]:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() and 0 < int(part) < 2**63 for part in parts):
+            raise serializers.ValidationError("Use comma-separated course ids, e.g. 3,7.", code="invalid")
+        return [int(part) for part in parts]
+
     def validate_tz(self, value: str) -> str:
         if value and value not in available_timezones():
             raise serializers.ValidationError("Use an IANA time zone such as America/Chicago.", code="invalid")
@@ -290,6 +311,7 @@ class EligibilityQuerySerializer(serializers.Serializer):
             "longitude": data["lng"],
             "at_time": data["time"],
             "location_timezone": data["tz"] or None,
+            "courses": data["courses"] or [],
         }
 
 
@@ -371,3 +393,116 @@ class TimeOffCreateInputSerializer(TimeOffUpdateInputSerializer):
     )
     start_date = serializers.DateField()
     end_date = serializers.DateField(help_text="Inclusive.")
+
+
+# --- Training path ----------------------------------------------------------------------------------
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=TRAINING_ROLE_CHOICES), read_only=True)
+    record_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "name",
+            "description",
+            "roles",
+            "validity_months",
+            "active",
+            "record_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CourseUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=160, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=TRAINING_ROLE_CHOICES),
+        required=False,
+        allow_empty=False,
+        help_text="The roles the course is for: pm, coordinator, technician.",
+    )
+    validity_months = serializers.IntegerField(
+        min_value=1, max_value=240, required=False, allow_null=True, help_text="Null: a completion never expires."
+    )
+
+
+class CourseCreateInputSerializer(CourseUpdateInputSerializer):
+    name = serializers.CharField(max_length=160)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=TRAINING_ROLE_CHOICES),
+        allow_empty=False,
+        help_text="The roles the course is for: pm, coordinator, technician.",
+    )
+
+
+class TrainingRecordSerializer(serializers.ModelSerializer):
+    course_name = serializers.CharField(source="course.name", read_only=True)
+    person_name = serializers.CharField(read_only=True)
+    role = serializers.SerializerMethodField(help_text="The person's role: technician, pm or coordinator.")
+    state = serializers.SerializerMethodField(help_text="As of today.")
+    certificate_url = serializers.SerializerMethodField(
+        help_text="Where the certificate file is streamed (same organization only); null without one."
+    )
+
+    class Meta:
+        model = TrainingRecord
+        fields = [
+            "id",
+            "course",
+            "course_name",
+            "technician",
+            "member",
+            "person_name",
+            "role",
+            "completed_on",
+            "expires_on",
+            "state",
+            "certificate_name",
+            "certificate_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=TRAINING_ROLE_CHOICES))
+    def get_role(self, record) -> str:
+        return "technician" if record.technician_id else record.member.role
+
+    @extend_schema_field(serializers.ChoiceField(choices=TrainingState.choices))
+    def get_state(self, record) -> str:
+        return record.state(_today())
+
+    def get_certificate_url(self, record) -> str | None:
+        if not record.certificate:
+            return None
+        return f"/api/v1/training-records/{record.pk}/certificate/"
+
+
+class TrainingRecordUpdateInputSerializer(serializers.Serializer):
+    completed_on = serializers.DateField(required=False)
+    expires_on = serializers.DateField(
+        required=False, help_text="Default: completion + the course's validity (none when it does not expire)."
+    )
+    certificate = serializers.FileField(
+        required=False, help_text="The certificate: a PDF, PNG or JPEG file of at most 10 MB (multipart)."
+    )
+
+
+class TrainingRecordCreateInputSerializer(TrainingRecordUpdateInputSerializer):
+    """Ids, not scoped related fields: the service looks the person and course up in the organization and refuses
+    another organization's (or a missing) one with its own stable code (`unknown_person`, `unknown_course`)."""
+
+    course = IdField(source="course_id", help_text="Course id (of this organization).")
+    technician = IdField(
+        source="technician_id", required=False, help_text="The technician's id — or `member` for a PM or coordinator."
+    )
+    member = IdField(
+        source="member_id", required=False, help_text="The membership id of a PM or coordinator — or `technician`."
+    )
+    completed_on = serializers.DateField()

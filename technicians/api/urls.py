@@ -12,5 +12,7 @@ router.register("skills", views.SkillViewSet, basename="skill")
 router.register("technicians", views.TechnicianViewSet, basename="technician")
 router.register("certifications", views.CertificationViewSet, basename="certification")
 router.register("time-off", views.TimeOffViewSet, basename="time-off")
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("training-records", views.TrainingRecordViewSet, basename="training-record")
 
 urlpatterns = router.urls

@@ -7,6 +7,7 @@ certifications and time off, and may record their own time off. Writes: admins, 
 Scoping comes from the base classes (visible_to) and the org-scoped related fields.
 """
 
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -14,17 +15,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rollout.api.base import OrgServiceViewSet
+from rollout.api.files import FILE_RESPONSE, FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
-from technicians import selectors, services
+from technicians import selectors, services, training
 from technicians.api import serializers as s
 from technicians.filtersets import (
     CertificationFilterSet,
+    CourseFilterSet,
     SkillFilterSet,
     TechnicianFilterSet,
     TimeOffFilterSet,
+    TrainingRecordFilterSet,
     VendorFilterSet,
 )
-from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
+from technicians.models import Certification, Course, Skill, Technician, TimeOff, TrainingRecord, Vendor
 
 READ_ROLES = FULL_READ_ROLES  # admin, pm, coordinator, integrator
 WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
@@ -121,7 +125,8 @@ class SkillViewSet(ActivationMixin, ServiceViewSet):
 ELIGIBILITY_DESCRIPTION = (
     "Rules: active; every skill in `skills`; a valid certification for each skill that requires one; an active "
     "vendor whose insurance has not expired (in-house technicians have none); works on that weekday (and at "
-    "`time`, when given); not on time off; the location inside the service radius (great-circle distance)."
+    "`time`, when given); not on time off; the location inside the service radius (great-circle distance); a "
+    "training record valid that day for each course in `courses`."
 )
 
 
@@ -266,3 +271,78 @@ class TimeOffViewSet(ServiceViewSet):
     create_input, create_service = s.TimeOffCreateInputSerializer, services.time_off_create
     update_input, update_service = s.TimeOffUpdateInputSerializer, services.time_off_update
     delete_service = services.time_off_delete
+
+
+# --- Training path ----------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["training"])
+class CourseViewSet(ActivationMixin, ServiceViewSet):
+    """The training path's courses: for which roles, and how many months a completion counts."""
+
+    queryset = Course.objects.with_counts()
+    serializer_class = s.CourseSerializer
+    filterset_class = CourseFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "validity_months", "created_at"]
+    ordering = ["name"]
+    http_method_names = NO_DELETE
+    set_active = staticmethod(training.course_set_active)
+    create_input, create_service = s.CourseCreateInputSerializer, training.course_create
+    update_input, update_service = s.CourseUpdateInputSerializer, training.course_update
+
+    @extend_schema(
+        request=None,
+        responses=s.CourseSerializer,
+        description="Retire a course: no new records; existing records and program requirements stay.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return self._set_active(False)
+
+    @extend_schema(request=None, responses=s.CourseSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._set_active(True)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description=(
+            "Record a completion (JSON, or multipart with `certificate`). A person or course of another "
+            "organization (or none) is refused with `unknown_person` / `unknown_course` (400) and nothing is "
+            "written; a course not for the person's role with `course_not_for_role`; a certificate that is not a "
+            "PDF, PNG or JPEG with `invalid_certificate`."
+        )
+    ),
+)
+@extend_schema(tags=["training"])
+class TrainingRecordViewSet(ServiceViewSet):
+    """Training records: who completed which course when, until when it counts, and the certificate.
+
+    A record belongs to a technician (`technician`) or to a PM or coordinator (`member`, their membership).
+    A technician reads only their own records.
+    """
+
+    queryset = TrainingRecord.objects.select_related("course", "technician", "member__user")
+    serializer_class = s.TrainingRecordSerializer
+    filterset_class = TrainingRecordFilterSet
+    search_fields = ["course__name", "technician__full_name", "member__user__full_name", "member__user__email"]
+    ordering_fields = ["completed_on", "expires_on", "created_at"]
+    ordering = ["expires_on", "id"]
+    roles = {"read": OWN_PROFILE_READERS, "write": WRITE_ROLES}
+    create_input, create_service = s.TrainingRecordCreateInputSerializer, training.training_record_create
+    update_input, update_service = s.TrainingRecordUpdateInputSerializer, training.training_record_update
+    delete_service = training.training_record_delete
+
+    @extend_schema(
+        responses=FILE_RESPONSE,
+        description="The certificate file, after the same access check as the record (404 without one, and for "
+        "another organization's record).",
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation, pagination_class=None)
+    def certificate(self, request, pk=None):
+        record = self.get_object()
+        if not record.certificate:
+            raise Http404("This training record has no certificate.")
+        return FileResponse(record.certificate.open("rb"), as_attachment=True, filename=record.certificate_name)

@@ -36,6 +36,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
 from rollout.choices import Role
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
@@ -263,6 +264,7 @@ def _check_technician(organization, work_order: WorkOrder, technician: Technicia
         longitude=site.longitude,
         at_time=local_start.time(),
         location_timezone=site.timezone,
+        courses=program_required_courses(organization=organization, program_id=work_order.program_id),
     )
     if not problems:
         return
