@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "rollout.choices.Role.choices",
         "TokenRoleEnum": "rollout.choices.TOKEN_ROLE_CHOICES",
+        "TrainingRoleEnum": "technicians.choices.TRAINING_ROLE_CHOICES",
+        "TrainingStateEnum": "technicians.choices.TrainingState.choices",
         "ProgramStatusEnum": "programs.choices.ProgramStatus.choices",
         "SowStatusEnum": "programs.choices.SowStatus.choices",
         "SiteStatusEnum": "sites.choices.SiteStatus.choices",

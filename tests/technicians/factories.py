@@ -5,7 +5,16 @@ from decimal import Decimal
 
 import factory
 
-from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
+from technicians.models import (
+    Certification,
+    Course,
+    Skill,
+    Technician,
+    TechnicianSkill,
+    TimeOff,
+    TrainingRecord,
+    Vendor,
+)
 from tests.factories import OrganizationFactory
 
 # Chicago's Loop: the default home base, so distances in tests are easy to reason about.
@@ -78,3 +87,27 @@ class TimeOffFactory(factory.django.DjangoModelFactory):
     start_date = date(2026, 3, 2)
     end_date = date(2026, 3, 6)
     reason = "Vacation"
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Course {n}")
+    roles = factory.LazyFunction(lambda: ["technician"])
+    validity_months = 12
+
+
+class TrainingRecordFactory(factory.django.DjangoModelFactory):
+    """A technician's record by default; pass `technician=None, member=...` for a PM or coordinator."""
+
+    class Meta:
+        model = TrainingRecord
+
+    technician = factory.SubFactory(TechnicianFactory)
+    member = None
+    organization = factory.LazyAttribute(lambda o: (o.technician or o.member).organization)
+    course = factory.SubFactory(CourseFactory, organization=factory.SelfAttribute("..organization"))
+    completed_on = date(2025, 6, 1)
+    expires_on = date(2026, 6, 1)
