@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from programs.views import attributes, enrollments, programs, sows, variations
+from programs.views import attributes, enrollments, programs, sows, team, variations
 
 app_name = "programs"
 
@@ -54,6 +54,12 @@ urlpatterns = [
         "program-attributes/<int:attribute>/delete/",
         attributes.ProgramAttributeDeleteView.as_view(),
         name="program-attribute-delete",
+    ),
+    path("programs/<int:pk>/team/", team.ProgramTeamView.as_view(), name="program-team"),
+    path(
+        "programs/<int:pk>/team/requirements/<int:requirement>/remove/",
+        team.ProgramRequirementRemoveView.as_view(),
+        name="program-requirement-remove",
     ),
     path("programs/<int:pk>/variations/", variations.ProgramVariationsView.as_view(), name="program-variations"),
     path("programs/<int:pk>/variations/new/", variations.VariationFormView.as_view(), name="program-variation-create"),

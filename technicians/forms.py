@@ -12,9 +12,9 @@ from zoneinfo import available_timezones
 from django import forms
 
 from rollout.forms import StyledFormMixin
-from technicians.choices import DEFAULT_WORKING_DAYS, Weekday
-from technicians.models import Skill, Vendor
-from technicians.selectors import skill_choices, vendor_choices
+from technicians.choices import DEFAULT_WORKING_DAYS, TRAINING_ROLE_CHOICES, Weekday
+from technicians.models import Course, Skill, Vendor
+from technicians.selectors import course_choices, skill_choices, training_person_choices, vendor_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -186,3 +186,60 @@ class TimeOffForm(StyledFormMixin, forms.Form):
         if start and end and end < start:
             self.add_error("end_date", "Time off must end on or after the day it starts.")
         return data
+
+
+# --- Training path ----------------------------------------------------------------------------------
+
+
+class CourseForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(max_length=160, widget=forms.TextInput(attrs={"autofocus": True}))
+    roles = forms.MultipleChoiceField(
+        label="For",
+        choices=TRAINING_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Who takes this course. A program can require it only of these roles.",
+    )
+    validity_months = forms.IntegerField(
+        label="Valid for (months)",
+        min_value=1,
+        max_value=240,
+        required=False,
+        help_text="How long a completion counts. Blank: it does not expire.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TrainingRecordForm(StyledFormMixin, forms.Form):
+    """A completion: the person is a technician or a PM/coordinator of the organization, picked in one list."""
+
+    person = forms.ChoiceField(help_text="Technicians, then PMs and coordinators.")
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), empty_label="Choose a course")
+    completed_on = forms.DateField(label="Completed on", widget=DATE)
+    expires_on = forms.DateField(
+        label="Expires on",
+        widget=DATE,
+        required=False,
+        help_text="Blank: completion + the course's validity (or never, for a course that does not expire).",
+    )
+    certificate = forms.FileField(
+        required=False,
+        help_text="PDF, PNG or JPEG, at most 10 MB. Kept private: only your organization can open it.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = course_choices(organization=organization)
+        self.fields["person"].choices = [("", "Choose a person"), *training_person_choices(organization=organization)]
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        kind, _, pk = data["person"].partition("-")
+        return {
+            "course_id": data["course"].pk,
+            "technician_id": int(pk) if kind == "technician" else None,
+            "member_id": int(pk) if kind == "member" else None,
+            "completed_on": data["completed_on"],
+            "expires_on": data["expires_on"],
+            "certificate": data["certificate"] or None,
+        }

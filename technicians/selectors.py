@@ -115,6 +115,22 @@ def training_record_list(*, access: Access) -> QuerySet[TrainingRecord]:
     return TrainingRecord.objects.visible_to(access).select_related("course", "technician", "member__user")
 
 
+def training_person_choices(*, organization) -> list[tuple[str, str]]:
+    """("technician-<id>" | "member-<id>", label) for everyone who may hold a training record: active technicians,
+    then active PMs and coordinators. Two queries."""
+    technicians = Technician.objects.for_organization(organization).active().order_by("full_name", "id")
+    members = (
+        Membership.objects.for_organization(organization)
+        .active()
+        .filter(role__in=sorted(MEMBER_TRAINING_ROLES))
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    return [(f"technician-{t.pk}", f"{t.full_name} · Technician") for t in technicians] + [
+        (f"member-{m.pk}", f"{m.user.full_name or m.user.email} · {m.get_role_display()}") for m in members
+    ]
+
+
 def course_choices(*, organization) -> QuerySet[Course]:
     """Courses offered in pickers: the organization's active ones."""
     return Course.objects.for_organization(organization).active().order_by("name")
@@ -587,7 +603,8 @@ def training_matrix(
     roles = set(roles) if roles is not None else set(TRAINING_ROLES)
     people: list[TrainingPerson] = []
     if Role.TECHNICIAN in roles:
-        for technician in Technician.objects.for_organization(organization).active().order_by("full_name", "id"):
+        technicians = Technician.objects.for_organization(organization).active().select_related("vendor")
+        for technician in technicians.order_by("full_name", "id"):
             people.append(TrainingPerson(technician.full_name, Role.TECHNICIAN, technician=technician))
     staff_roles = sorted(roles & MEMBER_TRAINING_ROLES)
     if staff_roles:

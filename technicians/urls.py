@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from technicians import views
+from technicians import training_views, views
 
 app_name = "technicians"
 
@@ -32,4 +32,12 @@ urlpatterns = [
     path("skills/new/", views.SkillFormView.as_view(), name="skill-create"),
     path("skills/<int:pk>/edit/", views.SkillFormView.as_view(), name="skill-edit"),
     path("skills/<int:pk>/status/", views.SkillStatusView.as_view(), name="skill-status"),
+    path("training/", training_views.TrainingMatrixView.as_view(), name="training"),
+    path("training/courses/new/", training_views.CourseCreateView.as_view(), name="course-create"),
+    path("training/records/new/", training_views.TrainingRecordCreateView.as_view(), name="training-record-create"),
+    path(
+        "training/records/<int:pk>/certificate/",
+        training_views.TrainingCertificateView.as_view(),
+        name="training-certificate",
+    ),
 ]

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from technicians.choices import ExpiryState
+from technicians.choices import ExpiryState, TrainingState
 from technicians.models import expiry_state
 from technicians.selectors import describe_days
 
@@ -51,3 +51,38 @@ def insurance_badge(vendor):
 @register.filter
 def weekdays(days) -> str:
     return describe_days(days or [])
+
+
+# Training matrix cells: state → (CSS classes, icon, words). "Not for this role" stays quiet.
+TRAINING_CELLS = {
+    TrainingState.VALID: ("status status-ok", "check-circle-fill", "Valid until {}"),
+    TrainingState.EXPIRING: ("status status-warn fw-semibold", "exclamation-triangle-fill", "Expires {}"),
+    TrainingState.EXPIRED: ("status text-danger fw-semibold", "x-octagon-fill", "Expired {}"),
+    TrainingState.NOT_YET_VALID: ("status status-warn", "hourglass-split", "From {}"),
+    TrainingState.MISSING: ("status text-danger", "dash-circle", "Not done"),
+    TrainingState.NOT_FOR_ROLE: ("status status-off", "dot", "—"),
+}
+
+
+@register.simple_tag
+def training_cell(cell):
+    """One cell of the training matrix: the state in colour and words, with the date that matters."""
+    classes, icon, words = TRAINING_CELLS[cell.state]
+    record = cell.record
+    if record is None:
+        text = words
+    elif cell.state == TrainingState.NOT_YET_VALID:
+        text = words.format(f"{record.completed_on:%b %-d, %Y}")
+    elif record.expires_on is None:
+        text = "Valid, no expiry"
+    else:
+        text = words.format(f"{record.expires_on:%b %-d, %Y}")
+    label = "Not for this role" if cell.state == TrainingState.NOT_FOR_ROLE else text
+    return format_html(
+        '<span class="{}" data-training="{}" title="{}"><i class="bi bi-{}" aria-hidden="true"></i> {}</span>',
+        classes,
+        cell.state,
+        label,
+        icon,
+        text,
+    )
