@@ -25,6 +25,9 @@ APP_SEEDERS = [
     "workorders.demo.work_orders",
     "workorders.demo.packets",
     "workorders.demo.visits",
+    # After the visits: it trains the technicians who hold the pilot's work, then requires the courses, so no visit
+    # the demo booked becomes ineligible.
+    "programs.demo.training",
     "quality.demo.seed",
 ]
 
