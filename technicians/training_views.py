@@ -48,7 +48,7 @@ class TrainingMatrixView(TrainingPageMixin, OrgTemplateView):
         roles = [role] if role in TRAINING_ROLES else None
         context.update(
             matrix=training_matrix(organization=self.access.organization, on=timezone.localdate(), roles=roles),
-            role=role if roles else "",
+            role_filter=role if roles else "",
             role_choices=TRAINING_ROLE_CHOICES,
             expiring_within=EXPIRING_WITHIN_DAYS,
         )

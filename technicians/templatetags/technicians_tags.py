@@ -60,7 +60,7 @@ TRAINING_CELLS = {
     TrainingState.EXPIRED: ("status text-danger fw-semibold", "x-octagon-fill", "Expired {}"),
     TrainingState.NOT_YET_VALID: ("status status-warn", "hourglass-split", "From {}"),
     TrainingState.MISSING: ("status text-danger", "dash-circle", "Not done"),
-    TrainingState.NOT_FOR_ROLE: ("status status-off", "dot", "—"),
+    TrainingState.NOT_FOR_ROLE: ("status status-off", "", "—"),
 }
 
 
@@ -77,12 +77,15 @@ def training_cell(cell):
         text = "Valid, no expiry"
     else:
         text = words.format(f"{record.expires_on:%b %-d, %Y}")
-    label = "Not for this role" if cell.state == TrainingState.NOT_FOR_ROLE else text
+    if not icon:
+        return format_html(
+            '<span class="{}" data-training="{}" title="Not for this role">{}</span>', classes, cell.state, text
+        )
     return format_html(
         '<span class="{}" data-training="{}" title="{}"><i class="bi bi-{}" aria-hidden="true"></i> {}</span>',
         classes,
         cell.state,
-        label,
+        text,
         icon,
         text,
     )
