@@ -5,6 +5,7 @@ Choice filters over tenant rows get their queryset from the request's access, so
 """
 
 from datetime import timedelta
+from itertools import combinations, permutations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
@@ -149,14 +150,18 @@ class TimeOffFilterSet(django_filters.FilterSet):
 
 
 def course_roles_q(role: str) -> Q:
-    """Courses whose roles include `role`."""
-    subsets = [
-        [r for i, r in enumerate(TRAINING_ROLES) if mask >> i & 1] for mask in range(1, 2 ** len(TRAINING_ROLES))
+    """Courses whose roles include `role`. Portable JSON list membership (SQLite has no JSON containment): a
+    course's roles are a few of TRAINING_ROLES, so every list that holds `role`, in any order, is matched exactly."""
+    lists = [
+        list(ordered)
+        for size in range(1, len(TRAINING_ROLES) + 1)
+        for chosen in combinations(TRAINING_ROLES, size)
+        if role in chosen
+        for ordered in permutations(chosen)
     ]
     matches = Q(pk__in=[])
-    for subset in subsets:
-        if role in subset:
-            matches |= Q(roles=subset)
+    for roles in lists:
+        matches |= Q(roles=roles)
     return matches
 
 
@@ -170,8 +175,6 @@ class CourseFilterSet(django_filters.FilterSet):
         fields = ["q", "role", "active"]
 
     def filter_role(self, queryset, name, value):
-        # Portable JSON list membership (SQLite has no JSON containment): courses store their roles as an
-        # ordered subset of TRAINING_ROLES, so the lists holding `value` are few and matched exactly.
         return queryset.filter(course_roles_q(value))
 
     def filter_text(self, queryset, name, value):

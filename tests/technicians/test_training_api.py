@@ -248,3 +248,22 @@ def test_lists_read_a_fixed_number_of_queries(tenant, list_url):
         assert len(api.get(list_url, {"page_size": 12}).json()["results"]) == 12
     # then the same few queries
     assert len(large) == len(small) <= 8, [q["sql"] for q in large]
+
+
+def test_courses_filter_by_role_and_records_by_state(tenant, path):
+    # given a PM-only course besides Site safety (technician, pm), and a record expiring in a week
+    CourseFactory(organization=tenant.organization, name="Program leadership", roles=["pm", "coordinator"])
+    api = tenant.api(Role.COORDINATOR)
+    # when / then
+    names = {
+        role: [row["name"] for row in api.get("/api/v1/courses/", {"role": role}).json()["results"]]
+        for role in ("pm", "coordinator", "technician")
+    }
+    assert names == {
+        "pm": ["Program leadership", "Site safety"],
+        "coordinator": ["Program leadership"],
+        "technician": ["Site safety"],
+    }
+    expired = api.get("/api/v1/training-records/", {"state": "expired"}).json()
+    assert [row["id"] for row in expired["results"]] == [path["record"].pk]  # the factory's record ended in 2026-06
+    assert expired["results"][0]["state"] == "expired"
