@@ -68,7 +68,7 @@ class CourseCreateView(TrainingPageMixin, OrgFormView):
             add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Course “{course.name}” added.")
-        return redirect(self.org_url("training"))
+        return redirect(self.org_url("technicians:training"))
 
 
 class TrainingRecordCreateView(TrainingPageMixin, OrgFormView):
@@ -90,7 +90,7 @@ class TrainingRecordCreateView(TrainingPageMixin, OrgFormView):
             add_service_error(form, exc, {"technician": "person", "member": "person"})
             return self.form_invalid(form)
         messages.success(self.request, f"Training “{record.course.name}” recorded for {record.person_name}.")
-        return redirect(self.org_url("training"))
+        return redirect(self.org_url("technicians:training"))
 
 
 class TrainingCertificateView(OrgTemplateView):

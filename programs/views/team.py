@@ -64,7 +64,7 @@ class ProgramTeamView(ProgramPageMixin, OrgTemplateView):
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"“{requirement.course.name}” is now required.")
-                return redirect(self.org_url("program-team", pk=self.program.pk))
+                return redirect(self.org_url("programs:program-team", pk=self.program.pk))
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -87,4 +87,4 @@ class ProgramRequirementRemoveView(ProgramPageMixin, OrgTemplateView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"“{requirement.course.name}” is no longer required.")
-        return redirect(self.org_url("program-team", pk=self.program.pk))
+        return redirect(self.org_url("programs:program-team", pk=self.program.pk))

@@ -127,9 +127,10 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("case", "arrange", "code", "field"), BAD_INPUT, ids=[row[0] for row in BAD_INPUT])
 def test_bad_records_are_refused_with_a_stable_code_and_nothing_is_written(
-    tenant, other_tenant, coordinator, safety, case, arrange, code, field
+    tenant, other_tenant, coordinator, safety, case, arrange, code, field, settings, tmp_path
 ):
-    # given
+    # given this test's own media folder (other workers write certificates too)
+    settings.MEDIA_ROOT = str(tmp_path)
     values = arrange(tenant, other_tenant, safety)
     values.setdefault("certificate", SimpleUploadedFile("card.pdf", PDF))
     files_before = certificate_files()

@@ -60,10 +60,10 @@ def test_page_role_matrix(tenant, path, role):
     # given the pages
     client = browser(tenant, role)
     pages = [
-        url(tenant, "training"),
-        url(tenant, "course-create"),
-        url(tenant, "training-record-create"),
-        url(tenant, "program-team", pk=path["program"].pk),
+        url(tenant, "technicians:training"),
+        url(tenant, "technicians:course-create"),
+        url(tenant, "technicians:training-record-create"),
+        url(tenant, "programs:program-team", pk=path["program"].pk),
     ]
     for page in pages:
         # when the caller opens them
@@ -80,32 +80,32 @@ def test_page_role_matrix(tenant, path, role):
 def test_the_matrix_shows_states_and_who_expires_within_30_days_in_fixed_queries(tenant, path):
     # given more people, to show the query count does not grow
     client = browser(tenant, Role.COORDINATOR)
-    client.get(url(tenant, "training"))
+    client.get(url(tenant, "technicians:training"))
     with CaptureQueriesContext(connection) as few:
-        client.get(url(tenant, "training"))
+        client.get(url(tenant, "technicians:training"))
     for _ in range(10):
         TrainingRecordFactory(technician=TechnicianFactory(organization=tenant.organization), course=path["course"])
     # when the coordinator opens the matrix
     with CaptureQueriesContext(connection) as many:
-        response = client.get(url(tenant, "training"))
+        response = client.get(url(tenant, "technicians:training"))
     # then every person × course cell and the expiring list show
     html = response.content.decode()
     assert len(many) == len(few)
     assert 'data-training="expiring"' in html and 'data-training="missing"' in html
     assert f'data-expiring="{path["record"].pk}"' in html and "Ana Soon" in html
-    assert url(tenant, "training-certificate", pk=path["record"].pk) in html
+    assert url(tenant, "technicians:training-certificate", pk=path["record"].pk) in html
 
 
 def test_the_certificate_is_served_to_its_organization_only(tenant, other_tenant, path):
     # given another organization's record with a certificate
     theirs = build(other_tenant.organization, other_tenant.client)["record"]
-    mine = url(tenant, "training-certificate", pk=path["record"].pk)
+    mine = url(tenant, "technicians:training-certificate", pk=path["record"].pk)
     # when our admin opens ours and theirs (through our URL, and through theirs)
     admin = browser(tenant, Role.ADMIN)
     ours = admin.get(mine)
-    foreign = admin.get(url(tenant, "training-certificate", pk=theirs.pk))
+    foreign = admin.get(url(tenant, "technicians:training-certificate", pk=theirs.pk))
     their_url = admin.get(
-        reverse("training-certificate", kwargs={"org": other_tenant.organization.slug, "pk": theirs.pk})
+        reverse("technicians:training-certificate", kwargs={"org": other_tenant.organization.slug, "pk": theirs.pk})
     )
     # then ours streams; theirs is a 404 (and their organization's URL is not ours to open)
     assert ours.status_code == 200 and b"".join(ours.streaming_content) == PDF
@@ -121,11 +121,12 @@ def test_a_coordinator_adds_a_course_and_records_training_with_a_certificate(ten
     pm = tenant.members[Role.PM]
     # when they add a PM course and record the PM's completion with a certificate
     created = client.post(
-        url(tenant, "course-create"), {"name": "Program leadership", "roles": ["pm"], "validity_months": "24"}
+        url(tenant, "technicians:course-create"),
+        {"name": "Program leadership", "roles": ["pm"], "validity_months": "24"},
     )
     course = Course.objects.get(organization=tenant.organization, name="Program leadership")
     recorded = client.post(
-        url(tenant, "training-record-create"),
+        url(tenant, "technicians:training-record-create"),
         {"person": f"member-{pm.pk}", "course": course.pk, "completed_on": "2026-01-10",
          "certificate": SimpleUploadedFile("leadership.pdf", PDF)},
     )  # fmt: skip
@@ -135,7 +136,7 @@ def test_a_coordinator_adds_a_course_and_records_training_with_a_certificate(ten
     assert str(record.expires_on) == "2028-01-10" and record.certificate_name == "leadership.pdf"
     # and a course not for the person's role is refused on the form, nothing written
     refused = client.post(
-        url(tenant, "training-record-create"),
+        url(tenant, "technicians:training-record-create"),
         {"person": f"member-{tenant.members[Role.COORDINATOR].pk}", "course": course.pk, "completed_on": "2026-01-10"},
     )
     assert refused.status_code == 200
@@ -146,7 +147,7 @@ def test_a_coordinator_adds_a_course_and_records_training_with_a_certificate(ten
 def test_the_team_page_shows_who_is_qualified_and_planners_change_requirements(tenant, path):
     # given the program requiring Site safety of technicians
     pm = browser(tenant, Role.PM)
-    team = url(tenant, "program-team", pk=path["program"].pk)
+    team = url(tenant, "programs:program-team", pk=path["program"].pk)
     # when the PM opens the team page
     html = pm.get(team).content.decode()
     # then the trained technician is qualified (expiring soon), the untrained one is not
@@ -156,7 +157,7 @@ def test_the_team_page_shows_who_is_qualified_and_planners_change_requirements(t
     leadership = CourseFactory(organization=tenant.organization, name="Program leadership", roles=["pm"])
     added = pm.post(team, {"course": leadership.pk, "role": "pm"})
     removed = pm.post(
-        url(tenant, "program-requirement-remove", pk=path["program"].pk, requirement=path["requirement"].pk)
+        url(tenant, "programs:program-requirement-remove", pk=path["program"].pk, requirement=path["requirement"].pk)
     )
     # then the program requires only the PM course
     assert (added.status_code, removed.status_code) == (302, 302)
@@ -174,7 +175,9 @@ def test_another_organizations_program_team_and_requirement_are_404(tenant, othe
     theirs = build(other_tenant.organization, other_tenant.client)
     pm = browser(tenant, Role.PM)
     # when / then
-    assert pm.get(url(tenant, "program-team", pk=theirs["program"].pk)).status_code == 404
-    remove = url(tenant, "program-requirement-remove", pk=path["program"].pk, requirement=theirs["requirement"].pk)
+    assert pm.get(url(tenant, "programs:program-team", pk=theirs["program"].pk)).status_code == 404
+    remove = url(
+        tenant, "programs:program-requirement-remove", pk=path["program"].pk, requirement=theirs["requirement"].pk
+    )
     assert pm.post(remove).status_code == 404
     assert ProgramCourseRequirement.objects.filter(pk=theirs["requirement"].pk).exists()
