@@ -11,7 +11,17 @@ from django.core.exceptions import PermissionDenied
 from programs.choices import SowStatus
 from programs.conditions import ConditionError, validate_condition
 from programs.errors import SowApproved
-from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
+from programs.models import (
+    Enrollment,
+    Program,
+    ProgramAttribute,
+    ProgramCourseRequirement,
+    SiteVariation,
+    Sow,
+    SowMaterial,
+    SowTask,
+    Wave,
+)
 
 
 class SowLineAdminForm(forms.ModelForm):
@@ -161,3 +171,12 @@ class SiteVariationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return (obj is None or obj.is_pending) and super().has_delete_permission(request, obj)
+
+
+@admin.register(ProgramCourseRequirement)
+class ProgramCourseRequirementAdmin(admin.ModelAdmin):
+    list_display = ["program", "course", "role", "organization"]
+    list_filter = ["role", "organization"]
+    list_select_related = ["program", "course", "organization"]
+    raw_id_fields = ["program", "course", "created_by"]
+    readonly_fields = ["created_at"]

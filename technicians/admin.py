@@ -3,7 +3,16 @@ API, whose services audit every change and check the rules (insurance, certifica
 
 from django.contrib import admin
 
-from technicians.models import Certification, Skill, Technician, TechnicianSkill, TimeOff, Vendor
+from technicians.models import (
+    Certification,
+    Course,
+    Skill,
+    Technician,
+    TechnicianSkill,
+    TimeOff,
+    TrainingRecord,
+    Vendor,
+)
 
 
 @admin.register(Vendor)
@@ -71,3 +80,26 @@ class TimeOffAdmin(admin.ModelAdmin):
     search_fields = ["technician__full_name", "reason"]
     list_select_related = ["technician", "organization"]
     raw_id_fields = ["technician", "created_by"]
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["name", "roles", "validity_months", "active", "organization"]
+    list_filter = ["active", "organization"]
+    search_fields = ["name"]
+    list_select_related = ["organization"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(admin.ModelAdmin):
+    """Read-mostly: records are written through technicians.training (person and course checked in the
+    organization, the certificate checked by content)."""
+
+    list_display = ["course", "technician", "member", "completed_on", "expires_on", "organization"]
+    list_filter = ["organization", "course"]
+    search_fields = ["course__name", "technician__full_name", "member__user__email"]
+    list_select_related = ["organization", "course", "technician", "member__user"]
+    raw_id_fields = ["course", "technician", "member", "created_by"]
+    exclude = ["certificate"]  # never a link to the private file (the pages stream it after the access check)
+    readonly_fields = ["certificate_name", "created_at", "updated_at"]

@@ -267,3 +267,40 @@ def test_courses_filter_by_role_and_records_by_state(tenant, path):
     expired = api.get("/api/v1/training-records/", {"state": "expired"}).json()
     assert [row["id"] for row in expired["results"]] == [path["record"].pk]  # the factory's record ended in 2026-06
     assert expired["results"][0]["state"] == "expired"
+
+
+def test_the_admin_lists_and_opens_training_rows_without_a_file_link(db, path):
+    # given a superuser
+    from django.test import Client as BrowserClient
+
+    from rollout.models import User
+
+    browser = BrowserClient()
+    browser.force_login(User.objects.create_superuser(email="root@example.com", password="x-long-password-1"))
+    # when / then every training admin page opens, and the certificate is never linked
+    for url in (
+        "/admin/technicians/course/",
+        f"/admin/technicians/course/{path['course'].pk}/change/",
+        "/admin/technicians/trainingrecord/",
+        f"/admin/technicians/trainingrecord/{path['record'].pk}/change/",
+        "/admin/programs/programcourserequirement/",
+        f"/admin/programs/programcourserequirement/{path['requirement'].pk}/change/",
+    ):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert b"training-certificates/" not in response.content
+
+
+def test_eligibility_endpoints_take_the_required_courses(tenant, path):
+    # given a technician without the course, and the one with it
+    untrained = TechnicianFactory(organization=tenant.organization, full_name="Cy Untrained")
+    api = tenant.api(Role.COORDINATOR)
+    work = {"date": "2026-03-04", "lat": "41.9484", "lng": "-87.6553", "courses": str(path["course"].pk)}
+    # when
+    verdict = api.get(f"/api/v1/technicians/{untrained.pk}/eligibility/", work).json()
+    qualified = api.get("/api/v1/technicians/qualified/", work).json()
+    bad = api.get("/api/v1/technicians/qualified/", {**work, "courses": "1,x"})
+    # then
+    assert [p["code"] for p in verdict["problems"]] == ["training_missing"]
+    assert [row["id"] for row in qualified["results"]] == [path["technician"].pk]
+    assert errors(bad) == [("invalid", "courses")]
