@@ -41,7 +41,7 @@ from technicians.forms import (
     TimeOffForm,
     VendorForm,
 )
-from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
+from technicians.models import Certification, Skill, Technician, TimeOff, TrainingRecord, Vendor
 from technicians.tables import SkillTable, TechnicianTable, VendorTable
 
 ROLES = {"read": FULL_READ_ROLES, "write": STAFF_ROLES}
@@ -158,6 +158,12 @@ class TechnicianDetailView(TechniciansPageMixin, OrgDetailView):
                 .filter(technician=technician)
                 .select_related("skill")
                 .order_by("expires_on", "name")
+            ),
+            training_records=list(
+                TrainingRecord.objects.visible_to(self.access)
+                .filter(technician=technician)
+                .select_related("course")
+                .order_by("course__name", "-completed_on")
             ),
             upcoming_time_off=[t for t in time_off if t.end_date >= today],
             past_time_off=[t for t in time_off if t.end_date < today][-5:],

@@ -64,28 +64,35 @@ TRAINING_CELLS = {
 }
 
 
-@register.simple_tag
-def training_cell(cell):
-    """One cell of the training matrix: the state in colour and words, with the date that matters."""
-    classes, icon, words = TRAINING_CELLS[cell.state]
-    record = cell.record
+def _training_html(state: str, record):
+    classes, icon, words = TRAINING_CELLS[state]
     if record is None:
         text = words
-    elif cell.state == TrainingState.NOT_YET_VALID:
+    elif state == TrainingState.NOT_YET_VALID:
         text = words.format(f"{record.completed_on:%b %-d, %Y}")
     elif record.expires_on is None:
         text = "Valid, no expiry"
     else:
         text = words.format(f"{record.expires_on:%b %-d, %Y}")
     if not icon:
-        return format_html(
-            '<span class="{}" data-training="{}" title="Not for this role">{}</span>', classes, cell.state, text
-        )
+        quiet = '<span class="{}" data-training="{}" title="Not for this role">{}</span>'
+        return format_html(quiet, classes, state, text)
     return format_html(
-        '<span class="{}" data-training="{}" title="{}"><i class="bi bi-{}" aria-hidden="true"></i> {}</span>',
+        '<span class="{}" data-training="{}"><i class="bi bi-{}" aria-hidden="true"></i> {}</span>',
         classes,
-        cell.state,
-        text,
+        state,
         icon,
         text,
     )
+
+
+@register.simple_tag
+def training_cell(cell):
+    """One cell of the training matrix: the state in colour and words, with the date that matters."""
+    return _training_html(cell.state, cell.record)
+
+
+@register.simple_tag
+def training_badge(record, on=None):
+    """Where one training record stands today (or on `on`)."""
+    return _training_html(record.state(on or timezone.localdate()), record)

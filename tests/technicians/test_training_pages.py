@@ -181,3 +181,17 @@ def test_another_organizations_program_team_and_requirement_are_404(tenant, othe
     )
     assert pm.post(remove).status_code == 404
     assert ProgramCourseRequirement.objects.filter(pk=theirs["requirement"].pk).exists()
+
+
+def test_the_technician_page_lists_their_training(tenant, path):
+    # given Ana's record with a certificate
+    ana = path["record"].technician
+    # when a coordinator and an integrator open her page
+    staff = browser(tenant, Role.COORDINATOR).get(url(tenant, "technicians:technician-detail", pk=ana.pk))
+    integrator = browser(tenant, Role.INTEGRATOR).get(url(tenant, "technicians:technician-detail", pk=ana.pk))
+    # then both see the course and its expiry; only staff get the certificate link and "Record training"
+    certificate = url(tenant, "technicians:training-certificate", pk=path["record"].pk)
+    for response in (staff, integrator):
+        assert 'data-training="expiring"' in response.content.decode() and "Site safety" in response.content.decode()
+    assert certificate in staff.content.decode() and f"person=technician-{ana.pk}" in staff.content.decode()
+    assert certificate not in integrator.content.decode()
