@@ -21,7 +21,7 @@ from rollout.errors import NotFound
 from rollout.models import Organization
 from rollout.tenancy import Access
 from technicians.choices import TRAINING_ROLES
-from technicians.errors import CourseNotForRole, UnknownCourse
+from technicians.errors import CourseInactive, CourseNotForRole, UnknownCourse
 from technicians.models import Course
 from technicians.selectors import TrainingPerson, training_matrix
 
@@ -136,6 +136,8 @@ def program_course_requirement_add(
     course = Course.objects.for_organization(organization).filter(pk=course_id).first()
     if course is None:
         raise UnknownCourse(field="course")
+    if not course.active:
+        raise CourseInactive(f"The course “{course.name}” is retired; reactivate it first.", field="course")
     if not course.is_for(role):
         raise CourseNotForRole(f"The course “{course.name}” is not for {Role(role).label}s.", field="course")
     existing = ProgramCourseRequirement.objects.for_organization(organization).filter(

@@ -222,7 +222,14 @@ def test_requirement_rules(tenant, path):
         {"program": program.pk, "course": coordinators_only.pk, "role": "technician"},
         format="json",
     )
+    retired = CourseFactory(organization=tenant.organization, roles=["technician"], active=False)
+    inactive = api.post(
+        "/api/v1/program-course-requirements/",
+        {"program": program.pk, "course": retired.pk, "role": "technician"},
+        format="json",
+    )
     # then each is refused with its code
+    assert errors(inactive) == [("course_inactive", "course")]
     assert errors(twice) == [("duplicate_requirement", "course")]
     assert errors(wrong_role) == [("course_not_for_role", "course")]
     # and the list filters by program and role
