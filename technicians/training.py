@@ -293,11 +293,9 @@ def training_record_update(
     completed_on: date | None = None,
     expires_on: date | None = None,
     certificate: UploadedFile | None = None,
-    **unknown: Any,
 ) -> TrainingRecord:
     """Correct a record's dates or attach a (new) certificate. A new completion date without an expiry
     recomputes the expiry from the course's validity. The person and course never change: record anew."""
-    _check_known(unknown, [], "training record")
     record = _lock(TrainingRecord, organization, training_record_id, related=("course",))
     before = audit_snapshot(record, RECORD_FIELDS)
     if completed_on is not None:
