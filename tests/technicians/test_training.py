@@ -24,7 +24,7 @@ from technicians.selectors import (
     technicians_qualified_for,
     training_matrix,
 )
-from tests.technicians.conftest import WEDNESDAY
+from tests.technicians.builders import WEDNESDAY
 from tests.technicians.factories import CourseFactory, TechnicianFactory, TrainingRecordFactory
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -10,7 +10,7 @@ from programs.training import program_course_requirement_add
 from rollout.choices import Role
 from rollout.errors import ApplicationError
 from tests.technicians.factories import CourseFactory, TrainingRecordFactory
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     VISIT_DAY,
     access_for,
     book,
