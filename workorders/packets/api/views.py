@@ -13,11 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from programs.models import Program
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
+from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import selectors, services
@@ -40,13 +40,6 @@ AGAINST = OpenApiParameter(
 PROGRAM = OpenApiParameter(
     name="program", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=True, description="Program id."
 )
-
-
-class FileNegotiation(DefaultContentNegotiation):
-    """File downloads answer with the file whatever `Accept` says; errors still come back as JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 @extend_schema_view(

@@ -20,9 +20,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
+from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from workorders.models import Visit, VisitPhoto
-from workorders.packets.api.views import FileNegotiation
 from workorders.visits import selectors, services
 from workorders.visits.api import serializers as s
 from workorders.visits.filtersets import VisitFilterSet, VisitPhotoFilterSet
