@@ -1,9 +1,12 @@
 """Request plumbing: a request id for logs and audit, and the organization of browser pages."""
 
+import json
 import re
 import uuid
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.middleware.common import CommonMiddleware
 
 from rollout.access import access_for_page
 from rollout.request_context import request_id_var
@@ -28,6 +31,75 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.id
         return response
+
+
+API_PREFIX = "/api/"
+#: The error code of a response the API did not write itself (Django's 404 / 500 / 400 pages, in any mode).
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+API_ERROR_DETAILS = {
+    400: "Bad request.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    500: "Server Error (500)",
+}
+KEPT_ERROR_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID")
+
+
+def api_error_response(status: int) -> HttpResponse:
+    """The API's error shape (drf-standardized-errors) for a bare status: what Django's own pages are replaced by."""
+    error_type = "server_error" if status >= 500 else "client_error"
+    code = "error" if status >= 500 else API_ERROR_CODES.get(status, "error")
+    detail = API_ERROR_DETAILS.get(status, "The request could not be completed.")
+    body = {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
+
+
+class ApiErrorShapeMiddleware:
+    """Every error under /api/ answers in the API's JSON error shape, whatever produced it.
+
+    DRF views already do (drf-standardized-errors); this catches the rest: an unknown `/api/…` path or a malformed id
+    (Django's 404 — under DEBUG its page lists every URL), a crash outside a DRF view (Django's 500 — under DEBUG
+    its page shows the code and settings), and Django's 400 page. The traceback is still logged by Django.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response  # already the API's shape (or a JSON body the view chose)
+        if request.path.startswith(("/api/docs/", "/api/redoc/")) and response.status_code < 500:
+            return response  # the HTML documentation pages keep their own 4xx
+        shaped = api_error_response(response.status_code)
+        for header in KEPT_ERROR_HEADERS:
+            if header in response:
+                shaped[header] = response[header]
+        return shaped
+
+
+class ApiCommonMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, except that an API write to a path without its trailing slash is a 404.
+
+    Django would redirect it (losing the body) or, under DEBUG, raise a RuntimeError (a 500)."""
+
+    def should_redirect_with_slash(self, request):
+        if request.path_info.startswith(API_PREFIX) and request.method not in ("GET", "HEAD", "OPTIONS"):
+            return False
+        return super().should_redirect_with_slash(request)
 
 
 class OrganizationMiddleware:

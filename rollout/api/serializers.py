@@ -132,3 +132,13 @@ class MeSerializer(serializers.Serializer):
     token = serializers.CharField(
         allow_null=True, source="token.prefix", default=None, help_text="The prefix of the API token in use, if any."
     )
+
+
+class ApiRootSerializer(serializers.Serializer):
+    """The API root: its name and version, and links to the OpenAPI schema and the interactive documentation."""
+
+    name = serializers.CharField()
+    version = serializers.CharField()
+    schema = serializers.URLField(help_text="The OpenAPI 3 schema (YAML; `?format=json` for JSON).")
+    docs = serializers.URLField(help_text="Swagger UI.")
+    redoc = serializers.URLField(help_text="Redoc.")

@@ -16,6 +16,7 @@ router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 
 # The core's own routes, namespace `core-api`; each app's API module declares `app_name = "<app>-api"`.
 core_patterns = [
+    path("", views.ApiRootView.as_view(), name="api-root"),
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

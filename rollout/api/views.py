@@ -3,7 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from rollout import services
 from rollout.api import serializers as s
@@ -19,6 +22,19 @@ from rollout.filtersets import (
 from rollout.models import ApiToken, AuditEvent, Client, Invitation, Membership
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+class ApiRootView(APIView):
+    """GET /api/v1/: the API's front door, public: where its schema and documentation are. No tenant data."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    # Left out of the schema: it is the way to the schema, not an operation to integrate with.
+    @extend_schema(responses=s.ApiRootSerializer, exclude=True)
+    def get(self, request):
+        links = {name: reverse(f"api-{name}", request=request) for name in ("schema", "docs", "redoc")}
+        return Response({"name": "Tutti API", "version": "v1", **links})
 
 
 class MeView(OrgAPIView):

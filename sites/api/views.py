@@ -9,10 +9,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
+from rollout.api.parsers import StrictJSONParser
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.models import Client
 from sites import exporting, services
@@ -249,7 +250,7 @@ class SiteImportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Retrie
     ordering_fields = ["created_at", "status"]
     ordering = ["-created_at", "-id"]
     roles = {"read": PLANNER_ROLES, "write": PLANNER_ROLES}
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
     raises_conflict = True
     create_input, create_service = s.SiteImportCreateInputSerializer, services.site_import_create
     create_status = status.HTTP_202_ACCEPTED  # the dry run runs in the background

@@ -19,6 +19,7 @@ NOT_TENANT_VIEWS = {
     "password_reset_confirm": "authentication",
     "password_reset_complete": "authentication",
     "invitation-accept": "resolves the organization from the invitation secret itself",
+    "api-root": "the API's front door: links to the schema and docs",
     "api-schema": "the public OpenAPI document",
     "api-docs": "static API documentation",
     "api-redoc": "static API documentation",
