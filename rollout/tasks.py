@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from rollout.models import Heartbeat, Invitation
@@ -35,3 +36,23 @@ def invitation_send_task(*, organization_id: int, invitation_id: int, token: str
         context=context,
         to=invitation.email,
     )
+
+
+@shared_task(name="rollout.password_reset_send", **MAIL_TASK_OPTIONS)
+def password_reset_send_task(*, request_key: str, email: str, domain: str, use_https: bool) -> None:
+    """E-mail a password reset link to the active account with this e-mail, if there is one.
+
+    Runs in the background so that the page answers alike whether the account exists or not. Sends once per
+    request_key (a redelivery does nothing); a failed send releases the mark for the retry."""
+    from rollout.forms import TuttiPasswordResetForm
+
+    mark = f"notice-sent:password-reset:{request_key}"
+    if not cache.add(mark, 1, timeout=24 * 3600):
+        return
+    try:
+        form = TuttiPasswordResetForm(data={"email": email})
+        if form.is_valid():
+            form.save(domain_override=domain, use_https=use_https)
+    except Exception:
+        cache.delete(mark)
+        raise

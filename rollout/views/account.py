@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
@@ -14,6 +17,8 @@ from rollout.choices import ALL_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.forms import EmailAuthenticationForm, InvitationSignupForm, TuttiPasswordResetForm, TuttiSetPasswordForm
 from rollout.models import ApiToken, User
+from rollout.sign_in import PasswordResetThrottled, password_reset_throttle
+from rollout.tasks import password_reset_send_task
 from rollout.views.base import OrgTemplateView
 
 # Several authentication backends are configured (django-axes first); a fresh account is logged in
@@ -30,8 +35,25 @@ class TuttiLoginView(auth_views.LoginView):
 
 
 class TuttiPasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. Limited per client address and per e-mail (rollout.sign_in); the account is looked
+    up and the e-mail sent by a background task, so the answer is the same, in the same time, either way."""
+
     form_class = TuttiPasswordResetForm
     success_url = reverse_lazy("core:password_reset_done")  # Django's default names no namespace
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        try:
+            password_reset_throttle(self.request, email)
+        except PasswordResetThrottled:
+            return render(self.request, "registration/password_reset_throttled.html", status=429)
+        password_reset_send_task.delay_on_commit(
+            request_key=uuid.uuid4().hex,
+            email=email,
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class TuttiPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
