@@ -15,6 +15,7 @@ BENCHMARKS = {
     "site_import": "bench.site_import",
     "packets": "bench.packets",
     "visits": "bench.visits",
+    "photos": "bench.photos",
 }
 
 

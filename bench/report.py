@@ -13,6 +13,9 @@ class Figure:
     seconds: float
     target_rows_per_second: float | None = None
     note: str = ""
+    #: Peak memory growth in MB (memory benchmarks), and its ceiling.
+    peak_mb: float | None = None
+    target_peak_mb: float | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -20,7 +23,18 @@ class Figure:
 
     @property
     def meets_target(self) -> bool:
-        return self.target_rows_per_second is None or self.rows_per_second >= self.target_rows_per_second
+        fast_enough = self.target_rows_per_second is None or self.rows_per_second >= self.target_rows_per_second
+        small_enough = self.target_peak_mb is None or (self.peak_mb or 0) <= self.target_peak_mb
+        return fast_enough and small_enough
+
+
+def _target(figure: Figure) -> str:
+    verdict = "ok" if figure.meets_target else "MISSED"
+    if figure.target_peak_mb is not None:
+        return f"peak {figure.peak_mb:,.0f} MB ≤ {figure.target_peak_mb:,.0f} MB {verdict}"
+    if figure.target_rows_per_second is not None:
+        return f"≥ {figure.target_rows_per_second:,.0f}/s {verdict}"
+    return ""
 
 
 def print_table(figures: list[Figure]) -> None:
@@ -32,11 +46,7 @@ def print_table(figures: list[Figure]) -> None:
             f"{figure.rows:,}",
             f"{figure.seconds:.2f}",
             f"{figure.rows_per_second:,.0f}",
-            (
-                ""
-                if figure.target_rows_per_second is None
-                else f"≥ {figure.target_rows_per_second:,.0f}/s {'ok' if figure.meets_target else 'MISSED'}"
-            ),
+            _target(figure),
             figure.note,
         ]
         for figure in figures

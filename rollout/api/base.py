@@ -16,7 +16,7 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,7 +42,12 @@ class OrgAPIMixin:
         # are fingerprinted from their parsed parts, so they are left alone.
         if request.method == "POST" and not request.content_type.startswith("multipart/"):
             request._request.body  # noqa: B018 - caches the raw body on the Django request
-        super().perform_authentication(request)
+        try:
+            super().perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            # A made-up token per request must not walk past the rate limit: refused callers count by address.
+            self.check_throttles(request)
+            raise
         self.access = request.access = access_for_api_request(request)
         if self.access is not None:
             rls_set_organization(self.access.organization.pk)

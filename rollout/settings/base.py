@@ -208,6 +208,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Multipart uploads (site imports, visit photos) stream to temporary files; this caps their total size.
 TUTTI_MAX_UPLOAD_BYTES = int(os.environ.get("TUTTI_MAX_UPLOAD_BYTES", 60 * 1024 * 1024))
+# Photos and signatures decoded at once per process (each up to ~70 MB at peak: `python -m bench photos`).
+TUTTI_IMAGE_WORKERS = int(os.environ.get("TUTTI_IMAGE_WORKERS", "2"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))

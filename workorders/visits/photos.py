@@ -6,6 +6,13 @@ send JPEG from the camera input). The camera's EXIF time (DateTimeOriginal) and 
 then the image is decoded, turned upright (EXIF orientation), scaled down to at most MAX_STORED_EDGE pixels and
 re-encoded to JPEG — which leaves no metadata in the stored file — with a THUMBNAIL_EDGE thumbnail.
 
+Memory is bounded before anything is decoded: the header gives the pixel count, and the memory the decoded pixels
+will take (Pillow keeps 4 bytes per RGB pixel; WebP is decoded into buffers, then copied, 4 times over) must fit
+MAX_DECODED_BYTES. A JPEG is decoded at 1/2, 1/4 or 1/8 scale by the library itself (`draft`) until it fits, so
+every camera JPEG up to MAX_PIXELS is accepted; a PNG or WebP that would not fit is refused. At most
+IMAGE_WORKERS images are decoded at once per process (a semaphore); others wait up to IMAGE_WAIT_SECONDS, then get
+503 `server_busy`. The peak memory per upload is measured by `python -m bench photos`.
+
 Anything else — not an image, an unknown format, truncated or corrupt data, too many bytes or pixels, a
 decompression bomb (a small file declaring huge dimensions) — raises InvalidPhoto (`invalid_photo`), before
 anything is written.
@@ -24,6 +31,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+import threading
+from contextlib import contextmanager
+
+from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from rollout.errors import ApplicationError
@@ -36,6 +47,13 @@ MAX_STORED_EDGE = 4096
 THUMBNAIL_EDGE = 320
 JPEG_QUALITY = 85
 THUMBNAIL_QUALITY = 80
+#: The most memory the decoded pixels of one image may take (see the module's docstring).
+MAX_DECODED_BYTES = 64 * 1024 * 1024
+#: Bytes per pixel Pillow keeps in memory, per mode (RGB is stored padded to 4 bytes).
+PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "LA": 4, "La": 4, "PA": 4}
+#: Formats whose decoder fills its own buffer before Pillow copies it into the image (twice the memory).
+BUFFERED_DECODERS = {"WEBP": 4}
+IMAGE_WAIT_SECONDS = 30
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 MAX_SIGNATURE_PIXELS = 4_000_000
 DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>[A-Za-z0-9+/=\s]+)$")
@@ -47,6 +65,59 @@ class InvalidPhoto(ApplicationError):
 
     def __init__(self, message: str | None = None, *, field: str = "file"):
         super().__init__(message, field=field)
+
+
+class ImageWorkBusy(ApplicationError):
+    """Every image slot of this process stayed busy for IMAGE_WAIT_SECONDS: try again shortly."""
+
+    code = "server_busy"
+    status_code = 503
+    default_message = "The server is busy processing other photos; send this one again in a moment."
+
+
+_image_slots = threading.BoundedSemaphore(getattr(settings, "TUTTI_IMAGE_WORKERS", 2))
+
+
+@contextmanager
+def image_slot():
+    """Hold one of this process's image slots while decoding and encoding (bounds concurrent image memory)."""
+    if not _image_slots.acquire(timeout=IMAGE_WAIT_SECONDS):
+        raise ImageWorkBusy()
+    try:
+        yield
+    finally:
+        _image_slots.release()
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory the decoded pixels of `image` (opened, not loaded; after any draft) will take."""
+    width, height = image.size
+    per_pixel = PIXEL_BYTES.get(image.mode, 4)
+    return width * height * per_pixel * BUFFERED_DECODERS.get(image.format, 1)
+
+
+def _fit_decoded_size(image: Image.Image, *, what: str) -> None:
+    """Make the decode fit MAX_DECODED_BYTES, before decoding: a JPEG is drafted at a reduced scale (the library
+    decodes 1/2, 1/4 or 1/8 of each edge directly); any other image that would not fit is refused."""
+    width, height = image.size
+    if image.format == "JPEG":
+        if max(width, height) > MAX_STORED_EDGE * 2:
+            # Decode at a reduced scale when it will be scaled down anyway (much faster, less memory).
+            image.draft("RGB", _scaled(width, height, MAX_STORED_EDGE))
+        for divisor in (2, 4, 8):
+            if decoded_bytes(image) <= MAX_DECODED_BYTES:
+                break
+            image.draft("RGB", (max(1, width // divisor), max(1, height // divisor)))
+    if decoded_bytes(image) > MAX_DECODED_BYTES:
+        raise InvalidPhoto(
+            f"The {what} is {width:,} × {height:,} pixels, too many to decode as {FORMAT_LABELS.get(image.format)} "
+            f"(at most {MAX_DECODED_BYTES // 2**20} MB decoded); send it as a JPEG, or smaller."
+        )
+
+
+def _scaled(width: int, height: int, edge: int) -> tuple[int, int]:
+    ratio = edge / max(width, height)
+    return max(1, int(width * ratio)), max(1, int(height * ratio))
 
 
 @dataclass(frozen=True)
@@ -90,10 +161,8 @@ def _open(data: bytes, *, max_bytes: int, max_pixels: int, formats=ACCEPTED_FORM
                     f"The {what} is {width:,} × {height:,} pixels ({width * height / 1e6:.0f} MP); the limit is "
                     f"{max_pixels / 1e6:.0f} MP."
                 )
+            _fit_decoded_size(image, what=what)  # before getexif(): Pillow decodes a PNG to find its EXIF
             exif = image.getexif()
-            if image.format == "JPEG" and max(width, height) > MAX_STORED_EDGE * 2:
-                # Decode JPEGs at a reduced scale when they will be scaled down anyway (much faster).
-                image.draft("RGB", (MAX_STORED_EDGE, MAX_STORED_EDGE))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise InvalidPhoto(f"The {what} declares more pixels than any camera takes; it was refused.") from exc
@@ -158,13 +227,22 @@ def _exif_position(exif) -> tuple[Decimal | None, Decimal | None]:
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """RGB on white (transparent PNG/WebP areas would turn black in a JPEG)."""
+    """RGB on white (transparent PNG/WebP areas would turn black in a JPEG). An RGB image is returned as is."""
+    if image.mode == "RGB":
+        return image
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB")
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """A THUMBNAIL_EDGE copy, resized straight from `image` (no full-size copy first)."""
+    if max(image.size) <= THUMBNAIL_EDGE:
+        return image.copy()
+    return image.resize(_scaled(*image.size, THUMBNAIL_EDGE), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
@@ -174,20 +252,26 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def photo_process(data: bytes) -> ProcessedImage:
-    """Validate an uploaded photo and re-encode it (see the module's docstring). Raises InvalidPhoto."""
+    """Validate an uploaded photo and re-encode it (see the module's docstring). Raises InvalidPhoto, or
+    ImageWorkBusy when this process's image slots stay busy."""
+    with image_slot():
+        return _photo_process(data)
+
+
+def _photo_process(data: bytes) -> ProcessedImage:
     image, exif = _open(data, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PIXELS)
     original_format = image.format
     taken_at = _exif_datetime(exif)
     latitude, longitude = _exif_position(exif)
     try:
-        upright = ImageOps.exif_transpose(image)
-        upright = _flatten(upright)
-        if max(upright.size) > MAX_STORED_EDGE:
-            upright.thumbnail((MAX_STORED_EDGE, MAX_STORED_EDGE), Image.Resampling.LANCZOS)
+        # Scale down first, then turn and flatten the small copy: the full-size pixels are held once, briefly.
+        if max(image.size) > MAX_STORED_EDGE:
+            image.thumbnail((MAX_STORED_EDGE, MAX_STORED_EDGE), Image.Resampling.LANCZOS)
+        ImageOps.exif_transpose(image, in_place=True)  # a copy would hold the pixels twice
+        upright = _flatten(image)
+        del image
         content = _jpeg(upright, JPEG_QUALITY)
-        thumb = upright.copy()
-        thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
-        thumbnail = _jpeg(thumb, THUMBNAIL_QUALITY)
+        thumbnail = _jpeg(_thumbnail(upright), THUMBNAIL_QUALITY)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise InvalidPhoto("The photo is damaged or incomplete and cannot be read.") from exc
     return ProcessedImage(
@@ -223,6 +307,11 @@ def signature_process(data_url: str) -> ProcessedImage:
     """Validate a drawn signature like a photo (a real PNG, size and pixel limits) and re-encode it as a PNG
     with no metadata (line art stays sharp; transparency becomes white)."""
     data = signature_decode(data_url)
+    with image_slot():
+        return _signature_process(data)
+
+
+def _signature_process(data: bytes) -> ProcessedImage:
     try:
         image, _exif = _open(
             data, max_bytes=MAX_SIGNATURE_BYTES, max_pixels=MAX_SIGNATURE_PIXELS, formats=("PNG",), what="signature"
@@ -233,8 +322,7 @@ def signature_process(data_url: str) -> ProcessedImage:
         flat = _flatten(image)
         out = io.BytesIO()
         flat.save(out, format="PNG", optimize=True)
-        thumb = flat.copy()
-        thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
+        thumb = _thumbnail(flat)
         thumb_out = io.BytesIO()
         thumb.save(thumb_out, format="PNG")
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:

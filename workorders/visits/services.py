@@ -25,6 +25,7 @@ Every state change records an audit event.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -1018,13 +1019,17 @@ def visit_photo_add(
     """
     if not isinstance(actor, Access) or actor.role not in FIELD_ROLES:
         raise NotAFieldActor()
+    # Identical bytes are recognised by their hash before anything is decoded: a resent or retried photo (a
+    # replayed action, or the same file for the same task) costs no image work.
+    sha256 = hashlib.sha256(data).hexdigest()
+    scoped = {"organization_id": organization_id_of(organization), "visit_id": visit_id}
     already = (
-        VisitAction.objects.visible_to(actor)
-        .filter(organization_id=organization_id_of(organization), visit_id=visit_id, client_action_id=client_action_id)
-        .exists()
+        VisitAction.objects.visible_to(actor).filter(**scoped, client_action_id=client_action_id).exists()
+        or VisitPhoto.objects.visible_to(actor).filter(**scoped, task_key=task_key, sha256=sha256).exists()
     )
     processed = None if already else photo_process(data)
     return _photo_record(
+        sha256=sha256,
         organization=organization,
         actor=actor,
         visit_id=visit_id,
@@ -1039,7 +1044,7 @@ def visit_photo_add(
 
 @transaction.atomic
 def _photo_record(
-    *, organization, actor: Access, visit_id, client_action_id, device_time, task_key, processed, data, filename
+    *, organization, actor: Access, visit_id, client_action_id, device_time, task_key, processed, data, filename, sha256
 ) -> ActionOutcome:
     visit = _field_visit(organization, actor, visit_id)
     previous = _previous(visit, K.PHOTO, client_action_id)
@@ -1047,12 +1052,12 @@ def _photo_record(
         return _replayed(visit, previous)
     _require_checked_in(visit)
     task = _task(visit, task_key)
-    if processed is None:  # recorded between the check and the lock, then lost: process it now
-        processed = photo_process(data)
     photos = VisitPhoto.objects.for_organization(organization).filter(visit=visit, task_key=task.key)
-    photo = photos.filter(sha256=processed.sha256).first()
+    photo = photos.filter(sha256=sha256).first()
     duplicate = photo is not None
     if photo is None:
+        if processed is None:  # the same bytes were there at the check and gone at the lock: process them now
+            processed = photo_process(data)
         if photos.count() >= MAX_PHOTOS_PER_TASK:
             raise _field_error(
                 f"Task {task.number} already has {MAX_PHOTOS_PER_TASK} photos; that is the limit.",
@@ -1071,7 +1076,7 @@ def _photo_record(
     }
     if not duplicate:
         _audit_action(organization, actor, visit, "visit.photo_added", None, after)
-    payload = {"task_key": task.key, "filename": (filename or "")[:200], "bytes": len(data), "sha256": processed.sha256}
+    payload = {"task_key": task.key, "filename": (filename or "")[:200], "bytes": len(data), "sha256": sha256}
     return _record(visit, K.PHOTO, client_action_id, device_time, actor, payload, after)
 
 
