@@ -26,13 +26,12 @@ import hashlib
 import io
 import math
 import re
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
-
-import threading
-from contextlib import contextmanager
 
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError

@@ -458,7 +458,9 @@ class VisitTaskResultInputSerializer(VisitActionInputSerializer):
 
 class VisitPhotoInputSerializer(VisitActionInputSerializer):
     task_key = serializers.CharField(max_length=80)
-    file = serializers.FileField(help_text="A JPEG, PNG or WebP photo, at most 15 MB and 40 MP (PNG and WebP: 64 MB decoded).")
+    file = serializers.FileField(
+        help_text="A JPEG, PNG or WebP photo, at most 15 MB and 40 MP (PNG and WebP: 64 MB decoded)."
+    )
 
 
 class VisitSignOffInputSerializer(VisitActionInputSerializer):

@@ -284,9 +284,9 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
             "A photo for one task (multipart). JPEG, PNG or WebP by content, at most 15 MB and 40 MP; re-encoded to "
             "JPEG (no metadata kept in the file; EXIF time and GPS kept as data) with a 320 px thumbnail. Anything "
             "else — corrupt, oversized, a decompression bomb, not an image — is 400 `invalid_photo` and nothing is "
-            "stored. A PNG or WebP must also fit 64 MB once decoded (about 16 MP PNG, 4 MP WebP; a JPEG is decoded at a "
-            "reduced scale). The same bytes for the same task are stored once, recognised before any decoding. 503 "
-            "`server_busy` when the server's image slots stay busy: send it again." + FIELD_ACTION_NOTE
+            "stored. A PNG or WebP must also fit 64 MB once decoded (about 16 MP PNG, 4 MP WebP; a JPEG is decoded "
+            "at a reduced scale). The same bytes for the same task are stored once, recognised before any decoding. "
+            "503 `server_busy` when the server's image slots stay busy: send it again." + FIELD_ACTION_NOTE
         ),
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
