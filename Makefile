@@ -26,9 +26,10 @@ $(SYS_STAMP): scripts/install-system-packages.sh
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SYS_STAMP)
 
+# The schema's owner creates and migrates the database when MIGRATION_DATABASE_URL is set (see README).
 migrate: install
-	$(PY) manage.py create_database
-	$(PY) manage.py migrate --noinput
+	DATABASE_URL="$${MIGRATION_DATABASE_URL:-$${DATABASE_URL:-}}" $(PY) manage.py create_database
+	DATABASE_URL="$${MIGRATION_DATABASE_URL:-$${DATABASE_URL:-}}" $(PY) manage.py migrate --noinput
 
 seed: migrate
 	$(PY) manage.py seed_demo

@@ -15,6 +15,21 @@ from rollout.rls import rls_set_organization
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class HealthCheckMiddleware:
+    """GET /healthz answers before host validation and the HTTPS redirect: load balancers and compose's health
+    check probe the server by its address over plain HTTP from inside the network (rollout.views.health)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            from rollout.views.health import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
 class RequestIdMiddleware:
     """Takes X-Request-ID from the caller when well-formed, otherwise makes one; echoes it back."""
 

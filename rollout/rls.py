@@ -8,6 +8,10 @@ Policies are (re)applied after every `migrate`, so new apps are covered without 
 Superusers (and BYPASSRLS roles) are not subject to row-level security by PostgreSQL's design, so on
 such connections binding is skipped; production connects as an ordinary role, where it costs two
 `set_config` calls per request.
+
+Roles: the schema's owner runs `migrate` (MIGRATION_DATABASE_URL; docker-compose's `migrate` service, and the test
+suite when that URL is set); the application connects as TUTTI_DB_APP_ROLE — an ordinary role, neither owner nor
+superuser nor BYPASSRLS — which every `migrate` grants row access (no DDL) on every table and sequence.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection
 
+from rollout.request_context import organization_id_var
 from rollout.tenancy import TenantModel
 
 SETTING = "tutti.organization_id"
@@ -37,7 +42,9 @@ def rls_apply(using_connection=connection) -> list[str]:
         return []
     condition = (
         f"coalesce(current_setting('{SETTING}', true), '') = '' "
-        f"OR organization_id = current_setting('{SETTING}', true)::bigint"
+        # nullif: PostgreSQL may evaluate both sides of OR, and ''::bigint is an error (found running as an ordinary
+        # role, where the policy applies: "invalid input syntax for type bigint").
+        f"OR organization_id = nullif(current_setting('{SETTING}', true), '')::bigint"
     )
     tables = tenant_tables()
     with using_connection.cursor() as cursor:
@@ -60,15 +67,51 @@ def rls_detect(sender, connection, **kwargs) -> None:
 
 
 def rls_set_organization(organization_id: int | None) -> None:
-    """Bind this database session to one organization (None clears it), where RLS applies to the role."""
+    """Bind this database session to one organization (None clears it), where RLS applies to the role.
+
+    Also the organization that logs name (rollout.logs) and tasks enqueued now carry (rollout.celery)."""
+    organization_id_var.set(organization_id or None)
     if connection.vendor != "postgresql" or not getattr(connection, "tutti_rls_enforced", False):
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, str(organization_id or "")])
 
 
+def rls_grant_app_role(role: str, using_connection=connection) -> None:
+    """Let the application's ordinary role read and write rows (never change the schema) of every table."""
+    if using_connection.vendor != "postgresql" or not role:
+        return
+    with using_connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            raise RuntimeError(f"TUTTI_DB_APP_ROLE {role!r} does not exist: create it (LOGIN NOBYPASSRLS) first.")
+        name = using_connection.ops.quote_name(role)
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {name}")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {name}")
+        cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {name}")
+
+
+def _owns_tables(using_connection) -> bool:
+    """Whether this connection's role owns the tenant tables (or is a superuser): only the owner sets policies."""
+    if using_connection.vendor != "postgresql":
+        return False
+    with using_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_has_role(current_user, tableowner, 'MEMBER') FROM pg_tables WHERE tablename = %s",
+            [tenant_tables()[0]],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 def post_migrate_apply(sender, using, **kwargs) -> None:
+    from django.conf import settings
     from django.db import connections
 
-    if sender.label == "rollout":  # once per migrate run is enough; all apps are loaded by then
-        rls_apply(connections[using])
+    if sender.label != "rollout":  # once per migrate run is enough; all apps are loaded by then
+        return
+    target = connections[using]
+    if not _owns_tables(target):
+        return  # post_migrate also follows a `flush` (tests), run as the application role: the owner set it up
+    rls_apply(target)
+    rls_grant_app_role(settings.TUTTI_DB_APP_ROLE, target)

@@ -59,3 +59,57 @@ def pytest_configure(config):
 
     # WhiteNoise expects STATIC_ROOT to exist even when it serves from the finders.
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+# --- PostgreSQL roles: the suite runs as the application's ordinary role, under row-level security -----------
+# With MIGRATION_DATABASE_URL set (.ci/run), the owner creates and migrates the test database — `migrate` grants
+# the application role row access (rollout.rls) — and every test then connects as DATABASE_URL's role: neither
+# owner nor superuser, so the row-level security policies apply to the whole suite. Teardown drops as the owner.
+
+_APP_CREDENTIALS: dict = {}
+
+
+def _owner_credentials() -> dict | None:
+    from django.conf import settings
+
+    if not settings.MIGRATION_DATABASE_URL or not settings.IS_POSTGRES:
+        return None
+    import dj_database_url
+
+    owner = dj_database_url.parse(settings.MIGRATION_DATABASE_URL)
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
+def _use_credentials(credentials: dict) -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(credentials)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    owner = _owner_credentials()
+    if owner is None:
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    current = connections["default"].settings_dict
+    _APP_CREDENTIALS.update({key: current[key] for key in owner})
+    settings.TUTTI_DB_APP_ROLE = settings.TUTTI_DB_APP_ROLE or current["USER"]
+    _use_credentials(owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    owner = _owner_credentials()
+    if owner is None:
+        yield
+        return
+    with django_db_blocker.unblock():
+        _use_credentials(_APP_CREDENTIALS)
+    yield
+    with django_db_blocker.unblock():
+        _use_credentials(owner)

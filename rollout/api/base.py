@@ -16,6 +16,7 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.cache import patch_vary_headers
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -83,6 +84,10 @@ class OrgAPIMixin:
             except Exception:
                 idempotency_release(record)  # never leave a key "in progress" for good
                 raise
+        if self.access is not None or request.user.is_authenticated:
+            # A signed-in caller's answer is theirs alone: no browser, proxy or CDN may keep it.
+            response["Cache-Control"] = "no-store"
+            patch_vary_headers(response, ("Authorization", "Cookie"))
         if self.access is not None:
             rls_set_organization(None)
         return response

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TUTTI_VAR_DIR", BASE_DIR / "var"))
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "axes",
+    "csp",
     "rollout",
     "programs",
     "sites",
@@ -56,7 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the health probe answers before host validation and the HTTPS redirect.
+    "rollout.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rollout.middleware.RequestIdMiddleware",
     # Inside the request id (its answers carry one), outside everything that can answer an error page.
@@ -112,6 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# PostgreSQL roles (rollout/rls.py): the application connects with DATABASE_URL as an ordinary role, subject to
+# row-level security; the schema's owner runs migrations (MIGRATION_DATABASE_URL: `make migrate`, the test suite's
+# database set-up), granting TUTTI_DB_APP_ROLE row access on every table. Unset: one role does both.
+MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+TUTTI_DB_APP_ROLE = os.environ.get("TUTTI_DB_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -193,6 +203,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+
+# Content Security Policy on every response (django-csp): scripts only from our own origin — no inline script, no
+# eval; a page that needs an inline script gives it `nonce="{{ request.csp_nonce }}"`. Inline styles stay allowed
+# (Bootstrap, htmx and Leaflet set style attributes; styles cannot run code). Map tiles come from OpenStreetMap.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https://tile.openstreetmap.org"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -331,11 +361,22 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Every record carries the request id and organization (rollout.logs), in the web and in the worker; LOG_FORMAT=json
+# (the production default) writes one JSON object per line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "rollout.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(organization_id)s] %(message)s"},
+        "json": {"()": "rollout.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# The worker logs through LOGGING too (the same fields), instead of Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

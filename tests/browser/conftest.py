@@ -45,11 +45,18 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def page(browser, viewport):
+    """A fresh page; at the end, any Content Security Policy violation it reported fails the test."""
     context = browser.new_context(**VIEWPORTS[viewport])
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert violations == [], "Content Security Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

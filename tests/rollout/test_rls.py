@@ -1,6 +1,7 @@
 """PostgreSQL row-level security, the second lock: a session bound to one organization sees only its rows."""
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from rollout.models import Client
@@ -13,7 +14,12 @@ PROBE_ROLE = "tutti_rls_probe"
 
 @pytest.fixture
 def as_ordinary_role(db):
-    """Run queries as a non-superuser role (superusers bypass RLS), inside the test's transaction."""
+    """Run queries as a non-superuser role (superusers bypass RLS), inside the test's transaction. Under .ci/run
+    the suite already connects as the application's ordinary role: nothing to switch."""
+    connection.ensure_connection()
+    if getattr(connection, "tutti_rls_enforced", False):
+        yield
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [PROBE_ROLE])
         if cursor.fetchone() is None:
@@ -68,3 +74,28 @@ def test_requests_bind_the_session_to_their_organization_and_release_it(tenant, 
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s, true)", [SETTING])
         assert cursor.fetchone()[0] == ""
+
+
+@pytest.mark.skipif(
+    not settings.MIGRATION_DATABASE_URL, reason="the suite runs as one role (no MIGRATION_DATABASE_URL)"
+)
+def test_the_suite_runs_as_an_ordinary_role_under_row_level_security(db):
+    # .ci/run: the owner migrated the test database; the tests connect as the application's role
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper, rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = current_user",
+        )
+        assert cursor.fetchone() == (False, False, False)
+        cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'rollout_client'")
+        (owner,) = cursor.fetchone()
+        cursor.execute("SELECT current_user")
+        (current,) = cursor.fetchone()
+    assert owner != current
+    assert connection.tutti_rls_enforced is True
+    # and it cannot change the schema
+    with (
+        pytest.raises(DatabaseError, match=r"must be owner|permission denied"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("ALTER TABLE rollout_client ADD COLUMN sneaky integer")

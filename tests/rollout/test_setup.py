@@ -63,6 +63,11 @@ def test_create_database_makes_a_missing_postgresql_database_once_and_leaves_sql
     from rollout.database import database_create_if_missing
 
     config = dict(settings.DATABASES["default"])
+    if settings.MIGRATION_DATABASE_URL:  # creating databases is the owner's job, not the application role's
+        import dj_database_url
+
+        owner = dj_database_url.parse(settings.MIGRATION_DATABASE_URL)
+        config.update({key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")})
     if not settings.IS_POSTGRES:
         # SQLite creates its own file: nothing to do
         assert database_create_if_missing(config) is False
