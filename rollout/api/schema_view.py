@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 
 _rendered: dict[tuple, tuple[bytes, str, str]] = {}
@@ -29,6 +30,7 @@ class CachedSpectacularAPIView(SpectacularAPIView):
             request.GET.get("lang"),
         )
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         cached = _rendered.get(self._cache_key(request))
         if cached is not None:
