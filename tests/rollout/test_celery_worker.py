@@ -101,7 +101,8 @@ def test_an_invitation_enqueued_on_commit_is_sent_by_a_real_worker(tenant, worke
         time.sleep(1)
         assert not mail_dir.exists(), "the task must not be sent before the transaction commits"
     # then the worker process sends the e-mail with the accept link
-    assert wait_for(lambda: mail_dir.exists() and any(mail_dir.iterdir())), (
+    # (the file backend creates the file, then writes it: wait for its content, not just the file)
+    assert wait_for(lambda: mail_dir.exists() and any(path.stat().st_size for path in mail_dir.iterdir())), (
         "worker did not run the task; see var/last-worker-test.log"
     )
     message = next(mail_dir.iterdir()).read_text()
