@@ -7,7 +7,7 @@ import threading
 import pytest
 from PIL import Image
 
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     bomb_png,
     booked_visit,
     build_field_world,
