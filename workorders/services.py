@@ -29,6 +29,7 @@ from rollout.models import Organization, User
 from rollout.tenancy import Access
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
+from workorders._common import _field_error, _label, _label_of, _lock_work_order, _touch, _user_of
 from workorders.choices import (
     OPEN_STATUSES,
     REASON_REQUIRED,
@@ -37,6 +38,7 @@ from workorders.choices import (
     ShipmentStatus,
     WorkOrderStatus,
 )
+from workorders.errors import NotReady, OverrideNotAllowed, ReasonRequired, VisitOpen, VisitUnderway
 from workorders.models import Shipment, Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import (
     visit_window_problems,
@@ -45,6 +47,7 @@ from workorders.readiness import (
 from workorders.selectors import work_order_skills
 from workorders.tasks import work_order_notify_technician_task
 from workorders.visits.choices import VisitStatus
+from workorders.visits.services.calloff import visit_cancel_with_work_order
 
 S = WorkOrderStatus
 BULK_LIMIT = 1_000
@@ -64,86 +67,12 @@ WORK_ORDER_AUDIT_FIELDS = ["technician", "planned_start", "planned_end"]
 SHIPMENT_FIELDS = ["carrier", "tracking_number", "status", "shipped_on", "expected_delivery", "delivered_on", "notes"]
 
 
-class StaleVersion(Conflict):
-    code = "stale_version"
-    default_message = "This work order changed since you opened it; reload it and try again."
-
-
-class ReasonRequired(ApplicationError):
-    code = "reason_required"
-    default_message = "Say why (a reason is required for this action)."
-
-
-class NotReady(InvalidTransition):
-    code = "not_ready"
-    default_message = "Dispatch is blocked until every readiness gate is green."
-
-
-class VisitOpen(Conflict):
-    """The work order has a booked visit: its technician and window are changed on the visit (reschedule,
-    reassign, cancel), so that the two never drift apart."""
-
-    code = "visit_open"
-
-
-class VisitUnderway(Conflict):
-    code = "visit_underway"
-
-
-class OverrideNotAllowed(ApplicationError):
-    code = "override_not_allowed"
-    status_code = 403
-    default_message = "Only a PM or an admin may override a readiness gate."
-
-
-# --- Helpers ----------------------------------------------------------------------------------------
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
-
-
-def _lock_work_order(organization, work_order_id: int, *, expected_version: int | None = None) -> WorkOrder:
-    work_order = (
-        WorkOrder.objects.for_organization(organization)
-        # Lock the work order row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
-        .select_for_update(of=("self",))
-        .select_related("program", "site", "technician")
-        .filter(pk=work_order_id)
-        .first()
-    )
-    if work_order is None:
-        raise NotFound()
-    if expected_version is not None and expected_version != work_order.version:
-        raise StaleVersion(
-            f"Work order {work_order.number} changed since you opened it (version {expected_version}, now "
-            f"{work_order.version}); reload it and try again."
-        )
-    return work_order
-
-
-def _touch(work_order: WorkOrder, *fields: str) -> None:
-    """Save the changed fields with the version bumped (every change is a new version)."""
-    work_order.version += 1
-    work_order.save(update_fields=[*fields, "version", "updated_at"])
-
-
 def _open_visit(organization, work_order: WorkOrder) -> Visit | None:
     return Visit.objects.for_organization(organization).filter(work_order=work_order).open().first()
 
 
 def _visit_words(visit: Visit) -> str:
     return f"visit {visit.sequence} ({visit.get_status_display().lower()})"
-
-
-def _label(status: str) -> str:
-    return S(status).label
 
 
 def allowed_moves(work_order: WorkOrder) -> list[str]:
@@ -161,10 +90,6 @@ def _notify(organization, work_order: WorkOrder, event: str) -> None:
         work_order_notify_technician_task.delay_on_commit(
             organization_id=organization.pk, work_order_id=work_order.pk, event=event, version=work_order.version
         )
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
 
 
 # --- Numbers and creation -----------------------------------------------------------------------------
@@ -403,9 +328,6 @@ def _transition(
     if event:
         _notify(organization, work_order, event)
     if open_visit is not None:
-        # Imported here: the visit services build on this module (they plan work orders through it).
-        from workorders.visits.services import visit_cancel_with_work_order
-
         visit_cancel_with_work_order(
             organization=organization, actor=actor, visit_id=open_visit.pk, reason=reason, notify=event is None
         )

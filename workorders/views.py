@@ -42,7 +42,7 @@ from workorders.forms import (
 from workorders.models import Shipment, Visit, WorkOrder
 from workorders.readiness import describe_window, local_window, work_order_readiness
 from workorders.tables import WorkOrderTable
-from workorders.visits.services import SCHEDULABLE
+from workorders.visits.services.planning import SCHEDULABLE
 
 S = WorkOrderStatus
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}

@@ -32,7 +32,7 @@ from tests.workorders.builders.field import (
 )
 from workorders.models import Visit
 from workorders.packets import services as packet_services
-from workorders.visits import services as visit_services
+from workorders.visits.services import field_actions, planning
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_visit_page_query_budget(tenant, world, django_assert_max_num_queries):
         organization=tenant.organization, role=Role.TECHNICIAN, user=tenant.members[Role.TECHNICIAN].user
     )
     packet_services.packet_acknowledge(organization=tenant.organization, actor=technician, packet_id=world.packet.pk)
-    visit_services.visit_check_in(
+    field_actions.visit_check_in(
         organization=tenant.organization,
         actor=technician,
         visit_id=world.visit.pk,
@@ -144,7 +144,7 @@ def test_visit_page_query_budget(tenant, world, django_assert_max_num_queries):
         device_time=timezone.now(),
         location_status="denied",
     )
-    visit_services.visit_task_result(
+    field_actions.visit_task_result(
         organization=tenant.organization,
         actor=technician,
         visit_id=world.visit.pk,
@@ -190,7 +190,7 @@ def test_today_lists_only_the_technicians_own_visits(tenant, world, other_techni
 def test_today_flags_a_late_visit_and_hides_cancelled_ones(tenant, world, other_technician):
     # given Lee's 06:00–07:00 visit, not checked in (late once its grace has passed), and the world's visit
     # cancelled
-    visit_services.visit_cancel(
+    planning.visit_cancel(
         organization=tenant.organization, actor=world.pm, visit_id=world.visit.pk, reason="Store closed"
     )
     Visit.objects.filter(pk=other_technician["visit"].pk).update(checkin_due_by=timezone.now() - timedelta(minutes=5))

@@ -10,8 +10,8 @@ from django.utils import timezone
 from rollout.models import AuditEvent, Membership, Organization
 from rollout.tenancy import Access
 from workorders.models import Visit, VisitPhoto
-from workorders.visits import services
 from workorders.visits.choices import VisitState
+from workorders.visits.services import field_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_seed_demo_adds_a_day_of_visits_in_every_state_once():
     membership = Membership.objects.get(organization=northwind, user__email="tech@northwind.example")
     access = Access(organization=northwind, role=membership.role, user=membership.user, membership=membership)
     confirmed = next(visit for visit in mine if visit.status == "confirmed")
-    services.visit_check_in(
+    field_actions.visit_check_in(
         organization=northwind, actor=access, visit_id=confirmed.pk, client_action_id="demo-check-in-test",
         device_time=timezone.now(), location_status="denied",
     )  # fmt: skip

@@ -32,11 +32,12 @@ from tests.workorders.builders.visits import (
     result,
     sign,
 )
+from workorders import errors
 from workorders.choices import WorkOrderStatus
 from workorders.models import Packet, TaskResult, VisitAction
 from workorders.services import work_order_confirm_site_contact
-from workorders.visits import services
 from workorders.visits.choices import VisitStatus
+from workorders.visits.services import field_actions, planning
 
 S = WorkOrderStatus
 V = VisitStatus
@@ -51,8 +52,8 @@ def test_confirm_and_on_my_way_move_the_visit_once_per_action_id(world):
     # given
     visit = booked_visit(world)
     # when: confirm sent three times with the same id, then on my way
-    outcomes = [act(world, visit, services.visit_confirm, client_action_id="confirm-abc") for _ in range(3)]
-    act(world, visit, services.visit_on_my_way)
+    outcomes = [act(world, visit, field_actions.visit_confirm, client_action_id="confirm-abc") for _ in range(3)]
+    act(world, visit, field_actions.visit_on_my_way)
     # then
     visit.refresh_from_db()
     assert [outcome.replayed for outcome in outcomes] == [False, True, True]
@@ -66,7 +67,7 @@ def test_check_in_records_times_position_and_starts_the_work(world):
     visit = booked_visit(world)
     device_time = timezone.now() - timedelta(minutes=2)
     # when
-    outcome = services.visit_check_in(
+    outcome = field_actions.visit_check_in(
         organization=world.organization,
         actor=world.tech,
         visit_id=visit.pk,
@@ -107,7 +108,7 @@ def test_check_in_far_away_is_refused_when_the_geofence_is_enforced(world):
     Program.objects.filter(pk=world.program.pk).update(geofence_enforced=True, geofence_radius_m=300)
     visit = booked_visit(world)
     # when
-    with pytest.raises(services.OutsideGeofence) as refused:
+    with pytest.raises(errors.OutsideGeofence) as refused:
         check_in(world, visit, point=FAR)
     # then: nothing recorded; nearer (or with an accuracy that could put the phone inside) is fine
     visit.refresh_from_db()
@@ -145,7 +146,7 @@ def test_the_same_check_in_resent_is_recorded_once_and_a_new_one_is_refused(worl
     first = check_in(world, visit, client_action_id="check-in-1")
     # when
     again = [check_in(world, visit, client_action_id="check-in-1") for _ in range(2)]
-    with pytest.raises(services.AlreadyCheckedIn) as refused:
+    with pytest.raises(errors.AlreadyCheckedIn) as refused:
         check_in(world, visit, client_action_id="check-in-2")
     # then
     assert not first.replayed and all(outcome.replayed for outcome in again)
@@ -156,8 +157,8 @@ def test_the_same_check_in_resent_is_recorded_once_and_a_new_one_is_refused(worl
 
 def test_an_action_id_reused_for_another_kind_of_action_is_refused(world):
     visit = booked_visit(world)
-    act(world, visit, services.visit_confirm, client_action_id="same-id-123")
-    with pytest.raises(services.ClientActionIdReused):
+    act(world, visit, field_actions.visit_confirm, client_action_id="same-id-123")
+    with pytest.raises(errors.ClientActionIdReused):
         check_in(world, visit, client_action_id="same-id-123")
 
 
@@ -165,7 +166,7 @@ def test_check_in_waits_for_green_gates_when_the_work_order_is_not_dispatched(wo
     # given: booked, but the packet is not acknowledged
     visit = book(world, ready_work_order(world))
     # when
-    with pytest.raises(services.WorkOrderNotDispatched) as refused:
+    with pytest.raises(errors.WorkOrderNotDispatched) as refused:
         check_in(world, visit)
     # then
     assert "Packet acknowledged" in refused.value.message
@@ -181,20 +182,20 @@ def test_another_technicians_visit_is_not_found(world, tenant):
     with pytest.raises(NotFound):
         check_in(world, visit)
     with pytest.raises(NotFound):
-        act(world, visit, services.visit_confirm)
+        act(world, visit, field_actions.visit_confirm)
 
 
 def test_only_technicians_and_integrators_record_field_actions(world, tenant):
     visit = booked_visit(world)
-    with pytest.raises(services.NotAFieldActor):
-        services.visit_confirm(
+    with pytest.raises(errors.NotAFieldActor):
+        field_actions.visit_confirm(
             organization=world.organization,
             actor=access_for(tenant, Role.COORDINATOR),
             visit_id=visit.pk,
             client_action_id=action_id(),
             device_time=None,
         )
-    outcome = services.visit_confirm(
+    outcome = field_actions.visit_confirm(
         organization=world.organization,
         actor=access_for(tenant, Role.INTEGRATOR),
         visit_id=visit.pk,
@@ -259,7 +260,7 @@ def test_a_serial_recorded_on_another_work_order_of_the_program_is_flagged(world
 
 def test_results_need_a_checked_in_visit(world):
     visit = booked_visit(world)
-    with pytest.raises(services.VisitNotCheckedIn):
+    with pytest.raises(errors.VisitNotCheckedIn):
         result(world, visit, "tidy")
 
 
@@ -271,7 +272,7 @@ def test_check_out_complete_lists_the_missing_evidence(world):
     result(world, visit, "mount", serial="SCO000001")
     result(world, visit, "cable", status="not_done", reason="Ceiling closed")
     # when
-    with pytest.raises(services.EvidenceMissing) as refused:
+    with pytest.raises(errors.EvidenceMissing) as refused:
         check_out(world, visit)
     # then
     missing = {item.task_key: item.message for item in refused.value.missing}
@@ -320,9 +321,9 @@ def test_a_second_check_out_is_refused_and_nothing_more_is_recorded(world):
     check_out(world, visit, outcome="incomplete", incomplete_reason="access_denied", client_action_id="out-1")
     # when / then
     assert check_out(world, visit, outcome="incomplete", incomplete_reason="other", client_action_id="out-1").replayed
-    with pytest.raises(services.VisitCheckedOut):
+    with pytest.raises(errors.VisitCheckedOut):
         check_out(world, visit, outcome="incomplete", incomplete_reason="other")
-    with pytest.raises(services.VisitCheckedOut):
+    with pytest.raises(errors.VisitCheckedOut):
         result(world, visit, "tidy")
 
 
@@ -334,7 +335,7 @@ def test_a_signature_on_a_checked_out_visit_is_refused(world):
     sign(world, visit, name="Dana Store-Manager")  # signing again replaces the sign-off
     check_out(world, visit, outcome="incomplete", incomplete_reason="scope_change")
     # when / then
-    with pytest.raises(services.VisitCheckedOut) as refused:
+    with pytest.raises(errors.VisitCheckedOut) as refused:
         sign(world, visit)
     assert refused.value.code == "visit_checked_out"
     visit.refresh_from_db()
@@ -343,15 +344,15 @@ def test_a_signature_on_a_checked_out_visit_is_refused(world):
 
 def test_a_cancelled_visit_cannot_be_checked_in(world):
     visit = booked_visit(world)
-    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
-    with pytest.raises(services.VisitNotCheckable):
+    planning.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
+    with pytest.raises(errors.VisitNotCheckable):
         check_in(world, visit)
-    with pytest.raises(services.VisitNotActive):
-        act(world, visit, services.visit_confirm)
+    with pytest.raises(errors.VisitNotActive):
+        act(world, visit, field_actions.visit_confirm)
 
 
 def _acknowledge(world, visit, *, version: int, **options):
-    return act(world, visit, services.visit_acknowledge_packet, packet_version=version, **options)
+    return act(world, visit, field_actions.visit_acknowledge_packet, packet_version=version, **options)
 
 
 def test_acknowledging_the_packet_from_the_visit_is_one_logged_action(world):

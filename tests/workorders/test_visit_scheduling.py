@@ -26,11 +26,12 @@ from tests.workorders.builders.visits import (
     other_technician,
     ready_work_order,
 )
+from workorders import errors
 from workorders.choices import WorkOrderStatus
 from workorders.models import Visit, WorkOrder
 from workorders.services import work_order_assign, work_order_transition
-from workorders.visits import services
 from workorders.visits.choices import VisitStatus
+from workorders.visits.services import field_actions, planning
 
 S = WorkOrderStatus
 
@@ -109,7 +110,7 @@ def test_a_work_order_that_cannot_take_a_visit_is_refused(world, status, words):
     # given
     work_order = ready_work_order(world, status=status)
     # when / then
-    with pytest.raises(services.WorkOrderNotSchedulable, match=words):
+    with pytest.raises(errors.WorkOrderNotSchedulable, match=words):
         book(world, work_order)
 
 
@@ -118,7 +119,7 @@ def test_a_second_open_visit_for_the_same_work_order_is_refused(world):
     work_order = ready_work_order(world)
     book(world, work_order)
     # when / then
-    with pytest.raises(services.VisitExists):
+    with pytest.raises(errors.VisitExists):
         book(world, work_order, day=VISIT_DAY + timedelta(days=1))
 
 
@@ -126,7 +127,7 @@ def test_a_cancelled_visit_neither_double_books_nor_blocks_a_new_visit(world):
     # given
     work_order = ready_work_order(world)
     first = book(world, work_order)
-    services.visit_cancel(
+    planning.visit_cancel(
         organization=world.organization, actor=world.coordinator, visit_id=first.pk, reason="Store asked"
     )
     # when
@@ -140,14 +141,14 @@ def test_reschedule_moves_the_window_and_asks_for_confirmation_again(world, djan
     # given
     work_order = ready_work_order(world)
     visit = book(world, work_order)
-    services.visit_confirm(
+    field_actions.visit_confirm(
         organization=world.organization, actor=world.tech, visit_id=visit.pk, client_action_id="confirm-1",
         device_time=timezone.now(),
     )  # fmt: skip
     mail.outbox.clear()
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_reschedule(
+        planning.visit_reschedule(
             organization=world.organization,
             actor=world.coordinator,
             visit_id=visit.pk,
@@ -173,13 +174,13 @@ def test_reschedule_checks_double_booking_but_not_against_itself(world):
     visit = book(world, ready_work_order(world))
     book(world, ready_work_order(world, site_code="OTHER-2"), start=(14, 0), end=(16, 0))
     # when: overlapping itself only is fine
-    services.visit_reschedule(
+    planning.visit_reschedule(
         organization=world.organization, actor=world.coordinator, visit_id=visit.pk, day=VISIT_DAY,
         start_time=time(10, 0), end_time=time(13, 0),
     )  # fmt: skip
     # then: overlapping the other visit is not
     with pytest.raises(ApplicationError) as refused:
-        services.visit_reschedule(
+        planning.visit_reschedule(
             organization=world.organization, actor=world.coordinator, visit_id=visit.pk, day=VISIT_DAY,
             start_time=time(13, 0), end_time=time(15, 0),
         )  # fmt: skip
@@ -194,7 +195,7 @@ def test_reassign_tells_both_technicians(world, django_capture_on_commit_callbac
     mail.outbox.clear()
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_reassign(
+        planning.visit_reassign(
             organization=world.organization, actor=world.coordinator, visit_id=visit.pk, technician_id=rosa.pk
         )
     # then
@@ -213,7 +214,7 @@ def test_reassign_refuses_a_busy_technician(world):
     book(world, ready_work_order(world, site_code="OTHER-3"), technician=rosa, start=(8, 0), end=(10, 0))
     # when / then
     with pytest.raises(ApplicationError) as refused:
-        services.visit_reassign(
+        planning.visit_reassign(
             organization=world.organization, actor=world.coordinator, visit_id=visit.pk, technician_id=rosa.pk
         )
     assert refused.value.code == "double_booking"
@@ -226,9 +227,9 @@ def test_cancel_needs_a_reason_and_returns_the_work_order_to_ready(world, django
     mail.outbox.clear()
     # when
     with pytest.raises(ApplicationError) as refused:
-        services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason=" ")
+        planning.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason=" ")
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_cancel(
+        planning.visit_cancel(
             organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Store closed for audit"
         )
     # then
@@ -253,7 +254,7 @@ def test_cancelling_a_dispatched_visit_recalls_the_work_order(world):
         organization=world.organization, actor=world.coordinator, work_order_id=work_order.pk, to_status=S.DISPATCHED
     )
     # when
-    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
+    planning.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
     # then
     work_order.refresh_from_db()
     assert work_order.status == S.READY
@@ -268,9 +269,9 @@ def test_no_show_only_once_the_window_started(world):
         window_start=timezone.now() - timedelta(hours=3), window_end=timezone.now() - timedelta(hours=1)
     )
     # when
-    with pytest.raises(services.VisitNotActive):
-        services.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=future.pk)
-    services.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=past.pk)
+    with pytest.raises(errors.VisitNotActive):
+        planning.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=future.pk)
+    planning.visit_mark_no_show(organization=world.organization, actor=world.coordinator, visit_id=past.pk)
     # then
     past.refresh_from_db()
     assert past.status == VisitStatus.NO_SHOW and past.no_show_at is not None
@@ -285,7 +286,7 @@ def test_the_no_show_sweep_marks_only_visits_past_their_window_and_grace(world):
     Visit.objects.filter(pk=missed.pk).update(window_start=now - 4 * hours, window_end=now - 2 * hours)
     Visit.objects.filter(pk=grace.pk).update(window_start=now - 2 * hours, window_end=now - timedelta(minutes=5))
     # when
-    marked = services.visits_mark_no_shows(organization=world.organization)
+    marked = planning.visits_mark_no_shows(organization=world.organization)
     # then
     assert marked == 1
     assert Visit.objects.get(pk=missed.pk).status == VisitStatus.NO_SHOW
@@ -317,7 +318,7 @@ def test_scheduling_services_look_up_visits_only_inside_the_organization(world, 
     visit = book(world, ready_work_order(world))
     # when / then
     with pytest.raises(NotFound):
-        services.visit_cancel(organization=other_tenant.organization, actor=None, visit_id=visit.pk, reason="x")
+        planning.visit_cancel(organization=other_tenant.organization, actor=None, visit_id=visit.pk, reason="x")
 
 
 # --- The work order and its open visit never drift apart ---------------------------------------------------
@@ -372,7 +373,7 @@ def test_unscheduling_a_work_order_with_a_booked_visit_is_refused(world):
     # then the visit must be cancelled instead (which does move the work order back to ready)
     assert refused.value.code == "visit_open"
     assert "cancel the visit" in refused.value.message
-    services.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
+    planning.visit_cancel(organization=world.organization, actor=world.coordinator, visit_id=visit.pk, reason="Rain")
     work_order.refresh_from_db()
     assert work_order.status == S.READY
 
@@ -393,7 +394,7 @@ def test_the_work_order_plan_changes_only_through_its_open_visit(world):
         )
     # then it is refused, and rescheduling the visit moves both
     assert refused.value.code == "visit_open"
-    services.visit_reschedule(
+    planning.visit_reschedule(
         organization=world.organization,
         actor=world.coordinator,
         visit_id=visit.pk,

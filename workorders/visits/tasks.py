@@ -73,7 +73,7 @@ def visits_no_show_sweep_task() -> None:
 def visits_no_show_organization_task(*, organization_id: int) -> int:
     """Mark one organization's missed visits as no-shows (window ended more than the check-in grace ago)."""
     from rollout.models import Organization
-    from workorders.visits.services import visits_mark_no_shows
+    from workorders.visits.services.planning import visits_mark_no_shows
 
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:

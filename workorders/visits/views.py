@@ -28,7 +28,7 @@ from sites.selectors import site_access_hours_rows
 from technicians.models import Technician
 from workorders.models import Visit, VisitPhoto, WorkOrder
 from workorders.selectors import work_order_technician_candidates
-from workorders.visits import selectors, services
+from workorders.visits import selectors
 from workorders.visits.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, STATE_BADGES, VisitState
 from workorders.visits.forms import (
     FIELD_MAP,
@@ -38,6 +38,7 @@ from workorders.visits.forms import (
     VisitRescheduleForm,
     VisitScheduleForm,
 )
+from workorders.visits.services import planning
 
 BOARD_ROLES = {"read": FULL_READ_ROLES, "write": STAFF_ROLES}
 PLANNING_ROLES = {"read": STAFF_ROLES, "write": STAFF_ROLES}
@@ -217,14 +218,14 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
             candidates=self.candidates,
             access_hours=site_access_hours_rows(self.work_order.site),
             open_visit=open_visit.first(),
-            schedulable=self.work_order.status in services.SCHEDULABLE,
+            schedulable=self.work_order.status in planning.SCHEDULABLE,
         )
         return context
 
     def form_valid(self, form):
         values = form.cleaned_data
         try:
-            visit = services.visit_schedule(
+            visit = planning.visit_schedule(
                 **self.service_kwargs(),
                 work_order_id=self.work_order.pk,
                 technician_id=values["technician"],
@@ -337,7 +338,7 @@ class VisitRescheduleView(VisitPlanningFormView):
         return context
 
     def act(self, values: dict) -> str:
-        services.visit_reschedule(
+        planning.visit_reschedule(
             **self.service_kwargs(),
             visit_id=self.visit.pk,
             day=values["day"],
@@ -369,7 +370,7 @@ class VisitReassignView(VisitPlanningFormView):
         return context
 
     def act(self, values: dict) -> str:
-        services.visit_reassign(
+        planning.visit_reassign(
             **self.service_kwargs(), visit_id=self.visit.pk, technician_id=values["technician"], reason=values["reason"]
         )
         return "Visit reassigned; both technicians are told."
@@ -380,7 +381,7 @@ class VisitCancelView(VisitPlanningFormView):
     template_name = "workorders/visits/cancel.html"
 
     def act(self, values: dict) -> str:
-        services.visit_cancel(**self.service_kwargs(), visit_id=self.visit.pk, reason=values["reason"])
+        planning.visit_cancel(**self.service_kwargs(), visit_id=self.visit.pk, reason=values["reason"])
         return "Visit cancelled; the work order is ready for another visit."
 
 
@@ -392,7 +393,7 @@ class VisitNoShowView(VisitMixin, OrgPageMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.visit_mark_no_show(**self.service_kwargs(), visit_id=self.visit.pk)
+            planning.visit_mark_no_show(**self.service_kwargs(), visit_id=self.visit.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

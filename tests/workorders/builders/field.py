@@ -26,7 +26,7 @@ from tests.workorders.builders.packets import build_sow
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
 from workorders.models import Packet, Visit, WorkOrder
 from workorders.packets import services as packet_services
-from workorders.visits import services as visit_services
+from workorders.visits.services import field_actions, planning
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 OPEN_ALL_WEEK = {day: ["06:00-22:00"] for day in ALL_WEEK}
@@ -107,7 +107,7 @@ def field_technician(organization, user, *, place, **values) -> Technician:
 def schedule(
     organization, pm: Access, work_order: WorkOrder, technician: Technician, day: date, start: time, end: time
 ):
-    return visit_services.visit_schedule(
+    return planning.visit_schedule(
         organization=organization,
         actor=pm,
         work_order_id=work_order.pk,
@@ -193,7 +193,7 @@ def serial_recorded_elsewhere(world: FieldWorld, serial: str, *, email: str = "l
     packet = Packet.objects.for_organization(world.organization).get(work_order=work_order)
     packet_services.packet_acknowledge(organization=world.organization, actor=lee, packet_id=packet.pk)
     now = timezone.now()
-    visit_services.visit_check_in(
+    field_actions.visit_check_in(
         organization=world.organization,
         actor=lee,
         visit_id=visit.pk,
@@ -201,7 +201,7 @@ def serial_recorded_elsewhere(world: FieldWorld, serial: str, *, email: str = "l
         device_time=now,
         location_status="unavailable",
     )
-    visit_services.visit_task_result(
+    field_actions.visit_task_result(
         organization=world.organization,
         actor=lee,
         visit_id=visit.pk,

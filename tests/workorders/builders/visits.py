@@ -29,7 +29,7 @@ from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
 from workorders.models import Packet, Visit, WorkOrder
 from workorders.packets.choices import PacketStatus
 from workorders.packets.selectors import packet_compile_many
-from workorders.visits import services
+from workorders.visits.services import field_actions, planning
 
 CHICAGO = ZoneInfo("America/Chicago")
 # A Wednesday in the future, so that rules read the same whenever the tests run.
@@ -177,7 +177,7 @@ def rendered_packet(work_order: WorkOrder) -> Packet:
 
 def book(world: FieldWorld, work_order: WorkOrder, *, technician=None, day=VISIT_DAY, start=(9, 0), end=(12, 0)):
     """Book a visit through the service, as a coordinator."""
-    return services.visit_schedule(
+    return planning.visit_schedule(
         organization=world.organization,
         actor=world.coordinator,
         work_order_id=work_order.pk,
@@ -226,26 +226,26 @@ def act(world: FieldWorld, visit: Visit, service, *, client_action_id=None, acto
 
 def check_in(world: FieldWorld, visit: Visit, *, point=NEAR, accuracy=12.0, **extra):
     values = {"location_status": "ok", "latitude": point[0], "longitude": point[1], "accuracy_m": accuracy}
-    return act(world, visit, services.visit_check_in, **{**values, **extra})
+    return act(world, visit, field_actions.visit_check_in, **{**values, **extra})
 
 
 def result(world: FieldWorld, visit: Visit, task_key: str, status: str = "done", **values):
-    return act(world, visit, services.visit_task_result, task_key=task_key, status=status, **values)
+    return act(world, visit, field_actions.visit_task_result, task_key=task_key, status=status, **values)
 
 
 def photo(world: FieldWorld, visit: Visit, task_key: str = "survey", data: bytes | None = None, **values):
     values.setdefault("filename", "IMG_0001.jpg")
     data = data if data is not None else jpeg_bytes()
-    return act(world, visit, services.visit_photo_add, task_key=task_key, data=data, **values)
+    return act(world, visit, field_actions.visit_photo_add, task_key=task_key, data=data, **values)
 
 
 def sign(world: FieldWorld, visit: Visit, name: str = "Dana Store-Manager", signature: str | None = None, **values):
     signature = signature or signature_data_url()
-    return act(world, visit, services.visit_sign_off, name=name, signature=signature, **values)
+    return act(world, visit, field_actions.visit_sign_off, name=name, signature=signature, **values)
 
 
 def check_out(world: FieldWorld, visit: Visit, outcome: str = "complete", **values):
-    return act(world, visit, services.visit_check_out, outcome=outcome, **values)
+    return act(world, visit, field_actions.visit_check_out, outcome=outcome, **values)
 
 
 def complete_evidence(world: FieldWorld, visit: Visit) -> None:

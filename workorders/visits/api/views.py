@@ -22,15 +22,17 @@ from rest_framework.response import Response
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from workorders import errors
 from workorders.models import Visit, VisitPhoto
-from workorders.visits import selectors, services
+from workorders.visits import selectors
 from workorders.visits.api import serializers as s
 from workorders.visits.filtersets import VisitFilterSet, VisitPhotoFilterSet
 from workorders.visits.photos import MAX_PHOTO_BYTES, InvalidPhoto
+from workorders.visits.services import field_actions, planning
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT, Role.TECHNICIAN}
 SCHEDULING_ROLES = STAFF_ROLES
-FIELD_ROLES = services.FIELD_ROLES
+FIELD_ROLES = field_actions.FIELD_ROLES
 REPLAYED_HEADER = "Visit-Action-Replayed"
 JPEG_RESPONSE = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored JPEG.")}
 PNG_RESPONSE = {(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The signature (PNG).")}
@@ -47,7 +49,7 @@ class EvidenceMissingError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "evidence_missing"
 
-    def __init__(self, error: services.EvidenceMissing):
+    def __init__(self, error: errors.EvidenceMissing):
         super().__init__(
             detail={item.task_key: [exceptions.ErrorDetail(item.message, code=error.code)] for item in error.missing}
         )
@@ -103,7 +105,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "check_out": FIELD_ROLES,
     }
     raises_conflict = True
-    create_input, create_service = s.VisitScheduleInputSerializer, services.visit_schedule
+    create_input, create_service = s.VisitScheduleInputSerializer, planning.visit_schedule
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -115,7 +117,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return s.VisitSerializer if self.action == "list" else s.VisitDetailSerializer
 
     def handle_exception(self, exc):
-        if isinstance(exc, services.EvidenceMissing):
+        if isinstance(exc, errors.EvidenceMissing):
             exc = EvidenceMissingError(exc)
         return super().handle_exception(exc)
 
@@ -161,7 +163,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def reschedule(self, request, pk=None):
         visit = self.get_object()
         values = self.input(s.VisitRescheduleInputSerializer)
-        services.visit_reschedule(
+        planning.visit_reschedule(
             **self.service_kwargs(),
             visit_id=visit.pk,
             day=values["date"],
@@ -180,7 +182,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def reassign(self, request, pk=None):
         visit = self.get_object()
         values = self.input(s.VisitReassignInputSerializer)
-        services.visit_reassign(
+        planning.visit_reassign(
             **self.service_kwargs(),
             visit_id=visit.pk,
             technician_id=values["technician"].pk,
@@ -200,7 +202,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def cancel(self, request, pk=None):
         visit = self.get_object()
         values = self.input(s.VisitCancelInputSerializer)
-        services.visit_cancel(**self.service_kwargs(), visit_id=visit.pk, reason=values["reason"])
+        planning.visit_cancel(**self.service_kwargs(), visit_id=visit.pk, reason=values["reason"])
         return self.detail_response(visit.pk)
 
     @extend_schema(
@@ -211,7 +213,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
         visit = self.get_object()
-        services.visit_mark_no_show(**self.service_kwargs(), visit_id=visit.pk)
+        planning.visit_mark_no_show(**self.service_kwargs(), visit_id=visit.pk)
         return self.detail_response(visit.pk)
 
     # --- field actions
@@ -228,7 +230,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="acknowledge-packet")
     def acknowledge_packet(self, request, pk=None):
-        return self.field_action(services.visit_acknowledge_packet, s.VisitAcknowledgePacketInputSerializer)
+        return self.field_action(field_actions.visit_acknowledge_packet, s.VisitAcknowledgePacketInputSerializer)
 
     @extend_schema(
         request=s.VisitActionInputSerializer,
@@ -237,7 +239,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self.field_action(services.visit_confirm, s.VisitActionInputSerializer)
+        return self.field_action(field_actions.visit_confirm, s.VisitActionInputSerializer)
 
     @extend_schema(
         request=s.VisitActionInputSerializer,
@@ -246,7 +248,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="on-my-way")
     def on_my_way(self, request, pk=None):
-        return self.field_action(services.visit_on_my_way, s.VisitActionInputSerializer)
+        return self.field_action(field_actions.visit_on_my_way, s.VisitActionInputSerializer)
 
     @extend_schema(
         request=s.VisitCheckInInputSerializer,
@@ -261,7 +263,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        return self.field_action(services.visit_check_in, s.VisitCheckInInputSerializer)
+        return self.field_action(field_actions.visit_check_in, s.VisitCheckInInputSerializer)
 
     @extend_schema(
         request=s.VisitTaskResultInputSerializer,
@@ -275,7 +277,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="task-results")
     def task_results(self, request, pk=None):
-        return self.field_action(services.visit_task_result, s.VisitTaskResultInputSerializer)
+        return self.field_action(field_actions.visit_task_result, s.VisitTaskResultInputSerializer)
 
     @extend_schema(
         request={"multipart/form-data": s.VisitPhotoInputSerializer},
@@ -299,7 +301,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 f"The photo is {upload.size / 2**20:.0f} MB; the limit is {MAX_PHOTO_BYTES / 2**20:.0f} MB."
             )
         data = upload.read()
-        outcome = services.visit_photo_add(
+        outcome = field_actions.visit_photo_add(
             **self.service_kwargs(), visit_id=visit_id, data=data, filename=upload.name or "", **values
         )
         return self.detail_response(visit_id, replayed=outcome.replayed)
@@ -314,7 +316,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, pk=None):
-        return self.field_action(services.visit_sign_off, s.VisitSignOffInputSerializer)
+        return self.field_action(field_actions.visit_sign_off, s.VisitSignOffInputSerializer)
 
     @extend_schema(
         request=s.VisitCheckOutInputSerializer,
@@ -328,7 +330,7 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
-        return self.field_action(services.visit_check_out, s.VisitCheckOutInputSerializer)
+        return self.field_action(field_actions.visit_check_out, s.VisitCheckOutInputSerializer)
 
     # --- files
 

@@ -1,17 +1,7 @@
-"""Writes of field visits: scheduling by coordinators (schedule, reschedule, reassign, cancel, no-show) and the
-field actions of the technician's phone (confirm, on my way, check-in, task results, photos, sign-off,
-check-out).
+"""Writes of the technician's phone on a visit: confirm, on my way, acknowledge the packet, check-in, task
+results, photos, sign-off, check-out.
 
 Rules:
-- Scheduling refuses, with the reason and a stable code: a work order that cannot take a visit now
-  (`work_order_not_schedulable`, or `visit_exists` when it already has an open visit), a window that ends before
-  it starts (`invalid_window`), the technician's overlapping visit (`double_booking`), a blackout date
-  (`blackout_date`), a window outside the site's access hours (`outside_access_hours`), time off (`time_off`)
-  and any other reason the technician may not take the work (`technician_not_eligible`, from
-  technicians.selectors). Times are typed in the site's time zone. The work order's technician and window follow
-  the visit through `workorders.services.work_order_assign`, which also moves a ready (or rework) work order to
-  scheduled and e-mails the technician after commit; cancelling e-mails through this package's own task.
-- A visit after one that ended incomplete gets the next sequence number and `follow_up_of` automatically.
 - Every field action is one transaction that locks the visit row, and is recorded once per (visit,
   client_action_id) in VisitAction: a resend with the same id returns without doing anything. The lookup is
   the caller's own scope, so a technician acting on someone else's visit gets a 404.
@@ -28,37 +18,40 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from programs.training import program_required_courses
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record
 from rollout.choices import Role
-from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
-from rollout.models import Organization, User
+from rollout.models import Organization
 from rollout.tenancy import Access, organization_id_of
-from technicians.choices import EligibilityProblemCode
 from technicians.geo import haversine_km
-from technicians.models import Technician
-from technicians.selectors import technician_eligibility_problems
-from workorders import services as work_order_services
+from workorders._common import _field_error, _label_of, _touch, _user_of
 from workorders.choices import WorkOrderStatus
+from workorders.errors import (
+    AlreadyCheckedIn,
+    ClientActionIdReused,
+    EvidenceMissing,
+    NoPacket,
+    NotAFieldActor,
+    NotReady,
+    OutsideGeofence,
+    VisitCheckedOut,
+    VisitNotActive,
+    VisitNotCheckable,
+    VisitNotCheckedIn,
+    WorkOrderNotDispatched,
+)
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
 from workorders.packets.services import PacketNotCurrent, packet_acknowledge
-from workorders.readiness import visit_window_problems
-from workorders.selectors import work_order_skills
-from workorders.services import NotReady, ReasonRequired
+from workorders.services import work_order_transition
 from workorders.visits import selectors
 from workorders.visits.choices import (
     BEFORE_ARRIVAL,
-    BOOKED_STATUSES,
-    WORKED_STATUSES,
     IncompleteReason,
     LocationStatus,
     TaskResultStatus,
@@ -67,530 +60,15 @@ from workorders.visits.choices import (
     VisitStatus,
 )
 from workorders.visits.photos import ProcessedImage, photo_process, signature_process
-from workorders.visits.tasks import visit_notify_technician_task
+from workorders.visits.services._common import MAX_TEXT, _lock_visit
 
 S = WorkOrderStatus
 V = VisitStatus
 K = VisitActionKind
 # Roles that perform field actions: the visit's technician, or a system (integrator) driving a visit for them.
 FIELD_ROLES = frozenset({Role.TECHNICIAN, Role.INTEGRATOR})
-# Work orders that can take a new visit: planned (ready), already scheduled without a visit, or needing a return.
-SCHEDULABLE = frozenset({S.READY, S.SCHEDULED, S.REWORK})
-VISIT_AUDIT_FIELDS = ["status", "technician", "window_start", "window_end"]
 MAX_PHOTOS_PER_TASK = 30
 MAX_SERIAL_LENGTH = 100
-MAX_TEXT = 2000
-
-
-# --- Errors -------------------------------------------------------------------------------------------
-
-
-class WorkOrderNotSchedulable(InvalidTransition):
-    code = "work_order_not_schedulable"
-
-
-class VisitExists(Conflict):
-    code = "visit_exists"
-
-
-class VisitNotCheckable(Conflict):
-    code = "visit_not_checkable"
-
-
-class VisitNotActive(Conflict):
-    code = "visit_not_active"
-
-
-class AlreadyCheckedIn(Conflict):
-    code = "already_checked_in"
-    default_message = "This visit is already checked in."
-
-
-class VisitCheckedOut(Conflict):
-    code = "visit_checked_out"
-    default_message = "This visit is already checked out; nothing more can be recorded on it."
-
-
-class VisitNotCheckedIn(Conflict):
-    code = "visit_not_checked_in"
-    default_message = "Check in first: results, photos and the sign-off are recorded on site."
-
-
-class OutsideGeofence(Conflict):
-    code = "outside_geofence"
-
-
-class WorkOrderNotDispatched(Conflict):
-    code = "work_order_not_dispatched"
-
-
-class NoPacket(Conflict):
-    code = "no_packet"
-
-
-class ClientActionIdReused(Conflict):
-    code = "client_action_id_reused"
-
-
-class EvidenceMissing(Conflict):
-    """A complete check-out without every task's result and evidence; `missing` lists what is missing."""
-
-    code = "evidence_missing"
-
-    def __init__(self, missing: list[selectors.MissingEvidence]):
-        self.missing = missing
-        lines = " ".join(item.message for item in missing)
-        super().__init__(f"The visit cannot be checked out complete yet. {lines}")
-
-
-class NotAFieldActor(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "Only the visit's technician (or an integrator acting for them) records field actions."
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
-
-
-# --- Helpers ---------------------------------------------------------------------------------------------
-
-
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
-def _day(value: date) -> str:
-    return f"{value:%a %b %-d, %Y}"
-
-
-def _lock_work_order(organization, work_order_id: int) -> WorkOrder:
-    work_order = (
-        WorkOrder.objects.for_organization(organization)
-        .select_for_update(of=("self",))
-        .select_related("program", "site")
-        .filter(pk=work_order_id)
-        .first()
-    )
-    if work_order is None:
-        raise NotFound()
-    return work_order
-
-
-def _lock_visit(organization, visit_id: int, *, access: Access | None = None) -> Visit:
-    """The visit row, locked, within the caller's scope (a technician: their own visits only)."""
-    queryset = Visit.objects.visible_to(access) if access is not None else Visit.objects.for_organization(organization)
-    visit = (
-        queryset.select_for_update(of=("self",))
-        .select_related("work_order", "work_order__program", "work_order__site", "technician")
-        .filter(pk=visit_id)
-        .first()
-    )
-    if visit is None:
-        raise NotFound()
-    return visit
-
-
-def _window(site, day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """The window typed in the site's local time, as aware datetimes (a window ending at 00:00 ends at midnight)."""
-    zone = ZoneInfo(site.timezone)
-    window_start = datetime.combine(day, start, tzinfo=zone)
-    window_end = datetime.combine(day, end, tzinfo=zone)
-    if end == time(0, 0):
-        window_end += timedelta(days=1)
-    if window_end <= window_start:
-        raise _field_error("The visit must end after it starts.", field="end_time", code="invalid_window")
-    return window_start, window_end
-
-
-def _describe(visit: Visit) -> str:
-    zone = ZoneInfo(visit.work_order.site.timezone)
-    start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)
-    return f"{visit.work_order.number} at {visit.work_order.site.code}, {_day(start.date())} {start:%H:%M}–{end:%H:%M}"
-
-
-def _check_double_booking(organization, technician: Technician, start: datetime, end: datetime, *, exclude=None):
-    overlapping = (
-        Visit.objects.for_organization(organization)
-        .filter(technician=technician, status__in=BOOKED_STATUSES, window_start__lt=end, window_end__gt=start)
-        .select_related("work_order", "work_order__site")
-        .order_by("window_start")
-    )
-    if exclude is not None:
-        overlapping = overlapping.exclude(pk=exclude.pk)
-    other = overlapping.first()
-    if other is not None:
-        raise _field_error(
-            f"{technician.full_name} already has a visit then: {_describe(other)} ({other.work_order.site.timezone}).",
-            field="start_time",
-            code="double_booking",
-        )
-
-
-def _check_site_window(site, start: datetime, end: datetime) -> None:
-    """Blackout dates first (the day is wrong), then access hours (the time is wrong), in the site's zone."""
-    zone = ZoneInfo(site.timezone)
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    blackout = set(site.blackout_dates or [])
-    day = local_start.date()
-    while day <= local_end.date():
-        if day.isoformat() in blackout:
-            raise _field_error(
-                f"{_day(day)} is a blackout date at site {site.code}: no work may happen there that day.",
-                field="date",
-                code="blackout_date",
-            )
-        day += timedelta(days=1)
-    hours_only = SimpleNamespace(timezone=site.timezone, access_hours=site.access_hours, blackout_dates=[])
-    problems = visit_window_problems(site=hours_only, planned_start=start, planned_end=end)
-    if problems:
-        raise _field_error(" ".join(problems), field="start_time", code="outside_access_hours")
-
-
-def _check_technician(organization, work_order: WorkOrder, technician: Technician, start: datetime) -> None:
-    site = work_order.site
-    local_start = start.astimezone(ZoneInfo(site.timezone))
-    problems = technician_eligibility_problems(
-        organization=organization,
-        technician_id=technician.pk,
-        skills=work_order_skills(organization=organization, work_order=work_order),
-        on_date=local_start.date(),
-        latitude=site.latitude,
-        longitude=site.longitude,
-        at_time=local_start.time(),
-        location_timezone=site.timezone,
-        courses=program_required_courses(organization=organization, program_id=work_order.program_id),
-    )
-    if not problems:
-        return
-    code = (
-        "time_off"
-        if any(problem.code == EligibilityProblemCode.TIME_OFF for problem in problems)
-        else "technician_not_eligible"
-    )
-    raise _field_error(
-        f"{technician.full_name} cannot take this visit: " + " ".join(p.message for p in problems),
-        field="technician",
-        code=code,
-    )
-
-
-def _technician(organization, technician_id: int) -> Technician:
-    technician = Technician.objects.for_organization(organization).filter(pk=technician_id).first()
-    if technician is None:
-        raise _field_error("No such technician.", field="technician", code="does_not_exist")
-    return technician
-
-
-def _checkin_due_by(work_order: WorkOrder, start: datetime) -> datetime:
-    return start + timedelta(minutes=work_order.program.checkin_grace_minutes)
-
-
-def _touch(visit: Visit, *fields: str) -> None:
-    visit.version += 1
-    visit.save(update_fields=[*fields, "version", "updated_at"])
-
-
-def _notify(organization, visit: Visit, event: str, technician_id: int | None = None) -> None:
-    visit_notify_technician_task.delay_on_commit(
-        organization_id=organization_id_of(organization),
-        visit_id=visit.pk,
-        event=event,
-        technician_id=technician_id or visit.technician_id,
-        version=visit.version,
-    )
-
-
-def _plan_work_order(organization, actor, visit: Visit, work_order: WorkOrder, start, end) -> None:
-    """Keep the work order's technician and window on the visit (and move it to scheduled), through the
-    work-order service: it checks the window and the technician again and e-mails them after commit."""
-    work_order_services.work_order_assign(
-        organization=organization,
-        actor=actor,
-        work_order_id=work_order.pk,
-        technician_id=visit.technician_id,
-        planned_start=start,
-        planned_end=end,
-        schedule=work_order.status in (S.READY, S.REWORK),
-        visit_id=visit.pk,
-    )
-
-
-def _check_work_order_plannable(work_order: WorkOrder, *, action: str) -> None:
-    if work_order.status == S.DISPATCHED:
-        raise WorkOrderNotSchedulable(
-            f"Work order {work_order.number} is dispatched: recall it first (work order page), then {action}."
-        )
-    if work_order.status not in SCHEDULABLE:
-        allowed = ", ".join(S(value).label for value in S.values if value in SCHEDULABLE)
-        raise WorkOrderNotSchedulable(
-            f"Work order {work_order.number} is {S(work_order.status).label}: a visit can be booked only while it "
-            f"is {allowed}."
-        )
-
-
-# --- Scheduling (coordinators) -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def visit_schedule(
-    *,
-    organization: Organization,
-    actor: Access | User | None,
-    work_order_id: int,
-    technician_id: int,
-    day: date,
-    start_time: time,
-    end_time: time,
-) -> Visit:
-    """Book a visit of one technician at the work order's site, `day` from `start_time` to `end_time` in the
-    site's local time. Refused with the reason (see the module's rules); on success the work order follows
-    (technician, window, scheduled) and the technician is e-mailed after commit. A visit after one that ended
-    incomplete is its follow-up (next sequence number, `follow_up_of`)."""
-    work_order = _lock_work_order(organization, work_order_id)
-    _check_work_order_plannable(work_order, action="book the visit")
-    open_visit = Visit.objects.for_organization(organization).filter(work_order=work_order).open().first()
-    if open_visit is not None:
-        raise VisitExists(
-            f"Work order {work_order.number} already has an open visit (visit {open_visit.sequence}): reschedule, "
-            "reassign or cancel it instead."
-        )
-    start, end = _window(work_order.site, day, start_time, end_time)
-    technician = _technician(organization, technician_id)
-    _check_double_booking(organization, technician, start, end)
-    _check_site_window(work_order.site, start, end)
-    _check_technician(organization, work_order, technician, start)
-    previous = (
-        Visit.objects.for_organization(organization)
-        .filter(work_order=work_order, status__in=WORKED_STATUSES)
-        .order_by("-sequence")
-        .first()
-    )
-    visit = Visit.objects.create(
-        organization_id=organization_id_of(organization),
-        work_order=work_order,
-        technician=technician,
-        sequence=previous.sequence + 1 if previous else 1,
-        follow_up_of=previous if previous and previous.outcome == VisitOutcome.INCOMPLETE else None,
-        window_start=start,
-        window_end=end,
-        local_date=start.astimezone(ZoneInfo(work_order.site.timezone)).date(),
-        checkin_due_by=_checkin_due_by(work_order, start),
-        created_by_label=_label_of(actor)[:200],
-    )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="visit.scheduled",
-        target=visit,
-        after={
-            **audit_snapshot(visit, VISIT_AUDIT_FIELDS),
-            "work_order": work_order.number,
-            "sequence": visit.sequence,
-            "follow_up_of": visit.follow_up_of_id,
-        },
-    )
-    _plan_work_order(organization, actor, visit, work_order, start, end)
-    return visit
-
-
-def _lock_for_planning(organization, visit_id: int, *, action: str) -> Visit:
-    visit = _lock_visit(organization, visit_id)
-    if visit.status not in BEFORE_ARRIVAL:
-        raise VisitNotActive(
-            f"Visit {visit.sequence} of {visit.work_order.number} is {V(visit.status).label.lower()}: it can no "
-            f"longer be {action}."
-        )
-    return visit
-
-
-@transaction.atomic
-def visit_reschedule(
-    *,
-    organization: Organization,
-    actor: Access | User | None,
-    visit_id: int,
-    day: date,
-    start_time: time,
-    end_time: time,
-    reason: str = "",
-) -> Visit:
-    """Move a visit that has not started to another day or window (site's local time), with the same checks as
-    booking it; a confirmed visit goes back to scheduled (the technician confirms again) and is e-mailed."""
-    visit = _lock_for_planning(organization, visit_id, action="rescheduled")
-    work_order = _lock_work_order(organization, visit.work_order_id)
-    _check_work_order_plannable(work_order, action="reschedule the visit")
-    start, end = _window(work_order.site, day, start_time, end_time)
-    _check_double_booking(organization, visit.technician, start, end, exclude=visit)
-    _check_site_window(work_order.site, start, end)
-    _check_technician(organization, work_order, visit.technician, start)
-    before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
-    visit.window_start, visit.window_end = start, end
-    visit.local_date = start.astimezone(ZoneInfo(work_order.site.timezone)).date()
-    visit.checkin_due_by = _checkin_due_by(work_order, start)
-    if visit.status != V.SCHEDULED:
-        visit.to_scheduled()
-    _touch(
-        visit, "window_start", "window_end", "local_date", "checkin_due_by", "status", "confirmed_at", "on_the_way_at"
-    )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="visit.rescheduled",
-        target=visit,
-        before=before,
-        after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
-        reason=reason.strip(),
-    )
-    _plan_work_order(organization, actor, visit, work_order, start, end)
-    return visit
-
-
-@transaction.atomic
-def visit_reassign(
-    *, organization: Organization, actor: Access | User | None, visit_id: int, technician_id: int, reason: str = ""
-) -> Visit:
-    """Give a visit that has not started to another technician (same window): they must be free and eligible
-    then. The new technician is e-mailed (work-order notice), the previous one is told they are off it."""
-    visit = _lock_for_planning(organization, visit_id, action="reassigned")
-    work_order = _lock_work_order(organization, visit.work_order_id)
-    _check_work_order_plannable(work_order, action="reassign the visit")
-    technician = _technician(organization, technician_id)
-    if technician.pk == visit.technician_id:
-        raise _field_error(
-            f"{technician.full_name} already has this visit.", field="technician", code="same_technician"
-        )
-    _check_double_booking(organization, technician, visit.window_start, visit.window_end)
-    _check_technician(organization, work_order, technician, visit.window_start)
-    before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
-    previous_technician_id = visit.technician_id
-    visit.technician = technician
-    if visit.status != V.SCHEDULED:
-        visit.to_scheduled()
-    _touch(visit, "technician", "status", "confirmed_at", "on_the_way_at")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="visit.reassigned",
-        target=visit,
-        before=before,
-        after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
-        reason=reason.strip(),
-    )
-    _plan_work_order(organization, actor, visit, work_order, visit.window_start, visit.window_end)
-    _notify(organization, visit, "unassigned", technician_id=previous_technician_id)
-    return visit
-
-
-def _cancel(organization, actor, visit: Visit, reason: str) -> None:
-    before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
-    visit.to_cancelled(reason=reason[:MAX_TEXT])
-    _touch(visit, "status", "cancelled_at", "cancel_reason")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="visit.cancelled",
-        target=visit,
-        before=before,
-        after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
-        reason=reason,
-    )
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired("Say why the visit is cancelled.", field="reason")
-    return reason
-
-
-@transaction.atomic
-def visit_cancel(*, organization: Organization, actor: Access | User | None, visit_id: int, reason: str) -> Visit:
-    """Call off a visit that has not started, with a reason. The work order goes back to ready (recalled first
-    when it was dispatched), so that another visit can be booked; the technician is e-mailed."""
-    reason = _reason(reason)
-    visit = _lock_for_planning(organization, visit_id, action="cancelled")
-    work_order = _lock_work_order(organization, visit.work_order_id)
-    _cancel(organization, actor, visit, reason)
-    why = f"Visit {visit.sequence} cancelled: {reason}"
-    recalled = work_order.status == S.DISPATCHED
-    if recalled:  # the recall's own notice tells the technician not to go
-        work_order_services.work_order_transition(
-            organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SCHEDULED, reason=why
-        )
-    if recalled or work_order.status == S.SCHEDULED:
-        work_order_services.work_order_transition(
-            organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.READY, reason=why
-        )
-    if not recalled:
-        _notify(organization, visit, "cancelled")
-    return visit
-
-
-def visit_cancel_with_work_order(
-    *, organization: Organization, actor: Access | User | None, visit_id: int, reason: str, notify: bool
-) -> Visit:
-    """Call off the open visit of a work order being cancelled (called by the work-order service, inside its
-    transaction, with the work order already locked and moved): the work order is left alone. `notify` e-mails
-    the technician, unless the work order's own cancellation notice already does."""
-    visit = _lock_for_planning(organization, visit_id, action="cancelled")
-    _cancel(organization, actor, visit, _reason(f"Work order cancelled: {reason}"))
-    if notify:
-        _notify(organization, visit, "cancelled")
-    return visit
-
-
-@transaction.atomic
-def visit_mark_no_show(*, organization: Organization, actor: Access | User | None, visit_id: int) -> Visit:
-    """Record that nobody came: only for a visit not checked in whose window has started. The work order stays
-    where it is; the coordinator books another visit (recalling a dispatched work order first)."""
-    visit = _lock_for_planning(organization, visit_id, action="marked a no-show")
-    if visit.window_start > timezone.now():
-        raise VisitNotActive("This visit's window has not started yet: it cannot be a no-show.")
-    before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
-    visit.to_no_show()
-    _touch(visit, "status", "no_show_at")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="visit.no_show",
-        target=visit,
-        before=before,
-        after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
-    )
-    return visit
-
-
-def visits_mark_no_shows(*, organization, now: datetime | None = None, limit: int = 500) -> int:
-    """Mark as no-shows the visits not checked in whose window ended more than the check-in grace ago (each in
-    its own transaction; safe to run again). Returns how many were marked."""
-    now = now or timezone.now()
-    candidates = list(
-        Visit.objects.for_organization(organization)
-        .filter(status__in=BEFORE_ARRIVAL, window_end__lt=now)
-        .select_related("work_order__program")
-        .order_by("window_end")
-        .values_list("pk", "window_end", "work_order__program__checkin_grace_minutes")[:limit]
-    )
-    marked = 0
-    for pk, window_end, grace in candidates:
-        if window_end + timedelta(minutes=grace) >= now:
-            continue
-        try:
-            visit_mark_no_show(organization=organization, actor=None, visit_id=pk)
-        except (VisitNotActive, NotFound):
-            continue
-        marked += 1
-    return marked
-
-
-# --- Field actions (the technician's phone) -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -757,7 +235,7 @@ def _start_work(organization, actor: Access, work_order: WorkOrder) -> None:
         return
     if status == S.SCHEDULED:
         try:
-            work_order_services.work_order_transition(
+            work_order_transition(
                 organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.DISPATCHED
             )
         except NotReady as exc:
@@ -771,9 +249,7 @@ def _start_work(organization, actor: Access, work_order: WorkOrder) -> None:
             f"Work order {work_order.number} is {S(status).label.lower()}: this visit cannot start. Call your "
             "coordinator."
         )
-    work_order_services.work_order_transition(
-        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.IN_PROGRESS
-    )
+    work_order_transition(organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.IN_PROGRESS)
 
 
 def _coordinate(value, name: str, limit: int) -> Decimal:
@@ -1205,12 +681,12 @@ def _finish_work(organization, actor, visit: Visit, outcome: str, incomplete_rea
     if work_order.status != S.IN_PROGRESS:  # read with the visit; the work-order service checks it again
         return
     if outcome != VisitOutcome.INCOMPLETE:
-        work_order_services.work_order_transition(
+        work_order_transition(
             organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SUBMITTED
         )
         return
     reason = f"Visit {visit.sequence} ended incomplete: {IncompleteReason(incomplete_reason).label}"
-    work_order_services.work_order_transition(
+    work_order_transition(
         organization=organization,
         actor=actor,
         work_order_id=work_order.pk,
