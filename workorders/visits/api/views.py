@@ -22,9 +22,8 @@ from rest_framework.response import Response
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
-from workorders import errors
 from workorders.models import Visit, VisitPhoto
-from workorders.visits import selectors
+from workorders.visits import errors, selectors
 from workorders.visits.api import serializers as s
 from workorders.visits.filtersets import VisitFilterSet, VisitPhotoFilterSet
 from workorders.visits.photos import MAX_PHOTO_BYTES, InvalidPhoto

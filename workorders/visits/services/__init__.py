@@ -9,6 +9,7 @@
   the dependency one way (planning and field actions → workorders.services → calloff).
 - `_common` — the private helpers they share (the visit row lock, the technician's notice).
 
-Their refusals live in workorders.errors. Import the services from their module, e.g.
-`from workorders.visits.services.planning import visit_schedule`; this package re-exports nothing.
+Their refusals live in workorders.visits.errors (the work-order services' in workorders.errors). Import the
+services from their module, e.g. `from workorders.visits.services.planning import visit_schedule`; this package
+re-exports nothing.
 """

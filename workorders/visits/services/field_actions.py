@@ -32,22 +32,10 @@ from rollout.tenancy import Access, organization_id_of
 from technicians.geo import haversine_km
 from workorders._common import _field_error, _label_of, _touch, _user_of
 from workorders.choices import WorkOrderStatus
-from workorders.errors import (
-    AlreadyCheckedIn,
-    ClientActionIdReused,
-    EvidenceMissing,
-    NoPacket,
-    NotAFieldActor,
-    NotReady,
-    OutsideGeofence,
-    VisitCheckedOut,
-    VisitNotActive,
-    VisitNotCheckable,
-    VisitNotCheckedIn,
-    WorkOrderNotDispatched,
-)
+from workorders.errors import NotReady
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
-from workorders.packets.services import PacketNotCurrent, packet_acknowledge
+from workorders.packets.errors import PacketNotCurrent
+from workorders.packets.services import packet_acknowledge
 from workorders.services import work_order_transition
 from workorders.visits import selectors
 from workorders.visits.choices import (
@@ -58,6 +46,19 @@ from workorders.visits.choices import (
     VisitActionKind,
     VisitOutcome,
     VisitStatus,
+)
+from workorders.visits.errors import (
+    AlreadyCheckedIn,
+    ClientActionIdReused,
+    EvidenceMissing,
+    NoPacket,
+    NotAFieldActor,
+    OutsideGeofence,
+    VisitCheckedOut,
+    VisitNotActive,
+    VisitNotCheckable,
+    VisitNotCheckedIn,
+    WorkOrderNotDispatched,
 )
 from workorders.visits.photos import ProcessedImage, photo_process, signature_process
 from workorders.visits.services._common import MAX_TEXT, _lock_visit
