@@ -170,9 +170,7 @@ def _check_work_order_plannable(work_order: WorkOrder, *, action: str) -> None:
         )
 
 
-# --- Scheduling (coordinators) -------------------------------------------------------------------------
-
-# --- Scheduling (coordinators) -------------------------------------------------------------------------
+# --- Services ------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -380,6 +378,3 @@ def visits_mark_no_shows(*, organization, now: datetime | None = None, limit: in
             continue
         marked += 1
     return marked
-
-
-# --- Field actions (the technician's phone) -----------------------------------------------------------------
