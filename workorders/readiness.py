@@ -6,7 +6,7 @@ outside the site's blackout dates and inside its access hours (read in the site'
 technician assigned and eligible on that day (technicians.selectors decides); the packet acknowledged by the
 technician (the packet compiler decides, see `_packet_gates`).
 
-A PM or admin may override a red gate with a written reason (workorders.services.work_order_gate_override);
+A PM or admin may override a red gate with a written reason (workorders.gate_overrides.work_order_gate_override);
 the override turns the gate green and shows on the checklist with who, when and why.
 
 `work_orders_readiness` evaluates a whole page of work orders in a fixed number of queries (the list page
@@ -32,6 +32,7 @@ from technicians.choices import WEEKDAYS, Weekday
 from technicians.selectors import EligibilityProblem, EligibilityQuestion, technician_eligibility_many
 from workorders.choices import Gate, ShipmentStatus
 from workorders.models import Shipment, WorkOrder
+from workorders.packets.selectors import packets_acknowledged
 
 NO_PACKET_YET = "No packet issued yet"
 
@@ -299,22 +300,8 @@ def _technician_gate(work_order: WorkOrder, problems: list[EligibilityProblem] |
 
 
 def _packet_gates(work_orders: list[WorkOrder]) -> dict[int, GateResult]:
-    """The packet gate, from the packet compiler's selectors (workorders.packets.selectors).
-
-    It provides `packet_acknowledged(work_order) -> (bool, reason)`, and may provide
-    `packets_acknowledged(work_orders) -> {work_order_id: (bool, reason)}` for lists in a fixed number of
-    queries; the batch form is used when present.
-    """
-    try:
-        from workorders.packets import selectors as packet_selectors
-    except ImportError:
-        # The packet compiler is built separately; until its module exists no packet can have been issued.
-        return {wo.pk: GateResult(Gate.PACKET, False, f"{NO_PACKET_YET}.") for wo in work_orders}
-    batch = getattr(packet_selectors, "packets_acknowledged", None)
-    if batch is not None:
-        answers = batch(work_orders)
-    else:
-        answers = {wo.pk: packet_selectors.packet_acknowledged(wo) for wo in work_orders}
+    """The packet gate of many work orders, from the packet selectors in a fixed number of queries."""
+    answers = packets_acknowledged(work_orders)
     return {pk: GateResult(Gate.PACKET, bool(ok), reason) for pk, (ok, reason) in answers.items()}
 
 

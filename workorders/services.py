@@ -1,5 +1,6 @@
-"""Writes of the workorders app: creating work orders from enrollments, every state transition, assignment,
-site-contact confirmation, readiness-gate overrides, and shipments.
+"""Writes of work orders: creating them from enrollments, every state transition, assignment and site-contact
+confirmation. Readiness-gate overrides are in workorders.gate_overrides, shipments in workorders.shipments, visits
+in workorders.visits.services; the refusals in workorders.errors (visits': workorders.visits.errors).
 
 Each service is one transaction that locks the work order row, checks the current state (and, when the
 caller passes `expected_version`, that nobody changed it since they read it), writes, records an audit
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -23,27 +24,16 @@ from programs.models import Enrollment, Program, Wave
 from programs.selectors import sow_current_approved
 from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
-from rollout.choices import PLANNER_ROLES
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
 from workorders._common import _field_error, _label, _label_of, _lock_work_order, _touch, _user_of
-from workorders.choices import (
-    OPEN_STATUSES,
-    REASON_REQUIRED,
-    WORK_ORDER_TRANSITIONS,
-    Gate,
-    ShipmentStatus,
-    WorkOrderStatus,
-)
-from workorders.errors import NotReady, OverrideNotAllowed, ReasonRequired, VisitOpen, VisitUnderway
-from workorders.models import Shipment, Visit, WorkOrder, WorkOrderNumberSequence
-from workorders.readiness import (
-    visit_window_problems,
-    work_order_readiness,
-)
+from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
+from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
+from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
 from workorders.tasks import work_order_notify_technician_task
 from workorders.visits.choices import VisitStatus
@@ -54,8 +44,6 @@ BULK_LIMIT = 1_000
 CREATE_BATCH = 500
 # Before dispatch a visit can still be planned; once dispatched it must be recalled first.
 ASSIGNABLE = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.REWORK})
-OVERRIDABLE = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.REWORK})
-SHIPMENT_EDITABLE = OPEN_STATUSES
 # Moves the assigned technician hears about (by e-mail, after commit).
 NOTIFY_ON = {
     (S.SCHEDULED, S.DISPATCHED): "dispatched",
@@ -64,7 +52,6 @@ NOTIFY_ON = {
     (S.REWORK, S.SCHEDULED): "return_visit",
 }
 WORK_ORDER_AUDIT_FIELDS = ["technician", "planned_start", "planned_end"]
-SHIPMENT_FIELDS = ["carrier", "tracking_number", "status", "shipped_on", "expected_delivery", "delivered_on", "notes"]
 
 
 def _open_visit(organization, work_order: WorkOrder) -> Visit | None:
@@ -436,7 +423,7 @@ def work_order_bulk_transition(
     return BulkTransitionResult(to_status=to_status, items=tuple(items))
 
 
-# --- Planning: technician, window, site contact, overrides ------------------------------------------------
+# --- Planning: technician, window, site contact ---------------------------------------------------------
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -593,193 +580,3 @@ def work_order_confirm_site_contact(
         after={"note": work_order.site_contact_note},
     )
     return work_order
-
-
-def _check_planner(actor) -> None:
-    if isinstance(actor, Access) and actor.role not in PLANNER_ROLES:
-        raise OverrideNotAllowed()
-
-
-@transaction.atomic
-def work_order_gate_override(
-    *,
-    organization: Organization,
-    actor: Access | User | None,
-    work_order_id: int,
-    gate: str,
-    reason: str,
-    expected_version: int | None = None,
-) -> WorkOrder:
-    """Let a red readiness gate pass, with a written reason (PMs and admins only; audited; shown on the
-    checklist). One gate per call; a gate that is already green needs no override and is refused."""
-    _check_planner(actor)
-    if gate not in Gate.values:
-        raise _field_error(f"“{gate}” is not a readiness gate.", field="gate", code="invalid_choice")
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ReasonRequired("Write why this gate may be passed (at least a few words).", field="reason")
-    work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
-    if work_order.status not in OVERRIDABLE:
-        raise InvalidTransition(
-            f"Work order {work_order.number} is {_label(work_order.status)}; gates matter only before dispatch.",
-            code="not_overridable",
-        )
-    result = work_order_readiness(organization=organization, work_order=work_order).get(gate)
-    if result is not None and result.passed:
-        raise Conflict(f"The gate “{Gate(gate).label}” is already green; no override needed.", code="gate_green")
-    before = dict(work_order.gate_overrides or {})
-    user = _user_of(actor)
-    work_order.gate_overrides = {
-        **before,
-        gate: {
-            "reason": reason,
-            "by_label": _label_of(actor)[:200],
-            "by_user_id": user.pk if user else None,
-            "at": timezone.now().isoformat(),
-            "failing_reason": result.reason if result else "",
-        },
-    }
-    _touch(work_order, "gate_overrides")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="work_order.gate_overridden",
-        target=work_order,
-        before={"gate": gate, "override": before.get(gate)},
-        after={"gate": gate, "failing_reason": result.reason if result else ""},
-        reason=reason,
-    )
-    return work_order
-
-
-@transaction.atomic
-def work_order_gate_override_revoke(
-    *, organization: Organization, actor: Access | User | None, work_order_id: int, gate: str
-) -> WorkOrder:
-    """Withdraw an override: the gate is judged on its own again (PMs and admins only; audited)."""
-    _check_planner(actor)
-    work_order = _lock_work_order(organization, work_order_id)
-    overrides = dict(work_order.gate_overrides or {})
-    if gate not in overrides:
-        raise _field_error("That gate has no override.", field="gate", code="no_override")
-    removed = overrides.pop(gate)
-    work_order.gate_overrides = overrides
-    _touch(work_order, "gate_overrides")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="work_order.gate_override_revoked",
-        target=work_order,
-        before={"gate": gate, "override": removed},
-        after={"gate": gate, "override": None},
-    )
-    return work_order
-
-
-# --- Shipments -------------------------------------------------------------------------------------------
-
-
-def _shipment_values(values: dict, current: Shipment | None = None) -> dict:
-    """Check one shipment's values together; derive the status from the dates when it is not given."""
-    merged = {name: getattr(current, name) for name in SHIPMENT_FIELDS} if current else {}
-    merged.update(values)
-    carrier = (merged.get("carrier") or "").strip()
-    if not carrier:
-        raise _field_error("Name the carrier.", field="carrier", code="required")
-    merged["carrier"] = carrier
-    merged["tracking_number"] = (merged.get("tracking_number") or "").strip()
-    shipped_on: date | None = merged.get("shipped_on")
-    delivered_on: date | None = merged.get("delivered_on")
-    if shipped_on and delivered_on and delivered_on < shipped_on:
-        raise _field_error("It cannot be delivered before it was shipped.", field="delivered_on", code="invalid_dates")
-    expected = merged.get("expected_delivery")
-    if shipped_on and expected and expected < shipped_on:
-        raise _field_error(
-            "The expected delivery cannot be before the ship date.", field="expected_delivery", code="invalid_dates"
-        )
-    dates_changed = "delivered_on" in values or "shipped_on" in values
-    manual = current is not None and current.status in (ShipmentStatus.EXCEPTION, ShipmentStatus.CANCELLED)
-    if not values.get("status") and (current is None or (dates_changed and not manual)):
-        merged["status"] = (
-            ShipmentStatus.DELIVERED
-            if delivered_on
-            else ShipmentStatus.IN_TRANSIT
-            if shipped_on
-            else ShipmentStatus.PENDING
-        )
-    status = merged.get("status") or ShipmentStatus.PENDING
-    if status == ShipmentStatus.DELIVERED and not delivered_on:
-        raise _field_error("Give the delivery date of a delivered shipment.", field="delivered_on", code="required")
-    if delivered_on and status in (ShipmentStatus.PENDING, ShipmentStatus.IN_TRANSIT):
-        status = ShipmentStatus.DELIVERED
-    merged["status"] = status
-    merged["notes"] = merged.get("notes") or ""
-    return {name: merged.get(name) for name in SHIPMENT_FIELDS}
-
-
-def _check_shipments_editable(work_order: WorkOrder) -> None:
-    if work_order.status not in SHIPMENT_EDITABLE:
-        raise InvalidTransition(
-            f"Work order {work_order.number} is {_label(work_order.status)}; its shipments can no longer change.",
-            code="not_open",
-        )
-
-
-@transaction.atomic
-def shipment_create(
-    *, organization: Organization, actor: Access | User | None, work_order_id: int, **values
-) -> Shipment:
-    """Record a shipment of materials for an open work order (status from the dates unless given)."""
-    work_order = _lock_work_order(organization, work_order_id)
-    _check_shipments_editable(work_order)
-    cleaned = _shipment_values(values)
-    shipment = Shipment.objects.create(organization_id=organization.pk, work_order=work_order, **cleaned)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="shipment.created",
-        target=shipment,
-        after={"work_order": work_order.pk, **audit_snapshot(shipment, SHIPMENT_FIELDS)},
-    )
-    return shipment
-
-
-def _lock_shipment(organization, shipment_id: int) -> Shipment:
-    shipment = Shipment.objects.for_organization(organization).select_for_update().filter(pk=shipment_id).first()
-    if shipment is None:
-        raise NotFound()
-    return shipment
-
-
-@transaction.atomic
-def shipment_update(
-    *, organization: Organization, actor: Access | User | None, shipment_id: int, **changes
-) -> Shipment:
-    """Change a shipment (e.g. record its delivery); the whole shipment is checked again."""
-    shipment = _lock_shipment(organization, shipment_id)
-    _check_shipments_editable(_lock_work_order(organization, shipment.work_order_id))
-    before = audit_snapshot(shipment, SHIPMENT_FIELDS)
-    for name, value in _shipment_values(changes, current=shipment).items():
-        setattr(shipment, name, value)
-    shipment.save()
-    after = audit_snapshot(shipment, SHIPMENT_FIELDS)
-    if before != after:
-        audit_record(
-            organization=organization, actor=actor, verb="shipment.updated", target=shipment, before=before, after=after
-        )
-    return shipment
-
-
-@transaction.atomic
-def shipment_delete(*, organization: Organization, actor: Access | User | None, shipment_id: int) -> None:
-    """Remove a shipment recorded by mistake (cancel it instead when it really was sent)."""
-    shipment = _lock_shipment(organization, shipment_id)
-    _check_shipments_editable(_lock_work_order(organization, shipment.work_order_id))
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="shipment.deleted",
-        target=shipment,
-        before={"work_order": shipment.work_order_id, **audit_snapshot(shipment, SHIPMENT_FIELDS)},
-    )
-    shipment.delete()

@@ -27,7 +27,7 @@ from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
 from rollout.views.base import OrgDetailView, OrgFormView, OrgTemplateView
 from sites.selectors import site_access_hours_rows
-from workorders import selectors, services
+from workorders import gate_overrides, selectors, services, shipments
 from workorders.choices import REASON_REQUIRED, STATUS_BADGES, ShipmentStatus, WorkOrderStatus
 from workorders.filtersets import FilterInvalid, WorkOrderFilterSet, selected_work_order_ids
 from workorders.forms import (
@@ -335,7 +335,7 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             # Once a visit is booked, its technician and window change on the visit (reschedule, reassign).
             can_plan=work_order.status in services.ASSIGNABLE and open_visit is None,
             open_visit=open_visit,
-            shipments_open=work_order.status in services.SHIPMENT_EDITABLE,
+            shipments_open=work_order.status in shipments.SHIPMENT_EDITABLE,
         )
         return context
 
@@ -443,7 +443,7 @@ class GateOverrideView(WorkOrderActionView):
         return {**super().get_form_kwargs(), "prefix": f"gate-{self.request.POST.get('gate_key', '')}"}
 
     def act(self, form) -> str:
-        services.work_order_gate_override(
+        gate_overrides.work_order_gate_override(
             **self.service_kwargs(),
             work_order_id=self.work_order.pk,
             gate=form.cleaned_data["gate"],
@@ -457,7 +457,7 @@ class GateOverrideRevokeView(WorkOrderActionView):
     form_class = forms.Form
 
     def act(self, form) -> str:
-        services.work_order_gate_override_revoke(
+        gate_overrides.work_order_gate_override_revoke(
             **self.service_kwargs(), work_order_id=self.work_order.pk, gate=self.kwargs["gate"]
         )
         return "Override withdrawn."
@@ -620,9 +620,9 @@ class ShipmentFormView(WorkOrdersPageMixin, OrgFormView):
         values = dict(form.cleaned_data)
         try:
             if self.shipment is None:
-                services.shipment_create(**self.service_kwargs(), work_order_id=self.work_order.pk, **values)
+                shipments.shipment_create(**self.service_kwargs(), work_order_id=self.work_order.pk, **values)
             else:
-                services.shipment_update(**self.service_kwargs(), shipment_id=self.shipment.pk, **values)
+                shipments.shipment_update(**self.service_kwargs(), shipment_id=self.shipment.pk, **values)
         except ApplicationError as exc:
             add_service_error(form, exc)
             return self.form_invalid(form)
@@ -657,7 +657,7 @@ class ShipmentDeleteView(WorkOrdersPageMixin, OrgTemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.shipment_delete(**self.service_kwargs(), shipment_id=self.shipment.pk)
+            shipments.shipment_delete(**self.service_kwargs(), shipment_id=self.shipment.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -28,6 +28,7 @@ from tests.sites.factories import SiteContactFactory, SiteFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory
 from tests.workorders.builders.packets import pdf_text
 from workorders import services as work_order_services
+from workorders import shipments
 from workorders.choices import WorkOrderStatus
 from workorders.models import Packet, WorkOrder
 from workorders.packets import services as packet_services
@@ -178,7 +179,7 @@ def stage_visits(rollout: Rollout) -> None:
     visited = rollout.work_orders["HF-2001"]
     packet = Packet.objects.get(work_order=visited, version=1)
     packet_services.packet_acknowledge(organization=organization, actor=rollout.technician.user, packet_id=packet.pk)
-    work_order_services.shipment_create(
+    shipments.shipment_create(
         **services,
         work_order_id=visited.pk,
         carrier="UPS",

@@ -16,7 +16,7 @@ from tests.programs.factories import ProgramFactory, SiteVariationFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory, TimeOffFactory
 from tests.workorders.builders.work_orders import VISIT_DAY, access_of, local, prepared
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
-from workorders import services
+from workorders import gate_overrides, services
 from workorders.choices import Gate, ShipmentStatus
 from workorders.readiness import NO_PACKET_YET, work_order_readiness, work_orders_readiness
 
@@ -254,14 +254,14 @@ def test_override_is_audited_shown_and_for_planners_only(tenant, world, pm):
     kwargs = {"organization": tenant.organization, "work_order_id": work_order.pk, "gate": Gate.SITE_CONTACT}
     # a coordinator may not override
     with pytest.raises(Exception) as refused:
-        services.work_order_gate_override(**kwargs, actor=access_of(tenant, Role.COORDINATOR), reason="Trust me")
+        gate_overrides.work_order_gate_override(**kwargs, actor=access_of(tenant, Role.COORDINATOR), reason="Trust me")
     assert (refused.value.code, refused.value.status_code) == ("override_not_allowed", 403)
     # a reason is required
     with pytest.raises(Exception) as no_reason:
-        services.work_order_gate_override(**kwargs, actor=pm, reason=" ")
+        gate_overrides.work_order_gate_override(**kwargs, actor=pm, reason=" ")
     assert no_reason.value.code == "reason_required"
     # a PM may, with a reason: audited, and shown on the checklist with who and why
-    services.work_order_gate_override(**kwargs, actor=pm, reason="Manager confirmed by text")
+    gate_overrides.work_order_gate_override(**kwargs, actor=pm, reason="Manager confirmed by text")
     result = gate(work_order, Gate.SITE_CONTACT)
     assert (result.passed, result.green, result.overridden) == (False, True, True)
     assert (result.override.reason, result.override.by_label) == ("Manager confirmed by text", pm.user.email)
@@ -270,10 +270,10 @@ def test_override_is_audited_shown_and_for_planners_only(tenant, world, pm):
     assert event.after == {"gate": "site_contact", "failing_reason": result.reason}
     # a green gate needs no override
     with pytest.raises(Conflict) as green:
-        services.work_order_gate_override(**{**kwargs, "gate": Gate.SOW}, actor=pm, reason="Not needed at all")
+        gate_overrides.work_order_gate_override(**{**kwargs, "gate": Gate.SOW}, actor=pm, reason="Not needed at all")
     assert green.value.code == "gate_green"
     # and the override can be withdrawn (audited)
-    services.work_order_gate_override_revoke(
+    gate_overrides.work_order_gate_override_revoke(
         organization=tenant.organization, actor=pm, work_order_id=work_order.pk, gate=Gate.SITE_CONTACT
     )
     assert not gate(work_order, Gate.SITE_CONTACT).green

@@ -19,11 +19,11 @@ from rest_framework.response import Response
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from technicians.api.serializers import QualifiedTechnicianSerializer
-from workorders import selectors, services
+from workorders import gate_overrides, selectors, services, shipments
 from workorders.api import serializers as s
 from workorders.filtersets import FilterInvalid, ShipmentFilterSet, WorkOrderFilterSet, selected_work_order_ids
 from workorders.models import Shipment, WorkOrder
-from workorders.readiness import work_order_readiness, work_orders_readiness
+from workorders.readiness import local_window, work_order_readiness, work_orders_readiness
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
@@ -150,7 +150,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
     def override_gate(self, request, pk=None):
         work_order = self.get_object()
         values = self.input(s.GateOverrideInputSerializer)
-        work_order = services.work_order_gate_override(**self.service_kwargs(), work_order_id=work_order.pk, **values)
+        work_order = gate_overrides.work_order_gate_override(
+            **self.service_kwargs(), work_order_id=work_order.pk, **values
+        )
         return self.detail_response(work_order)
 
     @extend_schema(
@@ -219,8 +221,6 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
 
 
 def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:
-    from workorders.readiness import local_window
-
     window = local_window(work_order)
     try:
         on_date = date.fromisoformat(params["date"]) if params.get("date") else None
@@ -253,6 +253,6 @@ class ShipmentViewSet(OrgServiceViewSet):
     ordering = ["work_order_id", "created_at", "id"]
     roles = ROLES
     raises_conflict = True
-    create_input, create_service = s.ShipmentCreateInputSerializer, services.shipment_create
-    update_input, update_service = s.ShipmentUpdateInputSerializer, services.shipment_update
-    delete_service = services.shipment_delete
+    create_input, create_service = s.ShipmentCreateInputSerializer, shipments.shipment_create
+    update_input, update_service = s.ShipmentUpdateInputSerializer, shipments.shipment_update
+    delete_service = shipments.shipment_delete

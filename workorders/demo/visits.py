@@ -31,6 +31,7 @@ from rollout.errors import ApplicationError
 from rollout.tenancy import Access
 from technicians.demo.seed import TECH_EMAIL
 from technicians.models import Technician
+from workorders import gate_overrides
 from workorders import services as work_order_services
 from workorders.choices import WorkOrderStatus
 from workorders.demo.work_orders import CREW_EMAIL, PM_EMAIL, demo_rollout
@@ -110,7 +111,7 @@ def _override_red_gates(organization, actor: Access, work_order: WorkOrder) -> b
     fresh = WorkOrder.objects.with_summary().get(pk=work_order.pk)
     for gate in work_order_readiness(organization=organization, work_order=fresh).red:
         try:
-            work_order_services.work_order_gate_override(
+            gate_overrides.work_order_gate_override(
                 organization=organization,
                 actor=actor,
                 work_order_id=work_order.pk,

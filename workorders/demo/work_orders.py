@@ -31,7 +31,7 @@ from rollout.models import Organization
 from rollout.tenancy import Access
 from technicians import services as technician_services
 from technicians.models import Skill, Technician, Vendor
-from workorders import services
+from workorders import services, shipments
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 from workorders.readiness import visit_window_problems
@@ -107,7 +107,7 @@ def _visit_window(work_order: WorkOrder, wave: Wave) -> tuple[datetime, datetime
 
 def _ship(organization, actor, work_order: WorkOrder, n: int, *, delivered: bool) -> None:
     shipped = work_order.program.start_date
-    services.shipment_create(
+    shipments.shipment_create(
         organization=organization,
         actor=actor,
         work_order_id=work_order.pk,
