@@ -1,5 +1,7 @@
 """Background work of the core. Tasks take ids, are idempotent and bounded in time."""
 
+import uuid
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +15,35 @@ from rollout.notices import MAIL_TASK_OPTIONS, mail
 def heartbeat_record_task() -> None:
     """Prove that beat schedules and a worker runs: /healthz reads the time written here."""
     Heartbeat.objects.update_or_create(name="worker", defaults={"seen_at": timezone.now()})
+
+
+@shared_task(
+    name="rollout.job_run",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=540,
+    time_limit=600,
+    ignore_result=True,
+)
+def job_run_task(self, *, organization_id: int, job_id: int) -> None:
+    """Work on a durable job for a while, then enqueue the continuation. The delivery's task id is its claim
+    token: a redelivered message (worker killed) takes back its own claims at once. Safe to run twice."""
+    from rollout import jobs
+
+    token = self.request.id or uuid.uuid4().hex
+    if jobs.job_run(organization_id=organization_id, job_id=job_id, token=token):
+        job_run_task.delay(organization_id=organization_id, job_id=job_id)
+
+
+@shared_task(name="rollout.jobs_sweep", acks_late=True, soft_time_limit=60, time_limit=120, ignore_result=True)
+def jobs_sweep_task() -> dict:
+    """Re-queue (or fail, with a reason) durable jobs stuck past their time limit, and run the apps'
+    sweepers (packets stuck rendering). A beat entry runs it every minute; running it twice is harmless."""
+    from rollout import jobs
+
+    report = jobs.jobs_sweep()
+    return {"requeued": report.requeued, "failed": report.failed, **report.sweepers}
 
 
 @shared_task(name="rollout.invitation_send", **MAIL_TASK_OPTIONS)

@@ -4,6 +4,7 @@ from rollout.models.audit import AuditEvent
 from rollout.models.heartbeat import Heartbeat
 from rollout.models.idempotency import IdempotencyRecord
 from rollout.models.invitations import Invitation
+from rollout.models.jobs import Job, JobItem, JobItemStatus, JobStatus
 from rollout.models.organizations import Client, Membership, Organization
 from rollout.models.tokens import ApiToken
 from rollout.models.users import User
@@ -15,6 +16,10 @@ __all__ = [
     "Heartbeat",
     "IdempotencyRecord",
     "Invitation",
+    "Job",
+    "JobItem",
+    "JobItemStatus",
+    "JobStatus",
     "Membership",
     "Organization",
     "User",

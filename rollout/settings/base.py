@@ -127,10 +127,18 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 # --- Redis, cache, Celery ---------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# No task may run longer than this (a task may set a shorter limit, never a longer one: a test holds that).
+CELERY_TASK_TIME_LIMIT = 600
+CELERY_TASK_SOFT_TIME_LIMIT = 540
+# Redis hands an unacknowledged message (its worker was SIGKILLed) to another worker after the visibility
+# timeout: just above the longest time limit, so a live task is never delivered twice while it runs and a
+# dead worker's task comes back minutes later, not in an hour. (Durable jobs are re-queued sooner by the
+# sweep, from their own, shorter, time limits.)
+CELERY_VISIBILITY_TIMEOUT = CELERY_TASK_TIME_LIMIT + 60
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
@@ -154,15 +162,22 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 600
-CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "rollout.heartbeat_record", "schedule": timedelta(seconds=30)},
     "visits-no-show-sweep": {"task": "workorders.visits_no_show_sweep", "schedule": timedelta(minutes=5)},
+    "jobs-sweep": {"task": "rollout.jobs_sweep", "schedule": timedelta(minutes=1)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
+# Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
+# sweep re-queues a job silent for its time limit plus the grace, and fails it after that many re-queues
+# without progress. /healthz is degraded when the oldest waiting task waited longer than QUEUE_STALE_AFTER.
+JOB_RUN_BUDGET_SECONDS = 60
+JOB_SWEEP_GRACE_SECONDS = 30
+JOB_MAX_REQUEUES = 5
+JOB_SWEEP_BATCH = 200
+QUEUE_STALE_AFTER = timedelta(minutes=5)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import mail
 
 from programs.choices import EvidenceKind, VariationKind
+from rollout import jobs
 from rollout.choices import Role
 from rollout.models import AuditEvent
 from tests.programs.factories import WaveFactory
@@ -432,27 +433,44 @@ def test_bulk_generation_continues_past_a_failed_site_and_zips_the_rest(
     assert Path(job.zip.path).is_relative_to(Path(settings.MEDIA_ROOT) / "private")
 
 
-def test_bulk_generation_in_batches_is_idempotent(tenant, plan, pm, django_capture_on_commit_callbacks):
+def test_bulk_generation_item_by_item_is_idempotent(tenant, plan, pm, django_capture_on_commit_callbacks):
     # given packets already issued for one of three work orders
     first = work_order_for(plan, status="ready")
     others = [work_order_for(plan, site=enroll_site(plan, code=f"HF-3{n:03d}"), status="ready") for n in range(2)]
     issue(plan, pm, first, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):
-        job = services.packet_generation_start(organization=tenant.organization, actor=pm, program_id=plan.program.pk)
+        generation = services.packet_generation_start(
+            organization=tenant.organization, actor=pm, program_id=plan.program.pk
+        )
 
-    # when the worker runs it one work order per batch
-    more = [services.packet_generation_step(organization=tenant.organization, job_id=job.pk, batch_size=1)]
-    job.refresh_from_db()
-    assert (job.status, job.done, job.total) == (PacketJobStatus.RUNNING, 1, 3)
+    # when the runner works one item per delivery (no time budget)
+    def run(token):
+        return jobs.job_run(
+            organization_id=tenant.organization.pk, job_id=generation.job_id, token=token, budget_seconds=0
+        )
+
+    more = [run("delivery-1")]
+    generation.refresh_from_db()
+    # then progress counts the finished work order only
+    assert (generation.status, generation.done, generation.total) == (PacketJobStatus.RUNNING, 1, 3)
+    assert generation.job.done_count == 1
     while more[-1]:
-        more.append(services.packet_generation_step(organization=tenant.organization, job_id=job.pk, batch_size=1))
+        more.append(run(f"delivery-{len(more) + 1}"))
 
     # then
-    job.refresh_from_db()
-    assert more == [True, True, False]
-    assert (job.status, job.issued_count, job.unchanged_count, job.failed_count) == (PacketJobStatus.DONE, 2, 1, 0)
+    generation.refresh_from_db()
+    assert more == [True, True, True, False]  # the last delivery finds nothing left and finishes the job
+    assert (generation.status, generation.issued_count, generation.unchanged_count, generation.failed_count) == (
+        PacketJobStatus.DONE,
+        2,
+        1,
+        0,
+    )
+    assert generation.job.status == "done" and generation.job.done_count == 3
+    assert sorted(generation.job.items.values_list("outcome", flat=True)) == ["issued", "issued", "unchanged"]
     assert all(Packet.objects.filter(work_order=wo).count() == 1 for wo in [first, *others])
-    assert services.packet_generation_step(organization=tenant.organization, job_id=job.pk) is False  # re-delivery
+    assert run("re-delivery") is False  # a re-delivery after the end does nothing
+    assert AuditEvent.objects.filter(verb="packet_job.finished", target_id=str(generation.pk)).count() == 1
 
 
 def test_bulk_generation_is_refused_up_front_when_it_cannot_work(tenant, plan, pm):

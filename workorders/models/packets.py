@@ -83,6 +83,10 @@ class Packet(TenantModel):
     pdf_size = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=PacketStatus.choices, default=PacketStatus.COMPILED)
     render_error = models.TextField(blank=True)
+    render_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last render attempt started (the sweep's clock)."
+    )
+    render_attempts = models.PositiveSmallIntegerField(default=0, help_text="Render attempts started.")
     rendered_at = models.DateTimeField(null=True, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(
@@ -145,11 +149,15 @@ class PacketAcknowledgement(TenantModel):
 
 
 class PacketGenerationJob(TenantModel):
-    """Packets issued for a whole program (or one of its waves) in the background, in batches, with progress;
-    one site's failure is recorded and the rest go on; a ZIP of the PDFs is built at the end."""
+    """Packets issued for a whole program (or one of its waves) in the background, one work order per item of a
+    durable job (rollout.jobs), with progress; one site's failure is recorded and the rest go on; a ZIP of the
+    PDFs is built at the end. Status and counters move in the same transactions as the job's."""
 
     Status = PacketJobStatus
 
+    job = models.OneToOneField(
+        "rollout.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="packet_generation"
+    )
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="packet_jobs")
     wave = models.ForeignKey("programs.Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=PacketJobStatus.choices, default=PacketJobStatus.QUEUED)
@@ -160,7 +168,6 @@ class PacketGenerationJob(TenantModel):
     unchanged_count = models.PositiveIntegerField(default=0, help_text="Current packet already up to date.")
     failures = models.JSONField(default=list, blank=True, help_text="[{work_order, site_code, message}].")
     work_order_ids = models.JSONField(default=list, blank=True, help_text="The work orders in scope, in order.")
-    cursor = models.PositiveIntegerField(default=0, help_text="How many of work_order_ids were claimed by a batch.")
     zip = models.FileField(upload_to=packet_zip_upload_to, storage=private_storage, max_length=255, blank=True)
     zip_size = models.PositiveBigIntegerField(default=0)
     failure_message = models.TextField(blank=True, help_text="Why the whole job stopped, if it did.")

@@ -11,8 +11,11 @@ Rules:
   marks only that version failed, with the error: the previous version stays intact and current.
 - Re-issue gives new versions to affected work orders that were not visited yet, never to visited ones;
   the assigned technician is e-mailed and must acknowledge the new version (the readiness gate).
-- Bulk generation runs in batches from a cursor, records one site's failure and goes on, and ends with a
-  ZIP of the PDFs.
+- Bulk generation is a durable job (rollout.jobs), one item per work order, marked done in the transaction
+  that settles its packet: a worker killed half-way loses nothing and a re-run issues nothing twice. It
+  records one site's failure and goes on, and ends with a ZIP of the PDFs.
+- A render whose worker died (a version stuck compiled or rendering) is re-queued by the jobs sweep, and
+  failed with the reason after three attempts.
 Every service takes the organization explicitly and looks every object up inside it; each state change
 records an audit event.
 """
@@ -22,22 +25,25 @@ from __future__ import annotations
 import logging
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Program, Wave
+from rollout import jobs
 from rollout.audit import audit_record
 from rollout.choices import Role
 from rollout.errors import ApplicationError, Conflict, NotFound
-from rollout.models import Organization, User
+from rollout.models import Job, JobItem, JobItemStatus, JobStatus, Organization, User
 from rollout.tenancy import Access, organization_id_of
 from technicians.models import Technician
 from workorders.choices import WorkOrderStatus
@@ -53,18 +59,10 @@ from workorders.packets.errors import (
     WorkOrderClosedForPackets,
 )
 from workorders.packets.render import packet_render_pdf
-from workorders.packets.tasks import (
-    packet_generation_run_task,
-    packet_notify_technician_task,
-    packet_render_task,
-)
+from workorders.packets.tasks import packet_notify_technician_task, packet_render_task
 from workorders.readiness import describe_window
 
 logger = logging.getLogger(__name__)
-GENERATION_BATCH = 20
-# Chains of batches run side by side, one per worker process (Celery's default concurrency here is 2); each
-# chain claims its own batches, so together they render at the workers' combined rate.
-GENERATION_CHAINS = 2
 
 
 @dataclass(frozen=True)
@@ -199,20 +197,23 @@ def _lock_packet(organization, packet_id: int) -> Packet | None:
     return Packet.objects.for_organization(organization).select_for_update().filter(pk=packet_id).first()
 
 
-def packet_render(*, organization, packet_id: int) -> Packet | None:
+def packet_render(*, organization, packet_id: int, on_settled: Callable[[Packet], None] | None = None) -> Packet | None:
     """Render one packet version's PDF (not one transaction: the render itself holds no lock).
 
     Idempotent: a rendered or failed version is returned as it is. Success stores the PDF, makes the version
     current (superseding older ones; a newer rendered version supersedes it instead) and e-mails the
     assigned technician to acknowledge it. A PacketRenderError marks only this version failed, with the error.
+    `on_settled(packet)` runs inside the transaction that records the outcome (a job marks its item there).
+    Each attempt is counted and timed, so the sweep can tell a render whose worker died.
     """
     with transaction.atomic():
         packet = _lock_packet(organization, packet_id)
         if packet is None or packet.status in (PacketStatus.RENDERED, PacketStatus.FAILED):
             return packet
-        if packet.status != PacketStatus.RENDERING:
-            packet.status = PacketStatus.RENDERING
-            packet.save(update_fields=["status"])
+        packet.status = PacketStatus.RENDERING
+        packet.render_started_at = timezone.now()
+        packet.render_attempts += 1
+        packet.save(update_fields=["status", "render_started_at", "render_attempts"])
     work_order = (
         WorkOrder.objects.for_organization(organization)
         .select_related("site", "organization")
@@ -240,6 +241,8 @@ def packet_render(*, organization, packet_id: int) -> Packet | None:
                 target=packet,
                 after={"version": packet.version, "error": error.message[:2000]},
             )
+            if on_settled:
+                on_settled(packet)
         return packet
     with transaction.atomic():
         packet = _lock_packet(organization, packet_id)
@@ -267,6 +270,8 @@ def packet_render(*, organization, packet_id: int) -> Packet | None:
         )
         if newer is None and work_order.technician_id:
             packet_notify_technician_task.delay_on_commit(organization_id=packet.organization_id, packet_id=packet.pk)
+        if on_settled:
+            on_settled(packet)
     return packet
 
 
@@ -363,6 +368,8 @@ def packet_reissue(
 
 # --- Bulk generation ------------------------------------------------------------------------------------
 
+PACKET_GENERATION = "workorders.packet_generation"
+
 
 def _generation_scope(organization, program: Program, wave: Wave | None):
     work_orders = WorkOrder.objects.for_organization(organization).filter(program_id=program.pk, status__in=NOT_VISITED)
@@ -376,7 +383,8 @@ def packet_generation_start(
     *, organization: Organization, actor: Access | User | None, program_id: int, wave_id: int | None = None
 ) -> PacketGenerationJob:
     """Start issuing packets for every work order of the program (or wave) not yet visited, in the
-    background. Refused up front without an approved SOW or without any such work order."""
+    background (a durable job, one item per work order). Refused up front without an approved SOW or without
+    any such work order."""
     program = Program.objects.for_organization(organization).filter(pk=program_id).first()
     if program is None:
         raise NotFound()
@@ -393,7 +401,7 @@ def packet_generation_start(
         raise Conflict(
             f"No work order of {where} is waiting for a visit: create work orders first.", code="no_work_orders"
         )
-    job = PacketGenerationJob.objects.create(
+    generation = PacketGenerationJob.objects.create(
         organization=organization,
         program=program,
         wave=wave,
@@ -401,82 +409,107 @@ def packet_generation_start(
         work_order_ids=ids,
         requested_by=_user_of(actor),
         requested_by_label=_label_of(actor)[:200],
+        job=jobs.job_create(organization=organization, kind=PACKET_GENERATION, refs=ids),
     )
     audit_record(
         organization=organization,
         actor=actor,
         verb="packet_job.created",
-        target=job,
+        target=generation,
         after={"program": program.code, "wave": wave.name if wave else None, "total": len(ids)},
     )
-    for _ in range(min(GENERATION_CHAINS, -(-len(ids) // GENERATION_BATCH))):
-        packet_generation_run_task.delay_on_commit(organization_id=organization.pk, job_id=job.pk)
-    return job
+    return generation
 
 
-def _claim_batch(organization, job_id: int, size: int) -> tuple[PacketGenerationJob | None, list[int]]:
-    """Take the next `size` work orders of the job (a short transaction, so two deliveries of the same
-    task never process the same work order twice)."""
-    with transaction.atomic():
-        job = PacketGenerationJob.objects.for_organization(organization).select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (PacketJobStatus.DONE, PacketJobStatus.FAILED):
-            return None, []
-        batch = job.work_order_ids[job.cursor : job.cursor + size]
-        job.cursor += len(batch)
-        fields = ["cursor"]
-        if job.status == PacketJobStatus.QUEUED:
-            job.status, job.started_at = PacketJobStatus.RUNNING, timezone.now()
-            fields += ["status", "started_at"]
-        job.save(update_fields=fields)
-        return job, batch
+def _generation_of(job: Job, *, lock: bool = False) -> PacketGenerationJob:
+    generations = PacketGenerationJob.objects.for_organization(job.organization_id).filter(job_id=job.pk)
+    if lock:
+        generations = generations.select_for_update()
+    return generations.select_related("program", "program__organization", "wave", "requested_by").get()
 
 
-def _record(organization, job_id: int, *, outcome: str, failure: dict | None = None) -> None:
-    """Count one processed work order on the job (progress), with its failure if it failed."""
+def _count(job: Job, *, outcome: str, failure: dict | None = None) -> None:
+    """Count one finished work order on the generation row (inside the item's transaction, like the job's)."""
     counters: dict[str, Any] = {"done": F("done") + 1}
     if outcome == "issued":
         counters["issued_count"] = F("issued_count") + 1
     elif outcome == "unchanged":
         counters["unchanged_count"] = F("unchanged_count") + 1
-    with transaction.atomic():
-        jobs = PacketGenerationJob.objects.for_organization(organization).filter(pk=job_id)
-        if failure is not None:
-            job = jobs.select_for_update().get()
-            jobs.update(failed_count=F("failed_count") + 1, failures=[*job.failures, failure], **counters)
-        else:
-            jobs.update(**counters)
+    generations = PacketGenerationJob.objects.for_organization(job.organization_id).filter(job_id=job.pk)
+    if failure is not None:
+        generation = generations.select_for_update().get()
+        generations.update(failed_count=F("failed_count") + 1, failures=[*generation.failures, failure], **counters)
+    else:
+        generations.update(**counters)
 
 
-def _generate_one(organization, job: PacketGenerationJob, work_order_id: int, sow) -> None:
-    """Issue and render one work order's packet for a job; any failure is recorded against its site."""
-    work_order = (
-        WorkOrder.objects.for_organization(organization).select_related("site").filter(pk=work_order_id).first()
-    )
-    site_code = work_order.site.code if work_order else ""
-    number = work_order.number if work_order else str(work_order_id)
+def _failure(item: JobItem, message: str) -> dict:
+    work_order = WorkOrder.objects.filter(pk=item.ref, organization_id=item.organization_id).select_related("site")
+    work_order = work_order.first()
+    return {
+        "work_order": item.ref,
+        "number": work_order.number if work_order else str(item.ref),
+        "site_code": work_order.site.code if work_order else "",
+        "message": message,
+    }
+
+
+def _generation_item(job: Job, item: JobItem) -> None:
+    """Issue and render one work order's packet for a generation job; its outcome (issued, unchanged,
+    skipped or failed with the reason) is recorded in the transaction that settles the packet."""
+    organization = job.organization_id
+    generation = _generation_of(job)
+
+    def finish(outcome: str, message: str = "") -> None:
+        failed = outcome == "failed"
+        jobs.job_item_finish(item, outcome=outcome, failed=failed, message=message)
+        _count(job, outcome=outcome, failure=_failure(item, message) if failed else None)
 
     def fail(message: str) -> None:
-        failure = {"work_order": work_order_id, "number": number, "site_code": site_code, "message": message}
-        _record(organization, job.pk, outcome="failed", failure=failure)
+        with transaction.atomic():
+            finish("failed", message)
 
+    sow = selectors.packet_sow_for_compile(organization=organization, program_id=generation.program_id)
+    if sow is None:
+        return fail("The program has no approved SOW any more.")
+    work_order = WorkOrder.objects.for_organization(organization).filter(pk=item.ref).first()
     if work_order is None:
         return fail("The work order no longer exists.")
     if work_order.status not in NOT_VISITED:
-        return _record(organization, job.pk, outcome="skipped")
+        with transaction.atomic():
+            return finish("skipped")
     try:
         with transaction.atomic():
-            result = _issue(organization, job.requested_by, work_order_id, sow=sow)
-        packet = result.packet
-        if packet.status != PacketStatus.RENDERED:
-            packet = packet_render(organization=organization, packet_id=packet.pk)
+            result = _issue(organization, generation.requested_by, item.ref, sow=sow)
+            # Remembered with the item: after a crash between issue and render, the re-run sees the content
+            # unchanged, yet this job did issue the version.
+            issued = result.issued or bool(item.result.get("issued"))
+            jobs.job_item_note(item, {"packet": result.packet.pk, "issued": issued})
     except ApplicationError as error:
         return fail(error.message)
-    except Exception as error:  # one site's unexpected failure must not stop the others
-        logger.exception("Packet generation failed for work order %s", work_order_id)
-        return fail(f"Unexpected error: {type(error).__name__}: {error}")
-    if packet.status == PacketStatus.FAILED:
-        return fail(packet.render_error)
-    _record(organization, job.pk, outcome="issued" if result.issued else "unchanged")
+
+    def settle(packet: Packet) -> None:
+        if packet.status == PacketStatus.FAILED:
+            finish("failed", packet.render_error)
+        else:
+            finish("issued" if issued else "unchanged")
+
+    packet = result.packet
+    if packet.status not in (PacketStatus.RENDERED, PacketStatus.FAILED):
+        packet = packet_render(organization=organization, packet_id=packet.pk, on_settled=settle)
+    if item.status == JobItemStatus.PENDING:  # settled earlier, by another render of the same version
+        with transaction.atomic():
+            settle(packet)
+
+
+def _generation_started(job: Job) -> None:
+    PacketGenerationJob.objects.for_organization(job.organization_id).filter(
+        job_id=job.pk, status=PacketJobStatus.QUEUED
+    ).update(status=PacketJobStatus.RUNNING, started_at=job.started_at)
+
+
+def _generation_item_failed(job: Job, item: JobItem, message: str) -> None:
+    _count(job, outcome="failed", failure=_failure(item, message))
 
 
 def _write_zip(organization, job: PacketGenerationJob) -> None:
@@ -505,62 +538,102 @@ def _write_zip(organization, job: PacketGenerationJob) -> None:
     job.zip_size = size
 
 
-def packet_generation_step(*, organization, job_id: int, batch_size: int = GENERATION_BATCH) -> bool:
-    """Process the job's next batch of work orders; at the end, write the ZIP and finish the job.
-    Returns True when more batches remain (the task then enqueues the next one). Safe to run twice."""
-    job, batch = _claim_batch(organization, job_id, batch_size)
-    if job is None:
-        return False
-    sow = selectors.packet_sow_for_compile(organization=organization, program_id=job.program_id)
-    for work_order_id in batch:
-        if sow is None:
-            _record(
-                organization,
-                job.pk,
-                outcome="failed",
-                failure={"work_order": work_order_id, "number": str(work_order_id), "site_code": "",
-                         "message": "The program has no approved SOW any more."},
-            )  # fmt: skip
-            continue
-        _generate_one(organization, job, work_order_id, sow)
-    job.refresh_from_db()
-    if job.cursor < len(job.work_order_ids):
-        return True
-    if job.done < job.total:
-        return False  # another chain still works on its last batch; it finishes the job
-    _finish(organization, job)
-    return False
-
-
-def _finish(organization, job: PacketGenerationJob) -> None:
-    """Write the ZIP and close the job, once: the first chain to claim the finish does it."""
-    now = timezone.now()
-    claimed = (
-        PacketGenerationJob.objects.for_organization(organization)
-        .filter(pk=job.pk, status=PacketJobStatus.RUNNING, finished_at__isnull=True)
-        .update(finished_at=now)
-    )
-    if not claimed:
-        return
-    job.refresh_from_db()
+def _generation_finish(job: Job) -> str | None:
+    """Write the ZIP once every work order is done (again, if a finisher died half-way)."""
+    generation = _generation_of(job)
     try:
-        _write_zip(organization, job)
+        _write_zip(job.organization_id, generation)
     except OSError as error:
-        job.status, job.failure_message = PacketJobStatus.FAILED, f"The ZIP could not be written: {error}"
-    else:
-        job.status = PacketJobStatus.DONE
-    with transaction.atomic():
-        job.save(update_fields=["zip", "zip_size", "status", "failure_message"])
-        audit_record(
-            organization=job.program.organization,
-            actor=None,
-            verb="packet_job.finished",
-            target=job,
-            after={
-                "status": job.status,
-                "total": job.total,
-                "issued": job.issued_count,
-                "unchanged": job.unchanged_count,
-                "failed": job.failed_count,
-            },
-        )
+        return f"The ZIP could not be written: {error}"
+    generation.save(update_fields=["zip", "zip_size"])
+    return None
+
+
+def _generation_settle(job: Job) -> None:
+    generation = _generation_of(job, lock=True)
+    generation.status = PacketJobStatus.DONE if job.status == JobStatus.DONE else PacketJobStatus.FAILED
+    generation.failure_message = job.failure_reason
+    generation.finished_at = job.finished_at
+    generation.save(update_fields=["status", "failure_message", "finished_at"])
+    audit_record(
+        organization=generation.program.organization,
+        actor=None,
+        verb="packet_job.finished",
+        target=generation,
+        after={
+            "status": generation.status,
+            "total": generation.total,
+            "issued": generation.issued_count,
+            "unchanged": generation.unchanged_count,
+            "failed": generation.failed_count,
+            "reason": job.failure_reason,
+        },
+    )
+
+
+jobs.job_kind_register(
+    jobs.JobKind(
+        name=PACKET_GENERATION,
+        run_item=_generation_item,
+        # One render's limit (packet_render_task's time limit): a claim older than that belongs to a dead worker.
+        time_limit=150,
+        # Chains side by side, one per worker process (Celery's default concurrency here is 2).
+        chains=2,
+        started=_generation_started,
+        item_failed=_generation_item_failed,
+        finish=_generation_finish,
+        settle=_generation_settle,
+    )
+)
+
+
+# --- Recovery of single renders (the jobs sweep runs it) ------------------------------------------------
+
+RENDER_STALE_AFTER = timedelta(seconds=150 + 30)  # packet_render_task's time limit, plus a grace
+RENDER_ATTEMPTS = 3
+
+
+def _renders_stuck(now: datetime):
+    """Versions whose render never started, or started and never ended, longer ago than a render may take."""
+    before = now - RENDER_STALE_AFTER
+    return Packet.objects.filter(
+        Q(status=PacketStatus.COMPILED, issued_at__lt=before, render_started_at__isnull=True)
+        | Q(status__in=[PacketStatus.COMPILED, PacketStatus.RENDERING], render_started_at__lt=before)
+    )
+
+
+def packet_renders_sweep(now: datetime) -> dict:
+    """Re-queue the render of every packet version stuck compiled or rendering (its worker died or its
+    message was lost); after RENDER_ATTEMPTS attempts, mark it failed with the reason. Platform-wide: each
+    packet carries its organization, and the task scopes by it."""
+    requeued, failed = [], []
+    for packet in _renders_stuck(now).order_by("issued_at")[:500]:
+        same = Packet.objects.filter(
+            pk=packet.pk, status=packet.status, render_started_at=packet.render_started_at
+        )  # nobody moved it since we read it
+        if packet.render_attempts >= RENDER_ATTEMPTS:
+            message = (
+                f"The PDF did not render after {packet.render_attempts} attempts: the worker stopped or ran out "
+                "of time each time. Issue the packet again once the cause is fixed."
+            )
+            with transaction.atomic():
+                if same.update(status=PacketStatus.FAILED, render_error=message):
+                    failed.append(packet.pk)
+                    audit_record(
+                        organization=Organization.objects.get(pk=packet.organization_id),
+                        actor=None,
+                        verb="packet.render_failed",
+                        target=packet,
+                        after={"version": packet.version, "error": message},
+                    )
+            continue
+        with transaction.atomic():
+            if same.update(render_started_at=now):
+                requeued.append(packet.pk)
+                packet_render_task.delay_on_commit(organization_id=packet.organization_id, packet_id=packet.pk)
+    return {"renders_requeued": requeued, "renders_failed": failed}
+
+
+jobs.job_sweeper_register(
+    jobs.JobSweeper(name="packet_renders", stuck=lambda now: _renders_stuck(now).count(), sweep=packet_renders_sweep)
+)

@@ -1,5 +1,5 @@
-"""Background work of packets: render one version's PDF, run a bulk generation job batch by batch, and
-tell the assigned technician about a new version. Ids in, idempotent, bounded in time."""
+"""Background work of packets: render one version's PDF and tell the assigned technician about a new version.
+(Bulk generation runs on the durable jobs' runner, rollout.job_run.) Ids in, idempotent, bounded in time."""
 
 from __future__ import annotations
 
@@ -23,16 +23,6 @@ def packet_render_task(*, organization_id: int, packet_id: int) -> None:
     from workorders.packets import services
 
     services.packet_render(organization=organization_id, packet_id=packet_id)
-
-
-@shared_task(name="workorders.packet_generation_run", acks_late=True, soft_time_limit=540, time_limit=600)
-def packet_generation_run_task(*, organization_id: int, job_id: int) -> None:
-    """Process one batch of a packet generation job, then enqueue the next batch (re-enqueue from a cursor,
-    so no single task runs long). A duplicate delivery claims other work orders, never the same ones."""
-    from workorders.packets import services
-
-    if services.packet_generation_step(organization=organization_id, job_id=job_id):
-        packet_generation_run_task.delay(organization_id=organization_id, job_id=job_id)
 
 
 @shared_task(name="workorders.packet_notify_technician", **MAIL_TASK_OPTIONS)
