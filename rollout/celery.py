@@ -5,11 +5,15 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
+from rollout.queues import stamp_sent_at
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rollout.settings.development")
 
 app = Celery("tutti")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Every message carries its publish time, so /healthz can tell how long the oldest waiting task waited.
+before_task_publish.connect(stamp_sent_at, dispatch_uid="tutti.stamp_sent_at")
 
 
 @app.on_after_configure.connect

@@ -166,6 +166,14 @@ class SiteImport(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
     validated_at = models.DateTimeField(null=True, blank=True)
     commit_requested_at = models.DateTimeField(null=True, blank=True)
+    commit_job = models.OneToOneField(
+        "rollout.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="site_import_commit",
+        help_text="The durable job that writes the commit (rollout.jobs).",
+    )
     committed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()

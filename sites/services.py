@@ -16,9 +16,10 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from rollout import jobs
 from rollout.audit import audit_record, audit_snapshot
 from rollout.errors import ApplicationError, Conflict, NotFound
-from rollout.models import Client, Organization
+from rollout.models import Client, Job, JobItem, JobItemStatus, JobStatus, Organization
 from rollout.tenancy import Access, organization_id_of
 from sites import importing
 from sites.attributes import AttributeSchema
@@ -477,8 +478,6 @@ def site_import_commit(*, organization: Organization, actor: Access, import_id: 
 
     Refused while the dry run runs or when it found problems. Asking again while it commits is harmless.
     """
-    from sites.tasks import site_import_commit_task
-
     site_import = SiteImport.objects.for_organization(organization).select_for_update().filter(pk=import_id).first()
     if site_import is None:
         raise NotFound()
@@ -496,7 +495,12 @@ def site_import_commit(*, organization: Organization, actor: Access, import_id: 
     site_import.rows_done = 0
     site_import.committed_by = actor.user
     site_import.commit_requested_at = timezone.now()
-    site_import.save(update_fields=["status", "rows_done", "committed_by", "commit_requested_at", "updated_at"])
+    # A durable job of one item, the whole commit: a worker killed half-way wrote nothing (one transaction),
+    # and the job is redelivered or re-queued by the sweep until the import is committed or failed.
+    site_import.commit_job = jobs.job_create(organization=organization, kind=SITE_IMPORT_COMMIT, refs=[site_import.pk])
+    site_import.save(
+        update_fields=["status", "rows_done", "committed_by", "commit_requested_at", "commit_job", "updated_at"]
+    )
     audit_record(
         organization=organization,
         actor=actor,
@@ -504,7 +508,6 @@ def site_import_commit(*, organization: Organization, actor: Access, import_id: 
         target=site_import,
         after={"created": site_import.created_count, "updated": site_import.updated_count},
     )
-    site_import_commit_task.delay_on_commit(organization_id=organization.pk, import_id=site_import.pk)
     return site_import
 
 
@@ -513,14 +516,20 @@ class _CommitRefused(Exception):
         self.issues = issues
 
 
-def _mark_failed(import_id: int, message: str, issues: list[importing.Issue] | None = None) -> None:
+def _mark_failed(
+    import_id: int, message: str, issues: list[importing.Issue] | None = None, item: JobItem | None = None
+) -> None:
+    """Fail a committing import (and its job item, in the same transaction)."""
     changes = {"status": ImportStatus.FAILED, "failure_message": message, "updated_at": timezone.now()}
     if issues is not None:
         changes.update(error_count=len(issues), errors=_issues_json(issues))
-    SiteImport.objects.filter(pk=import_id, status=ImportStatus.COMMITTING).update(**changes)
+    with transaction.atomic():
+        SiteImport.objects.filter(pk=import_id, status=ImportStatus.COMMITTING).update(**changes)
+        if item is not None:
+            jobs.job_item_finish(item, outcome="failed", failed=True, message=message)
 
 
-def _apply(site_import: SiteImport) -> None:
+def _apply(site_import: SiteImport, item: JobItem | None) -> None:
     """Check the file, then plan and write it in one transaction; raises to refuse (nothing written)."""
     schema = AttributeSchema.from_json(site_import.attribute_schema)
     result = importing.check_rows(
@@ -563,9 +572,11 @@ def _apply(site_import: SiteImport) -> None:
             target=site_import,
             after=counts,
         )
+        if item is not None:  # the job's item is done in the transaction that wrote the sites
+            jobs.job_item_finish(item, outcome="committed", result=counts)
 
 
-def site_import_apply(*, organization_id: int, import_id: int) -> None:
+def site_import_apply(*, organization_id: int, import_id: int, item: JobItem | None = None) -> None:
     """Write a committing import in ONE transaction: every row or none. The file is checked again first,
     then compared with the sites as they are now under a lock on the client, so two imports cannot interleave.
 
@@ -578,17 +589,71 @@ def site_import_apply(*, organization_id: int, import_id: int) -> None:
     SiteImport.objects.filter(pk=import_id).update(rows_done=0)
     try:
         with importing.paused_gc():
-            _apply(site_import)
+            _apply(site_import, item)
     except _CommitRefused as refused:
         _mark_failed(
-            import_id, "The file no longer passes the checks, so nothing was written: see the problems.", refused.issues
+            import_id,
+            "The file no longer passes the checks, so nothing was written: see the problems.",
+            refused.issues,
+            item=item,
         )
     except importing.ImportFileError as error:
-        _mark_failed(import_id, f"Nothing was written: {error}", [importing.Issue(None, None, str(error))])
+        _mark_failed(import_id, f"Nothing was written: {error}", [importing.Issue(None, None, str(error))], item=item)
     except DatabaseError as error:
         logger.warning("Site import %s: the database refused the commit: %s", import_id, error)
-        _mark_failed(import_id, f"The database refused the commit, so nothing was written: {error}".strip())
+        _mark_failed(import_id, f"The database refused the commit, so nothing was written: {error}".strip(), item=item)
+    except jobs.JobItemAlreadyFinished:
+        raise
     except Exception as error:
         logger.exception("Site import %s: commit failed", import_id)
-        _mark_failed(import_id, f"The commit stopped, so nothing was written: {error}")
+        _mark_failed(import_id, f"The commit stopped, so nothing was written: {error}", item=item)
         raise
+
+
+# --- The commit as a durable job -----------------------------------------------------------------------
+
+SITE_IMPORT_COMMIT = "sites.site_import_commit"
+
+
+def _commit_item(job: Job, item: JobItem) -> None:
+    """The job's one item: the whole commit (site_import_apply), marked done in the transaction that writes
+    the sites. An import found already committed or failed (a commit that ran outside the job, or a worker
+    that finished it just before dying) settles the item with that outcome."""
+    site_import_apply(organization_id=job.organization_id, import_id=item.ref, item=item)
+    if item.status != JobItemStatus.PENDING:
+        return
+    site_import = SiteImport.objects.for_organization(job.organization_id).filter(pk=item.ref).first()
+    if site_import is None or site_import.status == ImportStatus.COMMITTING:
+        return  # left pending: the runner fails the item, and _commit_item_failed the import
+    with transaction.atomic():
+        failed = site_import.status != ImportStatus.COMMITTED
+        jobs.job_item_finish(item, outcome=site_import.status, failed=failed, message=site_import.failure_message)
+
+
+def _commit_item_failed(job: Job, item: JobItem, message: str) -> None:
+    SiteImport.objects.for_organization(job.organization_id).filter(pk=item.ref, status=ImportStatus.COMMITTING).update(
+        status=ImportStatus.FAILED, failure_message=f"Nothing was written: {message}", updated_at=timezone.now()
+    )
+
+
+def _commit_settle(job: Job) -> None:
+    if job.status == JobStatus.FAILED:
+        SiteImport.objects.for_organization(job.organization_id).filter(
+            commit_job=job, status=ImportStatus.COMMITTING
+        ).update(
+            status=ImportStatus.FAILED,
+            failure_message=f"Nothing was written: {job.failure_reason}",
+            updated_at=timezone.now(),
+        )
+
+
+jobs.job_kind_register(
+    jobs.JobKind(
+        name=SITE_IMPORT_COMMIT,
+        run_item=_commit_item,
+        # The commit's share of the runner task's time limit: a claim older than that belongs to a dead worker.
+        time_limit=480,
+        item_failed=_commit_item_failed,
+        settle=_commit_settle,
+    )
+)

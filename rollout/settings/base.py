@@ -162,6 +162,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to (and workers read, unless told `-Q`): one name per deployment sharing a Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TUTTI_CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -284,7 +286,7 @@ STORAGES = {
 }
 # Private files (packets, photos, exports) live outside any public URL; views stream them after
 # an authorization check.
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("TUTTI_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media-not-public/"
 
 # --- REST API -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""GET /healthz: database, broker and the scheduler→worker heartbeat, for load balancers and humans."""
+"""GET /healthz: database, broker, the scheduler→worker heartbeat, the queue (depth, oldest waiting task) and
+durable jobs stuck past their time limit, for load balancers and humans."""
 
 from django.conf import settings
 from django.db import connection
@@ -8,7 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from rollout.celery import app as celery_app
-from rollout.models import Heartbeat
+from rollout.jobs import jobs_stuck_count
+from rollout.models import Heartbeat, Job, JobStatus
+from rollout.queues import queue_state
 
 
 def _check_database() -> dict:
@@ -42,12 +45,36 @@ def _check_worker() -> dict:
     }
 
 
+def _check_queue() -> dict:
+    try:
+        state = queue_state(celery_app)
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "depth": None, "oldest_waiting_seconds": None, "error": str(exc)[:200]}
+    age = state.oldest_age_seconds
+    return {
+        "ok": age is None or age <= settings.QUEUE_STALE_AFTER.total_seconds(),
+        "depth": state.depth,
+        "oldest_waiting_seconds": None if age is None else round(age, 1),
+    }
+
+
+def _check_jobs() -> dict:
+    stuck = jobs_stuck_count()
+    running = Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+    return {"ok": stuck == 0, "open": running, "stuck": stuck}
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and broker answer; `status` is "degraded" if the worker heartbeat is stale."""
+    """200 when the database and broker answer; `status` is "degraded" if the worker heartbeat is stale, a
+    task waited in the queue too long, or any job (or packet render) is stuck past its time limit."""
     checks = {"database": _check_database(), "broker": _check_broker()}
-    checks["worker"] = _check_worker() if checks["database"]["ok"] else {"ok": False}
-    core_ok = checks["database"]["ok"] and checks["broker"]["ok"]
-    status = "ok" if core_ok and checks["worker"]["ok"] else ("degraded" if core_ok else "down")
+    database_ok = checks["database"]["ok"]
+    checks["worker"] = _check_worker() if database_ok else {"ok": False}
+    checks["queue"] = _check_queue() if checks["broker"]["ok"] else {"ok": False}
+    checks["jobs"] = _check_jobs() if database_ok else {"ok": False}
+    core_ok = database_ok and checks["broker"]["ok"]
+    healthy = all(check["ok"] for check in checks.values())
+    status = "ok" if healthy else ("degraded" if core_ok else "down")
     return JsonResponse({"status": status, "checks": checks}, status=200 if core_ok else 503)

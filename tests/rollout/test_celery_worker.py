@@ -1,91 +1,24 @@
 """A real Celery worker process, on the configured broker (Redis in CI), runs what the app enqueues on commit."""
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from rollout.celery import app as celery_app
 from rollout.choices import Role
 from rollout.services import invitation_create
 from rollout.tenancy import Access
+from tests.workers import Workers, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    """The URL of the *test* database this process uses, for the worker to share."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker(tmp_path):
     """Start `celery worker` on a private queue; stop it afterwards."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "rollout.settings.base",
-        "DATABASE_URL": database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-    }
-    celery = Path(sys.executable).with_name("celery")
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "rollout",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    # The app reads Django's CELERY_-namespaced settings; override them under those names.
-    previous = {
-        "CELERY_TASK_ALWAYS_EAGER": celery_app.conf.task_always_eager,
-        "CELERY_TASK_DEFAULT_QUEUE": celery_app.conf.task_default_queue,
-    }
-    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=queue)
-    try:
+    with Workers(tmp_path) as workers:
+        workers.start()
         yield tmp_path
-    finally:
-        celery_app.conf.update(previous)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        shutil.copy(tmp_path / "worker.log", settings.VAR_DIR / "last-worker-test.log")
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_an_invitation_enqueued_on_commit_is_sent_by_a_real_worker(tenant, worker):

@@ -402,17 +402,17 @@ def test_the_commit_checks_the_file_again_against_the_sites_as_they_are_now(tena
     assert not Site.objects.exists()
 
 
-def test_the_commit_task_is_enqueued_on_commit_and_a_second_run_does_nothing(
+def test_the_commit_job_is_enqueued_on_commit_and_a_second_run_does_nothing(
     tenant, importer, django_capture_on_commit_callbacks
 ):
     from rollout.choices import Role
+    from rollout.tasks import job_run_task
     from sites import services
-    from sites.tasks import site_import_commit_task
     from tests.sites.builders import access_of
 
     # given a checked import
     site_import = importer.run(csv_text(2))
-    # when the commit is requested, the task waits for the transaction to commit
+    # when the commit is requested, the job's runner waits for the transaction to commit
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.site_import_commit(
             organization=tenant.organization, actor=access_of(tenant, Role.PM), import_id=site_import.pk
@@ -420,27 +420,70 @@ def test_the_commit_task_is_enqueued_on_commit_and_a_second_run_does_nothing(
     assert len(callbacks) == 1
     site_import.refresh_from_db()
     assert site_import.status == ImportStatus.COMMITTING
+    assert (site_import.commit_job.kind, site_import.commit_job.total) == (services.SITE_IMPORT_COMMIT, 1)
     assert not Site.objects.exists()
     # when the task runs, twice (a redelivery)
     callbacks[0]()
-    site_import_commit_task.delay(organization_id=tenant.organization.pk, import_id=site_import.pk)
-    # then the sites exist once
+    job_run_task.delay(organization_id=tenant.organization.pk, job_id=site_import.commit_job_id)
+    # then the sites exist once, and the job's one item is done
     site_import.refresh_from_db()
     assert site_import.status == ImportStatus.COMMITTED
     assert Site.objects.count() == 2
+    job = site_import.commit_job
+    job.refresh_from_db()
+    assert (job.status, job.done_count, job.items.get().outcome) == ("done", 1, "committed")
+    assert job.items.get().result == {"created": 2, "updated": 0, "unchanged": 0}
 
 
-def test_tasks_ignore_another_organizations_import(tenant, other_tenant, importer):
-    from sites.tasks import site_import_commit_task, site_import_validate_task
+def test_a_commit_whose_worker_died_is_failed_with_the_reason_when_the_job_gives_up(
+    tenant, importer, django_capture_on_commit_callbacks
+):
+    from rollout import jobs
+    from rollout.choices import Role
+    from sites import services
+    from tests.sites.builders import access_of
+
+    # given a commit requested, whose job nobody works on any more
+    site_import = importer.run(csv_text(2))
+    with django_capture_on_commit_callbacks(execute=False):
+        services.site_import_commit(
+            organization=tenant.organization, actor=access_of(tenant, Role.PM), import_id=site_import.pk
+        )
+    site_import.refresh_from_db()
+    job = site_import.commit_job
+    job.__class__.objects.filter(pk=job.pk).update(requeue_count=99, heartbeat_at=job.heartbeat_at.replace(year=2000))
+    # when the sweep runs
+    report = jobs.jobs_sweep()
+    # then the import is failed with why, and nothing was written
+    site_import.refresh_from_db()
+    assert report.failed == [job.pk]
+    assert site_import.status == ImportStatus.FAILED
+    assert "No worker made progress" in site_import.failure_message
+    assert not Site.objects.exists()
+
+
+def test_tasks_ignore_another_organizations_import(tenant, other_tenant, importer, django_capture_on_commit_callbacks):
+    from rollout.choices import Role
+    from rollout.tasks import job_run_task
+    from sites import services
+    from sites.tasks import site_import_validate_task
+    from tests.sites.builders import access_of
 
     # given an import of the tenant that is checked
     site_import = importer.run(csv_text(2))
     # when tasks are called with the other organization's id
     site_import_validate_task.delay(organization_id=other_tenant.organization.pk, import_id=site_import.pk)
-    site_import_commit_task.delay(organization_id=other_tenant.organization.pk, import_id=site_import.pk)
-    # then nothing happens
     site_import.refresh_from_db()
     assert site_import.status == ImportStatus.VALIDATED
+    with django_capture_on_commit_callbacks(execute=False):
+        services.site_import_commit(
+            organization=tenant.organization, actor=access_of(tenant, Role.PM), import_id=site_import.pk
+        )
+    site_import.refresh_from_db()
+    job_run_task.delay(organization_id=other_tenant.organization.pk, job_id=site_import.commit_job_id)
+    # then nothing happens
+    site_import.refresh_from_db()
+    assert site_import.status == ImportStatus.COMMITTING
     assert not Site.objects.exists()
 
 

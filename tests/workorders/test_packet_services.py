@@ -3,11 +3,14 @@ acknowledgement and the readiness gate, controlled re-issue, and bulk generation
 
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import transaction
+from django.utils import timezone
 
 from programs.choices import EvidenceKind, VariationKind
 from rollout import jobs
@@ -487,3 +490,86 @@ def test_bulk_generation_is_refused_up_front_when_it_cannot_work(tenant, plan, p
     with pytest.raises(services.ApplicationError) as raised:
         services.packet_generation_start(organization=tenant.organization, actor=pm, program_id=other.program.pk)
     assert raised.value.code == "no_approved_sow"
+
+
+# --- Recovery of stuck renders -------------------------------------------------------------------------
+
+
+def test_the_sweep_rerenders_a_packet_stuck_rendering_and_fails_it_after_three_attempts(
+    client, plan, pm, django_capture_on_commit_callbacks
+):
+    # given a version whose render started and whose worker died (never rendered, no PDF)
+    work_order = work_order_for(plan, status="ready")
+    with django_capture_on_commit_callbacks(execute=False):
+        packet = services.packet_issue(organization=plan.program.organization, actor=pm, work_order_id=work_order.pk)
+    packet = packet.packet
+    long_ago = timezone.now() - services.RENDER_STALE_AFTER - timedelta(seconds=1)
+    Packet.objects.filter(pk=packet.pk).update(
+        status=PacketStatus.RENDERING, render_started_at=long_ago, render_attempts=1
+    )
+    assert jobs.jobs_stuck_count() == 1
+
+    # when the jobs sweep runs, and the worker runs what it re-queued
+    with django_capture_on_commit_callbacks(execute=True):
+        report = jobs.jobs_sweep()
+
+    # then the version rendered and is current
+    packet.refresh_from_db()
+    assert report.sweepers["packet_renders"] == {"renders_requeued": [packet.pk], "renders_failed": []}
+    assert (packet.status, packet.is_current, packet.render_attempts) == (PacketStatus.RENDERED, True, 2)
+    assert jobs.jobs_stuck_count() == 0
+
+    # given another version stuck after its third attempt
+    second = work_order_for(plan, site=enroll_site(plan, code="HF-4001"), status="ready")
+    with django_capture_on_commit_callbacks(execute=False):
+        stuck = services.packet_issue(organization=plan.program.organization, actor=pm, work_order_id=second.pk)
+    Packet.objects.filter(pk=stuck.packet.pk).update(
+        status=PacketStatus.RENDERING, render_started_at=long_ago, render_attempts=services.RENDER_ATTEMPTS
+    )
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = jobs.jobs_sweep()
+    # then it is failed with the reason, nothing re-queued
+    failed = Packet.objects.get(pk=stuck.packet.pk)
+    assert (failed.status, len(callbacks)) == (PacketStatus.FAILED, 0)
+    assert "did not render after 3 attempts" in failed.render_error
+    assert AuditEvent.objects.filter(verb="packet.render_failed", target_id=str(failed.pk)).exists()
+
+
+def test_a_generation_job_resumes_after_a_dead_worker_without_issuing_twice(
+    tenant, plan, pm, django_capture_on_commit_callbacks
+):
+    # given a generation whose worker died while rendering the second work order (issued, not rendered)
+    work_orders = [work_order_for(plan, site=enroll_site(plan, code=f"HF-5{n:03d}"), status="ready") for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=False):
+        generation = services.packet_generation_start(
+            organization=tenant.organization, actor=pm, program_id=plan.program.pk
+        )
+    job = generation.job
+    assert jobs.job_run(organization_id=tenant.organization.pk, job_id=job.pk, token="dead", budget_seconds=0)
+    item = job.items.get(ref=work_orders[1].pk)
+    jobs.JobItem.objects.filter(pk=item.pk).update(claimed_by="dead", attempts=1)
+    with transaction.atomic():
+        issued = services._issue(tenant.organization.pk, pm, work_orders[1].pk)
+        jobs.job_item_note(item, {"packet": issued.packet.pk, "issued": True})
+    Packet.objects.filter(pk=issued.packet.pk).update(status=PacketStatus.RENDERING, render_attempts=1)
+    generation.refresh_from_db()
+    assert (generation.done, generation.issued_count) == (1, 1)  # progress: only the finished one
+
+    # when the broker redelivers the dead task (same task id), to the end
+    while jobs.job_run(organization_id=tenant.organization.pk, job_id=job.pk, token="dead"):
+        pass
+
+    # then every work order has exactly one version, rendered, counted once, as issued by the job
+    generation.refresh_from_db()
+    assert (generation.status, generation.done, generation.issued_count, generation.unchanged_count) == (
+        PacketJobStatus.DONE,
+        3,
+        3,
+        0,
+    )
+    for work_order in work_orders:
+        versions = Packet.objects.filter(work_order=work_order)
+        assert [(p.version, p.status) for p in versions] == [(1, PacketStatus.RENDERED)]
+        assert AuditEvent.objects.filter(verb="packet.issued", target_id=str(versions[0].pk)).count() == 1
+        assert AuditEvent.objects.filter(verb="packet.rendered", target_id=str(versions[0].pk)).count() == 1

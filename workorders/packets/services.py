@@ -424,7 +424,7 @@ def packet_generation_start(
 def _generation_of(job: Job, *, lock: bool = False) -> PacketGenerationJob:
     generations = PacketGenerationJob.objects.for_organization(job.organization_id).filter(job_id=job.pk)
     if lock:
-        generations = generations.select_for_update()
+        generations = generations.select_for_update(of=("self",))
     return generations.select_related("program", "program__organization", "wave", "requested_by").get()
 
 
