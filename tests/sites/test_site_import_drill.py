@@ -9,7 +9,7 @@ from rollout.tasks import jobs_sweep_task
 from sites import services
 from sites.choices import ImportStatus
 from sites.models import Site, SiteImport
-from tests.sites.conftest import access_of, csv_text, upload
+from tests.sites.builders import access_of, csv_text, upload
 from tests.workers import Workers, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from rollout.choices import Role
 from rollout.models import AuditEvent, Job, JobItem
 from rollout.tasks import jobs_sweep_task
 from tests.workers import Workers, wait_for
-from tests.workorders.test_packet_support import access_for, build_plan, enroll_site, work_order_for
+from tests.workorders.builders.packets import access_for, build_plan, enroll_site, work_order_for
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import services
 from workorders.packets.choices import PacketJobStatus, PacketStatus
