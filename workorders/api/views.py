@@ -3,7 +3,7 @@ and shipments.
 
 Thin: they check shape with input serializers, call one service or selector, and answer with an output
 serializer. Reads: staff, integrators and client viewers (their own client's programs only); writes:
-admins, PMs and coordinators; overriding a readiness gate: PMs and admins. Scoping comes from the base
+admins, PMs, coordinators and integrators; overriding a readiness gate: PMs and admins. Scoping comes from the base
 classes (visible_to) and the org-scoped related fields, so another organization's work order is a 404.
 """
 
@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
-from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_OR_INTEGRATOR, Role
 from technicians.api.serializers import QualifiedTechnicianSerializer
 from workorders import gate_overrides, selectors, services, shipments
 from workorders.api import serializers as s
@@ -26,7 +26,7 @@ from workorders.models import Shipment, WorkOrder
 from workorders.readiness import local_window, work_order_readiness, work_orders_readiness
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
-WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
+WRITE_ROLES = STAFF_OR_INTEGRATOR  # admin, pm, coordinator, and an integrator's system
 ROLES = {"read": READ_ROLES, "write": WRITE_ROLES}
 
 

@@ -1,7 +1,7 @@
 """API views of field visits, per the visits API contract: list and detail; scheduling (book, reschedule,
-reassign, cancel, no-show) for coordinators; the field actions (confirm, on my way, check-in, task results,
-photos, sign-off, check-out) for the visit's technician or an integrator acting for them; photo and signature
-files after the access check.
+reassign, cancel, no-show) for coordinators, booking for integrators too; the field actions (confirm, on my
+way, check-in, task results, photos, sign-off, check-out) for the visit's technician or an integrator acting
+for them; photo and signature files after the access check.
 
 Thin: input serializers for shape, one service per action, the visit detail as every action's answer (so a
 phone can refresh its view from any response). Every POST accepts `Idempotency-Key` (core behaviour) and each
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.api.files import FileNegotiation
-from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, STAFF_OR_INTEGRATOR, STAFF_ROLES, Role
 from workorders.models import Visit, VisitPhoto
 from workorders.visits import errors, selectors
 from workorders.visits.api import serializers as s
@@ -31,6 +31,7 @@ from workorders.visits.services import field_actions, planning
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT, Role.TECHNICIAN}
 SCHEDULING_ROLES = STAFF_ROLES
+BOOKING_ROLES = STAFF_OR_INTEGRATOR  # an integrator's system books and moves visits too
 FIELD_ROLES = field_actions.FIELD_ROLES
 REPLAYED_HEADER = "Visit-Action-Replayed"
 JPEG_RESPONSE = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored JPEG.")}
@@ -89,10 +90,10 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     ordering = ["window_start", "id"]
     roles = {
         "read": READ_ROLES,
-        "write": SCHEDULING_ROLES,
-        "reschedule": SCHEDULING_ROLES,
-        "reassign": SCHEDULING_ROLES,
-        "cancel": SCHEDULING_ROLES,
+        "write": BOOKING_ROLES,
+        "reschedule": BOOKING_ROLES,
+        "reassign": BOOKING_ROLES,
+        "cancel": BOOKING_ROLES,
         "no_show": SCHEDULING_ROLES,
         "acknowledge_packet": {Role.TECHNICIAN},
         "confirm": FIELD_ROLES,
