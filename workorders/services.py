@@ -43,6 +43,7 @@ from workorders.readiness import (
     work_order_readiness,
 )
 from workorders.selectors import work_order_skills
+from workorders.signals import work_order_transition_announce
 from workorders.tasks import work_order_notify_technician_task
 from workorders.visits.choices import VisitStatus
 
@@ -396,6 +397,9 @@ def _transition(
         before=before,
         after=audit_snapshot(work_order, ["status", *WORK_ORDER_AUDIT_FIELDS]),
         reason=reason,
+    )
+    work_order_transition_announce(
+        organization_id=organization.pk, work_order_id=work_order.pk, from_status=from_status, to_status=to_status
     )
     event = NOTIFY_ON.get((from_status, to_status))
     if to_status == S.CANCELLED and from_status in (S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS):
