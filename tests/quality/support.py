@@ -67,8 +67,10 @@ def prepare_return(world: FieldWorld, work_order: WorkOrder) -> None:
 
 
 def return_visit(world: FieldWorld, work_order: WorkOrder, *, days: int = 1) -> Visit:
-    """Book the work order's return visit (it is in rework) a few days after the first, ready to be worked."""
-    visit = book(world, work_order, day=VISIT_DAY + timedelta(days=days), start=(9, 0), end=(12, 0))
+    """Book the work order's return visit (it is in rework) `days` after its last visit (first visits are on
+    Wednesdays: keep it within the working week), ready to be worked."""
+    last = Visit.objects.filter(work_order=work_order).order_by("-sequence").first()
+    visit = book(world, work_order, day=last.local_date + timedelta(days=days), start=(9, 0), end=(12, 0))
     prepare_return(world, work_order)
     return visit
 

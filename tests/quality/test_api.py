@@ -206,3 +206,31 @@ def test_list_query_budgets_do_not_grow_with_rows(tenant, world, django_assert_m
         reviews = api.get("/api/v1/qa-reviews/")
     assert queue.json()["count"] == 14 and reviews.json()["count"] == 4
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_drft_metrics_by_dimension_and_week(tenant, world, django_capture_on_commit_callbacks):
+    from tests.quality.support import accept, close
+
+    # given one closed DRFT work order, one closed rejected one (its return visit accepted), one accepted
+    with django_capture_on_commit_callbacks(execute=True):
+        good = submitted_work_order(world)
+        accept(world, good)
+        close(world, good)
+        bad = submitted_work_order(world)
+        reject(world, bad)
+        WorkOrder.objects.filter(pk=bad.pk).update(status="submitted")  # its return visit's result came back
+        accept(world, WorkOrder.objects.get(pk=bad.pk))
+        close(world, WorkOrder.objects.get(pk=bad.pk))
+        accept(world, submitted_work_order(world))
+    api = tenant.api(Role.CLIENT)
+    # when the metrics are read per program and per technician
+    [program] = api.get("/api/v1/drft-metrics/?dimension=program").json()
+    [technician] = api.get(f"/api/v1/drft-metrics/?dimension=technician&program={world.program.pk}").json()
+    weeks = api.get("/api/v1/drft-metrics/?dimension=week").json()
+    # then
+    assert (program["numerator"], program["denominator"], program["excluded"], program["percent"]) == (1, 2, 0, "50.0")
+    assert (program["provisional_numerator"], program["provisional_denominator"]) == (1, 1)
+    assert program["label"] == world.program.code
+    assert (technician["label"], technician["numerator"], technician["denominator"]) == ("Tomás Alvarez", 1, 2)
+    assert sum(row["denominator"] for row in weeks) == 2 and weeks[0]["key"].count("-W") == 1
+    assert api.get("/api/v1/drft-metrics/?week_from=2026-13").status_code == 400
