@@ -26,10 +26,14 @@ def _visible(model):
 class ReviewQueueFilterSet(django_filters.FilterSet):
     """Submitted work orders by program, wave, vendor, technician and age (hours since submission)."""
 
-    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
-    wave = django_filters.ModelChoiceFilter(field_name="enrollment__wave", queryset=_visible(Wave))
-    vendor = django_filters.ModelChoiceFilter(field_name="technician__vendor", queryset=_visible(Vendor))
-    technician = django_filters.ModelChoiceFilter(queryset=_visible(Technician))
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program), empty_label="Any program")
+    wave = django_filters.ModelChoiceFilter(
+        field_name="enrollment__wave", queryset=_visible(Wave), label="Wave", empty_label="Any wave"
+    )
+    vendor = django_filters.ModelChoiceFilter(
+        field_name="technician__vendor", queryset=_visible(Vendor), label="Vendor", empty_label="Any vendor"
+    )
+    technician = django_filters.ModelChoiceFilter(queryset=_visible(Technician), empty_label="Any technician")
     older_than_hours = django_filters.NumberFilter(
         method="filter_older_than", label="Waiting more than (hours)", min_value=0, max_value=24 * 365
     )
