@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 
 from programs.models import Program, Wave
 from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
-from quality.models import Defect, DrftExclusion, DrftFact, DrftSnapshot, QaReview
+from quality.models import Defect, DrftExclusion, DrftFact, DrftSnapshot, QaReview, WarrantyReport
 from rollout.tenancy import organization_id_of
 from technicians.models import Technician, Vendor
 from workorders.choices import WorkOrderStatus
@@ -130,7 +130,7 @@ def work_order_drft_outcome(*, organization, work_order: WorkOrder) -> tuple[Out
         worked_visits=len(visits),
         first_review=first_review.decision if first_review else None,
         first_review_defects=defects,
-        warranty_return=False,
+        warranty_return=WarrantyReport.objects.for_organization(organization).filter(work_order=work_order).exists(),
         excluded=excluded,
     )
     return outcome, first_visit

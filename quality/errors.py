@@ -30,3 +30,14 @@ class EvidenceMismatch(ApplicationError):
 
 class ExclusionNotAllowed(Conflict):
     code = "exclusion_not_allowed"
+
+
+class NotAccepted(Conflict):
+    """A warranty report needs accepted work (closed work is past its window)."""
+
+    code = "not_accepted"
+
+
+class WarrantyExpired(Conflict):
+    code = "warranty_expired"
+    default_message = "The warranty window of this work has ended."

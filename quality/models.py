@@ -161,6 +161,29 @@ class DrftExclusion(TenantModel):
         return f"work order {self.work_order_id} excluded: {self.cause}"
 
 
+class WarrantyReport(TenantModel):
+    """A problem reported on accepted work within its program's warranty window (by a PM, an admin or the client's
+    viewer): the work order goes back to rework for a warranty return visit, and it is not DRFT (unless a PM
+    excludes it as client-caused or site not ready)."""
+
+    work_order = models.ForeignKey("workorders.WorkOrder", on_delete=models.CASCADE, related_name="warranty_reports")
+    description = models.TextField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reported_by_label = models.CharField(max_length=200, blank=True)
+    reported_by_role = models.CharField(max_length=20, blank=True)
+    window_ends_at = models.DateTimeField(help_text="When the warranty window of the accepted work ended.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkOrderScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["organization", "work_order"])]
+
+    def __str__(self) -> str:
+        return f"warranty report on work order {self.work_order_id}"
+
+
 class DrftFactQuerySet(WorkOrderScopedQuerySet):
     def counted(self) -> DrftFactQuerySet:
         """Facts that count in DRFT (closed, or accepted and provisional), exclusions apart."""

@@ -11,7 +11,7 @@ the work-order announcements and from the exclusions here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,12 +22,14 @@ from quality.errors import (
     DefectRequired,
     EvidenceMismatch,
     ExclusionNotAllowed,
+    NotAccepted,
     NotSubmitted,
+    WarrantyExpired,
 )
-from quality.models import Defect, DefectCode, DrftExclusion, QaReview
+from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.tasks import drft_fact_refresh_task, qa_review_notify_technician_task
 from rollout.audit import audit_record, audit_snapshot
-from rollout.choices import PLANNER_ROLES, STAFF_ROLES
+from rollout.choices import PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access, organization_id_of
@@ -410,9 +412,14 @@ def qa_review_reject(
 
 
 def _excludable(organization, work_order: WorkOrder) -> bool:
-    """A work order whose first visit ended incomplete or that needed a return visit may be excluded."""
+    """A work order whose first visit ended incomplete, that needed a return visit or got a warranty report may be
+    excluded."""
     visits = Visit.objects.for_organization(organization).filter(work_order=work_order, status=VisitStatus.CHECKED_OUT)
-    return visits.filter(sequence__gt=1).exists() or visits.filter(outcome=VisitOutcome.INCOMPLETE).exists()
+    return (
+        visits.filter(sequence__gt=1).exists()
+        or visits.filter(outcome=VisitOutcome.INCOMPLETE).exists()
+        or WarrantyReport.objects.for_organization(organization).filter(work_order=work_order).exists()
+    )
 
 
 @transaction.atomic
@@ -494,4 +501,111 @@ __all__ = [
     "drft_exclusion_set",
     "qa_review_accept",
     "qa_review_reject",
+    "warranty_close_expired",
+    "warranty_report_create",
 ]
+
+
+# --- Warranty ---------------------------------------------------------------------------------------------
+
+WARRANTY_REPORTERS = frozenset({Role.ADMIN, Role.PM, Role.CLIENT})
+
+
+def warranty_window_end(work_order: WorkOrder):
+    """When the accepted work's warranty window ends (the program's warranty_window_days after acceptance)."""
+    return work_order.accepted_at + timedelta(days=work_order.program.warranty_window_days)
+
+
+@transaction.atomic
+def warranty_report_create(
+    *, organization: Organization, actor: Access | User | None, work_order_id: int, description: str
+) -> WarrantyReport:
+    """Report a problem on accepted work within its warranty window: the work order goes back to rework (a warranty
+    return visit is booked from there through the visit services) and it is not DRFT. PMs, admins and client viewers
+    (their own client's sites: another's is a 404). Refused with `reason_required` without a description,
+    `not_accepted` unless the work is accepted, `warranty_expired` after the window."""
+    if isinstance(actor, Access) and actor.role not in WARRANTY_REPORTERS:
+        raise NotAReviewer("Only a PM, an admin or the client may report a warranty problem.")
+    description = (description or "").strip()
+    if not description:
+        raise _field_error("Describe the problem.", field="description", code="reason_required")
+    scoped = (
+        WorkOrder.objects.visible_to(actor)
+        if isinstance(actor, Access)
+        else WorkOrder.objects.for_organization(organization)
+    )
+    work_order = scoped.select_for_update(of=("self",)).select_related("program").filter(pk=work_order_id).first()
+    if work_order is None:
+        raise NotFound()
+    if work_order.status != S.ACCEPTED:
+        if work_order.status == S.CLOSED:
+            raise WarrantyExpired(f"Work order {work_order.number} is closed: its warranty window has ended.")
+        raise NotAccepted(
+            f"Work order {work_order.number} is {S(work_order.status).label.lower()}: only accepted work can get a "
+            "warranty report."
+        )
+    ends = warranty_window_end(work_order)
+    if timezone.now() > ends:
+        raise WarrantyExpired(
+            f"The warranty window of work order {work_order.number} ended on {timezone.localtime(ends):%Y-%m-%d}."
+        )
+    report = WarrantyReport.objects.create(
+        organization_id=organization_id_of(organization),
+        work_order=work_order,
+        description=description[:MAX_TEXT],
+        reported_by=_user_of(actor),
+        reported_by_label=_label_of(actor)[:200],
+        reported_by_role=str(actor.role) if isinstance(actor, Access) else "",
+        window_ends_at=ends,
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        verb="warranty.reported",
+        target=work_order,
+        after={"report": report.pk, "window_ends_at": ends.isoformat()},
+        reason=report.description,
+    )
+    work_order_services.work_order_transition(
+        organization=organization,
+        actor=actor,
+        work_order_id=work_order.pk,
+        to_status=S.REWORK,
+        reason=f"Warranty return: {report.description}"[:1000],
+    )
+    return report
+
+
+def warranty_close_expired(*, organization, now=None, limit: int = 500) -> int:
+    """Close the organization's accepted work whose warranty window has ended (the beat's hourly pass), each through
+    the work-order service (audited as the system). Returns how many were closed; safe to run twice."""
+    from programs.models import Program
+
+    now = now or timezone.now()
+    closed = 0
+    programs = Program.objects.for_organization(organization).filter(
+        pk__in=WorkOrder.objects.for_organization(organization).filter(status=S.ACCEPTED).values("program_id")
+    )
+    for program in programs:
+        cutoff = now - timedelta(days=program.warranty_window_days)
+        due = (
+            WorkOrder.objects.for_organization(organization)
+            .filter(program=program, status=S.ACCEPTED, accepted_at__lte=cutoff)
+            .order_by("accepted_at")
+            .values_list("pk", flat=True)[: limit - closed]
+        )
+        for pk in due:
+            try:
+                work_order_services.work_order_transition(
+                    organization=organization,
+                    actor=None,
+                    work_order_id=pk,
+                    to_status=S.CLOSED,
+                    reason="Warranty window ended",
+                )
+            except ApplicationError:
+                continue  # changed meanwhile (e.g. a warranty report): the next pass looks again
+            closed += 1
+        if closed >= limit:
+            break
+    return closed

@@ -59,3 +59,31 @@ def qa_review_notify_technician_task(*, organization_id: int, review_id: int) ->
         context={"review": review, "work_order": work_order, "defects": defects},
         to=work_order.technician.email,
     )
+
+
+@shared_task(name="quality.warranty_close_sweep", acks_late=True, soft_time_limit=60, time_limit=120)
+def warranty_close_sweep_task() -> None:
+    """Fan out one warranty-close pass per organization with accepted work (hourly beat entry)."""
+    from workorders.choices import WorkOrderStatus
+    from workorders.models import WorkOrder
+
+    organization_ids = (
+        WorkOrder.objects.filter(status=WorkOrderStatus.ACCEPTED)
+        .order_by()
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for organization_id in organization_ids:
+        warranty_close_organization_task.delay(organization_id=organization_id)
+
+
+@shared_task(name="quality.warranty_close_organization", acks_late=True, soft_time_limit=300, time_limit=360)
+def warranty_close_organization_task(*, organization_id: int) -> int:
+    """Close one organization's accepted work whose warranty window has ended. Idempotent."""
+    from quality.services import warranty_close_expired
+    from rollout.models import Organization
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    return warranty_close_expired(organization=organization)

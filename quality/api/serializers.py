@@ -12,8 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Program
-from quality.choices import RootCause, Severity
-from quality.models import Defect, DefectCode, QaReview
+from quality.choices import ExclusionCause, RootCause, Severity
+from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.selectors import METRIC_DIMENSIONS
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
 from rollout.choices import Role
@@ -175,3 +175,44 @@ class DrftFigureSerializer(serializers.Serializer):
     provisional_numerator = serializers.IntegerField(help_text="Accepted, window open, DRFT so far.")
     provisional_denominator = serializers.IntegerField(help_text="Accepted, warranty window still open.")
     provisional_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+
+
+class WarrantyReportSerializer(serializers.ModelSerializer):
+    work_order_number = serializers.CharField(source="work_order.number")
+
+    class Meta:
+        model = WarrantyReport
+        fields = [
+            "id",
+            "work_order",
+            "work_order_number",
+            "description",
+            "reported_by_label",
+            "reported_by_role",
+            "window_ends_at",
+            "created_at",
+        ]
+
+
+class WarrantyReportInputSerializer(serializers.Serializer):
+    work_order = OrgPrimaryKeyRelatedField(queryset=WorkOrder.objects.all())
+    description = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class DrftExclusionSerializer(serializers.ModelSerializer):
+    work_order_number = serializers.CharField(source="work_order.number")
+    reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DrftExclusion
+        fields = ["id", "work_order", "work_order_number", "cause", "reason", "created_by_label", "created_at"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_reason(self, exclusion) -> str:
+        return "" if _is_client(self.context) else exclusion.reason
+
+
+class DrftExclusionInputSerializer(serializers.Serializer):
+    work_order = OrgPrimaryKeyRelatedField(queryset=WorkOrder.objects.all())
+    cause = serializers.ChoiceField(choices=ExclusionCause.choices)
+    reason = serializers.CharField(max_length=2000, allow_blank=True)

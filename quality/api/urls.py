@@ -11,6 +11,8 @@ router = SimpleRouter()
 router.register("qa-queue", views.ReviewQueueViewSet, basename="qa-queue")
 router.register("qa-reviews", views.QaReviewViewSet, basename="qa-review")
 router.register("defect-codes", views.DefectCodeViewSet, basename="defect-code")
+router.register("warranty-reports", views.WarrantyReportViewSet, basename="warranty-report")
+router.register("drft-exclusions", views.DrftExclusionViewSet, basename="drft-exclusion")
 
 urlpatterns = [
     path("drft-metrics/", views.DrftMetricsView.as_view(), name="drft-metrics"),

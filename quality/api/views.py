@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from quality import selectors, services
 from quality.api import serializers as s
 from quality.filtersets import DefectCodeFilterSet, QaReviewFilterSet, ReviewQueueFilterSet
-from quality.models import DefectCode, QaReview
+from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
 from rollout.api.base import OrgAPIView, OrgGenericViewSet
-from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
@@ -157,6 +157,75 @@ class DefectCodeViewSet(
 
 
 @extend_schema(tags=["quality"])
+class WarrantyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+    """Problems reported on accepted work within its warranty window. PMs, admins and client viewers (their own
+    client's sites) report; each sends the work order back to rework for a warranty return visit."""
+
+    queryset = WarrantyReport.objects.select_related("work_order")
+    serializer_class = s.WarrantyReportSerializer
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+    roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": {Role.ADMIN, Role.PM, Role.CLIENT}}
+    raises_conflict = True
+
+    @extend_schema(
+        request=s.WarrantyReportInputSerializer,
+        responses={201: s.WarrantyReportSerializer},
+        description=(
+            "Report a problem on accepted work within its program's warranty window (default 30 days after "
+            "acceptance): the work order goes back to rework, and it is not DRFT unless a PM excludes it. 409 "
+            "`not_accepted` (not accepted yet), `warranty_expired` (after the window, or closed); 400 "
+            "`reason_required` without a description; another client's or organization's work order does not exist."
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.WarrantyReportInputSerializer)
+        report = services.warranty_report_create(
+            **self.service_kwargs(), work_order_id=values["work_order"].pk, description=values["description"]
+        )
+        return self.output(report, status_code=201)
+
+
+@extend_schema(tags=["quality"])
+class DrftExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+    """Work orders a PM excluded from DRFT (their return or incomplete first visit was caused by the client or by the
+    site not being ready). PMs and admins set and clear them; client viewers read their own (without the reason)."""
+
+    queryset = DrftExclusion.objects.select_related("work_order")
+    serializer_class = s.DrftExclusionSerializer
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+    roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES}
+    raises_conflict = True
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    @extend_schema(
+        request=s.DrftExclusionInputSerializer,
+        responses={201: s.DrftExclusionSerializer},
+        description=(
+            "Exclude a work order from DRFT (or change its classification): `cause` client or site_not_ready, with a "
+            "`reason` (400 `reason_required` without). 409 `exclusion_not_allowed` unless the work order had an "
+            "incomplete first visit, a return visit or a warranty report. Audited; DRFT is recomputed."
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        values = self.input(s.DrftExclusionInputSerializer)
+        exclusion = services.drft_exclusion_set(
+            **self.service_kwargs(),
+            work_order_id=values["work_order"].pk,
+            cause=values["cause"],
+            reason=values["reason"],
+        )
+        return self.output(exclusion, status_code=201)
+
+    @extend_schema(responses={204: None}, description="Count the work order in DRFT again (audited).")
+    def destroy(self, request, *args, **kwargs):
+        exclusion = self.get_object()
+        services.drft_exclusion_clear(**self.service_kwargs(), work_order_id=exclusion.work_order_id)
+        return Response(status=204)
+
+
+@extend_schema(tags=["quality"])
 class DrftMetricsView(OrgAPIView):
     """DRFT per program, wave, region, vendor, technician or ISO week, read from the snapshots."""
 
@@ -189,7 +258,9 @@ class DrftMetricsView(OrgAPIView):
 
 __all__ = [
     "DefectCodeViewSet",
+    "DrftExclusionViewSet",
     "DrftMetricsView",
     "QaReviewViewSet",
     "ReviewQueueViewSet",
+    "WarrantyReportViewSet",
 ]

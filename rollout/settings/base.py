@@ -164,6 +164,8 @@ CELERY_BEAT_SCHEDULE = {
     "visits-no-show-sweep": {"task": "workorders.visits_no_show_sweep", "schedule": timedelta(minutes=5)},
     # Nightly: recompute every DRFT fact and snapshot (repairs anything an event missed).
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
+    # Hourly: accepted work whose warranty window ended closes (final DRFT).
+    "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 
@@ -350,6 +352,7 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "quality.choices.Severity.choices",
         "RootCauseEnum": "quality.choices.RootCause.choices",
         "ReviewDecisionEnum": "quality.choices.ReviewDecision.choices",
+        "ExclusionCauseEnum": "quality.choices.ExclusionCause.choices",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
