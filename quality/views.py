@@ -18,7 +18,7 @@ from quality.choices import RootCause, Severity
 from quality.filtersets import ReviewQueueFilterSet
 from quality.models import DefectCode
 from quality.tables import ReviewQueueTable
-from rollout.choices import FULL_READ_ROLES, STAFF_ROLES
+from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.tables import OrgTableView
 from rollout.views.base import OrgTemplateView
@@ -184,3 +184,44 @@ class ReviewView(OrgTemplateView):
 def queue_url(organization, **filters) -> str:
     url = reverse("quality:queue", kwargs={"org": organization.slug})
     return f"{url}?{urlencode(filters)}" if filters else url
+
+
+class ScorecardView(OrgTemplateView):
+    """A technician's scorecard with the formula shown: staff read anyone's (…/scorecards/<id>/), a technician their
+    own on the phone (…/scorecards/me/); each figure lists the jobs behind it."""
+
+    roles = {"read": FULL_READ_ROLES | {Role.TECHNICIAN}, "write": frozenset()}
+
+    def get_template_names(self):
+        return ["quality/scorecard_phone.html" if self.access.role == Role.TECHNICIAN else "quality/scorecard.html"]
+
+    def get_context_data(self, **kwargs):
+        from quality.scorecards import technician_scorecard
+        from technicians.models import Technician
+
+        context = super().get_context_data(**kwargs)
+        pk = self.kwargs.get("pk")
+        if pk is None:
+            technician = Technician.objects.visible_to(self.access).filter(user=self.access.user).first()
+            if technician is None:
+                raise Http404("No technician profile.")
+        else:
+            technician = self.visible_or_404(Technician.objects, pk, "technician")
+        card = technician_scorecard(organization=self.access.organization, technician_id=technician.pk)
+        jobs = (
+            {
+                wo.pk: wo
+                for wo in WorkOrder.objects.visible_to(self.access)
+                .filter(pk__in=card.job_ids)
+                .select_related("site")
+                .only("pk", "number", "site__code")
+            }
+            if self.access.role != Role.TECHNICIAN
+            else {}
+        )
+        context.update(
+            technician=technician,
+            card=card,
+            failed_jobs=[jobs[pk] for pk in card.failed_job_ids if pk in jobs],
+        )
+        return context

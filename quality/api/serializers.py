@@ -216,3 +216,22 @@ class DrftExclusionInputSerializer(serializers.Serializer):
     work_order = OrgPrimaryKeyRelatedField(queryset=WorkOrder.objects.all())
     cause = serializers.ChoiceField(choices=ExclusionCause.choices)
     reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class ScorecardSerializer(serializers.Serializer):
+    technician = serializers.IntegerField(source="technician_id")
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    formula = serializers.CharField()
+    jobs = serializers.IntegerField(help_text="Closed jobs counted (at most 30).")
+    drft = serializers.IntegerField()
+    drft_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    reviewed = serializers.IntegerField()
+    qa_passed = serializers.IntegerField()
+    qa_pass_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    visits = serializers.IntegerField(help_text="Ended visits counted (at most 30).")
+    on_time = serializers.IntegerField()
+    on_time_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    no_shows = serializers.IntegerField()
+    late_cancellations = serializers.IntegerField()
+    defects = serializers.DictField(child=serializers.IntegerField(), help_text="Defects by severity.")
+    job_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The work orders behind the figures.")

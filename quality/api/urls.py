@@ -16,5 +16,6 @@ router.register("drft-exclusions", views.DrftExclusionViewSet, basename="drft-ex
 
 urlpatterns = [
     path("drft-metrics/", views.DrftMetricsView.as_view(), name="drft-metrics"),
+    path("scorecards/<int:technician_id>/", views.ScorecardView.as_view(), name="scorecard"),
     *router.urls,
 ]

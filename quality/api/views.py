@@ -12,6 +12,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from quality import selectors, services
@@ -226,6 +227,24 @@ class DrftExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
 
 
 @extend_schema(tags=["quality"])
+class ScorecardView(OrgAPIView):
+    """A technician's scorecard with its formula (staff and integrators: anyone's; a technician: their own)."""
+
+    roles = {"read": FULL_READ_ROLES | {Role.TECHNICIAN}}
+
+    @extend_schema(responses=s.ScorecardSerializer)
+    def get(self, request, technician_id: int):
+        from quality.scorecards import technician_scorecard
+        from technicians.models import Technician
+
+        technician = Technician.objects.visible_to(self.access).filter(pk=technician_id).first()
+        if technician is None:
+            raise NotFound()
+        card = technician_scorecard(organization=self.access.organization, technician_id=technician.pk)
+        return Response(s.ScorecardSerializer(card).data)
+
+
+@extend_schema(tags=["quality"])
 class DrftMetricsView(OrgAPIView):
     """DRFT per program, wave, region, vendor, technician or ISO week, read from the snapshots."""
 
@@ -262,5 +281,6 @@ __all__ = [
     "DrftMetricsView",
     "QaReviewViewSet",
     "ReviewQueueViewSet",
+    "ScorecardView",
     "WarrantyReportViewSet",
 ]
