@@ -19,7 +19,7 @@ from quality import selectors, services
 from quality.api import serializers as s
 from quality.filtersets import DefectCodeFilterSet, QaReviewFilterSet, ReviewQueueFilterSet
 from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
-from rollout.api.base import OrgAPIView, OrgGenericViewSet
+from rollout.api.base import OrgAPIView, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
@@ -124,15 +124,9 @@ class QaReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGener
 
 
 @extend_schema(tags=["quality"])
-class DefectCodeViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    OrgGenericViewSet,
-):
+class DefectCodeViewSet(OrgServiceViewSet):
     """The organization's defect catalogue: code, title, default severity; retire a code with `active: false`.
-    Read by staff and integrators; edited by admins."""
+    Read by staff and integrators; edited by admins (codes are never deleted: defects point to them)."""
 
     queryset = DefectCode.objects.all()
     serializer_class = s.DefectCodeSerializer
@@ -142,23 +136,12 @@ class DefectCodeViewSet(
     ordering = ["code", "id"]
     roles = {"read": FULL_READ_ROLES, "write": {Role.ADMIN}}
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    @extend_schema(request=s.DefectCodeInputSerializer, responses={201: s.DefectCodeSerializer})
-    def create(self, request, *args, **kwargs):
-        values = self.input(s.DefectCodeInputSerializer)
-        code = services.defect_code_create(**self.service_kwargs(), **values)
-        return self.output(code, status_code=201)
-
-    @extend_schema(request=s.DefectCodeInputSerializer(partial=True), responses=s.DefectCodeSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        code = self.get_object()
-        values = self.input(s.DefectCodeInputSerializer, partial=True)
-        code = services.defect_code_update(**self.service_kwargs(), defect_code_id=code.pk, **values)
-        return self.output(code)
+    create_input, create_service = s.DefectCodeInputSerializer, services.defect_code_create
+    update_input, update_service = s.DefectCodeInputSerializer, services.defect_code_update
 
 
 @extend_schema(tags=["quality"])
-class WarrantyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class WarrantyReportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Problems reported on accepted work within its warranty window. PMs, admins and client viewers (their own
     client's sites) report; each sends the work order back to rework for a warranty return visit."""
 
@@ -169,26 +152,22 @@ class WarrantyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": {Role.ADMIN, Role.PM, Role.CLIENT}}
     raises_conflict = True
 
+    create_input, create_service = s.WarrantyReportInputSerializer, services.warranty_report_create
+
     @extend_schema(
-        request=s.WarrantyReportInputSerializer,
-        responses={201: s.WarrantyReportSerializer},
         description=(
             "Report a problem on accepted work within its program's warranty window (default 30 days after "
             "acceptance): the work order goes back to rework, and it is not DRFT unless a PM excludes it. 409 "
             "`not_accepted` (not accepted yet), `warranty_expired` (after the window, or closed); 400 "
             "`reason_required` without a description; another client's or organization's work order does not exist."
-        ),
+        )
     )
     def create(self, request, *args, **kwargs):
-        values = self.input(s.WarrantyReportInputSerializer)
-        report = services.warranty_report_create(
-            **self.service_kwargs(), work_order_id=values["work_order"].pk, description=values["description"]
-        )
-        return self.output(report, status_code=201)
+        return super().create(request, *args, **kwargs)
 
 
 @extend_schema(tags=["quality"])
-class DrftExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class DrftExclusionViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
     """Work orders a PM excluded from DRFT (their return or incomplete first visit was caused by the client or by the
     site not being ready). PMs and admins set and clear them; client viewers read their own (without the reason)."""
 
@@ -200,24 +179,17 @@ class DrftExclusionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     raises_conflict = True
     http_method_names = ["get", "post", "delete", "head", "options"]
 
+    create_input, create_service = s.DrftExclusionInputSerializer, services.drft_exclusion_set
+
     @extend_schema(
-        request=s.DrftExclusionInputSerializer,
-        responses={201: s.DrftExclusionSerializer},
         description=(
             "Exclude a work order from DRFT (or change its classification): `cause` client or site_not_ready, with a "
             "`reason` (400 `reason_required` without). 409 `exclusion_not_allowed` unless the work order had an "
             "incomplete first visit, a return visit or a warranty report. Audited; DRFT is recomputed."
-        ),
+        )
     )
     def create(self, request, *args, **kwargs):
-        values = self.input(s.DrftExclusionInputSerializer)
-        exclusion = services.drft_exclusion_set(
-            **self.service_kwargs(),
-            work_order_id=values["work_order"].pk,
-            cause=values["cause"],
-            reason=values["reason"],
-        )
-        return self.output(exclusion, status_code=201)
+        return super().create(request, *args, **kwargs)
 
     @extend_schema(responses={204: None}, description="Count the work order in DRFT again (audited).")
     def destroy(self, request, *args, **kwargs):
