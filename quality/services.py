@@ -498,12 +498,22 @@ __all__ = [
     "defect_code_create",
     "defect_code_update",
     "drft_exclusion_clear",
+    "drft_exclusion_delete",
     "drft_exclusion_set",
     "qa_review_accept",
     "qa_review_reject",
     "warranty_close_expired",
     "warranty_report_create",
 ]
+
+
+@transaction.atomic
+def drft_exclusion_delete(*, organization: Organization, actor: Access | User | None, drft_exclusion_id: int) -> None:
+    """Remove one exclusion by its id (the API's DELETE): the work order counts in DRFT again."""
+    exclusion = DrftExclusion.objects.for_organization(organization).filter(pk=drft_exclusion_id).first()
+    if exclusion is None:
+        raise NotFound()
+    drft_exclusion_clear(organization=organization, actor=actor, work_order_id=exclusion.work_order_id)
 
 
 # --- Warranty ---------------------------------------------------------------------------------------------

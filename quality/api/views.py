@@ -19,7 +19,13 @@ from quality import selectors, services
 from quality.api import serializers as s
 from quality.filtersets import DefectCodeFilterSet, QaReviewFilterSet, ReviewQueueFilterSet
 from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
-from rollout.api.base import OrgAPIView, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
+from rollout.api.base import (
+    OrgAPIView,
+    OrgGenericViewSet,
+    OrgServiceViewSet,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
+)
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
@@ -167,7 +173,9 @@ class WarrantyReportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Re
 
 
 @extend_schema(tags=["quality"])
-class DrftExclusionViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+class DrftExclusionViewSet(
+    ServiceCreateMixin, ServiceDestroyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet
+):
     """Work orders a PM excluded from DRFT (their return or incomplete first visit was caused by the client or by the
     site not being ready). PMs and admins set and clear them; client viewers read their own (without the reason)."""
 
@@ -191,11 +199,11 @@ class DrftExclusionViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Ret
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(responses={204: None}, description="Count the work order in DRFT again (audited).")
+    delete_service = services.drft_exclusion_delete
+
+    @extend_schema(description="Count the work order in DRFT again (audited).")
     def destroy(self, request, *args, **kwargs):
-        exclusion = self.get_object()
-        services.drft_exclusion_clear(**self.service_kwargs(), work_order_id=exclusion.work_order_id)
-        return Response(status=204)
+        return super().destroy(request, *args, **kwargs)
 
 
 @extend_schema(tags=["quality"])
