@@ -219,6 +219,13 @@ class ScorecardView(OrgTemplateView):
             if self.access.role != Role.TECHNICIAN
             else {}
         )
+        if self.access.role == Role.TECHNICIAN:
+            # What QA found on their work lately (the defects to fix on a return visit), newest first.
+            context["rejections"] = list(
+                selectors.qa_review_list(access=self.access)
+                .filter(decision="rejected")
+                .order_by("-decided_at", "-id")[:10]
+            )
         context.update(
             technician=technician,
             card=card,

@@ -83,6 +83,8 @@ def test_the_technician_sees_their_own_scorecard_on_the_phone_and_staff_see_the_
     body = phone.content.decode()
     assert phone.status_code == 200 and "My scorecard" in body and 'data-testid="score">56.7' in body
     assert "score = 40 × DRFT" in body
+    # and the defects QA found on their rejected job, to fix on the return visit
+    assert history["bad"].number in body and "Photo missing (major) · task survey" in body
     staff = browser(tenant, Role.COORDINATOR).get(
         reverse("quality:scorecard", kwargs={"org": org, "pk": world.technician.pk})
     )
