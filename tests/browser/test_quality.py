@@ -10,7 +10,7 @@ from quality.models import QaReview
 from rollout.choices import Role
 from tests.factories import DEFAULT_PASSWORD
 from tests.quality.support import accept, close, defect_code, return_visit, submitted_work_order, work_visit
-from tests.workorders.test_visit_support import build_field_world
+from tests.workorders.builders.visits import build_field_world
 from workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,5 +1,5 @@
 """Builders shared by the quality tests (no tests here): work orders driven through the real visit and review
-services to submitted, accepted, rejected, closed — on the field world of tests.workorders.test_visit_support."""
+services to submitted, accepted, rejected, closed — on the field world of tests.workorders.builders.visits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 from quality import services
 from quality.models import DefectCode
-from tests.workorders.test_visit_support import (
+from tests.workorders.builders.visits import (
     VISIT_DAY,
     FieldWorld,
     acknowledge,

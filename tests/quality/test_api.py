@@ -7,7 +7,7 @@ from django.utils import timezone
 from quality.models import DefectCode, QaReview
 from rollout.choices import Role
 from tests.quality.support import defect_code, reject, submitted_work_order
-from tests.workorders.test_visit_support import build_field_world, other_technician, ready_work_order
+from tests.workorders.builders.visits import build_field_world, other_technician, ready_work_order
 from workorders.models import VisitPhoto, WorkOrder
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]

@@ -23,7 +23,7 @@ from tests.quality.support import (
     work_visit,
 )
 from tests.technicians.factories import VendorFactory
-from tests.workorders.test_visit_support import access_for, build_field_world
+from tests.workorders.builders.visits import access_for, build_field_world
 from workorders.choices import WorkOrderStatus
 from workorders.models import Visit, WorkOrder
 

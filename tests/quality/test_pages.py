@@ -10,7 +10,7 @@ from django.utils import timezone
 from quality.models import QaReview
 from rollout.choices import Role
 from tests.quality.support import accept, close, defect_code, reject, submitted_work_order
-from tests.workorders.test_visit_support import build_field_world, ready_work_order
+from tests.workorders.builders.visits import build_field_world, ready_work_order
 from workorders.models import TaskResult, VisitPhoto, WorkOrder
 
 READERS = [Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR]

@@ -25,7 +25,7 @@ from tests.quality.support import (
     submitted_work_order,
     work_visit,
 )
-from tests.workorders.test_visit_support import VISIT_DAY, access_for, build_field_world
+from tests.workorders.builders.visits import VISIT_DAY, access_for, build_field_world
 from workorders.choices import WorkOrderStatus
 from workorders.models import Visit, VisitPhoto, WorkOrder
 
@@ -119,7 +119,7 @@ def test_a_return_visit_can_also_be_booked_later_through_the_visit_services(worl
 
 @pytest.mark.parametrize("status", [S.READY, S.IN_PROGRESS, S.CLOSED])
 def test_only_a_submitted_work_order_can_be_reviewed(world, status):
-    from tests.workorders.test_visit_support import ready_work_order
+    from tests.workorders.builders.visits import ready_work_order
 
     work_order = ready_work_order(world, status=status)
     with pytest.raises(NotSubmitted) as refused:

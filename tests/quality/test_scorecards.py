@@ -12,7 +12,7 @@ from rollout.choices import Role
 from tests.quality.support import accept, close, reject, return_visit, submitted_work_order, work_visit
 from tests.quality.test_api import expect
 from tests.quality.test_pages import browser
-from tests.workorders.test_visit_support import build_field_world, other_technician
+from tests.workorders.builders.visits import build_field_world, other_technician
 from workorders.models import Visit, WorkOrder
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]

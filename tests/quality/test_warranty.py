@@ -16,8 +16,8 @@ from rollout.models import AuditEvent
 from tests.factories import ClientFactory
 from tests.programs.factories import EnrollmentFactory, ProgramFactory
 from tests.quality.support import accept, return_visit, submitted_work_order, work_visit
+from tests.workorders.builders.visits import access_for, build_field_world, ready_work_order
 from tests.workorders.factories import WorkOrderFactory
-from tests.workorders.test_visit_support import access_for, build_field_world, ready_work_order
 from workorders.models import WorkOrder
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]

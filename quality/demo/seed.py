@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from quality.drft import drft_reconcile
 from quality.services import defect_catalogue_seed
-from rollout.demo import DemoContext
+from rollout.demo.seed import DemoContext
 
 
 def seed(demo: DemoContext) -> None:
