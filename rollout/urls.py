@@ -29,4 +29,5 @@ urlpatterns = [
     path(ORG, include("workorders.packets.urls")),
     path(ORG, include("workorders.visits.urls")),
     path(ORG, include("workorders.urls")),
+    path(ORG, include("quality.urls")),
 ]

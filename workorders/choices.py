@@ -28,6 +28,7 @@ OPEN_STATUSES = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PRO
 #   dispatched → scheduled recalled before the visit starts (e.g. the technician is sick)
 #   rework → scheduled     a return visit is booked for the rework
 #   in_progress → rework   the visit ended incomplete (parts missing, site not ready, …): a follow-up is needed
+#   accepted → rework      a warranty return: a problem reported on accepted work within the warranty window
 # Cancelling (from any open state) is listed here too and needs a reason.
 WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.READY, S.CANCELLED}),
@@ -37,7 +38,7 @@ WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.IN_PROGRESS: frozenset({S.SUBMITTED, S.REWORK, S.CANCELLED}),
     S.SUBMITTED: frozenset({S.ACCEPTED, S.REWORK, S.CANCELLED}),
     S.REWORK: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.ACCEPTED: frozenset({S.CLOSED}),
+    S.ACCEPTED: frozenset({S.CLOSED, S.REWORK}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
@@ -46,6 +47,7 @@ WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 REASON_REQUIRED = frozenset({(source, S.CANCELLED) for source in OPEN_STATUSES}) | {
     (S.SUBMITTED, S.REWORK),
     (S.IN_PROGRESS, S.REWORK),
+    (S.ACCEPTED, S.REWORK),
     (S.DISPATCHED, S.SCHEDULED),
 }
 

@@ -35,6 +35,7 @@ from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
 from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
+from workorders.signals import work_order_transition_announce
 from workorders.tasks import work_order_notify_technician_task
 from workorders.visits.choices import VisitStatus
 from workorders.visits.services.calloff import visit_cancel_with_work_order
@@ -308,6 +309,9 @@ def _transition(
         before=before,
         after=audit_snapshot(work_order, ["status", *WORK_ORDER_AUDIT_FIELDS]),
         reason=reason,
+    )
+    work_order_transition_announce(
+        organization_id=organization.pk, work_order_id=work_order.pk, from_status=from_status, to_status=to_status
     )
     event = NOTIFY_ON.get((from_status, to_status))
     if to_status == S.CANCELLED and from_status in (S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS):

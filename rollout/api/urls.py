@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("workorders.api.urls")),
     path("", include("workorders.packets.api.urls")),
     path("", include("workorders.visits.api.urls")),
+    path("", include("quality.api.urls")),
 ]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -184,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "rollout.heartbeat_record", "schedule": timedelta(seconds=30)},
     "visits-no-show-sweep": {"task": "workorders.visits_no_show_sweep", "schedule": timedelta(minutes=5)},
     "jobs-sweep": {"task": "rollout.jobs_sweep", "schedule": timedelta(minutes=1)},
+    # Nightly: recompute every DRFT fact and snapshot (repairs anything an event missed).
+    "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
+    # Hourly: accepted work whose warranty window ended closes (final DRFT).
+    "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
@@ -375,6 +380,10 @@ SPECTACULAR_SETTINGS = {
         "TaskResultStatusEnum": "workorders.visits.choices.TaskResultStatus.choices",
         "LocationStatusEnum": "workorders.visits.choices.LocationStatus.choices",
         "IncompleteReasonEnum": "workorders.visits.choices.IncompleteReason.choices",
+        "SeverityEnum": "quality.choices.Severity.choices",
+        "RootCauseEnum": "quality.choices.RootCause.choices",
+        "ReviewDecisionEnum": "quality.choices.ReviewDecision.choices",
+        "ExclusionCauseEnum": "quality.choices.ExclusionCause.choices",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

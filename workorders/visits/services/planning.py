@@ -197,6 +197,7 @@ def visit_schedule(
             "reassign or cancel it instead."
         )
     start, end = _window(work_order.site, day, start_time, end_time)
+    returning = work_order.status == S.REWORK
     technician = _technician(organization, technician_id)
     _check_double_booking(organization, technician, start, end)
     _check_site_window(work_order.site, start, end)
@@ -212,7 +213,8 @@ def visit_schedule(
         work_order=work_order,
         technician=technician,
         sequence=previous.sequence + 1 if previous else 1,
-        follow_up_of=previous if previous and previous.outcome == VisitOutcome.INCOMPLETE else None,
+        # A return visit (after an incomplete visit or a rejected review) points to the visit it follows up.
+        follow_up_of=previous if previous and (returning or previous.outcome == VisitOutcome.INCOMPLETE) else None,
         window_start=start,
         window_end=end,
         local_date=start.astimezone(ZoneInfo(work_order.site.timezone)).date(),

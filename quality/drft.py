@@ -1,0 +1,268 @@
+"""Done Right First Time: the definition, one stored fact per work order, and the snapshots pages read.
+
+Definition (DESIGN.md): a closed work order is DRFT when its first visit completed it, its first QA decision
+accepted it with no defect, and no return visit was needed within the warranty window. A work order a PM excluded
+(client-caused, site not ready) counts in neither part. Accepted work whose warranty window is still open is
+*provisional* and shown apart from final (closed) DRFT.
+
+`drft_outcome` is the definition as a pure function; `drft_fact_refresh` stores its result for one work order
+(idempotent: the same data gives the same row) and rebuilds the snapshots of the work order's program;
+`drft_snapshots_rebuild` recomputes a program's snapshots from its facts under a lock on the program row, so two
+rebuilds never interleave. Both take ids and scope to one organization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from programs.models import Program, Wave
+from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
+from quality.models import Defect, DrftExclusion, DrftFact, DrftSnapshot, QaReview, WarrantyReport
+from rollout.tenancy import organization_id_of
+from technicians.models import Technician, Vendor
+from workorders.choices import WorkOrderStatus
+from workorders.models import Visit, WorkOrder
+from workorders.visits.choices import IncompleteReason, VisitOutcome, VisitStatus
+
+S = WorkOrderStatus
+# Work-order moves after which the fact may change (quality.receivers listens for these).
+RELEVANT_MOVES = frozenset({S.SUBMITTED, S.ACCEPTED, S.REWORK, S.CLOSED, S.CANCELLED})
+# (dimension, the fact's field it groups by)
+DIMENSION_FIELDS = [
+    (Dimension.PROGRAM, "program_id"),
+    (Dimension.WAVE, "wave_id"),
+    (Dimension.REGION, "region"),
+    (Dimension.VENDOR, "vendor_id"),
+    (Dimension.TECHNICIAN, "technician_id"),
+]
+
+
+@dataclass(frozen=True)
+class FirstVisit:
+    outcome: str
+    incomplete_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the definition says about one work order."""
+
+    status: str  # DrftStatus
+    is_drft: bool
+    reason: str = ""  # DrftReason, the first one
+    reason_detail: str = ""
+
+
+def drft_outcome(
+    *,
+    work_order_status: str,
+    first_visit: FirstVisit | None,
+    worked_visits: int,
+    first_review: str | None,
+    first_review_defects: list[str] | tuple = (),
+    warranty_return: bool = False,
+    excluded: bool = False,
+) -> Outcome | None:
+    """The DRFT definition applied to one work order's history (None: it does not count at all, e.g. cancelled).
+
+    Reasons are checked in the order things happen: the first visit, the first review, then the warranty window."""
+    if work_order_status == S.CANCELLED:
+        return None
+    if work_order_status == S.CLOSED:
+        status = DrftStatus.FINAL
+    elif work_order_status == S.ACCEPTED:
+        status = DrftStatus.PROVISIONAL
+    else:
+        status = DrftStatus.OPEN
+    reason, detail = "", ""
+    if first_visit is not None and first_visit.outcome == VisitOutcome.INCOMPLETE:
+        reason = DrftReason.FIRST_VISIT_INCOMPLETE
+        detail = IncompleteReason(first_visit.incomplete_reason).label if first_visit.incomplete_reason else ""
+    elif first_review == ReviewDecision.REJECTED:
+        reason = DrftReason.QA_REJECTED
+        detail = ", ".join(first_review_defects)
+    elif warranty_return:
+        reason = DrftReason.WARRANTY_RETURN
+    elif worked_visits > 1:
+        # Sent back without a recorded review (e.g. moved to rework by hand): a return visit was still needed.
+        reason = DrftReason.QA_REJECTED
+        detail = "returned without a review"
+    if excluded and status != DrftStatus.OPEN:
+        status = DrftStatus.EXCLUDED
+    counted = status in (DrftStatus.FINAL, DrftStatus.PROVISIONAL)
+    return Outcome(status=status, is_drft=counted and not reason, reason=reason, reason_detail=detail[:300])
+
+
+def _iso_week(moment) -> str:
+    if moment is None:
+        return ""
+    year, week, _ = moment.date().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def work_order_drft_outcome(*, organization, work_order: WorkOrder) -> tuple[Outcome | None, Visit | None]:
+    """Read one work order's visits, reviews, warranty returns and exclusion, and apply the definition."""
+    visits = list(
+        Visit.objects.for_organization(organization)
+        .filter(work_order=work_order, status=VisitStatus.CHECKED_OUT)
+        .select_related("technician")
+        .order_by("sequence", "id")
+    )
+    first_visit = visits[0] if visits else None
+    first_review = (
+        QaReview.objects.for_organization(organization).filter(work_order=work_order).order_by("sequence").first()
+    )
+    defects = []
+    if first_review is not None and first_review.decision == ReviewDecision.REJECTED:
+        defects = list(
+            Defect.objects.for_organization(organization)
+            .filter(review=first_review)
+            .order_by("id")
+            .values_list("code__code", flat=True)
+        )
+    excluded = DrftExclusion.objects.for_organization(organization).filter(work_order=work_order).exists()
+    outcome = drft_outcome(
+        work_order_status=work_order.status,
+        first_visit=FirstVisit(first_visit.outcome, first_visit.incomplete_reason) if first_visit else None,
+        worked_visits=len(visits),
+        first_review=first_review.decision if first_review else None,
+        first_review_defects=defects,
+        warranty_return=WarrantyReport.objects.for_organization(organization).filter(work_order=work_order).exists(),
+        excluded=excluded,
+    )
+    return outcome, first_visit
+
+
+@transaction.atomic
+def drft_fact_refresh(*, organization, work_order_id: int, rebuild: bool = True) -> DrftFact | None:
+    """Recompute and store one work order's DRFT fact, then (unless `rebuild` is False) its program's snapshots.
+    Idempotent; a cancelled, missing or never-worked work order has no fact."""
+    organization_id = organization_id_of(organization)
+    work_order = (
+        WorkOrder.objects.for_organization(organization_id)
+        .select_related("site", "enrollment", "technician")
+        .filter(pk=work_order_id)
+        .first()
+    )
+    if work_order is None:
+        return None
+    outcome, first_visit = work_order_drft_outcome(organization=organization_id, work_order=work_order)
+    if outcome is None or (first_visit is None and outcome.status == DrftStatus.OPEN):
+        deleted, _ = DrftFact.objects.for_organization(organization_id).filter(work_order=work_order).delete()
+        if deleted and rebuild:
+            drft_snapshots_rebuild(organization=organization_id, program_id=work_order.program_id)
+        return None
+    technician = first_visit.technician if first_visit else work_order.technician
+    exclusion = DrftExclusion.objects.for_organization(organization_id).filter(work_order=work_order).first()
+    fact, _ = DrftFact.objects.update_or_create(
+        organization_id=organization_id,
+        work_order=work_order,
+        defaults={
+            "program_id": work_order.program_id,
+            "wave_id": work_order.enrollment.wave_id if work_order.enrollment else None,
+            "region": work_order.site.state,
+            "technician": technician,
+            "vendor_id": technician.vendor_id if technician else None,
+            "status": outcome.status,
+            "is_drft": outcome.is_drft,
+            "reason": outcome.reason,
+            "reason_detail": outcome.reason_detail,
+            "excluded_cause": exclusion.cause if exclusion else "",
+            "week": _iso_week(work_order.accepted_at) if outcome.status != DrftStatus.OPEN else "",
+            "accepted_on": work_order.accepted_at.date() if work_order.accepted_at else None,
+        },
+    )
+    if rebuild:
+        drft_snapshots_rebuild(organization=organization_id, program_id=work_order.program_id)
+    return fact
+
+
+COUNTS = {
+    "final_drft": Count("pk", filter=Q(status=DrftStatus.FINAL, is_drft=True)),
+    "final_total": Count("pk", filter=Q(status=DrftStatus.FINAL)),
+    "provisional_drft": Count("pk", filter=Q(status=DrftStatus.PROVISIONAL, is_drft=True)),
+    "provisional_total": Count("pk", filter=Q(status=DrftStatus.PROVISIONAL)),
+    "excluded": Count("pk", filter=Q(status=DrftStatus.EXCLUDED)),
+}
+
+
+def _labels(organization_id: int, program: Program) -> dict[str, dict[str, str]]:
+    def names(model, field):
+        return {str(pk): name for pk, name in model.objects.for_organization(organization_id).values_list("pk", field)}
+
+    return {
+        Dimension.PROGRAM: {str(program.pk): program.code},
+        Dimension.WAVE: {
+            str(pk): name
+            for pk, name in Wave.objects.for_organization(organization_id)
+            .filter(program=program)
+            .values_list("pk", "name")
+        },
+        Dimension.VENDOR: names(Vendor, "name"),
+        Dimension.TECHNICIAN: names(Technician, "full_name"),
+    }
+
+
+def drft_snapshot_rows(*, organization, program_id: int) -> list[DrftSnapshot]:
+    """The snapshots of one program computed from its facts (not saved): every dimension, all time and per week."""
+    organization_id = organization_id_of(organization)
+    program = Program.objects.for_organization(organization_id).get(pk=program_id)
+    facts = DrftFact.objects.for_organization(organization_id).filter(program_id=program_id).counted()
+    labels = _labels(organization_id, program)
+    rows = []
+    for dimension, field in DIMENSION_FIELDS:
+        for by_week in (False, True):
+            group = [field, "week"] if by_week else [field]
+            for values in facts.values(*group).annotate(**COUNTS).order_by(*group):
+                key = "" if values[field] is None else str(values[field])
+                label = key if dimension == Dimension.REGION else labels.get(dimension, {}).get(key, "")
+                rows.append(
+                    DrftSnapshot(
+                        organization_id=organization_id,
+                        program_id=program_id,
+                        dimension=dimension,
+                        key=key,
+                        label=label or "—",
+                        week=values["week"] if by_week else "",
+                        **{name: values[name] for name in COUNTS},
+                    )
+                )
+    return rows
+
+
+@transaction.atomic
+def drft_snapshots_rebuild(*, organization, program_id: int) -> int:
+    """Replace one program's snapshots with ones computed from its facts. The program row is locked first, so
+    concurrent rebuilds of one program run one after the other. Returns the number of rows."""
+    organization_id = organization_id_of(organization)
+    locked = list(
+        Program.objects.for_organization(organization_id).select_for_update().filter(pk=program_id).values("pk")
+    )
+    if not locked:
+        return 0
+    rows = drft_snapshot_rows(organization=organization_id, program_id=program_id)
+    DrftSnapshot.objects.for_organization(organization_id).filter(program_id=program_id).delete()
+    DrftSnapshot.objects.bulk_create(rows)
+    return len(rows)
+
+
+def drft_reconcile(*, organization) -> int:
+    """Recompute every fact of one organization and rebuild every program's snapshots (the nightly pass that
+    repairs anything an event missed). Returns the number of work orders looked at."""
+    organization_id = organization_id_of(organization)
+    ids = list(
+        WorkOrder.objects.for_organization(organization_id)
+        .filter(Q(visits__status=VisitStatus.CHECKED_OUT) | Q(drft_fact__isnull=False))
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
+    )
+    for pk in ids:
+        drft_fact_refresh(organization=organization_id, work_order_id=pk, rebuild=False)
+    program_ids = set(Program.objects.for_organization(organization_id).values_list("pk", flat=True))
+    for program_id in sorted(program_ids):
+        drft_snapshots_rebuild(organization=organization_id, program_id=program_id)
+    return len(ids)

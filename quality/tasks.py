@@ -1,0 +1,89 @@
+"""Background work of the quality app: DRFT recomputation (per event and the nightly reconciliation) and the
+technician's notice of a rejection. Tasks take ids, are idempotent and bounded in time."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from rollout.notices import MAIL_TASK_OPTIONS, mail_once
+
+# Database errors worth a retry (a lock timeout, a dropped connection); a bad id is not retried.
+DRFT_TASK_OPTIONS = {"acks_late": True, "soft_time_limit": 120, "time_limit": 180}
+
+
+@shared_task(name="quality.drft_fact_refresh", **DRFT_TASK_OPTIONS)
+def drft_fact_refresh_task(*, organization_id: int, work_order_id: int) -> None:
+    """Recompute one work order's DRFT fact and its program's snapshots. Safe to run twice."""
+    from quality.drft import drft_fact_refresh
+
+    drft_fact_refresh(organization=organization_id, work_order_id=work_order_id)
+
+
+@shared_task(name="quality.drft_reconcile_sweep", acks_late=True, soft_time_limit=60, time_limit=120)
+def drft_reconcile_sweep_task() -> None:
+    """Fan out one reconciliation per organization (nightly beat entry), so one large tenant never stalls the
+    rest."""
+    from rollout.models import Organization
+
+    for organization_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
+        drft_reconcile_organization_task.delay(organization_id=organization_id)
+
+
+@shared_task(name="quality.drft_reconcile_organization", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def drft_reconcile_organization_task(*, organization_id: int) -> int:
+    """Recompute every DRFT fact and snapshot of one organization. Idempotent."""
+    from quality.drft import drft_reconcile
+
+    return drft_reconcile(organization=organization_id)
+
+
+@shared_task(name="quality.qa_review_notify_technician", **MAIL_TASK_OPTIONS)
+def qa_review_notify_technician_task(*, organization_id: int, review_id: int) -> None:
+    """E-mail the work order's technician the defects of a rejecting review, once per review."""
+    from quality.models import QaReview
+
+    review = (
+        QaReview.objects.for_organization(organization_id)
+        .select_related("work_order", "work_order__site", "work_order__program", "work_order__technician")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None or review.work_order.technician is None or not review.work_order.technician.email:
+        return
+    work_order = review.work_order
+    defects = list(review.defects.select_related("code").order_by("id"))
+    mail_once(
+        f"qa-review:{review.pk}:{review.decided_at.timestamp():.6f}",
+        subject=f"QA rejected: {work_order.number} at {work_order.site.code}",
+        template="quality/emails/rejected.txt",
+        context={"review": review, "work_order": work_order, "defects": defects},
+        to=work_order.technician.email,
+    )
+
+
+@shared_task(name="quality.warranty_close_sweep", acks_late=True, soft_time_limit=60, time_limit=120)
+def warranty_close_sweep_task() -> None:
+    """Fan out one warranty-close pass per organization with accepted work (hourly beat entry)."""
+    from workorders.choices import WorkOrderStatus
+    from workorders.models import WorkOrder
+
+    organization_ids = (
+        WorkOrder.objects.filter(status=WorkOrderStatus.ACCEPTED)
+        .order_by()
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for organization_id in organization_ids:
+        warranty_close_organization_task.delay(organization_id=organization_id)
+
+
+@shared_task(name="quality.warranty_close_organization", acks_late=True, soft_time_limit=300, time_limit=360)
+def warranty_close_organization_task(*, organization_id: int) -> int:
+    """Close one organization's accepted work whose warranty window has ended. Idempotent."""
+    from quality.services import warranty_close_expired
+    from rollout.models import Organization
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    return warranty_close_expired(organization=organization)
