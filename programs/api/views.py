@@ -55,7 +55,6 @@ class ServiceViewSet(OrgServiceViewSet):
     """The programs app's writes go through its services; PMs and admins write."""
 
     roles = ROLES
-    raises_conflict = True
 
 
 @extend_schema_view(
@@ -366,7 +365,6 @@ class ProgramAttributeViewSet(ServiceViewSet):
     search_fields = ["name", "label"]
     ordering_fields = ["name", "label", "type", "created_at"]
     ordering = ["program_id", "name"]
-    raises_conflict = True
     create_input, create_service = s.ProgramAttributeCreateInputSerializer, attributes.program_attribute_add
     update_input, update_service = s.ProgramAttributeUpdateInputSerializer, attributes.program_attribute_update
     delete_service = attributes.program_attribute_delete
@@ -403,7 +401,6 @@ class SiteVariationViewSet(ServiceViewSet):
     ordering_fields = ["created_at", "updated_at", "decided_at", "status", "kind", "site__code"]
     ordering = ["program_id", "site__code", "created_at", "id"]
     roles = {"read": READ_ROLES, "write": VARIATION_WRITERS, "approve": PLANNER_ROLES, "reject": PLANNER_ROLES}
-    raises_conflict = True
     create_input, create_service = s.SiteVariationCreateInputSerializer, variations.site_variation_create
     update_input, update_service = s.SiteVariationUpdateInputSerializer, variations.site_variation_update
     delete_service = variations.site_variation_delete

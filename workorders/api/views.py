@@ -46,7 +46,6 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
     ordering = ["program_id", "sequence", "id"]
     # Clients read their own work orders but not the workforce; only PMs and admins override a gate.
     roles = {**ROLES, "override_gate": PLANNER_ROLES, "technician_candidates": FULL_READ_ROLES}
-    raises_conflict = True
 
     def get_serializer_class(self):
         return s.WorkOrderDetailSerializer if self.action != "list" else s.WorkOrderSerializer
@@ -256,7 +255,6 @@ class ShipmentViewSet(OrgServiceViewSet):
     ordering_fields = ["created_at", "shipped_on", "expected_delivery", "delivered_on", "status"]
     ordering = ["work_order_id", "created_at", "id"]
     roles = ROLES
-    raises_conflict = True
     create_input, create_service = s.ShipmentCreateInputSerializer, services.shipment_create
     update_input, update_service = s.ShipmentUpdateInputSerializer, services.shipment_update
     delete_service = services.shipment_delete
