@@ -57,7 +57,6 @@ class ServiceViewSet(OrgServiceViewSet):
     """The programs app's writes go through its services; PMs and admins write."""
 
     roles = ROLES
-    raises_conflict = True
 
 
 @extend_schema_view(
@@ -126,7 +125,8 @@ class ProgramViewSet(ServiceViewSet):
             "a choice is text with its `allowed` values. Empty when the program declares no attribute."
         ),
     )
-    @action(detail=True, methods=["get"], url_path="attribute-schema")
+    # One document (the whole schema, as an import takes it), not a list to page through.
+    @action(detail=True, methods=["get"], url_path="attribute-schema", pagination_class=None)
     def attribute_schema(self, request, pk=None):
         program = self.get_object()
         schema = selectors.program_attribute_schema(organization=self.access.organization, program_id=program.pk)
@@ -369,7 +369,6 @@ class ProgramAttributeViewSet(ServiceViewSet):
     search_fields = ["name", "label"]
     ordering_fields = ["name", "label", "type", "created_at"]
     ordering = ["program_id", "name"]
-    raises_conflict = True
     create_input, create_service = s.ProgramAttributeCreateInputSerializer, attributes.program_attribute_add
     update_input, update_service = s.ProgramAttributeUpdateInputSerializer, attributes.program_attribute_update
     delete_service = attributes.program_attribute_delete
@@ -406,7 +405,6 @@ class SiteVariationViewSet(ServiceViewSet):
     ordering_fields = ["created_at", "updated_at", "decided_at", "status", "kind", "site__code"]
     ordering = ["program_id", "site__code", "created_at", "id"]
     roles = {"read": READ_ROLES, "write": VARIATION_WRITERS, "approve": PLANNER_ROLES, "reject": PLANNER_ROLES}
-    raises_conflict = True
     create_input, create_service = s.SiteVariationCreateInputSerializer, variations.site_variation_create
     update_input, update_service = s.SiteVariationUpdateInputSerializer, variations.site_variation_update
     delete_service = variations.site_variation_delete
@@ -466,7 +464,6 @@ class ProgramCourseRequirementViewSet(OrgServiceViewSet):
     ordering_fields = ["role", "created_at"]
     ordering = ["program_id", "role", "course__name"]
     roles = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
-    raises_conflict = True
     http_method_names = ["get", "post", "delete", "head", "options"]
     create_input, create_service = s.ProgramCourseRequirementInputSerializer, training.program_course_requirement_add
     delete_service = training.program_course_requirement_remove

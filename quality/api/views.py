@@ -45,7 +45,6 @@ class ReviewQueueViewSet(mixins.ListModelMixin, OrgGenericViewSet):
     ordering_fields = ["submitted_at", "number"]
     ordering = ["submitted_at", "id"]
     roles = {"read": FULL_READ_ROLES, "write": STAFF_ROLES}
-    raises_conflict = True
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -156,7 +155,6 @@ class WarrantyReportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Re
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": {Role.ADMIN, Role.PM, Role.CLIENT}}
-    raises_conflict = True
 
     create_input, create_service = s.WarrantyReportInputSerializer, services.warranty_report_create
 
@@ -184,7 +182,6 @@ class DrftExclusionViewSet(
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES}
-    raises_conflict = True
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     create_input, create_service = s.DrftExclusionInputSerializer, services.drft_exclusion_set

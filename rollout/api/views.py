@@ -73,7 +73,6 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
     ordering_fields = ["created_at", "role", "user__email"]
     ordering = ["user__email"]
     roles = {"read": ALL_ROLES, "partial_update": ADMIN_ONLY}
-    raises_conflict = True
 
     @extend_schema(request=s.MembershipUpdateInputSerializer, responses=s.MembershipSerializer)
     def partial_update(self, request, pk=None):
@@ -107,7 +106,6 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
     ordering_fields = ["created_at", "expires_at", "email"]
     ordering = ["-created_at"]
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
-    raises_conflict = True
 
     @extend_schema(request=s.InvitationCreateInputSerializer, responses={201: s.InvitationSerializer})
     def create(self, request):

@@ -75,7 +75,6 @@ class SiteViewSet(OrgServiceViewSet):
     ordering_fields = list(SITE_ORDERING_FIELDS)
     ordering = ["code", "id"]
     roles = {"read": SITE_READ_ROLES, "write": PLANNER_OR_INTEGRATOR}
-    raises_conflict = True
     http_method_names = [*NO_PUT, "put"]
     create_input, create_service = s.SiteInputSerializer, services.site_create
     update_input, update_service = s.SiteInputSerializer, services.site_update
@@ -251,7 +250,6 @@ class SiteImportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Retrie
     ordering = ["-created_at", "-id"]
     roles = {"read": PLANNER_OR_INTEGRATOR, "write": PLANNER_OR_INTEGRATOR}
     parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
-    raises_conflict = True
     create_input, create_service = s.SiteImportCreateInputSerializer, services.site_import_create
     create_status = status.HTTP_202_ACCEPTED  # the dry run runs in the background
 

@@ -40,7 +40,6 @@ class ServiceViewSet(OrgServiceViewSet):
     """The technicians app's writes go through its services; staff who plan write."""
 
     roles = {"read": READ_ROLES, "write": WRITE_ROLES}
-    raises_conflict = True
 
 
 class ActivationMixin:

@@ -46,7 +46,6 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
     ordering = ["program_id", "sequence", "id"]
     # Clients read their own work orders but not the workforce; only PMs and admins override a gate.
     roles = {**ROLES, "override_gate": PLANNER_ROLES, "technician_candidates": FULL_READ_ROLES}
-    raises_conflict = True
 
     def get_serializer_class(self):
         return s.WorkOrderDetailSerializer if self.action != "list" else s.WorkOrderSerializer
@@ -208,7 +207,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             ),
         ],
         responses=QualifiedTechnicianSerializer(many=True),
-        description="Technicians qualified for this work order's visit on that day, nearest first, with distance.",
+        description=(
+            "Technicians qualified for this work order's visit on that day, nearest first, with distance; "
+            "paginated like every list (`page`, `page_size`)."
+        ),
     )
     @action(detail=True, methods=["get"], url_path="technician-candidates")
     def technician_candidates(self, request, pk=None):
@@ -217,7 +219,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
         technicians = selectors.work_order_technician_candidates(
             organization=self.access.organization, work_order=work_order, on_date=on_date, at_time=at_time
         )
-        return Response(QualifiedTechnicianSerializer(technicians, many=True).data)
+        page = self.paginate_queryset(technicians)
+        return self.get_paginated_response(QualifiedTechnicianSerializer(page, many=True).data)
 
 
 def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:
@@ -252,7 +255,6 @@ class ShipmentViewSet(OrgServiceViewSet):
     ordering_fields = ["created_at", "shipped_on", "expected_delivery", "delivered_on", "status"]
     ordering = ["work_order_id", "created_at", "id"]
     roles = ROLES
-    raises_conflict = True
     create_input, create_service = s.ShipmentCreateInputSerializer, shipments.shipment_create
     update_input, update_service = s.ShipmentUpdateInputSerializer, shipments.shipment_update
     delete_service = shipments.shipment_delete

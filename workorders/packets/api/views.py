@@ -65,7 +65,6 @@ class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGeneric
         "acknowledge": {Role.TECHNICIAN},
         "reissue_preview": PLANNING_READ,
     }
-    raises_conflict = True
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -202,7 +201,6 @@ class PacketGenerationJobViewSet(
     ordering_fields = ["created_at", "finished_at", "status"]
     ordering = ["-created_at", "-id"]
     roles = {"read": PLANNING_READ, "write": WRITE_ROLES}
-    raises_conflict = True
     create_input, create_service = s.PacketGenerationJobCreateInputSerializer, services.packet_generation_start
     create_status = status.HTTP_202_ACCEPTED  # the packets are issued in the background
 

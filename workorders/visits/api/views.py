@@ -104,7 +104,6 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "sign_off": FIELD_ROLES,
         "check_out": FIELD_ROLES,
     }
-    raises_conflict = True
     create_input, create_service = s.VisitScheduleInputSerializer, planning.visit_schedule
 
     def get_queryset(self):
