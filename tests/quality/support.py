@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from django.test import Client as BrowserClient
+
 from quality import services
 from quality.models import DefectCode
 from tests.workorders.builders.visits import (
@@ -98,3 +100,19 @@ def close(world: FieldWorld, work_order: WorkOrder) -> WorkOrder:
 
 
 RETURN_WINDOW = (time(9, 0), time(12, 0))
+
+
+def expect(caller, response, ok_roles, ok_status):
+    if caller in ok_roles:
+        assert response.status_code == ok_status, (caller, response.content)
+    elif caller is None:
+        assert response.status_code == 401, response.status_code
+    else:
+        assert response.status_code == 403, (caller, response.status_code, response.content)
+
+
+def browser(tenant, role) -> BrowserClient:
+    client = BrowserClient()
+    if role is not None:
+        client.force_login(tenant.members[role].user)
+    return client

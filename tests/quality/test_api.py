@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from quality.models import DefectCode, QaReview
 from rollout.choices import Role
-from tests.quality.support import defect_code, reject, submitted_work_order
+from tests.quality.support import defect_code, expect, reject, submitted_work_order
 from tests.workorders.builders.visits import build_field_world, other_technician, ready_work_order
 from workorders.models import VisitPhoto, WorkOrder
 
@@ -27,15 +27,6 @@ def quick_submitted(world, technician=None) -> WorkOrder:
         submitted_at=timezone.now(), technician=technician or world.technician
     )
     return WorkOrder.objects.get(pk=work_order.pk)
-
-
-def expect(caller, response, ok_roles, ok_status):
-    if caller in ok_roles:
-        assert response.status_code == ok_status, (caller, response.content)
-    elif caller is None:
-        assert response.status_code == 401, response.status_code
-    else:
-        assert response.status_code == 403, (caller, response.status_code, response.content)
 
 
 def codes(response) -> list[tuple]:

@@ -3,13 +3,12 @@ flagged, accept and reject from the page, then the next work order), the Quality
 home's DRFT tile and the sidebar, and query budgets."""
 
 import pytest
-from django.test import Client as BrowserClient
 from django.urls import reverse
 from django.utils import timezone
 
 from quality.models import QaReview
 from rollout.choices import Role
-from tests.quality.support import accept, close, defect_code, reject, submitted_work_order
+from tests.quality.support import accept, browser, close, defect_code, reject, submitted_work_order
 from tests.workorders.builders.visits import build_field_world, ready_work_order
 from workorders.models import TaskResult, VisitPhoto, WorkOrder
 
@@ -20,13 +19,6 @@ ALL = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN
 @pytest.fixture
 def world(tenant):
     return build_field_world(tenant)
-
-
-def browser(tenant, role) -> BrowserClient:
-    client = BrowserClient()
-    if role is not None:
-        client.force_login(tenant.members[role].user)
-    return client
 
 
 def url(tenant, name, **kwargs) -> str:

@@ -9,9 +9,7 @@ from django.utils import timezone
 
 from quality.scorecards import FORMULA, technician_scorecard
 from rollout.choices import Role
-from tests.quality.support import accept, close, reject, return_visit, submitted_work_order, work_visit
-from tests.quality.test_api import expect
-from tests.quality.test_pages import browser
+from tests.quality.support import accept, browser, close, expect, reject, return_visit, submitted_work_order, work_visit
 from tests.workorders.builders.visits import build_field_world, other_technician
 from workorders.models import Visit, WorkOrder
 

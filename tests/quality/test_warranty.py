@@ -147,7 +147,7 @@ def test_an_excluded_warranty_return_counts_in_neither_part(world, tenant, djang
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_warranty_and_exclusion_api_role_matrix(tenant, world, caller):
-    from tests.quality.test_api import expect
+    from tests.quality.support import expect
 
     work_order = quick_accepted(world, days_ago=1)
     api = tenant.api(caller)
