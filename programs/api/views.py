@@ -40,11 +40,12 @@ from programs.models import (
     Wave,
 )
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
-from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, PLANNER_ROLES, Role
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 VARIATION_WRITERS = PLANNER_ROLES | {Role.COORDINATOR}
 ROLES = {"read": READ_ROLES, "write": PLANNER_ROLES}
+SYNCED = {"read": READ_ROLES, "write": PLANNER_OR_INTEGRATOR}  # an integrator's system syncs these too
 PAGE_PARAMETERS = [
     OpenApiParameter(name="page", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
     OpenApiParameter(name="page_size", type=OpenApiTypes.INT, location=OpenApiParameter.QUERY, required=False),
@@ -73,6 +74,7 @@ class ProgramViewSet(ServiceViewSet):
     search_fields = ["code", "name", "client__name"]
     ordering_fields = ["code", "name", "start_date", "end_date", "status", "created_at"]
     ordering = ["code"]
+    roles = SYNCED
     create_input, create_service = s.ProgramCreateInputSerializer, services.program_create
     update_input, update_service = s.ProgramUpdateInputSerializer, services.program_update
     delete_service = services.program_delete
@@ -140,6 +142,7 @@ class WaveViewSet(ServiceViewSet):
     search_fields = ["name"]
     ordering_fields = ["order", "start_date", "end_date", "name"]
     ordering = ["program_id", "order", "start_date"]
+    roles = SYNCED
     create_input, create_service = s.WaveCreateInputSerializer, services.wave_create
     update_input, update_service = s.WaveUpdateInputSerializer, services.wave_update
     delete_service = services.wave_delete
@@ -284,7 +287,7 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
     search_fields = ["site__code", "site__name", "site__city"]
     ordering_fields = ["site__code", "site__name", "site__city", "site__state", "wave__order", "enrolled_at"]
     ordering = ["program_id", "site__code", "id"]
-    roles = ROLES
+    roles = SYNCED
 
     def _bulk(self, serializer_class, service, *, enroll: bool = False, **extra):
         values = self.input(serializer_class)

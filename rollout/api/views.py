@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from rollout import services
 from rollout.api import serializers as s
 from rollout.api.base import NO_PUT, OrgAPIView, OrgGenericViewSet, OrgReadOnlyViewSet, OrgServiceViewSet
-from rollout.choices import ALL_ROLES, FULL_READ_ROLES, PLANNER_ROLES, Role
+from rollout.choices import ALL_ROLES, FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
 from rollout.filtersets import (
     ApiTokenFilterSet,
     AuditEventFilterSet,
@@ -56,7 +56,7 @@ class ClientViewSet(OrgServiceViewSet):
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "created_at"]
     ordering = ["name"]
-    roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES, "destroy": ADMIN_ONLY}
+    roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_OR_INTEGRATOR, "destroy": ADMIN_ONLY}
     http_method_names = [*NO_PUT, "put"]
     create_input, create_service = s.ClientSerializer, services.client_create
     update_input, update_service = s.ClientSerializer, services.client_update

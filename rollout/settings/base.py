@@ -29,7 +29,21 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-m
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
-TUTTI_BASE_URL = os.environ.get("TUTTI_BASE_URL", "http://127.0.0.1:8000")
+# Where `make run` serves (Procfile.dev), and so, unless TUTTI_BASE_URL says otherwise, where the absolute links in
+# e-mails, invitations and packet QR codes point. A bind-all address is no place to link to: those link to loopback.
+TUTTI_HOST = os.environ.get("TUTTI_HOST", "127.0.0.1")
+TUTTI_PORT = os.environ.get("TUTTI_PORT", "8000")
+
+
+def served_base_url(host: str, port: str) -> str:
+    """The http:// base URL of a server bound to host:port, as a browser on this machine would open it."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port}"
+
+
+TUTTI_BASE_URL = os.environ.get("TUTTI_BASE_URL") or served_base_url(TUTTI_HOST, TUTTI_PORT)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

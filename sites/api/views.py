@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
 from rollout.api.parsers import StrictJSONParser
-from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
 from rollout.models import Client
 from sites import exporting, services
 from sites.api import serializers as s
@@ -74,7 +74,7 @@ class SiteViewSet(OrgServiceViewSet):
     search_fields = ["code", "name", "city", "address_line1", "postal_code"]
     ordering_fields = list(SITE_ORDERING_FIELDS)
     ordering = ["code", "id"]
-    roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
+    roles = {"read": SITE_READ_ROLES, "write": PLANNER_OR_INTEGRATOR}
     raises_conflict = True
     http_method_names = [*NO_PUT, "put"]
     create_input, create_service = s.SiteInputSerializer, services.site_create
@@ -207,7 +207,7 @@ class SiteContactViewSet(OrgServiceViewSet):
     search_fields = ["name", "role", "email", "phone"]
     ordering_fields = ["name", "created_at"]
     ordering = ["site_id", "-is_primary", "name", "id"]
-    roles = {"read": SITE_READ_ROLES, "write": PLANNER_ROLES}
+    roles = {"read": SITE_READ_ROLES, "write": PLANNER_OR_INTEGRATOR}
     create_input, create_service = s.SiteContactInputSerializer, services.site_contact_add
     update_input, update_service = s.SiteContactUpdateInputSerializer, services.site_contact_update
     delete_service = services.site_contact_remove
@@ -249,7 +249,7 @@ class SiteImportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Retrie
     search_fields = ["original_filename"]
     ordering_fields = ["created_at", "status"]
     ordering = ["-created_at", "-id"]
-    roles = {"read": PLANNER_ROLES, "write": PLANNER_ROLES}
+    roles = {"read": PLANNER_OR_INTEGRATOR, "write": PLANNER_OR_INTEGRATOR}
     parser_classes = [MultiPartParser, FormParser, StrictJSONParser]
     raises_conflict = True
     create_input, create_service = s.SiteImportCreateInputSerializer, services.site_import_create

@@ -16,6 +16,7 @@ from tests.programs.factories import (
 
 READ_OK = {Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT, "token"}
 WRITE_OK = {Role.ADMIN, Role.PM}
+SYNC_OK = WRITE_OK | {Role.INTEGRATOR, "token"}  # programs and waves: an integrator syncs them too
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
 
 
@@ -65,26 +66,26 @@ def writes(tenant, plan):
     """One write per endpoint and action, each valid for a planner on a fresh plan."""
     program, wave, sow, task, material = (plan[k] for k in ("program", "wave", "sow", "task", "material"))
     return [
-        ("post", "/api/v1/programs/", {"client": tenant.client.pk, "code": "new", "name": "New",
+        (SYNC_OK, "post", "/api/v1/programs/", {"client": tenant.client.pk, "code": "new", "name": "New",
                                        "start_date": "2026-01-01", "end_date": "2026-02-01"}, 201),
-        ("patch", f"/api/v1/programs/{program.pk}/", {"name": "Renamed"}, 200),
-        ("post", f"/api/v1/programs/{program.pk}/transition/", {"to_status": "pilot"}, 200),
-        ("post", "/api/v1/waves/", {"program": program.pk, "name": "W1", "start_date": "2026-04-01",
+        (SYNC_OK, "patch", f"/api/v1/programs/{program.pk}/", {"name": "Renamed"}, 200),
+        (SYNC_OK, "post", f"/api/v1/programs/{program.pk}/transition/", {"to_status": "pilot"}, 200),
+        (SYNC_OK, "post", "/api/v1/waves/", {"program": program.pk, "name": "W1", "start_date": "2026-04-01",
                                     "end_date": "2026-04-30"}, 201),
-        ("patch", f"/api/v1/waves/{wave.pk}/", {"name": "Pilot A"}, 200),
-        ("delete", f"/api/v1/waves/{wave.pk}/", None, 204),
-        ("patch", f"/api/v1/sows/{sow.pk}/", {"notes": "n"}, 200),
-        ("post", f"/api/v1/sows/{sow.pk}/reorder-tasks/", {"task_ids": list(
+        (SYNC_OK, "patch", f"/api/v1/waves/{wave.pk}/", {"name": "Pilot A"}, 200),
+        (SYNC_OK, "delete", f"/api/v1/waves/{wave.pk}/", None, 204),
+        (WRITE_OK, "patch", f"/api/v1/sows/{sow.pk}/", {"notes": "n"}, 200),
+        (WRITE_OK, "post", f"/api/v1/sows/{sow.pk}/reorder-tasks/", {"task_ids": list(
             reversed(sow.tasks.order_by("position").values_list("pk", flat=True)))}, 200),
-        ("post", "/api/v1/sow-tasks/", {"sow": sow.pk, "title": "Extra"}, 201),
-        ("patch", f"/api/v1/sow-tasks/{task.pk}/", {"estimated_minutes": 9}, 200),
-        ("delete", f"/api/v1/sow-tasks/{task.pk}/", None, 204),
-        ("post", "/api/v1/sow-materials/", {"sow": sow.pk, "part_number": "X-1"}, 201),
-        ("patch", f"/api/v1/sow-materials/{material.pk}/", {"quantity": "4"}, 200),
-        ("delete", f"/api/v1/sow-materials/{material.pk}/", None, 204),
-        ("post", f"/api/v1/sows/{sow.pk}/approve/", None, 200),
-        ("post", "/api/v1/sows/", {"program": program.pk}, 201),
-        ("delete", f"/api/v1/sows/{sow.pk}/", None, 409),  # approved by now: refused, but allowed to try
+        (WRITE_OK, "post", "/api/v1/sow-tasks/", {"sow": sow.pk, "title": "Extra"}, 201),
+        (WRITE_OK, "patch", f"/api/v1/sow-tasks/{task.pk}/", {"estimated_minutes": 9}, 200),
+        (WRITE_OK, "delete", f"/api/v1/sow-tasks/{task.pk}/", None, 204),
+        (WRITE_OK, "post", "/api/v1/sow-materials/", {"sow": sow.pk, "part_number": "X-1"}, 201),
+        (WRITE_OK, "patch", f"/api/v1/sow-materials/{material.pk}/", {"quantity": "4"}, 200),
+        (WRITE_OK, "delete", f"/api/v1/sow-materials/{material.pk}/", None, 204),
+        (WRITE_OK, "post", f"/api/v1/sows/{sow.pk}/approve/", None, 200),
+        (WRITE_OK, "post", "/api/v1/sows/", {"program": program.pk}, 201),
+        (WRITE_OK, "delete", f"/api/v1/sows/{sow.pk}/", None, 409),  # approved by now: refused, but allowed to try
     ]  # fmt: skip
 
 
@@ -92,11 +93,11 @@ def writes(tenant, plan):
 def test_write_role_matrix(tenant, plan, caller):
     # given a program with a wave and a draft SOW
     api = tenant.api(caller)
-    for method, url, body, planner_status in writes(tenant, plan):
+    for allowed, method, url, body, planner_status in writes(tenant, plan):
         # when the caller writes
         response = getattr(api, method)(url, body)
-        # then only PMs and admins may
-        if caller in WRITE_OK:
+        # then only PMs and admins may (and an integrator, for programs and waves)
+        if caller in allowed:
             assert response.status_code == planner_status, (caller, method, url, response.content)
         elif caller is None:
             assert response.status_code == 401

@@ -21,6 +21,7 @@ from tests.sites.factories import SiteFactory
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
 READ_OK = {Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT, "token"}
 PLANNERS = {Role.ADMIN, Role.PM}
+SYNCED = PLANNERS | {Role.INTEGRATOR, "token"}  # enrollments: an integrator syncs them too
 VARIATION_WRITERS = {Role.ADMIN, Role.PM, Role.COORDINATOR}
 
 
@@ -73,9 +74,9 @@ def writes(plan):
     program, wave, enrollment, free = plan["program"], plan["wave"], plan["enrollment"], plan["free_site"]
     attribute, variation = plan["attribute"], plan["variation"]
     return [
-        (PLANNERS, "post", "/api/v1/enrollments/bulk-create/",
+        (SYNCED, "post", "/api/v1/enrollments/bulk-create/",
          {"program": program.pk, "site_ids": [free.pk], "wave": wave.pk}, 200),
-        (PLANNERS, "post", "/api/v1/enrollments/bulk-set-wave/",
+        (SYNCED, "post", "/api/v1/enrollments/bulk-set-wave/",
          {"program": program.pk, "site_ids": [free.pk], "wave": None}, 200),
         (PLANNERS, "post", "/api/v1/program-attributes/", {"program": program.pk, "name": "store_format"}, 201),
         (PLANNERS, "patch", f"/api/v1/program-attributes/{attribute.pk}/", {"required": False}, 200),
@@ -88,7 +89,7 @@ def writes(plan):
         # Decided by a planner by now; a coordinator's approval was refused, so theirs is still pending.
         (VARIATION_WRITERS, "delete", f"/api/v1/site-variations/{variation.pk}/", None, {Role.COORDINATOR: 204}),
         (PLANNERS, "post", f"/api/v1/site-variations/{variation.pk}/reject/", {"note": "late"}, 409),
-        (PLANNERS, "post", "/api/v1/enrollments/bulk-remove/", {"program": program.pk, "site_ids": [free.pk]}, 200),
+        (SYNCED, "post", "/api/v1/enrollments/bulk-remove/", {"program": program.pk, "site_ids": [free.pk]}, 200),
     ]  # fmt: skip
 
 

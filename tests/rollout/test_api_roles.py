@@ -50,7 +50,13 @@ def test_read_role_matrix(tenant, path, role):
 
 
 WRITE_CASES = {
-    "create client": ("post", "/api/v1/clients/", {"code": "newco", "name": "New Co"}, {Role.ADMIN, Role.PM}, 201),
+    "create client": (
+        "post",
+        "/api/v1/clients/",
+        {"code": "newco", "name": "New Co"},
+        {Role.ADMIN, Role.PM, "token"},  # the integrator token syncs clients
+        201,
+    ),
     "invite": ("post", "/api/v1/invitations/", {"email": "new@x.example", "role": "pm"}, {Role.ADMIN}, 201),
     "issue token": ("post", "/api/v1/api-tokens/", {"name": "ERP sync"}, {Role.ADMIN}, 201),
 }

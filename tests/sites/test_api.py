@@ -64,7 +64,7 @@ def test_who_may_read_sites(tenant, caller, expected):
         (Role.COORDINATOR, (403,)),
         (Role.PM, (201,)),
         (Role.ADMIN, (201,)),
-        ("token", (403,)),
+        ("token", (201,)),  # an integrator syncs sites
     ],
 )
 def test_who_may_create_sites(tenant, caller, expected):
@@ -77,7 +77,7 @@ def test_who_may_create_sites(tenant, caller, expected):
 def test_who_may_change_deactivate_and_delete_sites(tenant, caller):
     site = SiteFactory(organization=tenant.organization, client=tenant.client)
     api = tenant.api(caller)
-    allowed = caller in (Role.PM, Role.ADMIN)
+    allowed = caller in (Role.PM, Role.ADMIN, "token")
     patch = api.patch(f"/api/v1/sites/{site.pk}/", {"name": "Renamed"}, format="json")
     deactivate = api.post(f"/api/v1/sites/{site.pk}/deactivate/")
     contact = api.post("/api/v1/site-contacts/", {"site": site.pk, "name": "Ann", "is_primary": True}, format="json")
@@ -105,7 +105,7 @@ def test_who_may_change_deactivate_and_delete_sites(tenant, caller):
         (Role.COORDINATOR, False),
         (Role.PM, True),
         (Role.ADMIN, True),
-        ("token", False),
+        ("token", True),
     ],
 )
 def test_who_may_use_site_imports(tenant, caller, allowed, django_capture_on_commit_callbacks):
@@ -127,7 +127,8 @@ def test_who_may_use_site_imports(tenant, caller, allowed, django_capture_on_com
 # --- Tenancy ---------------------------------------------------------------------------------------
 
 
-def test_another_organizations_site_contact_and_import_are_404_and_never_listed(tenant, other_tenant):
+@pytest.mark.parametrize("caller", [Role.ADMIN, "token"], ids=str)
+def test_another_organizations_site_contact_and_import_are_404_and_never_listed(tenant, other_tenant, caller):
     # given another organization's site, contact and import
     foreign_site = SiteFactory(organization=other_tenant.organization, client=other_tenant.client)
     foreign_contact = SiteContactFactory(site=foreign_site)
@@ -138,7 +139,7 @@ def test_another_organizations_site_contact_and_import_are_404_and_never_listed(
         format="csv",
         status=ImportStatus.VALIDATED,
     )
-    api = tenant.api(Role.ADMIN)
+    api = tenant.api(caller)  # an admin, and the integrator token that syncs sites and imports
     # then every route answers 404 for them
     for method, url in [
         ("get", f"/api/v1/sites/{foreign_site.pk}/"),

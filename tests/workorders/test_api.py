@@ -18,7 +18,7 @@ from workorders.models import Shipment, WorkOrder
 
 S = WorkOrderStatus
 READ_OK = {Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, Role.CLIENT, "token"}
-WRITE_OK = {Role.ADMIN, Role.PM, Role.COORDINATOR}
+WRITE_OK = {Role.ADMIN, Role.PM, Role.COORDINATOR, Role.INTEGRATOR, "token"}  # an integrator syncs work orders
 OVERRIDE_OK = {Role.ADMIN, Role.PM}
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
 
@@ -80,7 +80,7 @@ def test_write_role_matrix(tenant, world, caller):
     # given fresh work orders
     api = tenant.api(caller)
     for method, url, body, ok_status in writes(tenant, world):
-        # when the caller writes / then only admins, PMs and coordinators may
+        # when the caller writes / then only admins, PMs, coordinators and integrators may
         response = getattr(api, method)(url, body, format="json")
         expect(caller, response, WRITE_OK, ok_status)
 

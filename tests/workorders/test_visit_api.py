@@ -301,12 +301,13 @@ def test_photo_files_are_served_after_the_access_check(tenant, other_tenant, vis
     assert tenant.api(Role.CLIENT).get(f"/api/v1/visit-photos/{stored.pk}/file/").status_code == 200
 
 
-def test_booking_through_the_api_and_its_refusals(tenant, world):
+@pytest.mark.parametrize("caller", [Role.COORDINATOR, "token"], ids=str)  # an integrator's system books too
+def test_booking_through_the_api_and_its_refusals(tenant, world, caller):
     # given
     work_order = ready_work_order(world)
     busy = ready_work_order(world, site_code="BUSY-1")
     book(world, busy, start=(8, 0), end=(10, 0))
-    api = tenant.api(Role.COORDINATOR)
+    api = tenant.api(caller)
     body = {"work_order": work_order.pk, "technician": world.technician.pk, "date": VISIT_DAY.isoformat()}
     # when
     clash = api.post("/api/v1/visits/", {**body, "start_time": "09:00", "end_time": "11:00"}, format="json")
@@ -321,8 +322,9 @@ def test_booking_through_the_api_and_its_refusals(tenant, world):
     assert tenant.api(Role.TECHNICIAN).post("/api/v1/visits/", body, format="json").status_code == 403
 
 
-def test_rescheduling_reassigning_and_cancelling_through_the_api(tenant, visits, world):
-    api = tenant.api(Role.COORDINATOR)
+@pytest.mark.parametrize("caller", [Role.COORDINATOR, "token"], ids=str)
+def test_rescheduling_reassigning_and_cancelling_through_the_api(tenant, visits, world, caller):
+    api = tenant.api(caller)
     visit = visits["mine"]
     next_day = (VISIT_DAY + timedelta(days=1)).isoformat()
     moved = api.post(
@@ -337,6 +339,13 @@ def test_rescheduling_reassigning_and_cancelling_through_the_api(tenant, visits,
     cancelled = api.post(f"/api/v1/visits/{visit.pk}/cancel/", {"reason": "Store remodel"}, format="json")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["work_order"]["status"] == "ready"
+
+
+def test_an_integrator_books_visits_but_does_not_record_no_shows(tenant, visits):
+    # when the integrator token records that nobody came
+    response = tenant.api("token").post(f"/api/v1/visits/{visits['mine'].pk}/no-show/")
+    # then it is refused: a no-show is the coordinator's call
+    assert response.status_code == 403
 
 
 def test_filters_by_date_state_and_technician(tenant, visits, world):

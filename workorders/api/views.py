@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
-from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_OR_INTEGRATOR, Role
 from technicians.api.serializers import QualifiedTechnicianSerializer
 from workorders import gate_overrides, selectors, services, shipments
 from workorders.api import serializers as s
@@ -26,7 +26,7 @@ from workorders.models import Shipment, WorkOrder
 from workorders.readiness import local_window, work_order_readiness, work_orders_readiness
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
-WRITE_ROLES = STAFF_ROLES  # admin, pm, coordinator
+WRITE_ROLES = STAFF_OR_INTEGRATOR  # admin, pm, coordinator, and an integrator's system
 ROLES = {"read": READ_ROLES, "write": WRITE_ROLES}
 
 

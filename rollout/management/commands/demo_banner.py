@@ -1,25 +1,24 @@
 """Print the URL and the demo sign-ins, for `make run`."""
 
-import os
-
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from rollout.demo.seed import DEMO_MEMBERS, DEMO_ORGANIZATIONS, DEMO_PASSWORD
+from rollout.settings.base import served_base_url
 
 
 class Command(BaseCommand):
     help = "Print where Tutti runs and how to sign in to the demo."
 
     def handle(self, *args, **options):
-        host = os.environ.get("TUTTI_HOST", "127.0.0.1")
-        port = os.environ.get("TUTTI_PORT", "8000")
+        url = served_base_url(settings.TUTTI_HOST, settings.TUTTI_PORT)
         names = {slug: name for slug, name, _ in DEMO_ORGANIZATIONS}
         lines = [
             "",
             "=" * 72,
-            f"  Tutti is starting on  http://{host}:{port}/",
-            f"  API docs              http://{host}:{port}/api/docs/",
-            f"  Health                http://{host}:{port}/healthz",
+            f"  Tutti is starting on  {url}/",
+            f"  API docs              {url}/api/docs/",
+            f"  Health                {url}/healthz",
             "",
             f"  Demo sign-ins (password for all: {DEMO_PASSWORD})",
         ]

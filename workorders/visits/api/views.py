@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.api.files import FileNegotiation
-from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from rollout.choices import FULL_READ_ROLES, STAFF_OR_INTEGRATOR, STAFF_ROLES, Role
 from workorders.models import Visit, VisitPhoto
 from workorders.visits import errors, selectors
 from workorders.visits.api import serializers as s
@@ -31,6 +31,7 @@ from workorders.visits.services import field_actions, planning
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT, Role.TECHNICIAN}
 SCHEDULING_ROLES = STAFF_ROLES
+BOOKING_ROLES = STAFF_OR_INTEGRATOR  # an integrator's system books and moves visits too
 FIELD_ROLES = field_actions.FIELD_ROLES
 REPLAYED_HEADER = "Visit-Action-Replayed"
 JPEG_RESPONSE = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored JPEG.")}
@@ -89,10 +90,10 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
     ordering = ["window_start", "id"]
     roles = {
         "read": READ_ROLES,
-        "write": SCHEDULING_ROLES,
-        "reschedule": SCHEDULING_ROLES,
-        "reassign": SCHEDULING_ROLES,
-        "cancel": SCHEDULING_ROLES,
+        "write": BOOKING_ROLES,
+        "reschedule": BOOKING_ROLES,
+        "reassign": BOOKING_ROLES,
+        "cancel": BOOKING_ROLES,
         "no_show": SCHEDULING_ROLES,
         "acknowledge_packet": {Role.TECHNICIAN},
         "confirm": FIELD_ROLES,
