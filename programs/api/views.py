@@ -2,7 +2,8 @@
 
 Thin: they check shape with input serializers, call one service, and answer with an output
 serializer. Reads: staff, integrators and client viewers (their own client only); writes: PMs and
-admins. Scoping comes from the base classes (visible_to) and the org-scoped related fields.
+admins, and integrators for programs, waves and enrollments (what their systems sync). Scoping comes
+from the base classes (visible_to) and the org-scoped related fields.
 """
 
 from drf_spectacular.types import OpenApiTypes

@@ -66,7 +66,7 @@ class ExportNegotiation(DefaultContentNegotiation):
     ),
 )
 class SiteViewSet(OrgServiceViewSet):
-    """Sites (client locations). Staff, integrators and client viewers read (clients: their own); PMs write."""
+    """Sites (client locations): staff, integrators and client viewers (their own) read; PMs and integrators write."""
 
     queryset = Site.objects.select_related("client").prefetch_related("contacts")
     serializer_class = s.SiteSerializer
@@ -199,7 +199,7 @@ class SiteViewSet(OrgServiceViewSet):
     destroy=extend_schema(summary="Remove a contact"),
 )
 class SiteContactViewSet(OrgServiceViewSet):
-    """People to call about a site. Readable with the site; PMs write. One primary contact per site."""
+    """People to call about a site. Readable with the site; PMs and integrators write. One primary per site."""
 
     queryset = SiteContact.objects.select_related("site")
     serializer_class = s.SiteContactSerializer

@@ -3,7 +3,7 @@ and shipments.
 
 Thin: they check shape with input serializers, call one service or selector, and answer with an output
 serializer. Reads: staff, integrators and client viewers (their own client's programs only); writes:
-admins, PMs and coordinators; overriding a readiness gate: PMs and admins. Scoping comes from the base
+admins, PMs, coordinators and integrators; overriding a readiness gate: PMs and admins. Scoping comes from the base
 classes (visible_to) and the org-scoped related fields, so another organization's work order is a 404.
 """
 

@@ -1,7 +1,7 @@
 """API views of field visits, per the visits API contract: list and detail; scheduling (book, reschedule,
-reassign, cancel, no-show) for coordinators; the field actions (confirm, on my way, check-in, task results,
-photos, sign-off, check-out) for the visit's technician or an integrator acting for them; photo and signature
-files after the access check.
+reassign, cancel, no-show) for coordinators, booking for integrators too; the field actions (confirm, on my
+way, check-in, task results, photos, sign-off, check-out) for the visit's technician or an integrator acting
+for them; photo and signature files after the access check.
 
 Thin: input serializers for shape, one service per action, the visit detail as every action's answer (so a
 phone can refresh its view from any response). Every POST accepts `Idempotency-Key` (core behaviour) and each
