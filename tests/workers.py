@@ -13,9 +13,18 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from rollout.celery import app as celery_app
-from tests.rollout.databases import database_url
+
+
+def database_url() -> str:
+    """The URL of the *test* database this process uses, for the worker to share."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_for(predicate, timeout=60.0, interval=0.25) -> bool:

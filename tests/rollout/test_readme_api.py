@@ -17,7 +17,7 @@ from django.conf import settings
 from rollout.models import Client, Organization
 from rollout.settings.base import served_base_url
 from tests.factories import OrganizationFactory
-from tests.rollout.databases import database_url
+from tests.workers import database_url
 
 README = Path(settings.BASE_DIR) / "README.md"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>\w*)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
