@@ -5,7 +5,7 @@ class WorkordersConfig(AppConfig):
     name = "workorders"
 
     def ready(self):
-        # Registers the durable job kinds (packet generation) and the packet render sweeper.
+        # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper.
         from rollout.choices import Role
         from rollout.homes import home_register
         from workorders.field.home import technician_home
