@@ -6,7 +6,7 @@ Choice filters over tenant rows get their queryset from the request's access, so
 
 import django_filters
 from django.core.validators import RegexValidator
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from programs.choices import AttributeType, EvidenceKind, ProgramStatus, SowStatus, VariationKind, VariationStatus
 from programs.models import (
@@ -23,7 +23,7 @@ from programs.models import (
 from programs.selectors import responsible_pm_candidates
 from rollout.models import Client, User
 from sites.choices import SiteStatus
-from sites.filtersets import ATTRIBUTE_FILTER_RE, attribute_filter
+from sites.filtersets import ATTRIBUTE_FILTER_RE, SiteFilterSet, attribute_filter
 from sites.models import Site
 from technicians.choices import TRAINING_ROLE_CHOICES
 from technicians.models import Course
@@ -37,6 +37,62 @@ def _visible(model):
         return model.objects.none() if access is None else model.objects.visible_to(access)
 
     return queryset
+
+
+def _visible_programs_by_code(request):
+    return _visible(Program)(request).order_by("code")
+
+
+def _visible_waves_in_order(request):
+    waves = _visible(Wave)(request).select_related("program")
+    return waves.order_by("program__code", "order", "start_date")
+
+
+class ProgramSiteFilterSet(SiteFilterSet):
+    """The sites list's filters plus the program and wave a site is enrolled in (registered for the sites list,
+    its export and the API by ProgramsConfig.ready(); see sites.contributions)."""
+
+    program = django_filters.ModelChoiceFilter(
+        field_name="enrollments__program",
+        queryset=_visible_programs_by_code,
+        empty_label="Any program",
+        label="Program",
+        help_text="Id of a program: the sites enrolled in it.",
+    )
+    wave = django_filters.ModelChoiceFilter(
+        field_name="enrollments__wave",
+        queryset=_visible_waves_in_order,
+        empty_label="Any wave",
+        label="Wave",
+        help_text="Id of a program's wave: the sites enrolled in that wave.",
+    )
+
+    class Meta(SiteFilterSet.Meta):
+        fields = ["q", "client", "program", "wave", "status", "state", "city", "attr"]
+
+    @property
+    def form(self):
+        form = super().form
+        # Waves of every program share one select: name each with its program's code.
+        form.fields["wave"].label_from_instance = lambda wave: f"{wave.program.code} · {wave.name}"
+        return form
+
+    @classmethod
+    def locations_wave(cls, queryset, params):
+        """With `?program=<id>` (already checked by the filter: a program the caller may see), each site's wave in
+        that program, correlated to the (already scoped) site rows: same organization and site."""
+        program_id = params.get("program", "")
+        if not program_id.isdigit():
+            return None
+        wave = Enrollment.objects.for_outer_organization().filter(program_id=int(program_id), site_id=OuterRef("pk"))
+        return queryset.annotate(wave_id=Subquery(wave.values("wave_id")[:1]))
+
+
+def enroll_programs_of(access, client_id: int) -> list:
+    """The client's programs the caller sees that can still take sites (not closed): what a committed site import
+    offers to enroll its sites in (sites.contributions)."""
+    programs = Program.objects.visible_to(access).filter(client_id=client_id).exclude(status=ProgramStatus.CLOSED)
+    return list(programs.order_by("code")[:5])
 
 
 def _planners(request):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from programs.choices import AttributeType, SowStatus, VariationStatus
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
@@ -45,6 +45,19 @@ def program_get(*, access: Access, program_id: int) -> Program:
     if program is None:
         raise NotFound()
     return program
+
+
+def programs_overview(access: Access) -> dict:
+    """The programs the caller may see, for the staff and client homes (rollout.homes): counts and the most
+    recently changed."""
+    programs = Program.objects.visible_to(access)
+    running = [Program.Status.PILOT, Program.Status.ACTIVE]
+    counts = programs.aggregate(total=Count("pk"), running=Count("pk", filter=Q(status__in=running)))
+    return {
+        "program_count": counts["total"],
+        "running_program_count": counts["running"],
+        "recent_programs": list(programs.select_related("client").order_by("-updated_at", "-pk")[:5]),
+    }
 
 
 def wave_list(*, access: Access) -> QuerySet[Wave]:

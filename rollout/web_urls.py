@@ -10,7 +10,6 @@ app_name = "core"
 
 org_patterns = [
     path("", home.RoleHomeView.as_view(), name="org-home"),
-    path("upcoming/", home.UpcomingView.as_view(), name="upcoming"),
     path("profile/", account.ProfileView.as_view(), name="profile"),
     path("members/", members.MemberListView.as_view(), name="members"),
     path("members/invite/", members.InviteView.as_view(), name="member-invite"),

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.apps import apps
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
@@ -19,25 +18,6 @@ def visible_clients(request):
     """Choices of the client filter: the caller's visible clients only (never another organization's)."""
     access = getattr(request, "access", None)
     return Client.objects.none() if access is None else Client.objects.visible_to(access)
-
-
-def _visible_planning(model_name: str):
-    """A django-filter queryset callable over a programs model (Program, Wave), visible to the request's access.
-
-    The sites app never imports programs (the dependency points the other way); the model is looked up by
-    name when a request needs the choices, and scoped like every other choice: another organization's
-    program or wave is "not a valid choice", and a client viewer sees their own client's only.
-    """
-
-    def queryset(request):
-        model = apps.get_model("programs", model_name)
-        access = getattr(request, "access", None) if request is not None else None
-        if access is None:
-            return model.objects.none()
-        scoped = model.objects.visible_to(access)
-        return scoped.select_related("program") if model_name == "Wave" else scoped
-
-    return queryset
 
 
 def visible_sites(request):
@@ -64,22 +44,10 @@ def attribute_filter(queryset, expression: str):
 
 
 class SiteFilterSet(django_filters.FilterSet):
+    """The sites list's filters; the programs app extends them with program and wave (sites.contributions)."""
+
     q = django_filters.CharFilter(method="filter_q", label="Search", help_text="Code, name, address, city or ZIP.")
     client = django_filters.ModelChoiceFilter(queryset=visible_clients, empty_label="All clients")
-    program = django_filters.ModelChoiceFilter(
-        field_name="enrollments__program",
-        queryset=_visible_planning("Program"),
-        empty_label="Any program",
-        label="Program",
-        help_text="Id of a program: the sites enrolled in it.",
-    )
-    wave = django_filters.ModelChoiceFilter(
-        field_name="enrollments__wave",
-        queryset=_visible_planning("Wave"),
-        empty_label="Any wave",
-        label="Wave",
-        help_text="Id of a program's wave: the sites enrolled in that wave.",
-    )
     status = django_filters.ChoiceFilter(choices=SiteStatus.choices, empty_label="Any status")
     state = django_filters.CharFilter(lookup_expr="iexact", label="State / region")
     city = django_filters.CharFilter(lookup_expr="iexact")
@@ -92,7 +60,7 @@ class SiteFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Site
-        fields = ["q", "client", "program", "wave", "status", "state", "city", "attr"]
+        fields = ["q", "client", "status", "state", "city", "attr"]
 
     def filter_q(self, queryset, name, value):
         text = value.strip()
@@ -108,6 +76,12 @@ class SiteFilterSet(django_filters.FilterSet):
 
     def filter_attr(self, queryset, name, value):
         return attribute_filter(queryset, value) if value else queryset
+
+    @classmethod
+    def locations_wave(cls, queryset, params):
+        """The `locations` action's rows with `wave_id` annotated from `params`, or None when nothing says which
+        wave a site is in (an app that knows, programs, overrides this; see sites.contributions)."""
+        return None
 
 
 class SiteContactFilterSet(django_filters.FilterSet):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, StreamingHttpResponse
@@ -20,6 +19,7 @@ from rollout.models import Client
 from rollout.views.base import OrgDetailView, OrgListView, OrgPageMixin
 from sites import exporting, selectors, services
 from sites.choices import ImportStatus
+from sites.contributions import import_programs, site_filterset
 from sites.filtersets import SiteFilterSet
 from sites.forms import SiteImportUploadForm, style_filter_form
 from sites.models import Site, SiteImport
@@ -35,7 +35,6 @@ SORTABLE_COLUMNS = [
     ("updated_at", "Updated"),
 ]
 ERRORS_PER_PAGE = 50
-PROGRAMS_OFFERED = 5
 
 
 class SitesPageMixin:
@@ -53,15 +52,10 @@ def filtered_sites(view, queryset) -> tuple[SiteFilterSet, object]:
     """The list's FilterSet (the API's) bound to the request, and the sites it selects from the scoped
     `queryset`, sorted by `?sort=`."""
     queryset = queryset.select_related("client")
-    filterset = SiteFilterSet(view.request.GET or None, queryset=queryset, request=view.request)
+    filterset = site_filterset()(view.request.GET or None, queryset=queryset, request=view.request)
     valid = not filterset.is_bound or filterset.is_valid()
     sites = filterset.qs if valid else queryset.none()
     return filterset, sites.order_by(*selectors.site_ordering(view.request.GET.get("sort")))
-
-
-def wave_choice_label(wave) -> str:
-    """Waves of every program share one select: name each with its program's code."""
-    return f"{wave.program.code} · {wave.name}"
 
 
 def chosen(filterset, name: str):
@@ -85,9 +79,6 @@ class SiteListView(SitesPageMixin, OrgListView):
         form = self.filterset.form
         if self.access.role == Role.CLIENT:
             del form.fields["client"]
-        form.fields["program"].queryset = form.fields["program"].queryset.order_by("code")
-        form.fields["wave"].queryset = form.fields["wave"].queryset.order_by("program__code", "order", "start_date")
-        form.fields["wave"].label_from_instance = wave_choice_label
         style_filter_form(form)
         return sites
 
@@ -210,16 +201,6 @@ class SiteImportListView(SitesPageMixin, OrgListView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-def open_programs_of(access, client_id: int) -> list:
-    """The client's programs the caller sees that can still take sites (not closed), for "enroll them next".
-
-    Looked up by name: the sites app never imports programs (the dependency points the other way).
-    """
-    program = apps.get_model("programs", "Program")
-    programs = program.objects.visible_to(access).filter(client_id=client_id).exclude(status="closed")
-    return list(programs.order_by("code")[:PROGRAMS_OFFERED])
-
-
 class SiteImportDetailView(SitesPageMixin, OrgDetailView):
     """One import: the dry run's progress, then its problems or a summary with the commit button."""
 
@@ -236,7 +217,7 @@ class SiteImportDetailView(SitesPageMixin, OrgDetailView):
         site_import = self.object
         page = Paginator(site_import.errors or [], ERRORS_PER_PAGE).get_page(self.request.GET.get("page"))
         context.update(
-            enroll_programs=open_programs_of(self.access, site_import.client_id)
+            enroll_programs=import_programs(self.access, site_import.client_id)
             if site_import.status == ImportStatus.COMMITTED
             else [],
             errors_page=page if site_import.errors else None,

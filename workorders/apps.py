@@ -5,5 +5,17 @@ class WorkordersConfig(AppConfig):
     name = "workorders"
 
     def ready(self):
-        # Registers the durable job kinds (packet generation) and the packet render sweeper.
+        # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper.
+        from rollout.choices import Role
+        from rollout.homes import home_register
+        from workorders.field.home import technician_home
         from workorders.packets import services  # noqa: F401
+
+        # A technician's home is Today: their visits of the day, kept on the phone for use without signal.
+        home_register(
+            key="field.today",
+            roles={Role.TECHNICIAN},
+            context=technician_home,
+            template="home/technician.html",
+            offline=True,
+        )

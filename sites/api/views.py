@@ -1,7 +1,5 @@
 """API views of the sites app: sites (with export), site contacts, and bulk site imports."""
 
-from django.apps import apps
-from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +16,8 @@ from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
 from rollout.models import Client
 from sites import exporting, services
 from sites.api import serializers as s
-from sites.filtersets import SiteContactFilterSet, SiteFilterSet, SiteImportFilterSet
+from sites.contributions import site_filterset
+from sites.filtersets import SiteContactFilterSet, SiteImportFilterSet
 from sites.models import Site, SiteContact, SiteImport
 from sites.selectors import SITE_ORDERING_FIELDS
 
@@ -70,7 +69,6 @@ class SiteViewSet(OrgServiceViewSet):
 
     queryset = Site.objects.select_related("client").prefetch_related("contacts")
     serializer_class = s.SiteSerializer
-    filterset_class = SiteFilterSet
     search_fields = ["code", "name", "city", "address_line1", "postal_code"]
     ordering_fields = list(SITE_ORDERING_FIELDS)
     ordering = ["code", "id"]
@@ -79,6 +77,10 @@ class SiteViewSet(OrgServiceViewSet):
     create_input, create_service = s.SiteInputSerializer, services.site_create
     update_input, update_service = s.SiteInputSerializer, services.site_update
     delete_service = services.site_delete
+
+    @property
+    def filterset_class(self):
+        return site_filterset()  # SiteFilterSet, extended by the programs app (sites.contributions)
 
     @extend_schema(summary="Deactivate a site", request=None, responses=s.SiteSerializer)
     @action(detail=True, methods=["post"])
@@ -107,20 +109,9 @@ class SiteViewSet(OrgServiceViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def locations(self, request):
         queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None).select_related(None)
-        program_id = request.query_params.get("program", "")
-        if program_id.isdigit():  # already checked by the filter: a program the caller may see
-            enrollment = apps.get_model("programs", "Enrollment")
-            # Correlated to the (already scoped) site rows: same organization and site, the filtered program.
-            queryset = queryset.annotate(
-                wave_id=Subquery(
-                    enrollment.objects.for_outer_organization()
-                    .filter(program_id=int(program_id), site_id=OuterRef("pk"))
-                    .values("wave_id")[:1]
-                )
-            )
-            wave_field = "wave_id"
-        else:
-            wave_field = None
+        waved = self.filterset_class.locations_wave(queryset, request.query_params)
+        wave_field = None if waved is None else "wave_id"
+        queryset = queryset if waved is None else waved
         placed = queryset.filter(latitude__isnull=False, longitude__isnull=False)
         fields = ["pk", "code", "name", "city", "state", "latitude", "longitude"]
         rows = list(placed.values_list(*fields, *([wave_field] if wave_field else []))[: LOCATIONS_LIMIT + 1])

@@ -50,7 +50,7 @@ def objects_of(tenant) -> dict:
 PAGES = [
     ("core:org-home", None, ALL),
     ("core:profile", None, ALL),
-    ("core:upcoming", None, frozenset({Role.TECHNICIAN})),
+    ("field:upcoming", None, frozenset({Role.TECHNICIAN})),
     ("core:members", None, frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})),
     ("core:member-invite", None, ADMIN),
     ("core:member-edit", "member", ADMIN),
@@ -253,7 +253,7 @@ def test_the_technician_home_says_there_are_no_visits(client, tenant):
     client.force_login(tenant.members[Role.TECHNICIAN].user)
     content = client.get(f"/o/{tenant.organization.slug}/").content.decode()
     assert "No visits today" in content
-    assert reverse("core:upcoming", kwargs={"org": tenant.organization.slug}) in content
+    assert reverse("field:upcoming", kwargs={"org": tenant.organization.slug}) in content
 
 
 def test_the_client_portal_names_the_client_and_is_read_only(client, tenant):

@@ -11,5 +11,6 @@ app_name = "field"
 
 urlpatterns = [
     path("field-sw.js", views.FieldServiceWorkerView.as_view(), name="field-service-worker"),
+    path("o/<slug:org>/upcoming/", views.UpcomingView.as_view(), name="upcoming"),
     path("o/<slug:org>/field/visits/<int:pk>/", views.FieldVisitView.as_view(), name="field-visit"),
 ]

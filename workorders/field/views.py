@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from rollout.choices import FULL_READ_ROLES, Role
-from rollout.views.base import OrgDetailView
+from rollout.views.base import OrgDetailView, OrgTemplateView
 from rollout.views.home import mark_offline
 from sites.selectors import site_access_hours_rows
+from workorders.field.home import rendered_at, technician_day, technician_visits
 from workorders.models import Visit
 from workorders.packets.render import packet_render_html
 from workorders.visits import selectors
@@ -141,3 +142,21 @@ class FieldServiceWorkerView(TemplateView):
         response["Cache-Control"] = "no-cache"  # a new version of the worker is picked up at the next visit
         response["Service-Worker-Allowed"] = ORGANIZATIONS_PREFIX
         return response
+
+
+class UpcomingView(OrgTemplateView):
+    """The technician's upcoming visits (phone shell): the coming days', grouped by day."""
+
+    template_name = "home/upcoming.html"
+    roles = {"read": frozenset({Role.TECHNICIAN})}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = technician_day(self.access)
+        context.update(
+            today=day, visits=technician_visits(self.access, today=day, upcoming=True), rendered_at=rendered_at()
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        return mark_offline(super().render_to_response(context, **response_kwargs))
