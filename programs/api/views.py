@@ -126,7 +126,8 @@ class ProgramViewSet(ServiceViewSet):
             "a choice is text with its `allowed` values. Empty when the program declares no attribute."
         ),
     )
-    @action(detail=True, methods=["get"], url_path="attribute-schema")
+    # One document (the whole schema, as an import takes it), not a list to page through.
+    @action(detail=True, methods=["get"], url_path="attribute-schema", pagination_class=None)
     def attribute_schema(self, request, pk=None):
         program = self.get_object()
         schema = selectors.program_attribute_schema(organization=self.access.organization, program_id=program.pk)

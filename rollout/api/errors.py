@@ -56,14 +56,37 @@ class TuttiExceptionHandler(ExceptionHandler):
         return super().convert_known_exceptions(exc)
 
 
-class ClientErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
+# The `type` of an error body, by kind of response (named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+BAD_REQUEST_TYPES = [("validation_error", "validation_error"), ("client_error", "client_error")]
+CLIENT_ERROR_TYPES = [("client_error", "client_error")]
+SERVER_ERROR_TYPES = [("server_error", "server_error")]
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable and machine-readable: match on it (each operation lists its own).")
+    detail = serializers.CharField(help_text="Words for people; may change.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="The field at fault (`a.b`, `items.0.name`), or null for the whole request."
+    )
 
 
 class ClientErrorResponseSerializer(serializers.Serializer):
-    """A 409, 413 or 422: one error with a stable code (see each operation's description)."""
+    """A 4xx: the request was refused, with a stable code per error (see each operation's description)."""
 
-    type = serializers.ChoiceField(choices=["client_error"])
-    errors = ClientErrorSerializer(many=True)
+    type = serializers.ChoiceField(choices=CLIENT_ERROR_TYPES)
+    errors = ErrorSerializer(many=True)
+
+
+class BadRequestResponseSerializer(serializers.Serializer):
+    """A 400: `validation_error` names the fields at fault; `client_error` refuses the request as a whole
+    (a body that is not JSON, a malformed header)."""
+
+    type = serializers.ChoiceField(choices=BAD_REQUEST_TYPES)
+    errors = ErrorSerializer(many=True)
+
+
+class ServerErrorResponseSerializer(serializers.Serializer):
+    """A 500: our fault, logged with the request id; retrying later may work."""
+
+    type = serializers.ChoiceField(choices=SERVER_ERROR_TYPES)
+    errors = ErrorSerializer(many=True)

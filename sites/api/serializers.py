@@ -31,9 +31,8 @@ ACCESS_HOURS_SCHEMA = {
 ATTRIBUTES_SCHEMA = {
     "type": "object",
     "description": "Typed values by name (lowercase letters, digits and _): text, whole numbers, numbers, true/false.",
-    "additionalProperties": {
-        "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}]
-    },
+    # A whole number is a number too: listing "integer" beside "number" in a oneOf would make 2 match twice.
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]},
     "example": {"store_format": "mall", "floors": 2, "ceiling_height_m": 4.5, "has_loading_dock": True},
 }
 

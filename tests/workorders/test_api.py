@@ -262,7 +262,7 @@ def test_technician_candidates_nearest_first(tenant, world):
     # when candidates are listed
     response = tenant.api(Role.COORDINATOR).get(f"/api/v1/work-orders/{work_order.pk}/technician-candidates/")
     # then nearest first, with distances
-    names = [(row["full_name"], row["distance_km"]) for row in response.json()]
+    names = [(row["full_name"], row["distance_km"]) for row in response.json()["results"]]
     assert [name for name, _ in names] == ["Tomás Alvarez", far.full_name]
     assert names[0][1] < names[1][1]
 

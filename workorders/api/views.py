@@ -208,7 +208,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             ),
         ],
         responses=QualifiedTechnicianSerializer(many=True),
-        description="Technicians qualified for this work order's visit on that day, nearest first, with distance.",
+        description=(
+            "Technicians qualified for this work order's visit on that day, nearest first, with distance; "
+            "paginated like every list (`page`, `page_size`)."
+        ),
     )
     @action(detail=True, methods=["get"], url_path="technician-candidates")
     def technician_candidates(self, request, pk=None):
@@ -217,7 +220,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
         technicians = selectors.work_order_technician_candidates(
             organization=self.access.organization, work_order=work_order, on_date=on_date, at_time=at_time
         )
-        return Response(QualifiedTechnicianSerializer(technicians, many=True).data)
+        page = self.paginate_queryset(technicians)
+        return self.get_paginated_response(QualifiedTechnicianSerializer(page, many=True).data)
 
 
 def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:
