@@ -79,13 +79,15 @@ def run(app, *, headers: dict[str, str], max_examples: int = MAX_EXAMPLES, seed:
         recorder = event.recorder
         tested.add(recorder.label)
         figures.cases += len(recorder.cases)
-        for checks in recorder.checks.values():
+        for case_id, checks in recorder.checks.items():
             for check in checks:
                 if check.status != Status.FAILURE:
                     continue
                 figures.failures[check.name] += 1
                 failure = check.failure_info.failure if check.failure_info else None
-                text = f"{failure.title}: {failure.message}" if failure else ""
+                interaction = recorder.interactions.get(case_id)
+                sent = f"{interaction.request.method} {interaction.request.uri} → " if interaction else ""
+                text = sent + (f"{failure.title}: {failure.message}" if failure else "")
                 figures.messages.setdefault((recorder.label, check.name), " ".join(text.split())[:400])
     figures.operations = len(tested)
     return figures
