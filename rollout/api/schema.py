@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from rollout.api import errors
 from rollout.api.error_codes import operation_error_codes
+from rollout.authentication import TOKEN_MESSAGES
 from rollout.choices import TOKEN_ROLES, Role
 from rollout.permissions import allowed_roles
 
@@ -51,7 +52,7 @@ ORGANIZATION_HEADER = OpenApiParameter(
 # The codes the framework itself answers with, by status (DRF and our base classes), whatever the operation.
 FRAMEWORK_CODES = {
     400: ("parse_error",),
-    401: ("not_authenticated", "authentication_failed"),
+    401: ("not_authenticated", "authentication_failed", *TOKEN_MESSAGES),
     403: ("permission_denied",),
     404: ("not_found",),
     405: ("method_not_allowed",),
