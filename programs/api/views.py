@@ -467,7 +467,6 @@ class ProgramCourseRequirementViewSet(OrgServiceViewSet):
     ordering_fields = ["role", "created_at"]
     ordering = ["program_id", "role", "course__name"]
     roles = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
-    raises_conflict = True
     http_method_names = ["get", "post", "delete", "head", "options"]
     create_input, create_service = s.ProgramCourseRequirementInputSerializer, training.program_course_requirement_add
     delete_service = training.program_course_requirement_remove
