@@ -39,7 +39,7 @@ run: seed
 	$(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 test-fast: install
 	$(VENV)/bin/pytest -m "not browser and not worker"

@@ -29,7 +29,7 @@ def drft_reconcile_sweep_task() -> None:
         drft_reconcile_organization_task.delay(organization_id=organization_id)
 
 
-@shared_task(name="quality.drft_reconcile_organization", acks_late=True, soft_time_limit=1800, time_limit=1900)
+@shared_task(name="quality.drft_reconcile_organization", acks_late=True, soft_time_limit=540, time_limit=600)
 def drft_reconcile_organization_task(*, organization_id: int) -> int:
     """Recompute every DRFT fact and snapshot of one organization. Idempotent."""
     from quality.drft import drft_reconcile

@@ -1,8 +1,12 @@
 """Shared fixtures: two organizations (so isolation is always tested) and a member per role in each."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import pytest
+from django.db import connection as default_connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from rollout.choices import Role
@@ -113,3 +117,52 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _use_credentials(owner)
+
+
+# --- Query budgets ------------------------------------------------------------------------------------------
+# On PostgreSQL as the application role (CI), each request binds its connection to the organization for row-level
+# security (`SELECT set_config(...)`, rollout.rls). That statement reads no data, so a query budget — what a page or
+# endpoint costs in data queries — does not count it; pytest-django's two budget fixtures are redefined to match.
+RLS_BINDING_PREFIX = "SELECT set_config("
+
+
+class DataQueries(CaptureQueriesContext):
+    """The queries captured, without the row-level-security binding statements."""
+
+    @property
+    def captured_queries(self):
+        return [query for query in super().captured_queries if not query["sql"].startswith(RLS_BINDING_PREFIX)]
+
+    def __len__(self):
+        return len(self.captured_queries)
+
+    def __getitem__(self, index):
+        return self.captured_queries[index]
+
+    def __iter__(self):
+        return iter(self.captured_queries)
+
+
+@contextmanager
+def _data_query_budget(config, num: int, exact: bool = True, connection=None, info: str | None = None):
+    with DataQueries(connection or default_connection) as context:
+        yield context
+    performed = len(context)
+    if performed == num or (not exact and performed < num):
+        return
+    message = f"Expected to perform {num} queries {'' if exact else 'or less '}but {performed} were done"
+    if info:
+        message += f"\n{info}"
+    if config.getoption("verbose") > 0:
+        message += "\n\nQueries:\n========\n\n" + "\n\n".join(query["sql"] for query in context.captured_queries)
+    pytest.fail(message)
+
+
+@pytest.fixture
+def django_assert_num_queries(pytestconfig):
+    return partial(_data_query_budget, pytestconfig)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(pytestconfig):
+    return partial(_data_query_budget, pytestconfig, exact=False)

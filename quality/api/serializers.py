@@ -76,6 +76,7 @@ class QaReviewSerializer(serializers.ModelSerializer):
             "decided_at",
             "defects",
         ]
+        read_only_fields = fields  # an answer only: no backend-dependent integer bounds in the schema
 
     @extend_schema_field(serializers.CharField())
     def get_comment(self, review) -> str:
@@ -112,6 +113,7 @@ class ReviewQueueItemSerializer(serializers.ModelSerializer):
             "age_hours",
             "version",
         ]
+        read_only_fields = fields  # an answer only: no backend-dependent integer bounds in the schema
 
     @extend_schema_field(serializers.CharField(allow_blank=True))
     def get_wave(self, work_order) -> str:
