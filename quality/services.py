@@ -28,7 +28,7 @@ from quality.errors import (
 )
 from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.tasks import drft_fact_refresh_task, qa_review_notify_technician_task
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.choices import PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
@@ -130,18 +130,7 @@ def defect_code_update(
     clean = _defect_code_values(values)
     if "code" in clean:
         _check_code_unique(organization, clean["code"], exclude=code.pk)
-    before = audit_snapshot(code, DEFECT_CODE_FIELDS)
-    for key, value in clean.items():
-        setattr(code, key, value)
-    code.save()
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="defect_code.updated",
-        target=code,
-        before=before,
-        after=audit_snapshot(code, DEFECT_CODE_FIELDS),
-    )
+    audited_save(organization, actor, code, clean, verb="defect_code.updated")
     return code
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.models import Membership, Organization
 from technicians.choices import MEMBER_TRAINING_ROLES, TRAINING_ROLES
@@ -125,18 +125,7 @@ def course_update(*, organization: Organization, actor: Actor, course_id: int, *
         changes["roles"] = clean_roles(changes["roles"])
     if "validity_months" in changes:
         _check_validity(changes["validity_months"])
-    before = audit_snapshot(course, COURSE_FIELDS)
-    for name, value in changes.items():
-        setattr(course, name, value)
-    course.save()
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="course.updated",
-        target=course,
-        before=before,
-        after=audit_snapshot(course, COURSE_FIELDS),
-    )
+    audited_save(organization, actor, course, changes, verb="course.updated")
     return course
 
 
