@@ -9,13 +9,14 @@ Scoping comes from the base classes (visible_to) and the org-scoped related fiel
 
 from django.http import FileResponse, Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rollout.api.base import OrgServiceViewSet
-from rollout.api.files import FILE_RESPONSE, FileNegotiation
+from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from technicians import selectors, services, training
 from technicians.api import serializers as s
@@ -305,6 +306,13 @@ class CourseViewSet(ActivationMixin, ServiceViewSet):
         return self._set_active(True)
 
 
+# A certificate is a PDF, PNG or JPEG (checked by content when recorded: technicians.training).
+CERTIFICATE_RESPONSE = {
+    (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The certificate file.")
+    for media_type in ("application/pdf", "image/png", "image/jpeg")
+}
+
+
 @extend_schema_view(
     create=extend_schema(
         description=(
@@ -335,7 +343,7 @@ class TrainingRecordViewSet(ServiceViewSet):
     delete_service = training.training_record_delete
 
     @extend_schema(
-        responses=FILE_RESPONSE,
+        responses=CERTIFICATE_RESPONSE,
         description="The certificate file, after the same access check as the record (404 without one, and for "
         "another organization's record).",
     )
