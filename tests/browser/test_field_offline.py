@@ -90,8 +90,9 @@ def test_today_upcoming_and_listed_visits_open_without_signal(browser, live_serv
 
         # when the signal is gone and he reloads Today
         clock.sleep(1)
-        went_offline = datetime.now(UTC)
         context.set_offline(True)
+        clock.sleep(0.5)  # the emulation reaches the service worker's target a moment after the page's
+        went_offline = datetime.now(UTC)
         page.reload()
 
         # then the phone's copy of the list comes back, and says it is a copy
