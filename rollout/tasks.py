@@ -46,6 +46,23 @@ def jobs_sweep_task() -> dict:
     return {"requeued": report.requeued, "failed": report.failed, **report.sweepers}
 
 
+@shared_task(name="rollout.event_relay", acks_late=True, soft_time_limit=60, time_limit=120, ignore_result=True)
+def event_relay_task(*, event_id: int) -> None:
+    """Hand a committed event to its consumers (inbox, e-mail, webhooks). Safe to run twice."""
+    from rollout import events
+
+    events.event_relay(event_id)
+
+
+@shared_task(name="rollout.events_sweep", acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True)
+def events_sweep_task() -> int:
+    """Relay events whose on-commit relay never ran (broker away, worker killed). A beat entry runs it every
+    minute; running it twice is harmless."""
+    from rollout import events
+
+    return events.events_sweep()
+
+
 @shared_task(name="rollout.invitation_send", **MAIL_TASK_OPTIONS)
 def invitation_send_task(*, organization_id: int, invitation_id: int, token: str) -> None:
     """E-mail an invitation link. Does nothing for an invitation that is no longer pending."""

@@ -1,6 +1,7 @@
 """The platform core's models: users, organizations and their members, tokens, audit, plumbing."""
 
 from rollout.models.audit import AuditEvent
+from rollout.models.events import Event
 from rollout.models.heartbeat import Heartbeat
 from rollout.models.idempotency import IdempotencyRecord
 from rollout.models.invitations import Invitation
@@ -13,6 +14,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Client",
+    "Event",
     "Heartbeat",
     "IdempotencyRecord",
     "Invitation",

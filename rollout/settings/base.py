@@ -185,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "rollout.heartbeat_record", "schedule": timedelta(seconds=30)},
     "visits-no-show-sweep": {"task": "workorders.visits_no_show_sweep", "schedule": timedelta(minutes=5)},
     "jobs-sweep": {"task": "rollout.jobs_sweep", "schedule": timedelta(minutes=1)},
+    "events-sweep": {"task": "rollout.events_sweep", "schedule": timedelta(minutes=1)},
     # Nightly: recompute every DRFT fact and snapshot (repairs anything an event missed).
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
