@@ -5,6 +5,10 @@ class ProgramsConfig(AppConfig):
     name = "programs"
 
     def ready(self):
+        from rollout.audit_display import audit_link_register
+
+        audit_link_register("programs.program", "programs:program-detail")
+        audit_link_register("programs.sow", "programs:sow-detail")
         from programs.filtersets import ProgramSiteFilterSet, enroll_programs_of
         from programs.selectors import programs_overview
         from rollout.choices import STAFF_ROLES, Role

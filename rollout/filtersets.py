@@ -46,6 +46,7 @@ class ApiTokenFilterSet(django_filters.FilterSet):
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
+    actor = django_filters.NumberFilter(field_name="actor_user_id", label="Actor (user id)")
     verb = django_filters.CharFilter()
     target_type = django_filters.CharFilter()
     target_id = django_filters.CharFilter()
@@ -54,4 +55,4 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["verb", "target_type", "target_id", "since", "until"]
+        fields = ["actor", "verb", "target_type", "target_id", "since", "until"]

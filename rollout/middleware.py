@@ -3,10 +3,12 @@
 import json
 import re
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.middleware.common import CommonMiddleware
+from django.utils import timezone
 
 from rollout.access import access_for_page
 from rollout.request_context import request_id_var
@@ -118,7 +120,8 @@ class ApiCommonMiddleware(CommonMiddleware):
 
 
 class OrganizationMiddleware:
-    """For pages under /o/<org>/: sign-in required, then the one resolver sets `request.access` (or 404)."""
+    """For pages under /o/<org>/: sign-in required, then the one resolver sets `request.access` (or 404), and times
+    render on the organization's clock (a site's own times are converted to the site's zone where they are shown)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -130,6 +133,7 @@ class OrganizationMiddleware:
         finally:
             if request.access is not None:
                 rls_set_organization(None)
+                timezone.deactivate()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get("org")
@@ -139,4 +143,5 @@ class OrganizationMiddleware:
             return redirect_to_login(request.get_full_path())
         request.access = access_for_page(request, slug)
         rls_set_organization(request.access.organization.pk)
+        timezone.activate(ZoneInfo(request.access.organization.timezone))
         return None

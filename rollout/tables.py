@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django_tables2.views import SingleTableMixin
 
+from rollout.audit_display import audit_changes, audit_line
 from rollout.forms import style_form
 from rollout.models import ApiToken, AuditEvent, Membership
 from rollout.views.base import OrgListView
@@ -248,11 +249,12 @@ def _short(value) -> str:
 
 
 class AuditEventTable(OrgTable):
+    """Each event as a sentence ("Priya Patel approved SOW sco-2026 v2", linked to its page), on the viewer's
+    organization clock, with only the fields that really changed."""
+
     created_at = tables.Column(verbose_name="When")
-    actor_label = tables.Column(verbose_name="Actor", orderable=False, attrs=WIDE_ONLY)
-    verb = tables.Column(verbose_name="Action", orderable=False)
-    target = tables.Column(
-        verbose_name="Target", accessor="target_label", orderable=False, attrs={"td": {"class": "cell-wrap"}}
+    what = tables.Column(
+        verbose_name="What happened", empty_values=(), orderable=False, attrs={"td": {"class": "cell-wrap"}}
     )
     changes = tables.Column(
         verbose_name="Changes", empty_values=(), orderable=False, attrs={"td": {"class": "cell-wrap"}}
@@ -261,7 +263,7 @@ class AuditEventTable(OrgTable):
     class Meta(OrgTable.Meta):
         model = AuditEvent
         fields = ()
-        sequence = ("created_at", "actor_label", "verb", "target", "changes")
+        sequence = ("created_at", "what", "changes")
         empty_text = "No events match these filters."
 
     items_label = "events"
@@ -271,36 +273,25 @@ class AuditEventTable(OrgTable):
         return format_html(
             '<time class="text-nowrap" datetime="{}">{}</time>',
             value.isoformat(),
-            local.strftime("%b %-d, %Y %H:%M:%S"),
+            local.strftime("%b %-d, %Y %H:%M %Z"),
         )
 
-    def render_verb(self, value):
-        return format_html('<code class="verb">{}</code>', value)
-
-    def render_target(self, record):
-        return format_html(
-            '<div class="fw-medium">{}</div><div class="small text-body-secondary">{} #{}</div>',
-            record.target_label or "—",
-            record.target_type,
-            record.target_id,
-        )
+    def render_what(self, record):
+        line = audit_line(record, self.organization.slug)
+        target = format_html('<a href="{}">{}</a>', line.url, line.label) if line.url else line.label
+        reason = format_html('<div class="small text-body-secondary">{}</div>', record.reason) if record.reason else ""
+        return format_html('<span class="fw-medium">{}</span> {} {}{}', line.actor, line.phrase, target, reason)
 
     def render_changes(self, record):
-        before, after = record.before or {}, record.after or {}
-        keys = list(dict.fromkeys([*before, *after]))
-        if not keys:
+        changes = audit_changes(record)
+        if not changes:
             return format_html('<span class="text-body-tertiary">{}</span>', "—")
         rows = format_html_join(
             "",
             '<li><span class="text-body-secondary">{}:</span> {}</li>',
             (
-                (
-                    key,
-                    format_html("<del>{}</del> → {}", _short(before[key]), _short(after.get(key)))
-                    if key in before and key in after
-                    else _short(after.get(key, before.get(key))),
-                )
-                for key in keys
+                (name, format_html("<del>{}</del> → {}", _short(before), _short(after)) if had else _short(after))
+                for name, before, after, had in changes
             ),
         )
         return format_html('<ul class="list-unstyled small mb-0 changes">{}</ul>', rows)

@@ -222,6 +222,7 @@ class SiteImportDetailView(SitesPageMixin, OrgDetailView):
             else [],
             errors_page=page if site_import.errors else None,
             errors_truncated=site_import.error_count > len(site_import.errors or []),
+            error_rows=len({error.get("row") for error in site_import.errors or []}),
             detail_url=reverse(
                 "sites:site-import-page", kwargs={"org": self.access.organization.slug, "pk": site_import.pk}
             ),

@@ -5,6 +5,10 @@ class TechniciansConfig(AppConfig):
     name = "technicians"
 
     def ready(self):
+        from rollout.audit_display import audit_link_register
+
+        audit_link_register("technicians.technician", "technicians:technician-detail")
+        audit_link_register("technicians.vendor", "technicians:vendor-detail")
         from rollout.signals import member_joined
         from technicians.receivers import link_technician_on_join
 

@@ -5,6 +5,10 @@ class WorkordersConfig(AppConfig):
     name = "workorders"
 
     def ready(self):
+        from rollout.audit_display import audit_link_register
+
+        audit_link_register("workorders.workorder", "workorders:work-order-detail")
+        audit_link_register("workorders.visit", "visits:visit-detail")
         # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper.
         from rollout.choices import Role
         from rollout.homes import home_register

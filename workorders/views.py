@@ -475,11 +475,12 @@ class SiteContactConfirmView(WorkOrderActionView):
 
 class WorkOrderAssignView(WorkOrdersPageMixin, OrgFormView):
     """Pick the visit day and window (site's local time), then one of the technicians qualified for it,
-    nearest first with their distance. "Check" (GET) refreshes the list for another day."""
+    nearest first with their distance. "Check" refreshes the list for another day."""
 
     roles = WRITERS_ONLY
     form_class = AssignForm
     template_name = "workorders/assign.html"
+    refresh_fields = ("day", "start", "end")
 
     def get(self, request, *args, **kwargs):
         return self.to_open_visit() or super().get(request, *args, **kwargs)

@@ -9,6 +9,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from programs.serials import serial_example as _serial_example
+
 register = template.Library()
 
 # What instructions may contain once rendered: text structure, links and images; no scripts, styles,
@@ -72,3 +74,9 @@ def field_label(name: str) -> str:
         except FieldDoesNotExist:
             continue
     return name.replace("_", " ")
+
+
+@register.filter
+def serial_example(pattern: str) -> str:
+    """A serial matching the rule, for people: `^SCO-[0-9]{6}$` → SCO-123456."""
+    return _serial_example(pattern)

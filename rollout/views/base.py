@@ -5,8 +5,11 @@ The organization comes from the URL (`/o/<org>/…`) and is resolved by Organiza
 `visible_to(access)`, so a concrete view only declares model, template and roles.
 """
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
@@ -73,4 +76,13 @@ class OrgDetailView(OrgPageMixin, DetailView):
 
 
 class OrgFormView(OrgPageMixin, FormView):
-    pass
+    """A form page. `refresh_fields`: a "Check" button (`name="refresh"`) posts the form, and the page comes back
+    as a GET with only those fields in its address (no CSRF token in the URL, and the URL can be shared)."""
+
+    refresh_fields: tuple[str, ...] = ()
+
+    def post(self, request, *args, **kwargs):
+        if self.refresh_fields and "refresh" in request.POST:
+            query = urlencode({name: request.POST[name] for name in self.refresh_fields if request.POST.get(name)})
+            return redirect(f"{request.path}?{query}")
+        return super().post(request, *args, **kwargs)

@@ -3,13 +3,17 @@ rollout.homes); plus the audit log."""
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from rollout.audit_display import audit_changes, audit_kind, audit_line, audit_phrase
 from rollout.choices import ALL_ROLES, STAFF_ROLES, Role
 from rollout.filtersets import AuditEventFilterSet
 from rollout.homes import home_context, home_is_offline, home_template
@@ -91,30 +95,89 @@ class RoleHomeView(OrgTemplateView):
             overview["pending_invitation_count"] = Invitation.objects.visible_to(access).pending().count()
             overview["token_count"] = ApiToken.objects.visible_to(access).usable().count()
         if access.role in AUDIT_READERS:
-            overview["recent_events"] = list(AuditEvent.objects.visible_to(access).order_by("-created_at", "-id")[:6])
+            events = AuditEvent.objects.visible_to(access).select_related("actor_user").order_by("-created_at", "-id")
+            slug = access.organization.slug
+            overview["recent_events"] = [{"event": e, "line": audit_line(e, slug)} for e in events[:6]]
         return overview
 
 
 class AuditLogView(OrgTableView):
-    """The organization's audit trail, newest first, filtered with the API's FilterSet."""
+    """The organization's audit trail, newest first, filtered with the API's FilterSet (by actor, action, object
+    kind and time), each event as a sentence; `?format=csv` exports what the filters select."""
 
     template_name = "audit/list.html"
-    queryset = AuditEvent.objects.order_by("-created_at", "-id")
+    queryset = AuditEvent.objects.select_related("actor_user").order_by("-created_at", "-id")
     filterset_class = AuditEventFilterSet
     table_class = AuditEventTable
     roles = {"read": AUDIT_READERS, "write": frozenset()}
+    export_limit = 50_000
 
     def prepare_filter_form(self, form):
-        form.fields["verb"].label = "Action"
-        form.fields["verb"].widget.attrs.update(list="audit-verbs", placeholder="e.g. membership.updated")
-        form.fields["target_type"].label = "Target type"
-        form.fields["target_type"].widget.attrs.update(list="audit-target-types", placeholder="e.g. rollout.membership")
+        known = AuditEvent.objects.visible_to(self.access).order_by()
+        verbs = known.values_list("verb", flat=True).distinct().order_by("verb")[:300]
+        kinds = known.values_list("target_type", flat=True).distinct().order_by("target_type")[:100]
+        actors = (
+            Membership.objects.visible_to(self.access).select_related("user").order_by("user__full_name", "user__email")
+        )
+        choose(form, "actor", "Who", [(m.user_id, m.user.display_name) for m in actors], "Anyone")
+        choose(
+            form,
+            "verb",
+            "Action",
+            sorted(((v, audit_phrase(v).capitalize()) for v in verbs), key=lambda c: c[1]),
+            "Any action",
+        )
+        choose(
+            form,
+            "target_type",
+            "Object",
+            sorted(((k, audit_kind(k).capitalize()) for k in kinds), key=lambda c: c[1]),
+            "Any object",
+        )
+        for name, label in (("since", "From"), ("until", "Before")):
+            form.fields[name].label = label
+            form.fields[name].widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            return self.export_csv()
+        return super().get(request, *args, **kwargs)
+
+    def export_csv(self) -> HttpResponse:
+        slug = self.access.organization.slug
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-audit-log.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["when", "actor", "action", "object", "object id", "what", "changes", "reason"])
+        for event in self.get_queryset()[: self.export_limit]:
+            line = audit_line(event, slug)
+            changes = "; ".join(
+                f"{name}: {before} → {after}" if had else f"{name}: {after}"
+                for name, before, after, had in audit_changes(event)
+            )
+            writer.writerow(
+                [
+                    timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+                    line.actor,
+                    event.verb,
+                    event.target_type,
+                    event.target_id,
+                    f"{line.actor} {line.phrase} {line.label}",
+                    changes,
+                    event.reason,
+                ]
+            )
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        known = AuditEvent.objects.visible_to(self.access).order_by()
-        context["known_verbs"] = list(known.values_list("verb", flat=True).distinct().order_by("verb")[:200])
-        context["known_target_types"] = list(
-            known.values_list("target_type", flat=True).distinct().order_by("target_type")[:200]
-        )
+        query = self.request.GET.copy()
+        query["format"] = "csv"
+        context["export_csv_url"] = f"{self.request.path}?{query.urlencode()}"
         return context
+
+
+def choose(form, name: str, label: str, choices, empty: str) -> None:
+    """Show a free-text filter of the API as a choice of the values that exist."""
+    form.fields[name].label = label
+    form.fields[name].widget = forms.Select(choices=[("", empty), *choices])

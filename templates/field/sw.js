@@ -77,6 +77,19 @@ async function networkFirst(request) {
   }
 }
 
+/** Another page of the organization (Profile…): the network's answer, or — without signal — the app's own
+ * "no connection" page (kept with the technician's pages), never the browser's error page. */
+async function networkOrOfflinePage(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cache = await caches.open(CACHE);
+    const page = await cache.match(`${SCOPE}field/offline/`, PAGE_MATCH);
+    if (page) return page;
+    throw error;
+  }
+}
+
 async function staleWhileRevalidate(event) {
   const cache = await caches.open(CACHE);
   const cached = await cache.match(event.request);
@@ -144,6 +157,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     if (isTechnicianPage(url.pathname)) event.respondWith(networkFirst(request));
+    else if (url.pathname.startsWith(SCOPE)) event.respondWith(networkOrOfflinePage(request));
   } else if (url.pathname.startsWith(STATIC_PREFIX)) {
     event.respondWith(staleWhileRevalidate(event));
   }

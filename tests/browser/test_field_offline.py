@@ -5,6 +5,7 @@ event when no Tutti page is open.
 Screenshots: var/screenshots/phone-field-offline-*.png.
 """
 
+import re
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 
@@ -85,7 +86,13 @@ def test_today_upcoming_and_listed_visits_open_without_signal(browser, live_serv
         # the organization's worker took over from any field-only one, and kept his pages (never opened yet)
         assert registrations(page) == [org]
         paths = kept(page)
-        for path in (org, f"{org}upcoming/", f"{org}field/visits/{world.visit.pk}/", f"{org}field/visits/{later.pk}/"):
+        for path in (
+            org,
+            f"{org}upcoming/",
+            f"{org}field/offline/",
+            f"{org}field/visits/{world.visit.pk}/",
+            f"{org}field/visits/{later.pk}/",
+        ):
             assert path in paths, path
 
         # when the signal is gone and he reloads Today
@@ -103,6 +110,8 @@ def test_today_upcoming_and_listed_visits_open_without_signal(browser, live_serv
         notice = page.locator("#list-offline-notice .alert")
         expect(notice).to_contain_text("No connection — this is the list as of ")
         expect(notice).to_have_attribute("data-state", "offline")
+        assert re.search(r"as of \d{2}:\d{2}$", notice.inner_text().strip())  # 24-hour, as every other time
+
         shoot(page, "offline-today")
 
         # and Upcoming, and the pages of visits he never opened, open too

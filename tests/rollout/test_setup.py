@@ -57,6 +57,9 @@ def test_schema_and_interactive_docs_are_served_without_internet(client):
     # Swagger UI comes from the drf-spectacular-sidecar package, served as our own static files.
     assert b"/static/drf_spectacular_sidecar/" in docs.content
     assert b"cdn." not in docs.content
+    # and both documentation pages lead back to the app
+    assert b'href="/">&larr; Back to Tutti' in docs.content
+    assert b'href="/" style="color:#fff;text-decoration:none">&larr; Back to Tutti' in client.get("/api/redoc/").content
 
 
 def test_create_database_makes_a_missing_postgresql_database_once_and_leaves_sqlite_alone():

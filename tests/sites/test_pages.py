@@ -118,6 +118,19 @@ def test_the_site_page_shows_local_access_hours_blackouts_contacts_and_attribute
     assert "store_format" in html and "mall" in html
 
 
+def test_the_site_page_tells_the_time_on_the_sites_own_clock(tenant):
+    # an organization in New York and a site in Chicago: the page says Chicago's time, with its zone
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    site = SiteFactory(organization=tenant.organization, client=tenant.client, timezone="America/Chicago")
+    before = datetime.now(ZoneInfo("America/Chicago"))
+    html = browser(tenant, Role.COORDINATOR).get(url(tenant, f"{site.pk}/")).content.decode()
+    after = datetime.now(ZoneInfo("America/Chicago"))
+    shown = {moment.strftime("%a %b %-d, %H:%M ") + moment.tzname() for moment in (before, after)}
+    assert any(text in html for text in shown), shown
+
+
 def test_another_organizations_site_and_import_are_404(tenant, other_tenant):
     site = SiteFactory(organization=other_tenant.organization, client=other_tenant.client)
     site_import = SiteImport.objects.create(
@@ -163,7 +176,7 @@ def test_the_export_buttons_download_the_filtered_list(tenant):
 def test_import_flow_in_the_browser(tenant, django_capture_on_commit_callbacks):
     page = browser(tenant, Role.PM)
     # when a PM uploads a file with one bad row
-    rows = [site_line(1), site_line(2, latitude="123")]
+    rows = [site_line(1), site_line(2, latitude="123", longitude="500"), site_line(3)]
     with django_capture_on_commit_callbacks(execute=True):
         response = page.post(
             url(tenant, "imports/"),
@@ -173,7 +186,7 @@ def test_import_flow_in_the_browser(tenant, django_capture_on_commit_callbacks):
     bad = SiteImport.objects.get(original_filename="stores.csv")
     # then its page lists the problem by row and column, without a commit button
     html = page.get(response["Location"]).content.decode()
-    assert "1 problem found" in html
+    assert "2 problems found</strong> in 1 of 3 rows" in html
     assert "<td>3</td><td><code>latitude</code></td>" in html
     assert "Commit" not in html
     assert 'hx-trigger="every 1s"' not in html

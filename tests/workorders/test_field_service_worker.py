@@ -95,7 +95,7 @@ def test_only_the_technicians_own_pages_may_be_kept(tenant, world):
     slug = tenant.organization.slug
 
     # then the technician's Today, Upcoming and visit page may be kept on the phone
-    for url in (f"/o/{slug}/", f"/o/{slug}/upcoming/", page_url(world)):
+    for url in (f"/o/{slug}/", f"/o/{slug}/upcoming/", f"/o/{slug}/field/offline/", page_url(world)):
         response = technician.get(url)
         assert response.status_code == 200, url
         assert response["X-Tutti-Offline"] == "keep", url
@@ -107,6 +107,21 @@ def test_only_the_technicians_own_pages_may_be_kept(tenant, world):
         assert "X-Tutti-Offline" not in response, url
     # nor the technician's profile (not one of the pages the worker keeps)
     assert "X-Tutti-Offline" not in technician.get(f"/o/{slug}/profile/")
+
+
+def test_without_signal_a_page_the_phone_has_no_copy_of_answers_with_the_apps_offline_page(tenant, world):
+    # the page the worker answers with (kept with Today: listed among the pages to keep)
+    technician = browser_for(tenant.members[Role.TECHNICIAN].user)
+    slug = tenant.organization.slug
+    today = technician.get(f"/o/{slug}/").content.decode()
+    assert f'"/o/{slug}/field/offline/"' in today  # in the list Today asks the worker to keep
+    offline = technician.get(f"/o/{slug}/field/offline/").content.decode()
+    assert "This page needs a connection" in offline and f'href="/o/{slug}/"' in offline
+    # and only a technician has it (staff have no worker)
+    assert browser_for(tenant.members[Role.COORDINATOR].user).get(f"/o/{slug}/field/offline/").status_code == 403
+    # the worker answers other navigations of the organization network-or-offline-page
+    worker = technician.get(WORKER_URL).content.decode()
+    assert "networkOrOfflinePage(request)" in worker and "field/offline/" in worker
 
 
 def test_only_the_technicians_pages_register_the_worker(tenant, world):
@@ -161,8 +176,9 @@ def test_today_asks_to_keep_upcoming_and_its_visits_only_the_technicians_own(ten
     # when Tomás opens Today
     response = browser_for(tenant.members[Role.TECHNICIAN].user).get(f"/o/{tenant.organization.slug}/")
 
-    # then the phone is asked to keep Upcoming and his upcoming visit (today's are the rows of the list)
+    # then the phone is asked to keep Upcoming, the offline page and his upcoming visit (today's are the list's rows)
     urls = keep_urls(response)
-    assert urls == [f"/o/{tenant.organization.slug}/upcoming/", page_url(world, mine)]
+    slug = tenant.organization.slug
+    assert urls == [f"/o/{slug}/upcoming/", f"/o/{slug}/field/offline/", page_url(world, mine)]
     assert page_url(world, theirs) not in urls
     assert f'href="{page_url(world)}"' in response.content.decode()

@@ -197,6 +197,23 @@ def test_booking_page_lists_qualified_technicians_nearest_first(client, tenant, 
     assert "km" in html and "Busy then" in html
 
 
+def test_check_refreshes_the_technicians_for_another_day_without_booking(client, tenant, world):
+    # given a coordinator on the booking page, who changes the day and presses "Check"
+    work_order = ready_work_order(world)
+    api = signed_in(client, tenant, Role.COORDINATOR)
+    page = url(tenant, "visits:visit-schedule", pk=work_order.pk)
+    day = (VISIT_DAY + timedelta(days=1)).isoformat()
+    body = {"csrfmiddlewaretoken": "x", "day": day, "start": "13:00", "end": "15:00", "refresh": "1"}
+    # when
+    response = api.post(page, body)
+    # then the page comes back for that day, with the day and window in its address and nothing else
+    assert response.status_code == 302
+    assert response["Location"] == f"{page}?day={day}&start=13%3A00&end=15%3A00"
+    assert not Visit.objects.filter(work_order=work_order).exists()
+    again = api.get(response["Location"])
+    assert again.context["form"].initial["day"].isoformat() == day
+
+
 def test_booking_page_shows_refusals_on_the_form_and_books(client, tenant, world):
     # given
     work_order = ready_work_order(world, blackout_dates=[VISIT_DAY.isoformat()])

@@ -132,6 +132,7 @@ def technician_home(access: Access) -> dict:
         "rendered_at": rendered_at(),
         "keep_urls": [
             reverse("field:upcoming", kwargs={"org": access.organization.slug}),
+            reverse("field:field-offline", kwargs={"org": access.organization.slug}),
             *upcoming_visit_urls(access, today=day),
         ],
     }

@@ -13,4 +13,5 @@ urlpatterns = [
     path("field-sw.js", views.FieldServiceWorkerView.as_view(), name="field-service-worker"),
     path("o/<slug:org>/upcoming/", views.UpcomingView.as_view(), name="upcoming"),
     path("o/<slug:org>/field/visits/<int:pk>/", views.FieldVisitView.as_view(), name="field-visit"),
+    path("o/<slug:org>/field/offline/", views.FieldOfflineView.as_view(), name="field-offline"),
 ]

@@ -144,6 +144,17 @@ class FieldServiceWorkerView(TemplateView):
         return response
 
 
+class FieldOfflineView(OrgTemplateView):
+    """What the phone shows, without signal, for a page it has no copy of (Profile, say): kept by the service worker
+    and answered by it when such a page cannot be fetched."""
+
+    template_name = "field/offline.html"
+    roles = {"read": frozenset({Role.TECHNICIAN})}
+
+    def render_to_response(self, context, **response_kwargs):
+        return mark_offline(super().render_to_response(context, **response_kwargs))
+
+
 class UpcomingView(OrgTemplateView):
     """The technician's upcoming visits (phone shell): the coming days', grouped by day."""
 

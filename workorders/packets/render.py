@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from programs.choices import EvidenceKind
+from programs.serials import serial_example
 from programs.templatetags.programs_tags import render_markdown
 from workorders.packets.compiler import SOW_SOURCE, PacketSnapshot
 from workorders.packets.errors import PacketRenderError
@@ -115,7 +116,8 @@ def evidence_label(evidence: dict) -> str:
         return f"At least {count} photo{'s' if count != 1 else ''}"
     if kind == EvidenceKind.SERIAL:
         pattern = evidence.get("serial_pattern")
-        return "Serial number" + (f" (format {pattern})" if pattern else "")
+        example = serial_example(pattern)
+        return "Serial number" + (f" (like {example})" if example else "")
     if kind == EvidenceKind.MEASUREMENT:
         unit = evidence.get("measurement_unit") or ""
         low, high = evidence.get("measurement_min"), evidence.get("measurement_max")

@@ -150,11 +150,12 @@ class TechnicianWeekView(VisitPageMixin, OrgDetailView):
 
 class VisitScheduleView(VisitPageMixin, OrgFormView):
     """Book a visit for a work order: the day and window (site's local time), then one of the technicians
-    qualified then, nearest first with their distance (busy ones say so). "Check" (GET) refreshes the list."""
+    qualified then, nearest first with their distance (busy ones say so). "Check" refreshes the list."""
 
     roles = PLANNING_ROLES
     form_class = VisitScheduleForm
     template_name = "workorders/visits/schedule.html"
+    refresh_fields = ("day", "start", "end")
 
     @cached_property
     def work_order(self) -> WorkOrder:

@@ -75,7 +75,7 @@ export function plural(count, word, many = `${word}s`) {
 export function clockTime(value) {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
 /** Distance in metres between two WGS84 points (haversine): a local hint before the server's answer. */
