@@ -139,7 +139,7 @@ class ReviewPacket:
 
 
 def _distance_m(site, latitude, longitude) -> int | None:
-    from technicians.geo import haversine_km
+    from rollout.geo import haversine_km
 
     if None in (latitude, longitude, site.latitude, site.longitude):
         return None

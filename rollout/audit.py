@@ -8,7 +8,7 @@ from django.db import models
 
 from rollout.models import AuditEvent, User
 from rollout.request_context import current_request_id
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_label, actor_user
 
 
 def audit_snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -35,10 +35,7 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Write one audit event inside the caller's transaction (so it commits or rolls back with the change)."""
-    if isinstance(actor, Access):
-        user, token, label = actor.user, actor.token, actor.actor_label
-    else:
-        user, token, label = actor, None, (actor.email if actor else "system")
+    user, token, label = actor_user(actor), (actor.token if isinstance(actor, Access) else None), actor_label(actor)
     return AuditEvent.objects.create(
         organization=organization,
         actor_user=user,

@@ -25,7 +25,7 @@ from sites import importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
 from sites.errors import DuplicateSiteCode, ImportFailed, ImportHasErrors, ImportNotReady
-from sites.models import Site, SiteContact, SiteImport
+from sites.models import CONTACT_FIELDS, SITE_FIELDS, Site, SiteContact, SiteImport
 from sites.values import (
     SiteValueError,
     clean_access_hours,
@@ -39,24 +39,7 @@ from sites.values import (
 
 logger = logging.getLogger(__name__)
 
-SITE_FIELDS = (
-    "code",
-    "name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "timezone",
-    "access_hours",
-    "blackout_dates",
-    "attributes",
-)
 SITE_AUDIT_FIELDS = ["client", *SITE_FIELDS, "status"]
-CONTACT_FIELDS = ("name", "role", "phone", "email", "is_primary")
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 

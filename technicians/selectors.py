@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rollout.choices import Role
 from rollout.errors import NotFound
+from rollout.geo import haversine_km
 from rollout.models import Membership
 from rollout.tenancy import Access
 from technicians.choices import (
@@ -29,7 +30,6 @@ from technicians.choices import (
     TrainingState,
     Weekday,
 )
-from technicians.geo import haversine_km
 from technicians.models import (
     Certification,
     Course,

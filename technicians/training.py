@@ -22,6 +22,7 @@ from django.db import transaction
 from rollout.audit import audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.models import Membership, Organization
+from rollout.tenancy import actor_user
 from technicians.choices import MEMBER_TRAINING_ROLES, TRAINING_ROLES
 from technicians.errors import (
     ApplicationError,
@@ -32,7 +33,7 @@ from technicians.errors import (
     UnknownPerson,
 )
 from technicians.models import Course, Technician, TrainingRecord
-from technicians.services import Actor, _check_known, _lock, _save_active, _user_of
+from technicians.services import Actor, _check_known, _lock, _save_active
 
 COURSE_FIELDS = ["name", "description", "roles", "validity_months"]
 RECORD_FIELDS = ["course", "technician", "member", "completed_on", "expires_on", "certificate_name"]
@@ -245,7 +246,7 @@ def training_record_create(
         completed_on=completed_on,
         expires_on=expires_on,
         certificate_name=certificate_name,
-        created_by=_user_of(actor),
+        created_by=actor_user(actor),
     )
     _write(record, certificate)
     audit_record(

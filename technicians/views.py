@@ -23,7 +23,7 @@ from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.models import Invitation
 from rollout.tables import OrgTableView
-from rollout.views.base import OrgDetailView, OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgDetailView, OrgFormView
 from technicians import services
 from technicians.choices import EXPIRING_WITHIN_DAYS
 from technicians.filtersets import (
@@ -83,20 +83,10 @@ class TechniciansPageMixin:
         return self._visible(TimeOff, pk, "technician")
 
 
-class ConfirmView(TechniciansPageMixin, OrgTemplateView):
-    """The UI shell's confirmation pattern: GET shows what will happen, POST does it."""
+class ConfirmView(TechniciansPageMixin, OrgConfirmView):
+    """A technicians page's confirmation (rollout.views.base.OrgConfirmView), for writers only."""
 
     roles = WRITERS_ONLY
-    template_name = "components/confirm_page.html"
-
-    def confirm(self) -> dict:
-        raise NotImplementedError
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        defaults = {"tone": "primary", "icon": "question-circle", "fields": {}, "details": []}
-        context["confirm"] = {**defaults, **self.confirm()}
-        return context
 
 
 def _active_filter(form) -> None:
