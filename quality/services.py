@@ -34,10 +34,9 @@ from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from workorders import services as work_order_services
-from workorders.choices import WorkOrderStatus
+from workorders.choices import VisitOutcome, VisitStatus, WorkOrderStatus
 from workorders.models import TaskResult, Visit, VisitPhoto, WorkOrder
 from workorders.visits import selectors as visit_selectors
-from workorders.visits.choices import VisitOutcome, VisitStatus
 from workorders.visits.services.planning import visit_schedule
 
 S = WorkOrderStatus

@@ -30,14 +30,13 @@ from rollout.tenancy import Access, actor_label, actor_user
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
 from workorders._common import _label, _lock_work_order, _touch
-from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, VisitStatus, WorkOrderStatus
 from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
 from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
 from workorders.signals import work_order_transition_announce
 from workorders.tasks import work_order_notify_technician_task
-from workorders.visits.choices import VisitStatus
 from workorders.visits.services.calloff import visit_cancel_with_work_order
 
 S = WorkOrderStatus

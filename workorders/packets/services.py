@@ -46,10 +46,9 @@ from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Job, JobItem, JobItemStatus, JobStatus, Organization, User
 from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from technicians.models import Technician
-from workorders.choices import WorkOrderStatus
+from workorders.choices import NOT_VISITED, PacketJobStatus, PacketStatus, WorkOrderStatus
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets import selectors
-from workorders.packets.choices import NOT_VISITED, PacketJobStatus, PacketStatus
 from workorders.packets.errors import (
     NoApprovedSow,
     NotYourWorkOrder,

@@ -32,14 +32,7 @@ from rollout.geo import COORDINATE_RANGES, coordinate_in_range, coordinate_numbe
 from rollout.models import Organization
 from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from workorders._common import _touch
-from workorders.choices import WorkOrderStatus
-from workorders.errors import NotReady
-from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
-from workorders.packets.errors import PacketNotCurrent
-from workorders.packets.services import packet_acknowledge
-from workorders.services import work_order_transition
-from workorders.visits import selectors
-from workorders.visits.choices import (
+from workorders.choices import (
     BEFORE_ARRIVAL,
     IncompleteReason,
     LocationStatus,
@@ -47,7 +40,14 @@ from workorders.visits.choices import (
     VisitActionKind,
     VisitOutcome,
     VisitStatus,
+    WorkOrderStatus,
 )
+from workorders.errors import NotReady
+from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
+from workorders.packets.errors import PacketNotCurrent
+from workorders.packets.services import packet_acknowledge
+from workorders.services import work_order_transition
+from workorders.visits import selectors
 from workorders.visits.errors import (
     AlreadyCheckedIn,
     ClientActionIdReused,

@@ -31,12 +31,18 @@ from technicians.choices import EligibilityProblemCode
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
 from workorders._common import _lock_work_order, _touch
-from workorders.choices import WorkOrderStatus
+from workorders.choices import (
+    BEFORE_ARRIVAL,
+    BOOKED_STATUSES,
+    WORKED_STATUSES,
+    VisitOutcome,
+    VisitStatus,
+    WorkOrderStatus,
+)
 from workorders.models import Visit, WorkOrder
 from workorders.readiness import visit_window_problems
 from workorders.selectors import work_order_skills
 from workorders.services import work_order_assign, work_order_transition
-from workorders.visits.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, WORKED_STATUSES, VisitOutcome, VisitStatus
 from workorders.visits.errors import VisitExists, VisitNotActive, WorkOrderNotSchedulable
 from workorders.visits.services._common import VISIT_AUDIT_FIELDS, _day, _notify
 from workorders.visits.services.calloff import _cancel, _lock_for_planning, _reason
