@@ -417,12 +417,12 @@ def _write_lines(organization, actor: Access, sow: Sow, tasks: list[dict], mater
 def _sco_sows(organization, actor: Access, program: Program) -> None:
     """v1 (12 tasks, 7 materials) approved, then v2 based on it (one task changed, one added, one material
     quantity changed) approved too, so the program's diff has something to show."""
-    sows = {sow.version: sow for sow in Sow.objects.for_organization(organization).filter(program=program)}
-    if 1 not in sows:
+    versions = {sow.version: sow for sow in Sow.objects.for_organization(organization).filter(program=program)}
+    if 1 not in versions:
         draft = sows.sow_create_draft(organization=organization, actor=actor, program_id=program.pk, notes=SCO_V1_NOTES)
         _write_lines(organization, actor, draft, SCO_TASKS, SCO_MATERIALS)
-        sows[1] = sows.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
-    if 2 not in sows:
+        versions[1] = sows.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
+    if 2 not in versions:
         draft = sows.sow_create_draft(organization=organization, actor=actor, program_id=program.pk, notes=SCO_V2_NOTES)
         tasks = {task.key: task for task in SowTask.objects.for_organization(organization).filter(sow=draft)}
         for key, changes in SCO_V2_TASK_CHANGES.items():
