@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from programs.choices import AttributeType
 from programs.models import ProgramAttribute
 from programs.services import _check_open, _lock_program
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audited_save
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access
@@ -113,13 +113,7 @@ def program_attribute_add(
         raise ApplicationError(
             f"This program already declares “{values['name']}”.", field="name", code="duplicate_name"
         ) from exc
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program_attribute.added",
-        target=attribute,
-        after=audit_snapshot(attribute, ["program", *ATTRIBUTE_FIELDS]),
-    )
+    audit_created(organization, actor, attribute, ["program", *ATTRIBUTE_FIELDS], verb="program_attribute.added")
     return attribute
 
 
@@ -148,11 +142,5 @@ def program_attribute_update(
 def program_attribute_delete(*, organization: Organization, actor: Access | User | None, attribute_id: int) -> None:
     """Stop expecting an attribute (sites keep their values; they are just no longer checked)."""
     attribute = _lock_attribute(organization, attribute_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program_attribute.deleted",
-        target=attribute,
-        before=audit_snapshot(attribute, ["program", *ATTRIBUTE_FIELDS]),
-    )
+    audit_deleted(organization, actor, attribute, ["program", *ATTRIBUTE_FIELDS], verb="program_attribute.deleted")
     attribute.delete()

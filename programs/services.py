@@ -23,7 +23,7 @@ from programs.choices import (
 )
 from programs.errors import InUse, ProgramClosed
 from programs.models import Program, Wave
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
 from rollout.models import Client, Membership, Organization, User
@@ -130,13 +130,7 @@ def program_create(
         end_date=end_date,
         **fields,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program.created",
-        target=program,
-        after=audit_snapshot(program, [*PROGRAM_FIELDS, "status"]),
-    )
+    audit_created(organization, actor, program, [*PROGRAM_FIELDS, "status"], verb="program.created")
     return program
 
 
@@ -229,13 +223,7 @@ def program_delete(*, organization: Organization, actor: Access | User | None, p
         raise Conflict("Only a program in planning can be deleted; close it instead.", code="program_not_planning")
     if program.sows.filter(status=SowStatus.APPROVED).exists():
         raise InUse("This program has an approved SOW; it can be closed, not deleted.", code="program_in_use")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program.deleted",
-        target=program,
-        before=audit_snapshot(program, ["client", "code", "name"]),
-    )
+    audit_deleted(organization, actor, program, ["client", "code", "name"], verb="program.deleted")
     try:
         with transaction.atomic():
             for sow in program.sows.all():
@@ -287,13 +275,7 @@ def wave_create(
     wave = Wave.objects.create(
         organization=organization, program=program, name=name, order=order, start_date=start_date, end_date=end_date
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="wave.created",
-        target=wave,
-        after=audit_snapshot(wave, WAVE_FIELDS),
-    )
+    audit_created(organization, actor, wave, WAVE_FIELDS, verb="wave.created")
     return wave
 
 
@@ -347,13 +329,7 @@ def wave_delete(*, organization: Organization, actor: Access | User | None, wave
     """Delete a wave that no site enrollment refers to."""
     wave = _lock_wave(organization, wave_id)
     _check_open(wave.program)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="wave.deleted",
-        target=wave,
-        before=audit_snapshot(wave, WAVE_FIELDS),
-    )
+    audit_deleted(organization, actor, wave, WAVE_FIELDS, verb="wave.deleted")
     try:
         with transaction.atomic():
             wave.delete()

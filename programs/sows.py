@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from programs.choices import (
     ALL_EVIDENCE_PARAMETERS,
     EVIDENCE_PARAMETERS,
+    MATERIAL_FIELDS,
+    TASK_FIELDS,
     EvidenceKind,
     SowStatus,
 )
@@ -30,22 +32,6 @@ from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access, actor_label, actor_user
 
-TASK_FIELDS = [
-    "key",
-    "position",
-    "title",
-    "instructions",
-    "required_skill",
-    "estimated_minutes",
-    "evidence_kind",
-    "photo_min_count",
-    "serial_pattern",
-    "measurement_unit",
-    "measurement_min",
-    "measurement_max",
-    "condition",
-]
-MATERIAL_FIELDS = ["key", "position", "part_number", "description", "quantity", "unit", "condition"]
 KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 

@@ -28,7 +28,7 @@ from programs.errors import NotAllowed, VariationDecided
 from programs.models import Enrollment, Program, SiteVariation, Sow, SowTask
 from programs.services import _check_open, _lock_program
 from programs.sows import KEY_PATTERN, _clean_material, _clean_task, _unique_key
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audit_record, audited_save
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
@@ -218,13 +218,7 @@ def site_variation_create(
         created_by_label=actor_label(actor)[:200],
         **values,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site_variation.created",
-        target=variation,
-        after=audit_snapshot(variation, ["program", *AUDIT_FIELDS]),
-    )
+    audit_created(organization, actor, variation, ["program", *AUDIT_FIELDS], verb="site_variation.created")
     return variation
 
 
@@ -259,13 +253,7 @@ def site_variation_delete(*, organization: Organization, actor: Access | User | 
     """Withdraw a pending variation; decided ones stay as the record of the decision."""
     variation = _lock_variation(organization, variation_id)
     _check_pending(variation)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site_variation.deleted",
-        target=variation,
-        before=audit_snapshot(variation, ["program", *AUDIT_FIELDS]),
-    )
+    audit_deleted(organization, actor, variation, ["program", *AUDIT_FIELDS], verb="site_variation.deleted")
     variation.delete()
 
 

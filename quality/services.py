@@ -28,7 +28,7 @@ from quality.errors import (
 )
 from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.tasks import drft_fact_refresh_task, qa_review_notify_technician_task
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_record, audited_save
 from rollout.choices import PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
@@ -94,13 +94,7 @@ def defect_code_create(*, organization: Organization, actor: Access | User | Non
             raise ApplicationError(f"A {required} is required.", field=required, code="required")
     _check_code_unique(organization, clean["code"])
     code = DefectCode.objects.create(organization_id=organization_id_of(organization), **clean)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="defect_code.created",
-        target=code,
-        after=audit_snapshot(code, DEFECT_CODE_FIELDS),
-    )
+    audit_created(organization, actor, code, DEFECT_CODE_FIELDS, verb="defect_code.created")
     return code
 
 

@@ -52,6 +52,20 @@ def audit_record(
     )
 
 
+def audit_created(organization, actor: Access | User | None, row: models.Model, fields, *, verb: str) -> AuditEvent:
+    """Record `verb` for a row just created, with the snapshot of its `fields` as what it is now."""
+    return audit_record(
+        organization=organization, actor=actor, verb=verb, target=row, after=audit_snapshot(row, fields)
+    )
+
+
+def audit_deleted(organization, actor: Access | User | None, row: models.Model, fields, *, verb: str) -> AuditEvent:
+    """Record `verb` for a row about to be deleted (call it before the delete), with the snapshot of its `fields`."""
+    return audit_record(
+        organization=organization, actor=actor, verb=verb, target=row, before=audit_snapshot(row, fields)
+    )
+
+
 def audited_save(organization, actor: Access | User | None, row: models.Model, changes: dict[str, Any], *, verb: str):
     """Apply `changes` to a locked row, save it, and record `verb` with the before/after of the fields that really
     changed (nothing is recorded when none did)."""

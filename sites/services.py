@@ -17,7 +17,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from rollout import jobs
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Client, Job, JobItem, JobItemStatus, JobStatus, Organization
 from rollout.tenancy import Access, organization_id_of
@@ -132,13 +132,7 @@ def site_create(
     site = Site(organization=organization, client=client, **values)
     _complete_location(site)
     site.save()
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site.created",
-        target=site,
-        after=audit_snapshot(site, SITE_AUDIT_FIELDS),
-    )
+    audit_created(organization, actor, site, SITE_AUDIT_FIELDS, verb="site.created")
     return site
 
 
@@ -205,13 +199,7 @@ def site_activate(*, organization: Organization, actor: Access, site_id: int) ->
 def site_delete(*, organization: Organization, actor: Access, site_id: int) -> None:
     """Delete a site that nothing refers to yet (its contacts go with it); otherwise deactivate it instead."""
     site = _lock_site(organization, site_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site.deleted",
-        target=site,
-        before=audit_snapshot(site, SITE_AUDIT_FIELDS),
-    )
+    audit_deleted(organization, actor, site, SITE_AUDIT_FIELDS, verb="site.deleted")
     try:
         with transaction.atomic():
             site.delete()

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.geo import coordinate_in_range, coordinate_round, is_timezone
@@ -170,13 +170,7 @@ def vendor_create(*, organization: Organization, actor: Actor, code: str, name: 
     _check_known(fields, VENDOR_FIELDS, "vendor")
     _check_vendor_code_free(organization, code)
     vendor = Vendor.objects.create(organization=organization, code=code, name=name, **fields)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="vendor.created",
-        target=vendor,
-        after=audit_snapshot(vendor, [*VENDOR_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, vendor, [*VENDOR_FIELDS, "active"], verb="vendor.created")
     return vendor
 
 
@@ -224,13 +218,7 @@ def skill_create(
         description=description,
         requires_certification=requires_certification,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="skill.created",
-        target=skill,
-        after=audit_snapshot(skill, [*SKILL_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, skill, [*SKILL_FIELDS, "active"], verb="skill.created")
     return skill
 
 
@@ -544,12 +532,8 @@ def certification_create(
     _check_known(fields, CERTIFICATION_FIELDS, "certification")
     _check_certification(organization, fields)
     certification = Certification.objects.create(organization=organization, technician=technician, name=name, **fields)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="certification.created",
-        target=certification,
-        after=audit_snapshot(certification, ["technician", *CERTIFICATION_FIELDS]),
+    audit_created(
+        organization, actor, certification, ["technician", *CERTIFICATION_FIELDS], verb="certification.created"
     )
     return certification
 
@@ -577,12 +561,8 @@ def certification_update(
 def certification_delete(*, organization: Organization, actor: Actor, certification_id: int) -> None:
     """Remove a certification recorded by mistake (an expired one can simply stay: it no longer counts)."""
     certification = _lock(Certification, organization, certification_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="certification.deleted",
-        target=certification,
-        before=audit_snapshot(certification, ["technician", *CERTIFICATION_FIELDS]),
+    audit_deleted(
+        organization, actor, certification, ["technician", *CERTIFICATION_FIELDS], verb="certification.deleted"
     )
     certification.delete()
 
@@ -636,13 +616,7 @@ def time_off_create(
         reason=reason,
         created_by=actor_user(actor),
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="time_off.created",
-        target=time_off,
-        after=audit_snapshot(time_off, ["technician", *TIME_OFF_FIELDS]),
-    )
+    audit_created(organization, actor, time_off, ["technician", *TIME_OFF_FIELDS], verb="time_off.created")
     return time_off
 
 
@@ -663,11 +637,5 @@ def time_off_delete(*, organization: Organization, actor: Actor, time_off_id: in
     """Cancel a time off: the technician is available on those days again."""
     time_off = _lock(TimeOff, organization, time_off_id, related=("technician",))
     _check_own_profile(actor, time_off.technician)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="time_off.deleted",
-        target=time_off,
-        before=audit_snapshot(time_off, ["technician", *TIME_OFF_FIELDS]),
-    )
+    audit_deleted(organization, actor, time_off, ["technician", *TIME_OFF_FIELDS], verb="time_off.deleted")
     time_off.delete()

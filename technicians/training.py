@@ -19,7 +19,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.models import Membership, Organization
 from rollout.tenancy import actor_user
@@ -104,13 +104,7 @@ def course_create(
         validity_months=validity_months,
         description=description,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="course.created",
-        target=course,
-        after=audit_snapshot(course, [*COURSE_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, course, [*COURSE_FIELDS, "active"], verb="course.created")
     return course
 
 
@@ -249,13 +243,7 @@ def training_record_create(
         created_by=actor_user(actor),
     )
     _write(record, certificate)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="training_record.created",
-        target=record,
-        after=audit_snapshot(record, RECORD_FIELDS),
-    )
+    audit_created(organization, actor, record, RECORD_FIELDS, verb="training_record.created")
     return record
 
 
@@ -317,13 +305,7 @@ def training_record_update(
 def training_record_delete(*, organization: Organization, actor: Actor, training_record_id: int) -> None:
     """Remove a record entered by mistake (an expired one can stay: it no longer counts), with its file."""
     record = _lock(TrainingRecord, organization, training_record_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="training_record.deleted",
-        target=record,
-        before=audit_snapshot(record, RECORD_FIELDS),
-    )
+    audit_deleted(organization, actor, record, RECORD_FIELDS, verb="training_record.deleted")
     name, storage = record.certificate.name, record.certificate.storage
     record.delete()
     if name:

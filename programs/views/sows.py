@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 
 from programs import selectors, sows
-from programs.choices import EvidenceKind, ProgramStatus
+from programs.choices import TASK_CONTENT_FIELDS, EvidenceKind, ProgramStatus
 from programs.errors import SowApproved
 from programs.forms import (
     SowMaterialForm,
@@ -235,8 +235,7 @@ class SowTaskFormView(LineFormView):
         line = self.get_line_or_none()
         if line is None:
             return {"evidence_kind": EvidenceKind.NONE}
-        names = [name for name in sows.TASK_FIELDS if name not in ("key", "position")]
-        return {name: getattr(line, name) for name in names}
+        return {name: getattr(line, name) for name in TASK_CONTENT_FIELDS}
 
     def save(self, line, sow, values):
         if line is None:

@@ -32,6 +32,8 @@ HELPER_HOMES = {
     "canonical_timezone": "rollout/geo.py",
     "coordinate_in_range": "rollout/geo.py",
     "OrgConfirmView": "rollout/views/base.py",
+    "audit_created": "rollout/audit.py",
+    "audit_deleted": "rollout/audit.py",
 }
 # Libraries that only a helper's home may import (so the rule is not written out again beside it).
 LIBRARY_HOMES = {"nh3": "rollout/markdown.py", "markdown": "rollout/markdown.py"}
