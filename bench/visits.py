@@ -139,10 +139,9 @@ def _build(organization, client, visit_day: date, board_day: date) -> dict:
     from rollout.models import Membership, User
     from sites.models import Site, SiteContact
     from technicians.models import Technician
+    from workorders.choices import PacketStatus, VisitStatus
     from workorders.models import Packet, Visit, WorkOrder
-    from workorders.packets.choices import PacketStatus
     from workorders.packets.selectors import packet_compile_many
-    from workorders.visits.choices import VisitStatus
 
     zone = ZoneInfo("America/Chicago")
     program = Program.objects.create(

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 
 from programs.choices import AttributeType
 from programs.models import ProgramAttribute
-from programs.services import _check_open, _field_error, _lock_program
-from rollout.audit import audit_record, audit_snapshot, audited_save
-from rollout.errors import NotFound
+from programs.services import _check_open, _lock_program
+from rollout.audit import audit_created, audit_deleted, audited_save
+from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access
 from sites.values import MAX_ATTRIBUTE_TEXT, SiteValueError, clean_attribute_name
@@ -33,23 +33,23 @@ def _clean_allowed(values: Any) -> list[str]:
     if values in (None, ""):
         values = []
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
-        raise _field_error("Give the allowed values as a list.", field="allowed_values", code="invalid")
+        raise ApplicationError("Give the allowed values as a list.", field="allowed_values", code="invalid")
     cleaned = []
     for value in values:
         if not isinstance(value, str):
-            raise _field_error("Allowed values of a choice are text.", field="allowed_values", code="invalid")
+            raise ApplicationError("Allowed values of a choice are text.", field="allowed_values", code="invalid")
         value = value.strip()
         if not value:
             continue
         if len(value) > MAX_ATTRIBUTE_TEXT:
-            raise _field_error(
+            raise ApplicationError(
                 f"An allowed value is at most {MAX_ATTRIBUTE_TEXT} characters.", field="allowed_values", code="invalid"
             )
         if value in cleaned:
-            raise _field_error(f"“{value}” is listed twice.", field="allowed_values", code="duplicate_value")
+            raise ApplicationError(f"“{value}” is listed twice.", field="allowed_values", code="duplicate_value")
         cleaned.append(value)
     if len(cleaned) > MAX_ALLOWED_VALUES:
-        raise _field_error(
+        raise ApplicationError(
             f"A choice has at most {MAX_ALLOWED_VALUES} values.", field="allowed_values", code="too_many"
         )
     return cleaned
@@ -61,15 +61,17 @@ def _clean_attribute(values: dict) -> dict:
     try:
         values["name"] = clean_attribute_name(name)
     except SiteValueError as error:
-        raise _field_error(str(error), field="name", code="invalid_name") from error
+        raise ApplicationError(str(error), field="name", code="invalid_name") from error
     kind = values.get("type") or AttributeType.STR
     if kind not in AttributeType.values:
-        raise _field_error(f"“{kind}” is not an attribute type.", field="type", code="invalid_choice")
+        raise ApplicationError(f"“{kind}” is not an attribute type.", field="type", code="invalid_choice")
     values["type"] = kind
     if kind == AttributeType.CHOICE:
         values["allowed_values"] = _clean_allowed(values.get("allowed_values"))
         if not values["allowed_values"]:
-            raise _field_error("A choice needs at least one allowed value.", field="allowed_values", code="required")
+            raise ApplicationError(
+                "A choice needs at least one allowed value.", field="allowed_values", code="required"
+            )
     else:
         values["allowed_values"] = []
     values["label"] = (values.get("label") or "").strip() or attribute_default_label(values["name"])
@@ -81,7 +83,7 @@ def _clean_attribute(values: dict) -> dict:
 def _check_name_free(organization, program_id: int, name: str, *, exclude_pk: int | None = None) -> None:
     clash = ProgramAttribute.objects.for_organization(organization).filter(program_id=program_id, name=name)
     if clash.exclude(pk=exclude_pk).exists():
-        raise _field_error(f"This program already declares “{name}”.", field="name", code="duplicate_name")
+        raise ApplicationError(f"This program already declares “{name}”.", field="name", code="duplicate_name")
 
 
 def _lock_attribute(organization, attribute_id: int) -> ProgramAttribute:
@@ -108,16 +110,10 @@ def program_attribute_add(
         with transaction.atomic():
             attribute = ProgramAttribute.objects.create(organization=organization, program=program, **values)
     except IntegrityError as exc:  # a concurrent add took the name first
-        raise _field_error(
+        raise ApplicationError(
             f"This program already declares “{values['name']}”.", field="name", code="duplicate_name"
         ) from exc
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program_attribute.added",
-        target=attribute,
-        after=audit_snapshot(attribute, ["program", *ATTRIBUTE_FIELDS]),
-    )
+    audit_created(organization, actor, attribute, ["program", *ATTRIBUTE_FIELDS], verb="program_attribute.added")
     return attribute
 
 
@@ -146,11 +142,5 @@ def program_attribute_update(
 def program_attribute_delete(*, organization: Organization, actor: Access | User | None, attribute_id: int) -> None:
     """Stop expecting an attribute (sites keep their values; they are just no longer checked)."""
     attribute = _lock_attribute(organization, attribute_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program_attribute.deleted",
-        target=attribute,
-        before=audit_snapshot(attribute, ["program", *ATTRIBUTE_FIELDS]),
-    )
+    audit_deleted(organization, actor, attribute, ["program", *ATTRIBUTE_FIELDS], verb="program_attribute.deleted")
     attribute.delete()

@@ -51,6 +51,24 @@ ALL_EVIDENCE_PARAMETERS = (
     "measurement_max",
 )
 
+# The fields of a SOW's task and material lines that planners write, in the order every interface lists them: the
+# services' whitelist and audit, the API's serializers, the task form, and (without key and position, which
+# identify a line) the diff between versions.
+LINE_IDENTITY_FIELDS = ["key", "position"]
+TASK_FIELDS = [
+    *LINE_IDENTITY_FIELDS,
+    "title",
+    "instructions",
+    "required_skill",
+    "estimated_minutes",
+    "evidence_kind",
+    *ALL_EVIDENCE_PARAMETERS,
+    "condition",
+]
+MATERIAL_FIELDS = [*LINE_IDENTITY_FIELDS, "part_number", "description", "quantity", "unit", "condition"]
+TASK_CONTENT_FIELDS = [name for name in TASK_FIELDS if name not in LINE_IDENTITY_FIELDS]
+MATERIAL_CONTENT_FIELDS = [name for name in MATERIAL_FIELDS if name not in LINE_IDENTITY_FIELDS]
+
 
 class AttributeType(models.TextChoices):
     """Types a program may declare for a site attribute; `choice` is text limited to its allowed values."""

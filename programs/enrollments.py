@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from programs.choices import VariationStatus
 from programs.models import Enrollment, Program, SiteVariation, Wave
-from programs.services import _check_open, _field_error, _label_of, _lock_program, _user_of
+from programs.services import _check_open, _lock_program
 from rollout.audit import audit_record
+from rollout.errors import ApplicationError
 from rollout.models import Organization, User
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_label, actor_user
 from sites.choices import SiteStatus
 from sites.models import Site
 
@@ -98,7 +99,7 @@ def _clean_ids(site_ids: Iterable[int]) -> list[int]:
     """The ids once each, in the order given; a list too long for one action is refused whole."""
     ids = list(dict.fromkeys(int(site_id) for site_id in site_ids))
     if len(ids) > BULK_LIMIT:
-        raise _field_error(
+        raise ApplicationError(
             f"One action takes at most {BULK_LIMIT:,} sites; split the selection.", field="site_ids", code="too_many"
         )
     return ids
@@ -110,7 +111,7 @@ def _wave_of(organization, program: Program, wave_id: int | None) -> Wave | None
         return None
     wave = Wave.objects.for_organization(organization).filter(pk=wave_id, program=program).first()
     if wave is None:
-        raise _field_error(
+        raise ApplicationError(
             f"That wave is not a wave of program {program.code}.", field="wave", code="wave_not_in_program"
         )
     return wave
@@ -194,7 +195,7 @@ def enrollment_bulk_create(
     )
     if preview:
         return result
-    now, user, label = timezone.now(), _user_of(actor), _label_of(actor)[:200]
+    now, user, label = timezone.now(), actor_user(actor), actor_label(actor)[:200]
     Enrollment.objects.bulk_create(
         [
             Enrollment(

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from programs.choices import AttributeType, SowStatus, VariationStatus
+from programs.choices import MATERIAL_CONTENT_FIELDS, TASK_CONTENT_FIELDS, AttributeType, SowStatus, VariationStatus
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import NotFound
@@ -17,21 +17,6 @@ from rollout.tenancy import Access
 from sites.attributes import AttributeSchema
 from sites.models import Site
 from sites.values import SiteValueError, attribute_type
-
-TASK_DIFF_FIELDS = [
-    "title",
-    "instructions",
-    "required_skill",
-    "estimated_minutes",
-    "evidence_kind",
-    "photo_min_count",
-    "serial_pattern",
-    "measurement_unit",
-    "measurement_min",
-    "measurement_max",
-    "condition",
-]
-MATERIAL_DIFF_FIELDS = ["part_number", "description", "quantity", "unit", "condition"]
 
 
 def program_list(*, access: Access) -> QuerySet[Program]:
@@ -225,13 +210,13 @@ def sow_diff(base: Sow, target: Sow) -> SowDiff:
     tasks = _diff_lines(
         list(SowTask.objects.for_organization(organization_id).filter(sow=base).order_by("position", "id")),
         list(SowTask.objects.for_organization(organization_id).filter(sow=target).order_by("position", "id")),
-        TASK_DIFF_FIELDS,
+        TASK_CONTENT_FIELDS,
         "title",
     )
     materials = _diff_lines(
         list(SowMaterial.objects.for_organization(organization_id).filter(sow=base).order_by("position", "id")),
         list(SowMaterial.objects.for_organization(organization_id).filter(sow=target).order_by("position", "id")),
-        MATERIAL_DIFF_FIELDS,
+        MATERIAL_CONTENT_FIELDS,
         "part_number",
     )
     return SowDiff(base=base, target=target, tasks=tasks, materials=materials)

@@ -1,35 +1,29 @@
-"""Writes of the programs app: programs, waves, SOW versions with their tasks and materials.
+"""Writes of the programs app: programs and their waves (the SOW versions, tasks and materials are
+programs.sows; enrollments, attributes, variations and training have their own modules).
 
 Each service is one transaction: it locks what it changes, checks the rules, writes, and records an
 audit event. Services take the organization explicitly and look every object up inside it, so an id
-from another organization is a NotFound exactly like a missing one. An approved SOW is immutable:
-every SOW, task and material service refuses with `sow_approved` (and the models refuse too).
+from another organization is a NotFound exactly like a missing one. `_lock_program` and `_check_open`
+are shared with the other programs write modules.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max, ProtectedError
-from django.utils import timezone
-from django.utils.text import slugify
 
 from programs.choices import (
-    ALL_EVIDENCE_PARAMETERS,
-    EVIDENCE_PARAMETERS,
     PROGRAM_TRANSITIONS,
-    EvidenceKind,
     ProgramStatus,
     SowStatus,
 )
-from programs.conditions import validate_condition
-from programs.errors import DraftExists, InUse, ProgramClosed, SowApproved
-from programs.models import Program, Sow, SowMaterial, SowTask, Wave
-from rollout.audit import audit_record, audit_snapshot
+from programs.errors import InUse, ProgramClosed
+from programs.models import Program, Wave
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
 from rollout.models import Client, Membership, Organization, User
@@ -51,27 +45,6 @@ PROGRAM_FIELDS = [
 ]
 PROGRAM_UPDATABLE = frozenset(PROGRAM_FIELDS) - {"client"}
 WAVE_FIELDS = ["name", "order", "start_date", "end_date"]
-TASK_FIELDS = [
-    "key",
-    "position",
-    "title",
-    "instructions",
-    "required_skill",
-    "estimated_minutes",
-    "evidence_kind",
-    "photo_min_count",
-    "serial_pattern",
-    "measurement_unit",
-    "measurement_min",
-    "measurement_max",
-    "condition",
-]
-MATERIAL_FIELDS = ["key", "position", "part_number", "description", "quantity", "unit", "condition"]
-KEY_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
 
 
 # --- Programs ---------------------------------------------------------------------------------------
@@ -91,7 +64,9 @@ def _check_open(program: Program) -> None:
 
 def _check_dates(start: date | None, end: date | None) -> None:
     if start and end and end < start:
-        raise _field_error("The end date must be on or after the start date.", field="end_date", code="invalid_dates")
+        raise ApplicationError(
+            "The end date must be on or after the start date.", field="end_date", code="invalid_dates"
+        )
 
 
 def _check_responsible_pm(organization, user: User | None) -> None:
@@ -104,7 +79,7 @@ def _check_responsible_pm(organization, user: User | None) -> None:
         .exists()
     )
     if not is_planner:
-        raise _field_error(
+        raise ApplicationError(
             "The responsible PM must be an active PM or admin of this organization.",
             field="responsible_pm",
             code="not_a_planner",
@@ -114,12 +89,12 @@ def _check_responsible_pm(organization, user: User | None) -> None:
 def _check_code_free(organization, code: str, *, exclude_pk: int | None = None) -> None:
     clash = Program.objects.for_organization(organization).filter(code=code).exclude(pk=exclude_pk).exists()
     if clash:
-        raise _field_error(f"A program with code “{code}” already exists.", field="code", code="duplicate_code")
+        raise ApplicationError(f"A program with code “{code}” already exists.", field="code", code="duplicate_code")
 
 
 def _check_percent(value) -> None:
     if value is not None and not (Decimal("0") <= Decimal(value) <= Decimal("100")):
-        raise _field_error(
+        raise ApplicationError(
             "The target DRFT % must be between 0 and 100.", field="target_drft_percent", code="invalid_percent"
         )
 
@@ -155,13 +130,7 @@ def program_create(
         end_date=end_date,
         **fields,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program.created",
-        target=program,
-        after=audit_snapshot(program, [*PROGRAM_FIELDS, "status"]),
-    )
+    audit_created(organization, actor, program, [*PROGRAM_FIELDS, "status"], verb="program.created")
     return program
 
 
@@ -172,7 +141,7 @@ def program_update(
     """Change a program's details (not its client, and not its status: see program_transition)."""
     program = _lock_program(organization, program_id)
     if "client" in changes and changes["client"] != program.client:
-        raise _field_error(
+        raise ApplicationError(
             "A program's client cannot change; create a new program instead.", field="client", code="client_immutable"
         )
     changes.pop("client", None)
@@ -192,7 +161,7 @@ def program_update(
     first_outside = outside.order_by("order").first()
     if first_outside is not None:
         field = "start_date" if first_outside.start_date < start else "end_date"
-        raise _field_error(
+        raise ApplicationError(
             f"Wave “{first_outside.name}” ({first_outside.start_date} – {first_outside.end_date}) would fall outside "
             "the program's dates; change the wave first.",
             field=field,
@@ -224,7 +193,7 @@ def program_transition(
     """Move a program along its lifecycle (planning → pilot → active → closing → closed), by the table only."""
     program = _lock_program(organization, program_id)
     if to_status not in ProgramStatus.values:
-        raise _field_error(f"“{to_status}” is not a program status.", field="to_status", code="invalid_choice")
+        raise ApplicationError(f"“{to_status}” is not a program status.", field="to_status", code="invalid_choice")
     from_status = program.status
     if to_status not in PROGRAM_TRANSITIONS[from_status]:
         allowed = ", ".join(ProgramStatus(s).label for s in program_allowed_moves(program)) or "none (it is final)"
@@ -254,13 +223,7 @@ def program_delete(*, organization: Organization, actor: Access | User | None, p
         raise Conflict("Only a program in planning can be deleted; close it instead.", code="program_not_planning")
     if program.sows.filter(status=SowStatus.APPROVED).exists():
         raise InUse("This program has an approved SOW; it can be closed, not deleted.", code="program_in_use")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="program.deleted",
-        target=program,
-        before=audit_snapshot(program, ["client", "code", "name"]),
-    )
+    audit_deleted(organization, actor, program, ["client", "code", "name"], verb="program.deleted")
     try:
         with transaction.atomic():
             for sow in program.sows.all():
@@ -276,20 +239,20 @@ def program_delete(*, organization: Organization, actor: Access | User | None, p
 def _check_wave(organization, program: Program, *, name: str, start: date, end: date, exclude_pk=None) -> None:
     _check_dates(start, end)
     if start < program.start_date:
-        raise _field_error(
+        raise ApplicationError(
             f"The wave cannot start before the program does ({program.start_date}).",
             field="start_date",
             code="outside_program_dates",
         )
     if end > program.end_date:
-        raise _field_error(
+        raise ApplicationError(
             f"The wave cannot end after the program does ({program.end_date}).",
             field="end_date",
             code="outside_program_dates",
         )
     clash = Wave.objects.for_organization(organization).filter(program=program, name__iexact=name)
     if clash.exclude(pk=exclude_pk).exists():
-        raise _field_error(f"This program already has a wave named “{name}”.", field="name", code="duplicate_name")
+        raise ApplicationError(f"This program already has a wave named “{name}”.", field="name", code="duplicate_name")
 
 
 @transaction.atomic
@@ -312,13 +275,7 @@ def wave_create(
     wave = Wave.objects.create(
         organization=organization, program=program, name=name, order=order, start_date=start_date, end_date=end_date
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="wave.created",
-        target=wave,
-        after=audit_snapshot(wave, WAVE_FIELDS),
-    )
+    audit_created(organization, actor, wave, WAVE_FIELDS, verb="wave.created")
     return wave
 
 
@@ -372,483 +329,9 @@ def wave_delete(*, organization: Organization, actor: Access | User | None, wave
     """Delete a wave that no site enrollment refers to."""
     wave = _lock_wave(organization, wave_id)
     _check_open(wave.program)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="wave.deleted",
-        target=wave,
-        before=audit_snapshot(wave, WAVE_FIELDS),
-    )
+    audit_deleted(organization, actor, wave, WAVE_FIELDS, verb="wave.deleted")
     try:
         with transaction.atomic():
             wave.delete()
     except ProtectedError as exc:
         raise InUse("Sites are still enrolled in this wave; move them first.", code="wave_in_use") from exc
-
-
-# --- SOW versions -----------------------------------------------------------------------------------
-
-
-def _lock_sow(organization, sow_id: int, *, draft_only: bool = True) -> Sow:
-    sow = (
-        Sow.objects.for_organization(organization)
-        .select_for_update()
-        .select_related("program")
-        .filter(pk=sow_id)
-        .first()
-    )
-    if sow is None:
-        raise NotFound()
-    if draft_only and sow.status != SowStatus.DRAFT:
-        raise SowApproved(f"SOW v{sow.version} is approved and can no longer be changed; start a new version instead.")
-    if draft_only:
-        _check_open(sow.program)
-    return sow
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    if isinstance(actor, Access):
-        return actor.user
-    return actor
-
-
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
-
-
-@transaction.atomic
-def sow_create_draft(
-    *, organization: Organization, actor: Access | User | None, program_id: int, notes: str = ""
-) -> Sow:
-    """Start the program's next SOW version as a draft: empty for v1, else a copy of the latest version.
-
-    One draft at a time per program (the program row is locked, and a partial unique index backs it).
-    """
-    program = _lock_program(organization, program_id)
-    _check_open(program)
-    sows = Sow.objects.for_organization(organization).filter(program=program)
-    draft = sows.filter(status=SowStatus.DRAFT).first()
-    if draft is not None:
-        raise DraftExists(
-            f"Program {program.code} already has a draft SOW (v{draft.version}); edit or approve it first."
-        )
-    latest = sows.order_by("-version").first()
-    sow = Sow.objects.create(
-        organization=organization,
-        program=program,
-        version=(latest.version + 1) if latest else 1,
-        based_on=latest,
-        notes=notes,
-        created_by=_user_of(actor),
-    )
-    if latest is not None:
-        SowTask.objects.bulk_create(
-            [
-                SowTask(**{name: getattr(task, name) for name in TASK_FIELDS}, organization=organization, sow=sow)
-                for task in latest.tasks.all()
-            ]
-        )
-        SowMaterial.objects.bulk_create(
-            [
-                SowMaterial(**{name: getattr(m, name) for name in MATERIAL_FIELDS}, organization=organization, sow=sow)
-                for m in latest.materials.all()
-            ]
-        )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="sow.draft_created",
-        target=sow,
-        after={"program": program.pk, "version": sow.version, "based_on": latest.pk if latest else None},
-    )
-    return sow
-
-
-@transaction.atomic
-def sow_update(*, organization: Organization, actor: Access | User | None, sow_id: int, notes: str) -> Sow:
-    """Change a draft's notes."""
-    sow = _lock_sow(organization, sow_id)
-    before = audit_snapshot(sow, ["notes"])
-    sow.notes = notes
-    sow.save(update_fields=["notes", "updated_at"])
-    audit_record(
-        organization=organization, actor=actor, verb="sow.updated", target=sow, before=before, after={"notes": notes}
-    )
-    return sow
-
-
-@transaction.atomic
-def sow_delete(*, organization: Organization, actor: Access | User | None, sow_id: int) -> None:
-    """Discard a draft (with its tasks and materials). Approved versions cannot be deleted."""
-    sow = _lock_sow(organization, sow_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="sow.deleted",
-        target=sow,
-        before={"program": sow.program_id, "version": sow.version},
-    )
-    sow.delete()
-
-
-@transaction.atomic
-def sow_approve(*, organization: Organization, actor: Access | User | None, sow_id: int) -> Sow:
-    """Approve a draft: record who and when, and freeze it for good. An empty SOW cannot be approved."""
-    sow = _lock_sow(organization, sow_id)
-    if not sow.tasks.exists():
-        raise Conflict("Add at least one task before approving this SOW.", code="sow_empty")
-    sow.status = SowStatus.APPROVED
-    sow.approved_at = timezone.now()
-    sow.approved_by = _user_of(actor)
-    sow.approved_by_label = _label_of(actor)[:200]
-    sow.save(update_fields=["status", "approved_at", "approved_by", "approved_by_label", "updated_at"])
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="sow.approved",
-        target=sow,
-        before={"status": SowStatus.DRAFT},
-        after={
-            "status": SowStatus.APPROVED,
-            "version": sow.version,
-            "tasks": sow.tasks.count(),
-            "materials": sow.materials.count(),
-        },
-    )
-    return sow
-
-
-# --- SOW tasks and materials -------------------------------------------------------------------------
-
-
-def _unique_key(existing: set[str], base: str, fallback: str) -> str:
-    key = (slugify(base) or fallback)[:50]
-    candidate, n = key, 2
-    while candidate in existing:
-        candidate = f"{key}-{n}"
-        n += 1
-    return candidate
-
-
-def _check_key(key: str, existing: set[str]) -> None:
-    if not KEY_PATTERN.match(key) or len(key) > 60:
-        raise _field_error(
-            "A key may hold letters, digits, hyphens and underscores only (at most 60).",
-            field="key",
-            code="invalid_key",
-        )
-    if key in existing:
-        raise _field_error(f"This SOW already has a line with key “{key}”.", field="key", code="duplicate_key")
-
-
-def _check_condition(values: dict) -> None:
-    """Conditions are checked when a line is saved, never later: a ConditionError names the column."""
-    if "condition" in values:
-        values["condition"] = validate_condition(values["condition"])
-
-
-def _clean_task(values: dict) -> dict:
-    """Check a task's full set of values; clear evidence parameters that do not belong to its kind."""
-    if not (values.get("title") or "").strip():
-        raise _field_error("A task needs a title.", field="title", code="required")
-    kind = values.get("evidence_kind") or EvidenceKind.NONE
-    if kind not in EvidenceKind.values:
-        raise _field_error(f"“{kind}” is not a kind of evidence.", field="evidence_kind", code="invalid_choice")
-    for name in ALL_EVIDENCE_PARAMETERS:
-        if name not in EVIDENCE_PARAMETERS[kind]:
-            values[name] = "" if name in ("serial_pattern", "measurement_unit") else None
-    if kind == EvidenceKind.PHOTO:
-        count = values.get("photo_min_count")
-        if count is None:
-            values["photo_min_count"] = count = 1
-        if count < 1:
-            raise _field_error("Ask for at least one photo.", field="photo_min_count", code="invalid_count")
-    if kind == EvidenceKind.SERIAL and values.get("serial_pattern"):
-        try:
-            re.compile(values["serial_pattern"])
-        except re.error as exc:
-            raise _field_error(
-                f"The serial number format is not a valid regular expression: {exc.msg}"
-                + (f" (at position {exc.pos + 1})." if exc.pos is not None else "."),
-                field="serial_pattern",
-                code="invalid_pattern",
-            ) from exc
-    if kind == EvidenceKind.MEASUREMENT:
-        if not (values.get("measurement_unit") or "").strip():
-            raise _field_error(
-                "Give the measurement's unit (e.g. dBm, V, m).", field="measurement_unit", code="required"
-            )
-        low, high = (
-            None if values.get(name) is None else Decimal(str(values[name])).quantize(Decimal("0.001"))
-            for name in ("measurement_min", "measurement_max")
-        )
-        values["measurement_min"], values["measurement_max"] = low, high
-        if low is not None and high is not None and low > high:
-            raise _field_error(
-                "The minimum must not be greater than the maximum.", field="measurement_max", code="invalid_range"
-            )
-    if values.get("estimated_minutes") is not None and values["estimated_minutes"] < 0:
-        raise _field_error("Minutes cannot be negative.", field="estimated_minutes", code="invalid_minutes")
-    _check_condition(values)
-    return values
-
-
-def _clean_material(values: dict) -> dict:
-    if not (values.get("part_number") or "").strip():
-        raise _field_error("A material needs a part number.", field="part_number", code="required")
-    quantity = values.get("quantity")
-    if quantity is None or Decimal(str(quantity)) <= 0:
-        raise _field_error("The quantity must be greater than zero.", field="quantity", code="invalid_quantity")
-    values["quantity"] = Decimal(str(quantity)).quantize(Decimal("0.01"))
-    if not (values.get("unit") or "").strip():
-        raise _field_error("Give the unit (e.g. ea, m, box).", field="unit", code="required")
-    _check_condition(values)
-    return values
-
-
-def _insert_at(model, sow: Sow, position: int | None) -> int:
-    """Make room at `position` (1-based; None or past the end: last) and return the position to use."""
-    lines = list(model.objects.filter(sow=sow).order_by("position", "id"))
-    if position is None or position > len(lines):
-        return len(lines) + 1
-    position = max(position, 1)
-    moved = []
-    for index, line in enumerate(lines, start=1):
-        wanted = index + 1 if index >= position else index
-        if line.position != wanted:
-            line.position = wanted
-            moved.append(line)
-    model.objects.bulk_update(moved, ["position"])
-    return position
-
-
-def _renumber(model, sow: Sow, ordered=None) -> None:
-    lines = ordered if ordered is not None else list(model.objects.filter(sow=sow).order_by("position", "id"))
-    moved = []
-    for index, line in enumerate(lines, start=1):
-        if line.position != index:
-            line.position = index
-            moved.append(line)
-    model.objects.bulk_update(moved, ["position"])
-
-
-def _add_line(model, *, organization, actor, sow_id: int, values: dict, clean, verb: str, fields: list[str], label):
-    sow = _lock_sow(organization, sow_id)
-    keys = set(model.objects.filter(sow=sow).values_list("key", flat=True))
-    key = (values.pop("key", None) or "").strip()
-    if key:
-        _check_key(key, keys)
-    else:
-        key = _unique_key(keys, label(values), fallback=model._meta.model_name)
-    values = clean(values)
-    position = _insert_at(model, sow, values.pop("position", None))
-    try:
-        with transaction.atomic():
-            line = model.objects.create(organization=organization, sow=sow, key=key, position=position, **values)
-    except IntegrityError as exc:  # a concurrent add took the key first
-        raise _field_error(f"This SOW already has a line with key “{key}”.", field="key", code="duplicate_key") from exc
-    audit_record(
-        organization=organization, actor=actor, verb=verb, target=line, after=audit_snapshot(line, ["sow", *fields])
-    )
-    return line
-
-
-def _lock_line(model, organization, line_id: int):
-    line = model.objects.for_organization(organization).select_related("sow").filter(pk=line_id).first()
-    if line is None:
-        raise NotFound()
-    _lock_sow(organization, line.sow_id)
-    return model.objects.select_for_update().get(pk=line.pk)
-
-
-def _update_line(model, *, organization, actor, line_id: int, changes: dict, clean, verb: str, fields: list[str]):
-    line = _lock_line(model, organization, line_id)
-    old_position = line.position
-    if "key" in changes and changes["key"] != line.key:
-        raise _field_error(
-            "A line's key is stable across versions and cannot change; delete the line and add a new one.",
-            field="key",
-            code="key_immutable",
-        )
-    changes.pop("key", None)
-    position = changes.pop("position", None)
-    unknown = set(changes) - set(fields)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    editable = [name for name in fields if name not in ("key", "position")]
-    values = clean({**{name: getattr(line, name) for name in editable}, **changes})
-    before = audit_snapshot(line, editable)
-    for name in editable:
-        setattr(line, name, values[name])
-    line.save()
-    if position is not None and position != line.position:
-        lines = [o for o in model.objects.filter(sow_id=line.sow_id).order_by("position", "id") if o.pk != line.pk]
-        lines.insert(max(position, 1) - 1, line)
-        _renumber(model, line.sow, lines)
-        line.refresh_from_db()
-    after = audit_snapshot(line, editable)
-    if line.position != old_position:
-        before["position"], after["position"] = old_position, line.position
-    changed = {name for name in after if before.get(name) != after[name]}
-    if changed:
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb=verb,
-            target=line,
-            before={name: before.get(name) for name in sorted(changed)},
-            after={name: after[name] for name in sorted(changed)},
-        )
-    return line
-
-
-def _delete_line(model, *, organization, actor, line_id: int, verb: str, fields: list[str]) -> None:
-    line = _lock_line(model, organization, line_id)
-    sow = line.sow
-    audit_record(organization=organization, actor=actor, verb=verb, target=line, before=audit_snapshot(line, fields))
-    line.delete()
-    _renumber(model, sow)
-
-
-def _task_label(values: dict) -> str:
-    return values.get("title") or ""
-
-
-def _material_label(values: dict) -> str:
-    return values.get("part_number") or ""
-
-
-@transaction.atomic
-def sow_task_add(
-    *, organization: Organization, actor: Access | User | None, sow_id: int, title: str, **fields: Any
-) -> SowTask:
-    """Add a task to a draft SOW, at `position` (1-based) or last; the key defaults to a slug of the title."""
-    unknown = set(fields) - set(TASK_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown task fields: {sorted(unknown)}")
-    return _add_line(
-        SowTask,
-        organization=organization,
-        actor=actor,
-        sow_id=sow_id,
-        values={"title": title, **fields},
-        clean=_clean_task,
-        verb="sow_task.added",
-        fields=TASK_FIELDS,
-        label=_task_label,
-    )
-
-
-@transaction.atomic
-def sow_task_update(
-    *, organization: Organization, actor: Access | User | None, task_id: int, **changes: Any
-) -> SowTask:
-    """Change a draft's task (its key is stable and cannot change; `position` moves it)."""
-    return _update_line(
-        SowTask,
-        organization=organization,
-        actor=actor,
-        line_id=task_id,
-        changes=changes,
-        clean=_clean_task,
-        verb="sow_task.updated",
-        fields=TASK_FIELDS,
-    )
-
-
-@transaction.atomic
-def sow_task_delete(*, organization: Organization, actor: Access | User | None, task_id: int) -> None:
-    """Remove a task from a draft; the others close ranks."""
-    _delete_line(
-        SowTask, organization=organization, actor=actor, line_id=task_id, verb="sow_task.deleted", fields=TASK_FIELDS
-    )
-
-
-@transaction.atomic
-def sow_task_reorder(
-    *, organization: Organization, actor: Access | User | None, sow_id: int, task_ids: list[int]
-) -> list[SowTask]:
-    """Put a draft's tasks in the given order; `task_ids` must name each of its tasks exactly once."""
-    sow = _lock_sow(organization, sow_id)
-    tasks = {task.pk: task for task in SowTask.objects.filter(sow=sow)}
-    if len(task_ids) != len(set(task_ids)) or set(task_ids) != set(tasks):
-        raise _field_error(
-            "Give every task of this SOW exactly once, in the new order.", field="task_ids", code="invalid_order"
-        )
-    before = [task.pk for task in sorted(tasks.values(), key=lambda t: (t.position, t.pk))]
-    ordered = [tasks[pk] for pk in task_ids]
-    _renumber(SowTask, sow, ordered)
-    if before != list(task_ids):
-        audit_record(
-            organization=organization,
-            actor=actor,
-            verb="sow.tasks_reordered",
-            target=sow,
-            before={"order": before},
-            after={"order": list(task_ids)},
-        )
-    return ordered
-
-
-@transaction.atomic
-def sow_task_move(*, organization: Organization, actor: Access | User | None, task_id: int, offset: int) -> SowTask:
-    """Move a draft's task up (offset < 0) or down (offset > 0) the list, for the editor's arrows."""
-    task = _lock_line(SowTask, organization, task_id)
-    return sow_task_update(
-        organization=organization, actor=actor, task_id=task.pk, position=max(1, task.position + offset)
-    )
-
-
-@transaction.atomic
-def sow_material_add(
-    *, organization: Organization, actor: Access | User | None, sow_id: int, part_number: str, **fields: Any
-) -> SowMaterial:
-    """Add a material line to a draft SOW; the key defaults to a slug of the part number."""
-    unknown = set(fields) - set(MATERIAL_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown material fields: {sorted(unknown)}")
-    fields.setdefault("quantity", Decimal("1"))
-    fields.setdefault("unit", "ea")
-    return _add_line(
-        SowMaterial,
-        organization=organization,
-        actor=actor,
-        sow_id=sow_id,
-        values={"part_number": part_number, **fields},
-        clean=_clean_material,
-        verb="sow_material.added",
-        fields=MATERIAL_FIELDS,
-        label=_material_label,
-    )
-
-
-@transaction.atomic
-def sow_material_update(
-    *, organization: Organization, actor: Access | User | None, material_id: int, **changes: Any
-) -> SowMaterial:
-    """Change a draft's material line (its key is stable and cannot change)."""
-    return _update_line(
-        SowMaterial,
-        organization=organization,
-        actor=actor,
-        line_id=material_id,
-        changes=changes,
-        clean=_clean_material,
-        verb="sow_material.updated",
-        fields=MATERIAL_FIELDS,
-    )
-
-
-@transaction.atomic
-def sow_material_delete(*, organization: Organization, actor: Access | User | None, material_id: int) -> None:
-    """Remove a material line from a draft."""
-    _delete_line(
-        SowMaterial,
-        organization=organization,
-        actor=actor,
-        line_id=material_id,
-        verb="sow_material.deleted",
-        fields=MATERIAL_FIELDS,
-    )

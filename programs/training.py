@@ -14,12 +14,12 @@ from datetime import date
 from django.db import transaction
 
 from programs.models import Program, ProgramCourseRequirement
-from programs.services import _check_open, _field_error, _lock_program, _user_of
+from programs.services import _check_open, _lock_program
 from rollout.audit import audit_record, audit_snapshot
 from rollout.choices import Role
-from rollout.errors import NotFound
+from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_user
 from technicians.choices import TRAINING_ROLES
 from technicians.errors import CourseInactive, CourseNotForRole, UnknownCourse
 from technicians.models import Course
@@ -132,7 +132,7 @@ def program_course_requirement_add(
     program = _lock_program(organization, program_id)
     _check_open(program)
     if role not in TRAINING_ROLES:
-        raise _field_error(f"Use one of {', '.join(TRAINING_ROLES)}.", field="role", code="invalid_role")
+        raise ApplicationError(f"Use one of {', '.join(TRAINING_ROLES)}.", field="role", code="invalid_role")
     course = Course.objects.for_organization(organization).filter(pk=course_id).first()
     if course is None:
         raise UnknownCourse(field="course")
@@ -144,13 +144,13 @@ def program_course_requirement_add(
         program=program, course=course, role=role
     )
     if existing.exists():
-        raise _field_error(
+        raise ApplicationError(
             f"Program {program.code} already requires “{course.name}” of {Role(role).label}s.",
             field="course",
             code="duplicate_requirement",
         )
     requirement = ProgramCourseRequirement.objects.create(
-        organization=organization, program=program, course=course, role=role, created_by=_user_of(actor)
+        organization=organization, program=program, course=course, role=role, created_by=actor_user(actor)
     )
     audit_record(
         organization=organization,

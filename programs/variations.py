@@ -26,22 +26,13 @@ from programs.choices import (
 )
 from programs.errors import NotAllowed, VariationDecided
 from programs.models import Enrollment, Program, SiteVariation, Sow, SowTask
-from programs.services import (
-    KEY_PATTERN,
-    _check_open,
-    _clean_material,
-    _clean_task,
-    _field_error,
-    _label_of,
-    _lock_program,
-    _unique_key,
-    _user_of,
-)
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from programs.services import _check_open, _lock_program
+from programs.sows import KEY_PATTERN, _clean_material, _clean_task, _unique_key
+from rollout.audit import audit_created, audit_deleted, audit_record, audited_save
 from rollout.choices import PLANNER_ROLES
-from rollout.errors import NotFound
+from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_label, actor_user
 
 TASK_KINDS = (VariationKind.SKIP_TASK, VariationKind.MODIFY_TASK)
 LIVE = (VariationStatus.PENDING, VariationStatus.APPROVED)
@@ -80,16 +71,16 @@ def _latest_task_keys(organization, program: Program) -> list[str] | None:
 def _check_enrolled(organization, program: Program, site_id: int) -> None:
     enrolled = Enrollment.objects.for_organization(organization).filter(program=program, site_id=site_id).exists()
     if not enrolled:
-        raise _field_error(
+        raise ApplicationError(
             f"The site is not enrolled in program {program.code}; enroll it first.", field="site", code="not_enrolled"
         )
 
 
 def _check_task_key(key: str, task_keys: list[str] | None, *, field: str) -> None:
     if task_keys is None:
-        raise _field_error("This program has no SOW yet; write one first.", field=field, code="no_sow")
+        raise ApplicationError("This program has no SOW yet; write one first.", field=field, code="no_sow")
     if key not in task_keys:
-        raise _field_error(
+        raise ApplicationError(
             f"The latest SOW has no task with key “{key}”.",
             field=field,
             code="unknown_task",
@@ -109,10 +100,10 @@ def _clean_variation(
 ) -> dict:
     """Check a variation's full set of values for its kind; the fields of other kinds are cleared."""
     if kind not in VariationKind.values:
-        raise _field_error(f"“{kind}” is not a kind of variation.", field="kind", code="invalid_choice")
+        raise ApplicationError(f"“{kind}” is not a kind of variation.", field="kind", code="invalid_choice")
     values["reason"] = (values.get("reason") or "").strip()
     if not values["reason"]:
-        raise _field_error("Say why this site differs.", field="reason", code="required")
+        raise ApplicationError("Say why this site differs.", field="reason", code="required")
     own = VARIATION_FIELDS[kind]
     for name in ALL_VARIATION_FIELDS:
         if name not in own or values.get(name) is None:
@@ -122,29 +113,29 @@ def _clean_variation(
     elif kind in TASK_KINDS:
         values["task_key"] = values["task_key"].strip()
         if not values["task_key"]:
-            raise _field_error("Name the SOW task (its key).", field="task_key", code="required")
+            raise ApplicationError("Name the SOW task (its key).", field="task_key", code="required")
         _check_task_key(values["task_key"], _latest_task_keys(organization, program), field="task_key")
         clash = _live_siblings(organization, program, site_id, exclude_pk).filter(
             kind__in=TASK_KINDS, task_key=values["task_key"]
         )
         if clash.exists():
-            raise _field_error(
+            raise ApplicationError(
                 f"This site already has a pending or approved variation of task “{values['task_key']}”.",
                 field="task_key",
                 code="duplicate_variation",
             )
         if kind == VariationKind.MODIFY_TASK:
             if not values["instructions"].strip():
-                raise _field_error("Give the changed instructions.", field="instructions", code="required")
+                raise ApplicationError("Give the changed instructions.", field="instructions", code="required")
             if values["estimated_minutes"] is not None and values["estimated_minutes"] < 0:
-                raise _field_error("Minutes cannot be negative.", field="estimated_minutes", code="invalid_minutes")
+                raise ApplicationError("Minutes cannot be negative.", field="estimated_minutes", code="invalid_minutes")
     elif kind == VariationKind.EXTRA_MATERIAL:
         if values["quantity"] is None:
             values["quantity"] = Decimal("1")
         values["unit"] = values["unit"] or "ea"
         _clean_material(values)
     elif not values["note"].strip():
-        raise _field_error("Write the access note.", field="note", code="required")
+        raise ApplicationError("Write the access note.", field="note", code="required")
     return values
 
 
@@ -164,11 +155,11 @@ def _clean_added_task(organization, program: Program, site_id: int, values: dict
     if not key:
         values["task_key"] = _unique_key(taken, values["title"], fallback="site-task")
     elif not KEY_PATTERN.match(key):
-        raise _field_error(
+        raise ApplicationError(
             "A key may hold letters, digits, hyphens and underscores only.", field="task_key", code="invalid_key"
         )
     elif key in taken:
-        raise _field_error(
+        raise ApplicationError(
             f"The SOW or another variation of this site already uses the key “{key}”.",
             field="task_key",
             code="duplicate_key",
@@ -223,17 +214,11 @@ def site_variation_create(
         program=program,
         site_id=site_id,
         kind=kind,
-        created_by=_user_of(actor),
-        created_by_label=_label_of(actor)[:200],
+        created_by=actor_user(actor),
+        created_by_label=actor_label(actor)[:200],
         **values,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site_variation.created",
-        target=variation,
-        after=audit_snapshot(variation, ["program", *AUDIT_FIELDS]),
-    )
+    audit_created(organization, actor, variation, ["program", *AUDIT_FIELDS], verb="site_variation.created")
     return variation
 
 
@@ -268,13 +253,7 @@ def site_variation_delete(*, organization: Organization, actor: Access | User | 
     """Withdraw a pending variation; decided ones stay as the record of the decision."""
     variation = _lock_variation(organization, variation_id)
     _check_pending(variation)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site_variation.deleted",
-        target=variation,
-        before=audit_snapshot(variation, ["program", *AUDIT_FIELDS]),
-    )
+    audit_deleted(organization, actor, variation, ["program", *AUDIT_FIELDS], verb="site_variation.deleted")
     variation.delete()
 
 
@@ -297,8 +276,8 @@ def _decide(organization, actor, variation_id: int, *, status: str, note: str, v
         )
     variation.status = status
     variation.decided_at = timezone.now()
-    variation.decided_by = _user_of(actor)
-    variation.decided_by_label = _label_of(actor)[:200]
+    variation.decided_by = actor_user(actor)
+    variation.decided_by_label = actor_label(actor)[:200]
     variation.decision_note = note
     variation.save(
         update_fields=["status", "decided_at", "decided_by", "decided_by_label", "decision_note", "updated_at"]
@@ -336,7 +315,7 @@ def site_variation_reject(
     """Reject a pending variation (PMs and admins), saying why."""
     note = (note or "").strip()
     if not note:
-        raise _field_error("Say why the variation is rejected.", field="note", code="required")
+        raise ApplicationError("Say why the variation is rejected.", field="note", code="required")
     return _decide(
         organization, actor, variation_id, status=VariationStatus.REJECTED, note=note, verb="site_variation.rejected"
     )

@@ -23,9 +23,8 @@ from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
 from quality.models import Defect, DrftExclusion, DrftFact, DrftSnapshot, QaReview, WarrantyReport
 from rollout.tenancy import organization_id_of
 from technicians.models import Technician, Vendor
-from workorders.choices import WorkOrderStatus
+from workorders.choices import IncompleteReason, VisitOutcome, VisitStatus, WorkOrderStatus
 from workorders.models import Visit, WorkOrder
-from workorders.visits.choices import IncompleteReason, VisitOutcome, VisitStatus
 
 S = WorkOrderStatus
 # Work-order moves after which the fact may change (quality.receivers listens for these).

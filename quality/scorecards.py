@@ -14,8 +14,8 @@ from decimal import Decimal
 from quality.choices import DrftStatus, ReviewDecision, Severity
 from quality.models import Defect, DrftFact, QaReview
 from quality.selectors import percent
+from workorders.choices import VisitStatus
 from workorders.models import Visit
-from workorders.visits.choices import VisitStatus
 
 JOBS = 30
 LATE_CANCELLATION = timedelta(hours=24)

@@ -139,7 +139,7 @@ class ReviewPacket:
 
 
 def _distance_m(site, latitude, longitude) -> int | None:
-    from technicians.geo import haversine_km
+    from rollout.geo import haversine_km
 
     if None in (latitude, longitude, site.latitude, site.longitude):
         return None
@@ -160,9 +160,9 @@ def review_packet_get(*, access: Access, work_order: WorkOrder) -> ReviewPacket:
     """What a reviewer looks at: the reviewed (last checked-out) visit's packet tasks, each beside its result,
     photos (with EXIF time and distance from the site), serial (duplicate flag) and measurement against its range;
     the sign-off; earlier reviews. A fixed number of queries whatever the number of tasks and photos."""
+    from workorders.choices import VisitStatus
     from workorders.models import TaskResult, Visit, VisitPhoto, VisitSignOff
     from workorders.visits import selectors as visit_selectors
-    from workorders.visits.choices import VisitStatus
 
     organization = access.organization
     visit = (

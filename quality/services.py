@@ -28,16 +28,15 @@ from quality.errors import (
 )
 from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.tasks import drft_fact_refresh_task, qa_review_notify_technician_task
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_record, audited_save
 from rollout.choices import PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
-from rollout.tenancy import Access, organization_id_of
+from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from workorders import services as work_order_services
-from workorders.choices import WorkOrderStatus
+from workorders.choices import VisitOutcome, VisitStatus, WorkOrderStatus
 from workorders.models import TaskResult, Visit, VisitPhoto, WorkOrder
 from workorders.visits import selectors as visit_selectors
-from workorders.visits.choices import VisitOutcome, VisitStatus
 from workorders.visits.services.planning import visit_schedule
 
 S = WorkOrderStatus
@@ -58,20 +57,6 @@ class PlannerOnly(ApplicationError):
     default_message = "Only a PM or an admin may change DRFT exclusions."
 
 
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
-
-
 # --- Defect catalogue -------------------------------------------------------------------------------------
 
 
@@ -80,13 +65,13 @@ def _defect_code_values(values: dict) -> dict:
     if "code" in clean:
         clean["code"] = str(clean["code"]).strip().lower()
         if not clean["code"]:
-            raise _field_error("A code is required.", field="code", code="required")
+            raise ApplicationError("A code is required.", field="code", code="required")
     if "title" in clean:
         clean["title"] = str(clean["title"]).strip()
         if not clean["title"]:
-            raise _field_error("A title is required.", field="title", code="required")
+            raise ApplicationError("A title is required.", field="title", code="required")
     if "default_severity" in clean and clean["default_severity"] not in Severity.values:
-        raise _field_error(
+        raise ApplicationError(
             f"Severity must be one of {', '.join(Severity.values)}.", field="default_severity", code="invalid_choice"
         )
     return clean
@@ -97,7 +82,7 @@ def _check_code_unique(organization, code: str, *, exclude: int | None = None) -
     if exclude:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise _field_error(f"The catalogue already has a code “{code}”.", field="code", code="unique")
+        raise ApplicationError(f"The catalogue already has a code “{code}”.", field="code", code="unique")
 
 
 @transaction.atomic
@@ -106,16 +91,10 @@ def defect_code_create(*, organization: Organization, actor: Access | User | Non
     clean = _defect_code_values(values)
     for required in ("code", "title"):
         if required not in clean:
-            raise _field_error(f"A {required} is required.", field=required, code="required")
+            raise ApplicationError(f"A {required} is required.", field=required, code="required")
     _check_code_unique(organization, clean["code"])
     code = DefectCode.objects.create(organization_id=organization_id_of(organization), **clean)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="defect_code.created",
-        target=code,
-        after=audit_snapshot(code, DEFECT_CODE_FIELDS),
-    )
+    audit_created(organization, actor, code, DEFECT_CODE_FIELDS, verb="defect_code.created")
     return code
 
 
@@ -234,8 +213,8 @@ def _new_review(organization, actor, work_order: WorkOrder, visit: Visit | None,
         sequence=previous + 1,
         decision=decision,
         comment=(comment or "").strip()[:MAX_TEXT],
-        reviewer=_user_of(actor),
-        reviewer_label=_label_of(actor)[:200],
+        reviewer=actor_user(actor),
+        reviewer_label=actor_label(actor)[:200],
         decided_at=timezone.now(),
     )
 
@@ -268,14 +247,16 @@ def _clean_defect(organization, work_order: WorkOrder, visit: Visit | None, item
     field = f"defects[{index}]"
     code = DefectCode.objects.for_organization(organization).filter(pk=item.code_id, active=True).first()
     if code is None:
-        raise _field_error("No such active defect code in the catalogue.", field=f"{field}.code", code="does_not_exist")
+        raise ApplicationError(
+            "No such active defect code in the catalogue.", field=f"{field}.code", code="does_not_exist"
+        )
     severity = item.severity or code.default_severity
     if severity not in Severity.values:
-        raise _field_error(
+        raise ApplicationError(
             f"Severity must be one of {', '.join(Severity.values)}.", field=f"{field}.severity", code="invalid_choice"
         )
     if item.root_cause not in RootCause.values:
-        raise _field_error(
+        raise ApplicationError(
             f"Root cause must be one of {', '.join(RootCause.values)}.",
             field=f"{field}.root_cause",
             code="invalid_choice",
@@ -286,7 +267,7 @@ def _clean_defect(organization, work_order: WorkOrder, visit: Visit | None, item
         photos = VisitPhoto.objects.for_organization(organization).select_related("visit")
         photo = photos.filter(pk=item.photo_id).first()
         if photo is None:
-            raise _field_error("No such photo.", field=f"{field}.photo", code="does_not_exist")
+            raise ApplicationError("No such photo.", field=f"{field}.photo", code="does_not_exist")
         if photo.visit.work_order_id != work_order.pk:
             raise EvidenceMismatch(
                 f"Photo {photo.pk} belongs to another work order, not {work_order.number}.", field=f"{field}.photo"
@@ -300,7 +281,7 @@ def _clean_defect(organization, work_order: WorkOrder, visit: Visit | None, item
             .first()
         )
         if task_result is None:
-            raise _field_error("No such task result.", field=f"{field}.task_result", code="does_not_exist")
+            raise ApplicationError("No such task result.", field=f"{field}.task_result", code="does_not_exist")
         if task_result.visit.work_order_id != work_order.pk:
             raise EvidenceMismatch(
                 f"Task result {task_result.pk} belongs to another work order, not {work_order.number}.",
@@ -350,7 +331,7 @@ def qa_review_reject(
     if not defects:
         raise DefectRequired(field="defects")
     if len(defects) > MAX_DEFECTS:
-        raise _field_error(f"At most {MAX_DEFECTS} defects per review.", field="defects", code="too_many")
+        raise ApplicationError(f"At most {MAX_DEFECTS} defects per review.", field="defects", code="too_many")
     visit = _reviewed_visit(organization, work_order)
     rows = [_clean_defect(organization, work_order, visit, item, index) for index, item in enumerate(defects)]
     review = _new_review(organization, actor, work_order, visit, ReviewDecision.REJECTED, comment)
@@ -422,11 +403,11 @@ def drft_exclusion_set(
         raise PlannerOnly()
     reason = (reason or "").strip()
     if cause not in ExclusionCause.values:
-        raise _field_error(
+        raise ApplicationError(
             f"Cause must be one of {', '.join(ExclusionCause.values)}.", field="cause", code="invalid_choice"
         )
     if not reason:
-        raise _field_error("Say why the work order is excluded.", field="reason", code="reason_required")
+        raise ApplicationError("Say why the work order is excluded.", field="reason", code="reason_required")
     work_order = (
         WorkOrder.objects.for_organization(organization)
         .select_for_update(of=("self",))
@@ -446,8 +427,8 @@ def drft_exclusion_set(
         defaults={
             "cause": cause,
             "reason": reason[:MAX_TEXT],
-            "created_by": _user_of(actor),
-            "created_by_label": _label_of(actor)[:200],
+            "created_by": actor_user(actor),
+            "created_by_label": actor_label(actor)[:200],
         },
     )
     audit_record(
@@ -527,7 +508,7 @@ def warranty_report_create(
         raise NotAReviewer("Only a PM, an admin or the client may report a warranty problem.")
     description = (description or "").strip()
     if not description:
-        raise _field_error("Describe the problem.", field="description", code="reason_required")
+        raise ApplicationError("Describe the problem.", field="description", code="reason_required")
     scoped = (
         WorkOrder.objects.visible_to(actor)
         if isinstance(actor, Access)
@@ -552,8 +533,8 @@ def warranty_report_create(
         organization_id=organization_id_of(organization),
         work_order=work_order,
         description=description[:MAX_TEXT],
-        reported_by=_user_of(actor),
-        reported_by_label=_label_of(actor)[:200],
+        reported_by=actor_user(actor),
+        reported_by_label=actor_label(actor)[:200],
         reported_by_role=str(actor.role) if isinstance(actor, Access) else "",
         window_ends_at=ends,
     )

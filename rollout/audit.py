@@ -8,7 +8,7 @@ from django.db import models
 
 from rollout.models import AuditEvent, User
 from rollout.request_context import current_request_id
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_label, actor_user
 
 
 def audit_snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -35,10 +35,7 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Write one audit event inside the caller's transaction (so it commits or rolls back with the change)."""
-    if isinstance(actor, Access):
-        user, token, label = actor.user, actor.token, actor.actor_label
-    else:
-        user, token, label = actor, None, (actor.email if actor else "system")
+    user, token, label = actor_user(actor), (actor.token if isinstance(actor, Access) else None), actor_label(actor)
     return AuditEvent.objects.create(
         organization=organization,
         actor_user=user,
@@ -52,6 +49,20 @@ def audit_record(
         after=after,
         reason=reason,
         request_id=current_request_id(),
+    )
+
+
+def audit_created(organization, actor: Access | User | None, row: models.Model, fields, *, verb: str) -> AuditEvent:
+    """Record `verb` for a row just created, with the snapshot of its `fields` as what it is now."""
+    return audit_record(
+        organization=organization, actor=actor, verb=verb, target=row, after=audit_snapshot(row, fields)
+    )
+
+
+def audit_deleted(organization, actor: Access | User | None, row: models.Model, fields, *, verb: str) -> AuditEvent:
+    """Record `verb` for a row about to be deleted (call it before the delete), with the snapshot of its `fields`."""
+    return audit_record(
+        organization=organization, actor=actor, verb=verb, target=row, before=audit_snapshot(row, fields)
     )
 
 

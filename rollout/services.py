@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot
 from rollout.choices import TOKEN_ROLES, Role
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import ApiToken, Client, Invitation, Membership, Organization, User
@@ -60,13 +60,7 @@ def organization_create(*, name: str, slug: str, owner: User, timezone_name: str
     organization = Organization.objects.create(name=name, slug=slug, timezone=timezone_name)
     membership = Membership.objects.create(organization=organization, user=owner, role=Role.ADMIN)
     audit_record(organization=organization, actor=owner, verb="organization.created", target=organization)
-    audit_record(
-        organization=organization,
-        actor=owner,
-        verb="membership.created",
-        target=membership,
-        after=audit_snapshot(membership, ["role", "client"]),
-    )
+    audit_created(organization, owner, membership, ["role", "client"], verb="membership.created")
     return organization
 
 
@@ -76,13 +70,7 @@ def client_create(*, organization: Organization, actor: Access, code: str, name:
     if Client.objects.for_organization(organization).filter(code=code).exists():
         raise ApplicationError(f"A client with code “{code}” already exists.", code="duplicate_code", field="code")
     client = Client.objects.create(organization=organization, code=code, name=name, **fields)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="client.created",
-        target=client,
-        after=audit_snapshot(client, ["code", "name"]),
-    )
+    audit_created(organization, actor, client, ["code", "name"], verb="client.created")
     return client
 
 
@@ -121,13 +109,7 @@ def client_delete(*, organization: Organization, actor: Access, client_id: int) 
     client = Client.objects.for_organization(organization).select_for_update().filter(pk=client_id).first()
     if client is None:
         raise NotFound()
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="client.deleted",
-        target=client,
-        before=audit_snapshot(client, ["code", "name"]),
-    )
+    audit_deleted(organization, actor, client, ["code", "name"], verb="client.deleted")
     try:
         with transaction.atomic():
             client.delete()
@@ -314,13 +296,7 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_record(organization=organization, actor=user, verb="invitation.accepted", target=invitation)
     transaction.on_commit(lambda: member_joined.send(sender=Membership, membership=membership))
-    audit_record(
-        organization=organization,
-        actor=user,
-        verb="membership.created",
-        target=membership,
-        after=audit_snapshot(membership, ["role", "client"]),
-    )
+    audit_created(organization, user, membership, ["role", "client"], verb="membership.created")
     return membership
 
 
@@ -391,12 +367,8 @@ def _issue_token(organization, actor, *, expires_at: datetime | None, **fields) 
             continue
     else:  # pragma: no cover - 2**32 prefixes make three collisions in a row practically impossible
         raise Conflict("Could not issue a token; try again.")
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="api_token.created",
-        target=token,
-        after=audit_snapshot(token, ["name", "role", "client", "user", "expires_at"]),
+    audit_created(
+        organization, actor, token, ["name", "role", "client", "user", "expires_at"], verb="api_token.created"
     )
     return IssuedToken(token=token, key=key)
 

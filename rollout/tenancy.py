@@ -46,6 +46,21 @@ class Access:
         return self.role in roles
 
 
+# Who acted: services take `actor` as an Access (a request), a User (a task, a test) or None (the system).
+
+
+def actor_user(actor: Access | User | None) -> User | None:
+    """The user behind the actor (None for the system, or for a token that belongs to nobody)."""
+    return actor.user if isinstance(actor, Access) else actor
+
+
+def actor_label(actor: Access | User | None) -> str:
+    """How records name the actor (`…_by_label`, the audit log): e-mail, "… via API token …" or "system"."""
+    if isinstance(actor, Access):
+        return actor.actor_label
+    return actor.email if actor else "system"
+
+
 def organization_id_of(organization) -> int:
     """Accept an Organization or its id, so tasks (which receive ids) and views share one method."""
     return organization if isinstance(organization, int) else organization.pk

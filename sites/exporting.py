@@ -20,29 +20,13 @@ from django.db.models import QuerySet
 
 from sites.choices import AttributeType
 from sites.importing import EXPORT_COLUMNS, FORMULA_TRIGGERS
+from sites.models import SITE_FIELDS
 from sites.values import attribute_type, format_access_hours, format_attribute, format_blackout_dates
 
 CHUNK_SIZE = 2000
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SITE_VALUE_FIELDS = (
-    "client__code",
-    "code",
-    "name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "timezone",
-    "access_hours",
-    "blackout_dates",
-    "status",
-    "attributes",
-)
+SITE_VALUE_FIELDS = ("client__code", *SITE_FIELDS, "status")  # what site_rows unpacks
 
 
 def defuse(text: str) -> str:
@@ -87,7 +71,7 @@ def site_rows(queryset: QuerySet, attributes: list[tuple[str, str | None]]) -> I
     values (None when absent). Streams in chunks, in the queryset's order."""
     names = [name for name, _type in attributes]
     for values in queryset.values_list(*SITE_VALUE_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        (client, code, name, line1, line2, city, state, postal, country, lat, lng, tz, hours, dates, status, attrs) = (
+        (client, code, name, line1, line2, city, state, postal, country, lat, lng, tz, hours, dates, attrs, status) = (
             values
         )
         attrs = attrs or {}

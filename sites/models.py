@@ -14,6 +14,28 @@ from rollout.storage import private_storage  # migrations name it sites.models.p
 from rollout.tenancy import TenantModel, TenantQuerySet
 from sites.choices import ImportFormat, ImportStatus, SiteStatus
 
+# The fields of a site that people write (besides the client, and the status, which has its own verbs), in the
+# order every interface lists them: the services' whitelist and audit, the API's serializers, the export's
+# columns (the importer writes these and the status). One list, here beside the model.
+SITE_FIELDS = (
+    "code",
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "latitude",
+    "longitude",
+    "timezone",
+    "access_hours",
+    "blackout_dates",
+    "attributes",
+)
+# The fields of a site contact that people write (besides its site).
+CONTACT_FIELDS = ("name", "role", "phone", "email", "is_primary")
+
 
 class SiteQuerySet(TenantQuerySet):
     def visible_to(self, access):

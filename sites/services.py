@@ -17,7 +17,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from rollout import jobs
-from rollout.audit import audit_record, audit_snapshot
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Client, Job, JobItem, JobItemStatus, JobStatus, Organization
 from rollout.tenancy import Access, organization_id_of
@@ -25,7 +25,7 @@ from sites import importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
 from sites.errors import DuplicateSiteCode, ImportFailed, ImportHasErrors, ImportNotReady
-from sites.models import Site, SiteContact, SiteImport
+from sites.models import CONTACT_FIELDS, SITE_FIELDS, Site, SiteContact, SiteImport
 from sites.values import (
     SiteValueError,
     clean_access_hours,
@@ -39,24 +39,7 @@ from sites.values import (
 
 logger = logging.getLogger(__name__)
 
-SITE_FIELDS = (
-    "code",
-    "name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "timezone",
-    "access_hours",
-    "blackout_dates",
-    "attributes",
-)
 SITE_AUDIT_FIELDS = ["client", *SITE_FIELDS, "status"]
-CONTACT_FIELDS = ("name", "role", "phone", "email", "is_primary")
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
@@ -149,13 +132,7 @@ def site_create(
     site = Site(organization=organization, client=client, **values)
     _complete_location(site)
     site.save()
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site.created",
-        target=site,
-        after=audit_snapshot(site, SITE_AUDIT_FIELDS),
-    )
+    audit_created(organization, actor, site, SITE_AUDIT_FIELDS, verb="site.created")
     return site
 
 
@@ -222,13 +199,7 @@ def site_activate(*, organization: Organization, actor: Access, site_id: int) ->
 def site_delete(*, organization: Organization, actor: Access, site_id: int) -> None:
     """Delete a site that nothing refers to yet (its contacts go with it); otherwise deactivate it instead."""
     site = _lock_site(organization, site_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="site.deleted",
-        target=site,
-        before=audit_snapshot(site, SITE_AUDIT_FIELDS),
-    )
+    audit_deleted(organization, actor, site, SITE_AUDIT_FIELDS, verb="site.deleted")
     try:
         with transaction.atomic():
             site.delete()

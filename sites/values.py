@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import available_timezones
 
+from rollout.geo import COORDINATE_RANGES, canonical_timezone, coordinate_in_range, coordinate_number, coordinate_round
 from sites.choices import WEEKDAY_NAMES, WEEKDAYS, AttributeType
 
 
@@ -33,18 +33,10 @@ class SiteValueError(ValueError):
 
 # --- Time zones and coordinates ---------------------------------------------------------------
 
-COORDINATE_PLACES = Decimal("0.000001")  # ~0.1 m: plenty for a street address
-COORDINATE_RANGES = {"latitude": (-90, 90), "longitude": (-180, 180)}
-
-
-@lru_cache(maxsize=1)
-def _timezones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones() if "/" in name or name == "UTC"}
-
 
 def clean_timezone(name: str) -> str:
     """The canonical IANA name for `name` (case-insensitive), or SiteValueError."""
-    canonical = _timezones_by_lower_name().get(name.strip().lower())
+    canonical = canonical_timezone(name)
     if canonical is None:
         raise SiteValueError(f"“{name}” is not a known time zone: use an IANA name such as America/Chicago.")
     return canonical
@@ -64,16 +56,13 @@ def timezone_for_coordinates(latitude: Decimal | float, longitude: Decimal | flo
 
 def clean_coordinate(value, kind: str) -> Decimal:
     """A latitude or longitude as a Decimal rounded to 6 places, within its range."""
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise SiteValueError(f"“{value}” is not a number.") from None
-    if not number.is_finite():
+    number = coordinate_number(value)
+    if number is None or not number.is_finite():
         raise SiteValueError(f"“{value}” is not a number.")
-    low, high = COORDINATE_RANGES[kind]
-    if not low <= number <= high:
+    if not coordinate_in_range(number, kind):
+        low, high = COORDINATE_RANGES[kind]
         raise SiteValueError(f"{kind.capitalize()} must be between {low} and {high}; got {value}.")
-    return number.quantize(COORDINATE_PLACES, rounding=ROUND_HALF_EVEN)
+    return coordinate_round(number)
 
 
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")

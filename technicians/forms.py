@@ -7,11 +7,11 @@ a technician's or certificate's current choice stays selectable even when it has
 from __future__ import annotations
 
 from functools import cache
-from zoneinfo import available_timezones
 
 from django import forms
 
 from rollout.forms import StyledFormMixin
+from rollout.geo import timezone_names
 from technicians.choices import DEFAULT_WORKING_DAYS, TRAINING_ROLE_CHOICES, Weekday
 from technicians.models import Course, Skill, Vendor
 from technicians.selectors import course_choices, skill_choices, training_person_choices, vendor_choices
@@ -22,7 +22,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/")))
+    names = sorted(name for name in timezone_names() if "/" in name and not name.startswith(("Etc/", "SystemV/")))
     return [(name, name.replace("_", " ")) for name in names]
 
 

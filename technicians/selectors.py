@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rollout.choices import Role
 from rollout.errors import NotFound
+from rollout.geo import haversine_km
 from rollout.models import Membership
 from rollout.tenancy import Access
 from technicians.choices import (
@@ -29,7 +30,6 @@ from technicians.choices import (
     TrainingState,
     Weekday,
 )
-from technicians.geo import haversine_km
 from technicians.models import (
     Certification,
     Course,
@@ -242,48 +242,44 @@ def _local_moment(technician: Technician, on_date: date, at_time: time | None, l
     return local.date(), local.time()
 
 
-def _certification_problem(technician: Technician, skill: Skill, on_date: date) -> EligibilityProblem | None:
-    held = [c for c in technician.eligibility_certifications if c.skill_id == skill.pk]
-    if any(c.is_valid_on(on_date) for c in held):
+def _validity_problem(held: list, on_date: date, *, starts: str, codes: tuple, expired, not_yet, missing: str):
+    """Why none of `held` (the certifications of one skill, or the training records of one course) is valid on
+    `on_date`: the latest that expired, else the first not yet valid (from its `starts` date), else none held;
+    None when one is valid. `expired`/`not_yet` word the problem for the record concerned."""
+    if any(record.is_valid_on(on_date) for record in held):
         return None
-    expired = [c for c in held if c.expires_on is not None and c.expires_on < on_date]
-    if expired:
-        latest = max(expired, key=lambda c: c.expires_on)
-        return EligibilityProblem(
-            Code.CERTIFICATION_EXPIRED,
-            f"Certification “{latest.name}” for {skill.name} expired on {_day(latest.expires_on)}.",
-        )
-    future = [c for c in held if c.issued_on is not None and c.issued_on > on_date]
+    lapsed = [record for record in held if record.expires_on is not None and record.expires_on < on_date]
+    if lapsed:
+        return EligibilityProblem(codes[0], expired(max(lapsed, key=lambda record: record.expires_on)))
+    future = [record for record in held if getattr(record, starts) is not None and getattr(record, starts) > on_date]
     if future:
-        first = min(future, key=lambda c: c.issued_on)
-        return EligibilityProblem(
-            Code.CERTIFICATION_NOT_YET_VALID,
-            f"Certification “{first.name}” for {skill.name} is valid only from {_day(first.issued_on)}.",
-        )
-    return EligibilityProblem(Code.CERTIFICATION_MISSING, f"No certification for {skill.name}, which requires one.")
+        return EligibilityProblem(codes[1], not_yet(min(future, key=lambda record: getattr(record, starts))))
+    return EligibilityProblem(codes[2], missing)
+
+
+def _certification_problem(technician: Technician, skill: Skill, on_date: date) -> EligibilityProblem | None:
+    return _validity_problem(
+        [c for c in technician.eligibility_certifications if c.skill_id == skill.pk],
+        on_date,
+        starts="issued_on",
+        codes=(Code.CERTIFICATION_EXPIRED, Code.CERTIFICATION_NOT_YET_VALID, Code.CERTIFICATION_MISSING),
+        expired=lambda c: f"Certification “{c.name}” for {skill.name} expired on {_day(c.expires_on)}.",
+        not_yet=lambda c: f"Certification “{c.name}” for {skill.name} is valid only from {_day(c.issued_on)}.",
+        missing=f"No certification for {skill.name}, which requires one.",
+    )
 
 
 def _training_problem(technician: Technician, course: Course, on_date: date) -> EligibilityProblem | None:
     """Why the technician's training records of a required course do not cover `on_date` (None: one does)."""
-    held = [r for r in technician.eligibility_training if r.course_id == course.pk]
-    if any(r.is_valid_on(on_date) for r in held):
-        return None
-    expired = [r for r in held if r.expires_on is not None and r.expires_on < on_date]
-    if expired:
-        latest = max(expired, key=lambda r: r.expires_on)
-        return EligibilityProblem(
-            Code.TRAINING_EXPIRED,
-            f"Training “{course.name}”, which this program requires, expired on {_day(latest.expires_on)}.",
-        )
-    future = [r for r in held if r.completed_on > on_date]
-    if future:
-        first = min(future, key=lambda r: r.completed_on)
-        return EligibilityProblem(
-            Code.TRAINING_NOT_YET_VALID,
-            f"Training “{course.name}”, which this program requires, is completed only on {_day(first.completed_on)}.",
-        )
-    return EligibilityProblem(
-        Code.TRAINING_MISSING, f"No training record for “{course.name}”, which this program requires."
+    required = f"Training “{course.name}”, which this program requires,"
+    return _validity_problem(
+        [r for r in technician.eligibility_training if r.course_id == course.pk],
+        on_date,
+        starts="completed_on",
+        codes=(Code.TRAINING_EXPIRED, Code.TRAINING_NOT_YET_VALID, Code.TRAINING_MISSING),
+        expired=lambda r: f"{required} expired on {_day(r.expires_on)}.",
+        not_yet=lambda r: f"{required} is completed only on {_day(r.completed_on)}.",
+        missing=f"No training record for “{course.name}”, which this program requires.",
     )
 
 

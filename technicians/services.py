@@ -11,20 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
-from decimal import Decimal
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
+from rollout.geo import coordinate_in_range, coordinate_round, is_timezone
 from rollout.models import Invitation, Membership, Organization, User
 from rollout.services import invitation_create
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_user
 from technicians.choices import WEEKDAYS
 from technicians.errors import AlreadyJoined, SkillInactive, TimeOffOverlap, VendorInactive
 from technicians.models import Certification, Skill, Technician, TimeOff, Vendor
@@ -50,10 +48,6 @@ TECHNICIAN_FIELDS = [
 ]
 CERTIFICATION_FIELDS = ["name", "skill", "issued_on", "expires_on", "reference"]
 TIME_OFF_FIELDS = ["start_date", "end_date", "reason"]
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
 
 
 def _lock(model, organization, pk: int, *, related: tuple[str, ...] = ()):
@@ -89,10 +83,6 @@ def _check_known(fields: Iterable[str], allowed: Iterable[str], what: str) -> No
         raise TypeError(f"Unknown or read-only {what} fields: {sorted(unknown)}")
 
 
-def _user_of(actor: Actor) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
 def _apply(instance, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         setattr(instance, name, value)
@@ -101,49 +91,40 @@ def _apply(instance, changes: dict[str, Any]) -> None:
 # --- Value checks -----------------------------------------------------------------------------------
 
 
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _check_timezone(name: str) -> None:
-    if name not in _timezones():
-        raise _field_error(
+    if not is_timezone(name):
+        raise ApplicationError(
             f"“{name}” is not a time zone: use an IANA name such as America/Chicago.",
             field="timezone",
             code="invalid_timezone",
         )
 
 
-COORDINATE_STEP = Decimal("0.000001")
-
-
-def _coordinate(value) -> Decimal | None:
-    """A latitude or longitude as stored: a Decimal with six places (about 11 cm)."""
-    return None if value is None else Decimal(str(value)).quantize(COORDINATE_STEP)
-
-
 def _clean_coordinates(values: dict[str, Any]) -> None:
     for name in ("home_latitude", "home_longitude"):
-        if name in values:
-            values[name] = _coordinate(values[name])
+        if name in values and values[name] is not None:
+            values[name] = coordinate_round(values[name])
 
 
 def _check_coordinates(latitude, longitude) -> None:
     if (latitude is None) != (longitude is None):
         field = "home_longitude" if latitude is not None else "home_latitude"
-        raise _field_error("Give both latitude and longitude, or neither.", field=field, code="incomplete_coordinates")
-    if latitude is not None and not Decimal("-90") <= Decimal(str(latitude)) <= Decimal("90"):
-        raise _field_error("Latitude must be between -90 and 90.", field="home_latitude", code="invalid_coordinates")
-    if longitude is not None and not Decimal("-180") <= Decimal(str(longitude)) <= Decimal("180"):
-        raise _field_error(
+        raise ApplicationError(
+            "Give both latitude and longitude, or neither.", field=field, code="incomplete_coordinates"
+        )
+    if latitude is not None and not coordinate_in_range(latitude, "latitude"):
+        raise ApplicationError(
+            "Latitude must be between -90 and 90.", field="home_latitude", code="invalid_coordinates"
+        )
+    if longitude is not None and not coordinate_in_range(longitude, "longitude"):
+        raise ApplicationError(
             "Longitude must be between -180 and 180.", field="home_longitude", code="invalid_coordinates"
         )
 
 
 def _check_hours(start: time, end: time) -> None:
     if end <= start:
-        raise _field_error(
+        raise ApplicationError(
             f"The working day must end after it starts ({start:%H:%M} – {end:%H:%M}).",
             field="work_end",
             code="invalid_hours",
@@ -155,7 +136,7 @@ def clean_working_days(days: Iterable[str]) -> list[str]:
     days = list(days or [])
     unknown = [day for day in days if day not in WEEKDAYS]
     if unknown:
-        raise _field_error(
+        raise ApplicationError(
             f"“{unknown[0]}” is not a day: use mon, tue, wed, thu, fri, sat or sun.",
             field="working_days",
             code="invalid_weekday",
@@ -165,14 +146,14 @@ def clean_working_days(days: Iterable[str]) -> list[str]:
 
 def _check_radius(value) -> None:
     if value is not None and not 1 <= int(value) <= 2000:
-        raise _field_error(
+        raise ApplicationError(
             "The service radius must be between 1 and 2000 km.", field="service_radius_km", code="invalid_radius"
         )
 
 
 def _check_dates(start: date | None, end: date | None, *, field: str, message: str) -> None:
     if start and end and end < start:
-        raise _field_error(message, field=field, code="invalid_dates")
+        raise ApplicationError(message, field=field, code="invalid_dates")
 
 
 # --- Vendors ----------------------------------------------------------------------------------------
@@ -180,7 +161,7 @@ def _check_dates(start: date | None, end: date | None, *, field: str, message: s
 
 def _check_vendor_code_free(organization, code: str, *, exclude_pk: int | None = None) -> None:
     if Vendor.objects.for_organization(organization).filter(code=code).exclude(pk=exclude_pk).exists():
-        raise _field_error(f"A vendor with code “{code}” already exists.", field="code", code="duplicate_code")
+        raise ApplicationError(f"A vendor with code “{code}” already exists.", field="code", code="duplicate_code")
 
 
 @transaction.atomic
@@ -189,13 +170,7 @@ def vendor_create(*, organization: Organization, actor: Actor, code: str, name: 
     _check_known(fields, VENDOR_FIELDS, "vendor")
     _check_vendor_code_free(organization, code)
     vendor = Vendor.objects.create(organization=organization, code=code, name=name, **fields)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="vendor.created",
-        target=vendor,
-        after=audit_snapshot(vendor, [*VENDOR_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, vendor, [*VENDOR_FIELDS, "active"], verb="vendor.created")
     return vendor
 
 
@@ -235,7 +210,7 @@ def skill_create(
 ) -> Skill:
     """Add a skill to the organization's catalogue. The slug is what SOW tasks name; it never changes."""
     if Skill.objects.for_organization(organization).filter(slug=slug).exists():
-        raise _field_error(f"A skill with slug “{slug}” already exists.", field="slug", code="duplicate_slug")
+        raise ApplicationError(f"A skill with slug “{slug}” already exists.", field="slug", code="duplicate_slug")
     skill = Skill.objects.create(
         organization=organization,
         slug=slug,
@@ -243,13 +218,7 @@ def skill_create(
         description=description,
         requires_certification=requires_certification,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="skill.created",
-        target=skill,
-        after=audit_snapshot(skill, [*SKILL_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, skill, [*SKILL_FIELDS, "active"], verb="skill.created")
     return skill
 
 
@@ -258,7 +227,7 @@ def skill_update(*, organization: Organization, actor: Actor, skill_id: int, **c
     """Change a skill's name, description or whether it requires certification (not its slug)."""
     skill = _lock(Skill, organization, skill_id)
     if "slug" in changes and changes["slug"] != skill.slug:
-        raise _field_error(
+        raise ApplicationError(
             "A skill's slug cannot change: SOW tasks refer to it. Add a new skill instead.",
             field="slug",
             code="slug_immutable",
@@ -309,7 +278,9 @@ def _check_skills(organization, skills: Iterable[Skill], *, current: Iterable[Sk
 def _check_email_free(organization, email: str, *, exclude_pk: int | None = None) -> None:
     clash = Technician.objects.for_organization(organization).filter(email__iexact=email).exclude(pk=exclude_pk)
     if clash.exists():
-        raise _field_error(f"A technician with e-mail {email} already exists.", field="email", code="duplicate_email")
+        raise ApplicationError(
+            f"A technician with e-mail {email} already exists.", field="email", code="duplicate_email"
+        )
 
 
 def _member_with_email(organization, email: str) -> User | None:
@@ -395,7 +366,7 @@ def technician_update(
     if "email" in changes:
         changes["email"] = changes["email"].strip().lower()
         if technician.user_id and changes["email"] != technician.email:
-            raise _field_error(
+            raise ApplicationError(
                 "This technician has joined with their e-mail; it can no longer change here.",
                 field="email",
                 code="email_immutable",
@@ -487,7 +458,7 @@ def technician_invite(
         raise AlreadyJoined(f"{technician.full_name} has already joined {organization.name}.", field="email")
     if technician is None:
         if not full_name.strip():
-            raise _field_error("Give the technician's full name.", field="full_name", code="required")
+            raise ApplicationError("Give the technician's full name.", field="full_name", code="required")
         technician = technician_create(
             organization=organization,
             actor=actor,
@@ -561,12 +532,8 @@ def certification_create(
     _check_known(fields, CERTIFICATION_FIELDS, "certification")
     _check_certification(organization, fields)
     certification = Certification.objects.create(organization=organization, technician=technician, name=name, **fields)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="certification.created",
-        target=certification,
-        after=audit_snapshot(certification, ["technician", *CERTIFICATION_FIELDS]),
+    audit_created(
+        organization, actor, certification, ["technician", *CERTIFICATION_FIELDS], verb="certification.created"
     )
     return certification
 
@@ -594,12 +561,8 @@ def certification_update(
 def certification_delete(*, organization: Organization, actor: Actor, certification_id: int) -> None:
     """Remove a certification recorded by mistake (an expired one can simply stay: it no longer counts)."""
     certification = _lock(Certification, organization, certification_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="certification.deleted",
-        target=certification,
-        before=audit_snapshot(certification, ["technician", *CERTIFICATION_FIELDS]),
+    audit_deleted(
+        organization, actor, certification, ["technician", *CERTIFICATION_FIELDS], verb="certification.deleted"
     )
     certification.delete()
 
@@ -651,15 +614,9 @@ def time_off_create(
         start_date=start_date,
         end_date=end_date,
         reason=reason,
-        created_by=_user_of(actor),
+        created_by=actor_user(actor),
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="time_off.created",
-        target=time_off,
-        after=audit_snapshot(time_off, ["technician", *TIME_OFF_FIELDS]),
-    )
+    audit_created(organization, actor, time_off, ["technician", *TIME_OFF_FIELDS], verb="time_off.created")
     return time_off
 
 
@@ -680,11 +637,5 @@ def time_off_delete(*, organization: Organization, actor: Actor, time_off_id: in
     """Cancel a time off: the technician is available on those days again."""
     time_off = _lock(TimeOff, organization, time_off_id, related=("technician",))
     _check_own_profile(actor, time_off.technician)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="time_off.deleted",
-        target=time_off,
-        before=audit_snapshot(time_off, ["technician", *TIME_OFF_FIELDS]),
-    )
+    audit_deleted(organization, actor, time_off, ["technician", *TIME_OFF_FIELDS], verb="time_off.deleted")
     time_off.delete()

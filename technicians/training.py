@@ -19,9 +19,10 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from rollout.audit import audit_record, audit_snapshot, audited_save
+from rollout.audit import audit_created, audit_deleted, audit_record, audit_snapshot, audited_save
 from rollout.choices import Role
 from rollout.models import Membership, Organization
+from rollout.tenancy import actor_user
 from technicians.choices import MEMBER_TRAINING_ROLES, TRAINING_ROLES
 from technicians.errors import (
     ApplicationError,
@@ -32,7 +33,7 @@ from technicians.errors import (
     UnknownPerson,
 )
 from technicians.models import Course, Technician, TrainingRecord
-from technicians.services import Actor, _check_known, _lock, _save_active, _user_of
+from technicians.services import Actor, _check_known, _lock, _save_active
 
 COURSE_FIELDS = ["name", "description", "roles", "validity_months"]
 RECORD_FIELDS = ["course", "technician", "member", "completed_on", "expires_on", "certificate_name"]
@@ -103,13 +104,7 @@ def course_create(
         validity_months=validity_months,
         description=description,
     )
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="course.created",
-        target=course,
-        after=audit_snapshot(course, [*COURSE_FIELDS, "active"]),
-    )
+    audit_created(organization, actor, course, [*COURSE_FIELDS, "active"], verb="course.created")
     return course
 
 
@@ -245,16 +240,10 @@ def training_record_create(
         completed_on=completed_on,
         expires_on=expires_on,
         certificate_name=certificate_name,
-        created_by=_user_of(actor),
+        created_by=actor_user(actor),
     )
     _write(record, certificate)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="training_record.created",
-        target=record,
-        after=audit_snapshot(record, RECORD_FIELDS),
-    )
+    audit_created(organization, actor, record, RECORD_FIELDS, verb="training_record.created")
     return record
 
 
@@ -316,13 +305,7 @@ def training_record_update(
 def training_record_delete(*, organization: Organization, actor: Actor, training_record_id: int) -> None:
     """Remove a record entered by mistake (an expired one can stay: it no longer counts), with its file."""
     record = _lock(TrainingRecord, organization, training_record_id)
-    audit_record(
-        organization=organization,
-        actor=actor,
-        verb="training_record.deleted",
-        target=record,
-        before=audit_snapshot(record, RECORD_FIELDS),
-    )
+    audit_deleted(organization, actor, record, RECORD_FIELDS, verb="training_record.deleted")
     name, storage = record.certificate.name, record.certificate.storage
     record.delete()
     if name:

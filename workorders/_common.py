@@ -1,31 +1,16 @@
 """Private helpers shared by the workorders write modules (workorders.services, workorders.shipments,
-workorders.gate_overrides and the visit services): who acted, the work-order row lock, the versioned save and
-refusals tied to one input field. Imports no services, so any write module may build on it."""
+workorders.gate_overrides and the visit services): a status's label, the work-order row lock and the versioned
+save. Imports no services, so any write module may build on it. Who acted is `rollout.tenancy.actor_user` /
+`actor_label`; a refusal tied to one input field is `ApplicationError(…, field=…)`."""
 
 from __future__ import annotations
 
 from django.db.models import Model
 
-from rollout.errors import ApplicationError, NotFound
-from rollout.models import User
-from rollout.tenancy import Access
+from rollout.errors import NotFound
 from workorders.choices import WorkOrderStatus
 from workorders.errors import StaleVersion
 from workorders.models import WorkOrder
-
-
-def _field_error(message: str, *, field: str, code: str) -> ApplicationError:
-    return ApplicationError(message, code=code, field=field)
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
 
 
 def _label(status: str) -> str:

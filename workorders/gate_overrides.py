@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from rollout.audit import audit_record
 from rollout.choices import PLANNER_ROLES
-from rollout.errors import Conflict, InvalidTransition
+from rollout.errors import ApplicationError, Conflict, InvalidTransition
 from rollout.models import Organization, User
-from rollout.tenancy import Access
-from workorders._common import _field_error, _label, _label_of, _lock_work_order, _touch, _user_of
+from rollout.tenancy import Access, actor_label, actor_user
+from workorders._common import _label, _lock_work_order, _touch
 from workorders.choices import Gate, WorkOrderStatus
 from workorders.errors import OverrideNotAllowed, ReasonRequired
 from workorders.models import WorkOrder
@@ -44,7 +44,7 @@ def work_order_gate_override(
     checklist). One gate per call; a gate that is already green needs no override and is refused."""
     _check_planner(actor)
     if gate not in Gate.values:
-        raise _field_error(f"“{gate}” is not a readiness gate.", field="gate", code="invalid_choice")
+        raise ApplicationError(f"“{gate}” is not a readiness gate.", field="gate", code="invalid_choice")
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ReasonRequired("Write why this gate may be passed (at least a few words).", field="reason")
@@ -58,12 +58,12 @@ def work_order_gate_override(
     if result is not None and result.passed:
         raise Conflict(f"The gate “{Gate(gate).label}” is already green; no override needed.", code="gate_green")
     before = dict(work_order.gate_overrides or {})
-    user = _user_of(actor)
+    user = actor_user(actor)
     work_order.gate_overrides = {
         **before,
         gate: {
             "reason": reason,
-            "by_label": _label_of(actor)[:200],
+            "by_label": actor_label(actor)[:200],
             "by_user_id": user.pk if user else None,
             "at": timezone.now().isoformat(),
             "failing_reason": result.reason if result else "",
@@ -91,7 +91,7 @@ def work_order_gate_override_revoke(
     work_order = _lock_work_order(organization, work_order_id)
     overrides = dict(work_order.gate_overrides or {})
     if gate not in overrides:
-        raise _field_error("That gate has no override.", field="gate", code="no_override")
+        raise ApplicationError("That gate has no override.", field="gate", code="no_override")
     removed = overrides.pop(gate)
     work_order.gate_overrides = overrides
     _touch(work_order, "gate_overrides")

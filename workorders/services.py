@@ -26,18 +26,17 @@ from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
 from rollout.models import Organization, User
-from rollout.tenancy import Access
+from rollout.tenancy import Access, actor_label, actor_user
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
-from workorders._common import _field_error, _label, _label_of, _lock_work_order, _touch, _user_of
-from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders._common import _label, _lock_work_order, _touch
+from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, VisitStatus, WorkOrderStatus
 from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
 from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
 from workorders.signals import work_order_transition_announce
 from workorders.tasks import work_order_notify_technician_task
-from workorders.visits.choices import VisitStatus
 from workorders.visits.services.calloff import visit_cancel_with_work_order
 
 S = WorkOrderStatus
@@ -143,7 +142,7 @@ def work_orders_create_for_program(
     if wave_id is not None:
         wave = Wave.objects.for_organization(organization).filter(pk=wave_id, program=program).first()
         if wave is None:
-            raise _field_error(
+            raise ApplicationError(
                 f"That wave is not a wave of program {program.code}.", field="wave", code="wave_not_in_program"
             )
     enrollments = Enrollment.objects.for_organization(organization).filter(program=program).select_related("site")
@@ -158,7 +157,7 @@ def work_orders_create_for_program(
     }
     missing = [e for e in enrollments if e.site_id not in existing]
     sow = sow_current_approved(organization=organization, program_id=program.pk)
-    label = _label_of(actor)
+    label = actor_label(actor)
     created: dict[int, WorkOrder] = {}
     numbers = work_order_numbers_allocate(organization=organization, program=program, count=len(missing))
     rows = [
@@ -213,7 +212,7 @@ def work_orders_create_for_program(
 
 def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
     if to_status not in S.values:
-        raise _field_error(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
+        raise ApplicationError(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
     from_status = work_order.status
     if to_status not in WORK_ORDER_TRANSITIONS[from_status]:
         raise InvalidTransition(
@@ -395,10 +394,10 @@ def work_order_bulk_transition(
     `not_found`, like ids that do not exist. At most BULK_LIMIT ids per call.
     """
     if to_status not in S.values:
-        raise _field_error(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
+        raise ApplicationError(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
     ids = list(dict.fromkeys(int(pk) for pk in work_order_ids))
     if len(ids) > BULK_LIMIT:
-        raise _field_error(
+        raise ApplicationError(
             f"One action takes at most {BULK_LIMIT:,} work orders; split the selection.",
             field="work_order_ids",
             code="too_many",
@@ -432,7 +431,7 @@ def work_order_bulk_transition(
 
 def _aware(value: datetime, field: str) -> datetime:
     if timezone.is_naive(value):
-        raise _field_error("Give the time with its offset or time zone.", field=field, code="naive_datetime")
+        raise ApplicationError("Give the time with its offset or time zone.", field=field, code="naive_datetime")
     return value
 
 
@@ -475,13 +474,13 @@ def work_order_assign(
     _aware(planned_start, "planned_start")
     _aware(planned_end, "planned_end")
     if planned_end <= planned_start:
-        raise _field_error("The visit must end after it starts.", field="planned_end", code="invalid_window")
+        raise ApplicationError("The visit must end after it starts.", field="planned_end", code="invalid_window")
     window_problems = visit_window_problems(site=work_order.site, planned_start=planned_start, planned_end=planned_end)
     if window_problems:
-        raise _field_error(" ".join(window_problems), field="planned_start", code="window_not_allowed")
+        raise ApplicationError(" ".join(window_problems), field="planned_start", code="window_not_allowed")
     technician = Technician.objects.for_organization(organization).filter(pk=technician_id).first()
     if technician is None:
-        raise _field_error("No such technician.", field="technician", code="does_not_exist")
+        raise ApplicationError("No such technician.", field="technician", code="does_not_exist")
     local_start = planned_start.astimezone(ZoneInfo(work_order.site.timezone))
     problems = technician_eligibility_problems(
         organization=organization,
@@ -495,7 +494,7 @@ def work_order_assign(
         courses=program_required_courses(organization=organization, program_id=work_order.program_id),
     )
     if problems:
-        raise _field_error(
+        raise ApplicationError(
             f"{technician.full_name} cannot take this visit: " + " ".join(p.message for p in problems),
             field="technician",
             code="technician_not_eligible",
@@ -566,8 +565,8 @@ def work_order_confirm_site_contact(
             f"Work order {work_order.number} is {_label(work_order.status)}; nothing to confirm.", code="not_open"
         )
     work_order.site_contact_confirmed_at = timezone.now()
-    work_order.site_contact_confirmed_by = _user_of(actor)
-    work_order.site_contact_confirmed_by_label = _label_of(actor)[:200]
+    work_order.site_contact_confirmed_by = actor_user(actor)
+    work_order.site_contact_confirmed_by_label = actor_label(actor)[:200]
     work_order.site_contact_note = note.strip()[:500]
     _touch(
         work_order,

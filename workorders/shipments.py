@@ -10,10 +10,10 @@ from datetime import date
 from django.db import transaction
 
 from rollout.audit import audit_record, audit_snapshot
-from rollout.errors import InvalidTransition, NotFound
+from rollout.errors import ApplicationError, InvalidTransition, NotFound
 from rollout.models import Organization, User
 from rollout.tenancy import Access
-from workorders._common import _field_error, _label, _lock_work_order
+from workorders._common import _label, _lock_work_order
 from workorders.choices import OPEN_STATUSES, ShipmentStatus
 from workorders.models import Shipment, WorkOrder
 
@@ -27,16 +27,18 @@ def _shipment_values(values: dict, current: Shipment | None = None) -> dict:
     merged.update(values)
     carrier = (merged.get("carrier") or "").strip()
     if not carrier:
-        raise _field_error("Name the carrier.", field="carrier", code="required")
+        raise ApplicationError("Name the carrier.", field="carrier", code="required")
     merged["carrier"] = carrier
     merged["tracking_number"] = (merged.get("tracking_number") or "").strip()
     shipped_on: date | None = merged.get("shipped_on")
     delivered_on: date | None = merged.get("delivered_on")
     if shipped_on and delivered_on and delivered_on < shipped_on:
-        raise _field_error("It cannot be delivered before it was shipped.", field="delivered_on", code="invalid_dates")
+        raise ApplicationError(
+            "It cannot be delivered before it was shipped.", field="delivered_on", code="invalid_dates"
+        )
     expected = merged.get("expected_delivery")
     if shipped_on and expected and expected < shipped_on:
-        raise _field_error(
+        raise ApplicationError(
             "The expected delivery cannot be before the ship date.", field="expected_delivery", code="invalid_dates"
         )
     dates_changed = "delivered_on" in values or "shipped_on" in values
@@ -51,7 +53,7 @@ def _shipment_values(values: dict, current: Shipment | None = None) -> dict:
         )
     status = merged.get("status") or ShipmentStatus.PENDING
     if status == ShipmentStatus.DELIVERED and not delivered_on:
-        raise _field_error("Give the delivery date of a delivered shipment.", field="delivered_on", code="required")
+        raise ApplicationError("Give the delivery date of a delivered shipment.", field="delivered_on", code="required")
     if delivered_on and status in (ShipmentStatus.PENDING, ShipmentStatus.IN_TRANSIT):
         status = ShipmentStatus.DELIVERED
     merged["status"] = status

@@ -25,7 +25,7 @@ from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
-from rollout.views.base import OrgDetailView, OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgDetailView, OrgFormView, OrgTemplateView
 from sites.selectors import site_access_hours_rows
 from workorders import gate_overrides, selectors, services, shipments
 from workorders.choices import REASON_REQUIRED, STATUS_BADGES, ShipmentStatus, WorkOrderStatus
@@ -631,20 +631,18 @@ class ShipmentFormView(WorkOrdersPageMixin, OrgFormView):
         return redirect(self.detail_url() + "#shipments")
 
 
-class ShipmentDeleteView(WorkOrdersPageMixin, OrgTemplateView):
+class ShipmentDeleteView(WorkOrdersPageMixin, OrgConfirmView):
     """Confirm, then remove a shipment recorded by mistake."""
 
     roles = WRITERS_ONLY
-    template_name = "components/confirm_page.html"
 
     @cached_property
     def shipment(self) -> Shipment:
         return self.visible_or_404(Shipment.objects, self.kwargs["shipment"], "shipment", work_order=self.work_order)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         shipment = self.shipment
-        context["confirm"] = {
+        return {
             "title": f"Remove shipment {shipment}?",
             "message": "Only for a shipment recorded by mistake; if it was really sent, mark it cancelled instead.",
             "details": [("Work order", self.work_order.number), ("Status", shipment.get_status_display())],
@@ -652,9 +650,7 @@ class ShipmentDeleteView(WorkOrdersPageMixin, OrgTemplateView):
             "tone": "danger",
             "icon": "trash",
             "cancel_url": self.detail_url() + "#shipments",
-            "fields": {},
         }
-        return context
 
     def post(self, request, *args, **kwargs):
         try:

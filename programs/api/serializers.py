@@ -10,6 +10,8 @@ from rest_framework import serializers
 
 from programs.choices import (
     ALL_VARIATION_FIELDS,
+    MATERIAL_FIELDS,
+    TASK_FIELDS,
     AttributeType,
     EvidenceKind,
     ProgramStatus,
@@ -168,23 +170,7 @@ CONDITION_HELP = (
 class SowTaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = SowTask
-        fields = [
-            "id",
-            "sow",
-            "key",
-            "position",
-            "title",
-            "instructions",
-            "required_skill",
-            "estimated_minutes",
-            "evidence_kind",
-            "photo_min_count",
-            "serial_pattern",
-            "measurement_unit",
-            "measurement_min",
-            "measurement_max",
-            "condition",
-        ]
+        fields = ["id", "sow", *TASK_FIELDS]
         read_only_fields = fields
 
 
@@ -224,7 +210,7 @@ class SowTaskCreateInputSerializer(SowTaskUpdateInputSerializer):
 class SowMaterialSerializer(serializers.ModelSerializer):
     class Meta:
         model = SowMaterial
-        fields = ["id", "sow", "key", "position", "part_number", "description", "quantity", "unit", "condition"]
+        fields = ["id", "sow", *MATERIAL_FIELDS]
         read_only_fields = fields
 
 

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from programs import attributes, enrollments, selectors, services, training, variations
+from programs import attributes, enrollments, selectors, services, sows, training, variations
 from programs.api import serializers as s
 from programs.filtersets import (
     EnrollCandidateFilterSet,
@@ -180,10 +180,10 @@ class SowViewSet(ServiceViewSet):
     search_fields = ["notes", "program__code"]
     ordering_fields = ["version", "created_at", "approved_at"]
     ordering = ["program_id", "-version"]
-    create_input, create_service = s.SowCreateInputSerializer, services.sow_create_draft
-    update_input, update_service = s.SowUpdateInputSerializer, services.sow_update
+    create_input, create_service = s.SowCreateInputSerializer, sows.sow_create_draft
+    update_input, update_service = s.SowUpdateInputSerializer, sows.sow_update
     update_partial = False  # the notes are the whole of what a draft's PATCH changes
-    delete_service = services.sow_delete
+    delete_service = sows.sow_delete
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -202,7 +202,7 @@ class SowViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         sow = self.get_object()
-        sow = services.sow_approve(**self.service_kwargs(), sow_id=sow.pk)
+        sow = sows.sow_approve(**self.service_kwargs(), sow_id=sow.pk)
         return self.output(sow)
 
     @extend_schema(
@@ -231,7 +231,7 @@ class SowViewSet(ServiceViewSet):
     def reorder_tasks(self, request, pk=None):
         sow = self.get_object()
         values = self.input(s.SowReorderTasksInputSerializer)
-        tasks = services.sow_task_reorder(**self.service_kwargs(), sow_id=sow.pk, task_ids=values["task_ids"])
+        tasks = sows.sow_task_reorder(**self.service_kwargs(), sow_id=sow.pk, task_ids=values["task_ids"])
         return Response(s.SowTaskSerializer(tasks, many=True).data)
 
 
@@ -245,9 +245,9 @@ class SowTaskViewSet(ServiceViewSet):
     search_fields = ["title", "key", "instructions"]
     ordering_fields = ["position", "title", "key", "estimated_minutes"]
     ordering = ["sow_id", "position", "id"]
-    create_input, create_service = s.SowTaskCreateInputSerializer, services.sow_task_add
-    update_input, update_service = s.SowTaskUpdateInputSerializer, services.sow_task_update
-    delete_service = services.sow_task_delete
+    create_input, create_service = s.SowTaskCreateInputSerializer, sows.sow_task_add
+    update_input, update_service = s.SowTaskUpdateInputSerializer, sows.sow_task_update
+    delete_service = sows.sow_task_delete
     id_name = "task_id"
 
 
@@ -261,9 +261,9 @@ class SowMaterialViewSet(ServiceViewSet):
     search_fields = ["part_number", "description", "key"]
     ordering_fields = ["position", "part_number", "quantity"]
     ordering = ["sow_id", "position", "id"]
-    create_input, create_service = s.SowMaterialCreateInputSerializer, services.sow_material_add
-    update_input, update_service = s.SowMaterialUpdateInputSerializer, services.sow_material_update
-    delete_service = services.sow_material_delete
+    create_input, create_service = s.SowMaterialCreateInputSerializer, sows.sow_material_add
+    update_input, update_service = s.SowMaterialUpdateInputSerializer, sows.sow_material_update
+    delete_service = sows.sow_material_delete
     id_name = "material_id"
 
 

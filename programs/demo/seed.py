@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from programs import attributes, enrollments, services, variations
+from programs import attributes, enrollments, services, sows, variations
 from programs.choices import AttributeType, EvidenceKind, ProgramStatus, VariationKind, VariationStatus
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from rollout.choices import Role
@@ -409,29 +409,25 @@ def _attributes(organization, actor: Access, program: Program) -> None:
 
 def _write_lines(organization, actor: Access, sow: Sow, tasks: list[dict], materials: list[dict]) -> None:
     for task in tasks:
-        services.sow_task_add(organization=organization, actor=actor, sow_id=sow.pk, **task)
+        sows.sow_task_add(organization=organization, actor=actor, sow_id=sow.pk, **task)
     for material in materials:
-        services.sow_material_add(organization=organization, actor=actor, sow_id=sow.pk, **material)
+        sows.sow_material_add(organization=organization, actor=actor, sow_id=sow.pk, **material)
 
 
 def _sco_sows(organization, actor: Access, program: Program) -> None:
     """v1 (12 tasks, 7 materials) approved, then v2 based on it (one task changed, one added, one material
     quantity changed) approved too, so the program's diff has something to show."""
-    sows = {sow.version: sow for sow in Sow.objects.for_organization(organization).filter(program=program)}
-    if 1 not in sows:
-        draft = services.sow_create_draft(
-            organization=organization, actor=actor, program_id=program.pk, notes=SCO_V1_NOTES
-        )
+    versions = {sow.version: sow for sow in Sow.objects.for_organization(organization).filter(program=program)}
+    if 1 not in versions:
+        draft = sows.sow_create_draft(organization=organization, actor=actor, program_id=program.pk, notes=SCO_V1_NOTES)
         _write_lines(organization, actor, draft, SCO_TASKS, SCO_MATERIALS)
-        sows[1] = services.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
-    if 2 not in sows:
-        draft = services.sow_create_draft(
-            organization=organization, actor=actor, program_id=program.pk, notes=SCO_V2_NOTES
-        )
+        versions[1] = sows.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
+    if 2 not in versions:
+        draft = sows.sow_create_draft(organization=organization, actor=actor, program_id=program.pk, notes=SCO_V2_NOTES)
         tasks = {task.key: task for task in SowTask.objects.for_organization(organization).filter(sow=draft)}
         for key, changes in SCO_V2_TASK_CHANGES.items():
-            services.sow_task_update(organization=organization, actor=actor, task_id=tasks[key].pk, **changes)
-        services.sow_task_add(
+            sows.sow_task_update(organization=organization, actor=actor, task_id=tasks[key].pk, **changes)
+        sows.sow_task_add(
             organization=organization,
             actor=actor,
             sow_id=draft.pk,
@@ -440,10 +436,8 @@ def _sco_sows(organization, actor: Access, program: Program) -> None:
         )
         materials = {line.key: line for line in SowMaterial.objects.for_organization(organization).filter(sow=draft)}
         for key, changes in SCO_V2_MATERIAL_CHANGES.items():
-            services.sow_material_update(
-                organization=organization, actor=actor, material_id=materials[key].pk, **changes
-            )
-        services.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
+            sows.sow_material_update(organization=organization, actor=actor, material_id=materials[key].pk, **changes)
+        sows.sow_approve(organization=organization, actor=actor, sow_id=draft.pk)
 
 
 def _enroll(organization, actor: Access, program: Program, plan: dict[int, list[int]]) -> None:
@@ -554,7 +548,7 @@ def _seed_pinecrest(organization, actor: Access, client) -> None:
     program = _program(organization, actor, client, PHARMACY_PROGRAM)
     waves = _waves(organization, actor, program, PHARMACY_WAVES)
     if not Sow.objects.for_organization(organization).filter(program=program).exists():
-        draft = services.sow_create_draft(
+        draft = sows.sow_create_draft(
             organization=organization, actor=actor, program_id=program.pk, notes="Draft: waiting for the AP model."
         )
         _write_lines(organization, actor, draft, PHARMACY_TASKS, PHARMACY_MATERIALS)

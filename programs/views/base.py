@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from programs.choices import ProgramStatus
 from programs.models import Program, Sow, SowTask, Wave
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
-from rollout.views.base import OrgTemplateView
+from rollout.views.base import OrgConfirmView
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT}
 ROLES = {"read": READ_ROLES, "write": PLANNER_ROLES}
@@ -36,24 +36,13 @@ class ProgramsPageMixin:
         return self.visible_or_404(model.objects.select_related("sow", "sow__program"), pk, "line")
 
 
-class ConfirmView(ProgramsPageMixin, OrgTemplateView):
-    """The UI shell's confirmation pattern: GET shows what will happen, POST does it."""
+class ConfirmView(ProgramsPageMixin, OrgConfirmView):
+    """A program page's confirmation (rollout.views.base.OrgConfirmView), for planners only."""
 
     roles = PLANNERS_ONLY
-    template_name = "components/confirm_page.html"
-
-    def confirm(self) -> dict:
-        raise NotImplementedError
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["confirm"] = {
-            "tone": "primary",
-            "icon": "question-circle",
-            "fields": {},
-            "details": [],
-            **self.confirm(),
-        }
         context["section"] = "programs"
         return context
 

@@ -1,6 +1,6 @@
 """SOW pages: a version's detail, notes, approval, deletion and diff, and the editor of its tasks and materials.
 
-An approved version is read-only here as in programs.services; PMs and admins write, a service's refusal
+An approved version is read-only here as in programs.sows; PMs and admins write, a service's refusal
 is shown next to the field it names."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from programs import selectors, services
-from programs.choices import EvidenceKind, ProgramStatus
+from programs import selectors, sows
+from programs.choices import TASK_CONTENT_FIELDS, EvidenceKind, ProgramStatus
 from programs.errors import SowApproved
 from programs.forms import (
     SowMaterialForm,
@@ -47,7 +47,7 @@ class SowCreateView(ConfirmView):
     def post(self, request, *args, **kwargs):
         program = self.get_program(self.kwargs["pk"])
         try:
-            sow = services.sow_create_draft(**self.service_kwargs(), program_id=program.pk)
+            sow = sows.sow_create_draft(**self.service_kwargs(), program_id=program.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect(self.org_url("programs:program-detail", pk=program.pk))
@@ -94,7 +94,7 @@ class SowNotesView(ProgramsPageMixin, OrgFormView):
     def form_valid(self, form):
         sow = self.get_sow(self.kwargs["pk"])
         try:
-            services.sow_update(**self.service_kwargs(), sow_id=sow.pk, notes=form.cleaned_data["notes"])
+            sows.sow_update(**self.service_kwargs(), sow_id=sow.pk, notes=form.cleaned_data["notes"])
         except ApplicationError as exc:
             messages.error(self.request, exc.message)
         else:
@@ -122,7 +122,7 @@ class SowApproveView(ConfirmView):
     def post(self, request, *args, **kwargs):
         sow = self.get_sow(self.kwargs["pk"])
         try:
-            sow = services.sow_approve(**self.service_kwargs(), sow_id=sow.pk)
+            sow = sows.sow_approve(**self.service_kwargs(), sow_id=sow.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -145,7 +145,7 @@ class SowDeleteView(ConfirmView):
     def post(self, request, *args, **kwargs):
         sow = self.get_sow(self.kwargs["pk"])
         try:
-            services.sow_delete(**self.service_kwargs(), sow_id=sow.pk)
+            sows.sow_delete(**self.service_kwargs(), sow_id=sow.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect(self.org_url("programs:sow-detail", pk=sow.pk))
@@ -235,14 +235,13 @@ class SowTaskFormView(LineFormView):
         line = self.get_line_or_none()
         if line is None:
             return {"evidence_kind": EvidenceKind.NONE}
-        names = [name for name in services.TASK_FIELDS if name not in ("key", "position")]
-        return {name: getattr(line, name) for name in names}
+        return {name: getattr(line, name) for name in TASK_CONTENT_FIELDS}
 
     def save(self, line, sow, values):
         if line is None:
-            services.sow_task_add(**self.service_kwargs(), sow_id=sow.pk, **values)
+            sows.sow_task_add(**self.service_kwargs(), sow_id=sow.pk, **values)
         else:
-            services.sow_task_update(**self.service_kwargs(), task_id=line.pk, **values)
+            sows.sow_task_update(**self.service_kwargs(), task_id=line.pk, **values)
 
 
 class SowMaterialFormView(LineFormView):
@@ -259,9 +258,9 @@ class SowMaterialFormView(LineFormView):
 
     def save(self, line, sow, values):
         if line is None:
-            services.sow_material_add(**self.service_kwargs(), sow_id=sow.pk, **values)
+            sows.sow_material_add(**self.service_kwargs(), sow_id=sow.pk, **values)
         else:
-            services.sow_material_update(**self.service_kwargs(), material_id=line.pk, **values)
+            sows.sow_material_update(**self.service_kwargs(), material_id=line.pk, **values)
 
 
 class SowTaskMoveView(ProgramsPageMixin, OrgTemplateView):
@@ -274,7 +273,7 @@ class SowTaskMoveView(ProgramsPageMixin, OrgTemplateView):
         task = self.get_line(SowTask, self.kwargs["line"])
         offset = -1 if request.POST.get("direction") == "up" else 1
         try:
-            services.sow_task_move(**self.service_kwargs(), task_id=task.pk, offset=offset)
+            sows.sow_task_move(**self.service_kwargs(), task_id=task.pk, offset=offset)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect(self.org_url("programs:sow-detail", pk=task.sow_id) + "#tasks")
@@ -299,9 +298,9 @@ class LineDeleteView(ConfirmView):
         line = self.get_line(self.model, self.kwargs["line"])
         try:
             if self.model is SowTask:
-                services.sow_task_delete(**self.service_kwargs(), task_id=line.pk)
+                sows.sow_task_delete(**self.service_kwargs(), task_id=line.pk)
             else:
-                services.sow_material_delete(**self.service_kwargs(), material_id=line.pk)
+                sows.sow_material_delete(**self.service_kwargs(), material_id=line.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

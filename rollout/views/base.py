@@ -67,6 +67,22 @@ class OrgTemplateView(OrgPageMixin, TemplateView):
     pass
 
 
+class OrgConfirmView(OrgTemplateView):
+    """The UI shell's confirmation pattern: GET shows what will happen (`confirm()`: title, message, details,
+    action label, tone, icon, cancel URL), POST does it (the concrete view's `post`)."""
+
+    template_name = "components/confirm_page.html"
+
+    def confirm(self) -> dict:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        defaults = {"tone": "primary", "icon": "question-circle", "fields": {}, "details": []}
+        context["confirm"] = {**defaults, **self.confirm()}
+        return context
+
+
 class OrgListView(OrgPageMixin, ListView):
     paginate_by = 50
 

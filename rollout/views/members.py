@@ -19,7 +19,7 @@ from rollout.filtersets import MembershipFilterSet
 from rollout.forms import InviteForm, MemberForm, add_service_error
 from rollout.models import Invitation, Membership
 from rollout.tables import MembershipTable, OrgTableView
-from rollout.views.base import OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgFormView
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
 MEMBER_READERS = frozenset({Role.ADMIN, Role.PM, Role.COORDINATOR})
@@ -141,19 +141,18 @@ class MemberEditView(MemberObjectMixin, OrgFormView):
         return redirect(self.org_url("core:members"))
 
 
-class MemberStatusView(MemberObjectMixin, OrgTemplateView):
+class MemberStatusView(MemberObjectMixin, OrgConfirmView):
     """Deactivate or reactivate a member: GET asks for confirmation, POST does it."""
 
-    template_name = "components/confirm_page.html"
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         membership = self.get_membership()
         user = membership.user
         details = [("E-mail", user.email), ("Role", membership.get_role_display())]
+        cancel_url = self.org_url("core:member-edit", pk=membership.pk)
         if membership.is_active:
-            context["confirm"] = {
+            return {
                 "title": f"Deactivate {user.display_name}?",
                 "message": (
                     f"{user.display_name} will be signed out of {self.access.organization.name} and can no longer "
@@ -163,18 +162,23 @@ class MemberStatusView(MemberObjectMixin, OrgTemplateView):
                 "tone": "danger",
                 "icon": "person-slash",
                 "fields": {"is_active": "false"},
+                "details": details,
+                "cancel_url": cancel_url,
             }
-        else:
-            context["confirm"] = {
-                "title": f"Reactivate {user.display_name}?",
-                "message": f"{user.display_name} regains access to {self.access.organization.name} as "
-                f"{membership.get_role_display().lower()}.",
-                "action_label": "Reactivate member",
-                "tone": "primary",
-                "icon": "person-check",
-                "fields": {"is_active": "true"},
-            }
-        context["confirm"].update(details=details, cancel_url=self.org_url("core:member-edit", pk=membership.pk))
+        return {
+            "title": f"Reactivate {user.display_name}?",
+            "message": f"{user.display_name} regains access to {self.access.organization.name} as "
+            f"{membership.get_role_display().lower()}.",
+            "action_label": "Reactivate member",
+            "tone": "primary",
+            "icon": "person-check",
+            "fields": {"is_active": "true"},
+            "details": details,
+            "cancel_url": cancel_url,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         context["section"] = "members"
         return context
 
@@ -198,10 +202,9 @@ class MemberStatusView(MemberObjectMixin, OrgTemplateView):
         return redirect(self.org_url("core:members"))
 
 
-class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
+class InvitationRevokeView(OrgUrlMixin, OrgConfirmView):
     """Withdraw a pending invitation: GET asks for confirmation, POST does it."""
 
-    template_name = "components/confirm_page.html"
     roles = {"read": ADMIN_ONLY, "write": ADMIN_ONLY}
 
     def get_invitation(self) -> Invitation:
@@ -209,13 +212,12 @@ class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
             Invitation.objects.select_related("client", "invited_by"), self.kwargs["pk"], "invitation"
         )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         invitation = self.get_invitation()
         details = [("E-mail", invitation.email), ("Role", invitation.get_role_display())]
         if invitation.client:
             details.append(("Client", invitation.client.name))
-        context["confirm"] = {
+        return {
             "title": f"Revoke the invitation for {invitation.email}?",
             "message": "The link in the e-mail stops working at once. You can invite this address again later.",
             "action_label": "Revoke invitation",
@@ -223,8 +225,10 @@ class InvitationRevokeView(OrgUrlMixin, OrgTemplateView):
             "icon": "envelope-x",
             "details": details,
             "cancel_url": self.org_url("core:members"),
-            "fields": {},
         }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         context["section"] = "members"
         return context
 

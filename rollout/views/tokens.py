@@ -14,7 +14,7 @@ from rollout.filtersets import ApiTokenFilterSet
 from rollout.forms import TOKEN_ROLE_CHOICES, ApiTokenForm, PersonalTokenForm, add_service_error
 from rollout.models import ApiToken
 from rollout.tables import ApiTokenTable, OrgTableView
-from rollout.views.base import OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgFormView
 from rollout.views.members import ADMIN_ONLY, OrgUrlMixin
 
 
@@ -92,11 +92,10 @@ class PersonalTokenCreateView(OrgUrlMixin, OrgFormView):
         return {**context, "layout": "layouts/phone.html", "back_url": self.org_url("core:profile")}
 
 
-class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
+class ApiTokenRevokeView(OrgUrlMixin, OrgConfirmView):
     """Revoke a token: GET asks for confirmation, POST does it. Technicians reach only their own app tokens
     (ApiToken.objects.visible_to), from their profile."""
 
-    template_name = "components/confirm_page.html"
     roles = {"read": ADMIN_ONLY | {Role.TECHNICIAN}, "write": ADMIN_ONLY | {Role.TECHNICIAN}}
 
     @property
@@ -106,13 +105,12 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
     def get_token(self) -> ApiToken:
         return self.visible_or_404(ApiToken.objects.select_related("client"), self.kwargs["pk"], "token")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         token = self.get_token()
         details = [("Name", token.name), ("Key", f"tutti_{token.prefix}_…"), ("Role", token.get_role_display())]
         if token.client:
             details.append(("Client", token.client.name))
-        context["confirm"] = {
+        return {
             "title": f"Revoke “{token.name}”?",
             "message": "Every request made with this key fails from now on. This cannot be undone: "
             "the system using it will need a new token.",
@@ -121,8 +119,10 @@ class ApiTokenRevokeView(OrgUrlMixin, OrgTemplateView):
             "icon": "key",
             "details": details,
             "cancel_url": self.back_url,
-            "fields": {},
         }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         context["section"] = "api-tokens"
         if self.access.role == Role.TECHNICIAN:
             context["layout"] = "layouts/phone.html"

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rollout.api.base import OrgPrimaryKeyRelatedField
 from rollout.models import Client
 from sites.choices import WEEKDAYS
-from sites.models import Site, SiteContact, SiteImport
+from sites.models import CONTACT_FIELDS, SITE_FIELDS, Site, SiteContact, SiteImport
 from sites.values import (
     SiteValueError,
     clean_access_hours,
@@ -58,7 +58,7 @@ class AttributesField(serializers.JSONField):
 class SiteContactSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = SiteContact
-        fields = ["id", "name", "role", "phone", "email", "is_primary"]
+        fields = ["id", *CONTACT_FIELDS]
         read_only_fields = fields
 
 
@@ -73,29 +73,7 @@ class SiteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Site
-        fields = [
-            "id",
-            "client",
-            "client_code",
-            "code",
-            "name",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "latitude",
-            "longitude",
-            "timezone",
-            "access_hours",
-            "blackout_dates",
-            "attributes",
-            "status",
-            "contacts",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "client", "client_code", *SITE_FIELDS, "status", "contacts", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -155,7 +133,7 @@ class SiteContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SiteContact
-        fields = ["id", "site", "site_code", "name", "role", "phone", "email", "is_primary", "created_at", "updated_at"]
+        fields = ["id", "site", "site_code", *CONTACT_FIELDS, "created_at", "updated_at"]
         read_only_fields = fields
 
 

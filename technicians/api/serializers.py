@@ -7,13 +7,12 @@ Related inputs are scoped to the caller's organization: a foreign id or slug rea
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
+from rollout.geo import is_timezone
 from technicians.choices import (
     CERTIFICATION_STATE_CHOICES,
     INSURANCE_STATE_CHOICES,
@@ -298,7 +297,7 @@ class EligibilityQuerySerializer(serializers.Serializer):
         return [int(part) for part in parts]
 
     def validate_tz(self, value: str) -> str:
-        if value and value not in available_timezones():
+        if value and not is_timezone(value):
             raise serializers.ValidationError("Use an IANA time zone such as America/Chicago.", code="invalid")
         return value
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from programs import services as program_services
+from programs import sows as program_sows
 from programs.choices import EvidenceKind
 from programs.models import Program
 from rollout.choices import Role
@@ -110,8 +110,8 @@ def rollout() -> Rollout:
         EnrollmentFactory(program=program, site=site, wave=wave)
 
     services = {"organization": organization, "actor": pm}
-    sow = program_services.sow_create_draft(**services, program_id=program.pk)
-    program_services.sow_task_add(
+    sow = program_sows.sow_create_draft(**services, program_id=program.pk)
+    program_sows.sow_task_add(
         **services,
         sow_id=sow.pk,
         key="survey",
@@ -121,7 +121,7 @@ def rollout() -> Rollout:
         evidence_kind=EvidenceKind.PHOTO,
         photo_min_count=2,
     )
-    program_services.sow_task_add(
+    program_sows.sow_task_add(
         **services,
         sow_id=sow.pk,
         key="mount",
@@ -131,7 +131,7 @@ def rollout() -> Rollout:
         estimated_minutes=90,
         evidence_kind=EvidenceKind.SERIAL,
     )
-    program_services.sow_task_add(
+    program_sows.sow_task_add(
         **services,
         sow_id=sow.pk,
         key="permit",
@@ -140,7 +140,7 @@ def rollout() -> Rollout:
         estimated_minutes=15,
         condition='store_format = "mall"',
     )
-    program_services.sow_task_add(
+    program_sows.sow_task_add(
         **services,
         sow_id=sow.pk,
         key="test",
@@ -149,10 +149,10 @@ def rollout() -> Rollout:
         estimated_minutes=20,
         evidence_kind=EvidenceKind.SIGNATURE,
     )
-    program_services.sow_material_add(
+    program_sows.sow_material_add(
         **services, sow_id=sow.pk, part_number="SCO-K1", description="Self-checkout kiosk", quantity=Decimal("3")
     )
-    program_services.sow_approve(**services, sow_id=sow.pk)
+    program_sows.sow_approve(**services, sow_id=sow.pk)
 
     created = work_order_services.work_orders_create_for_program(**services, program_id=program.pk, wave_id=wave.pk)
     assert created.created == len(SITES)

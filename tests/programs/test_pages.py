@@ -249,14 +249,14 @@ def test_sow_editor_flow(tenant, program):
 
 def test_diff_page_shows_changes_between_versions(tenant, pm, draft):
     # given v1 approved and v2 with a changed and an added task
-    from programs import services
+    from programs import sows
 
-    services.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
-    v2 = services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
-    services.sow_task_update(
+    sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    v2 = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
+    sows.sow_task_update(
         organization=tenant.organization, actor=pm, task_id=v2.tasks.get(key="mount").pk, estimated_minutes=50
     )
-    services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=v2.pk, title="Survey the site")
+    sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=v2.pk, title="Survey the site")
     # when the diff page is opened
     response = browser(tenant, Role.CLIENT).get(url(tenant, "programs:sow-diff", pk=v2.pk), {"against": draft.pk})
     # then

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from programs import selectors, services
+from programs import selectors, services, sows
 from programs.choices import PROGRAM_TRANSITIONS, EvidenceKind, ProgramStatus, SowStatus
 from programs.conditions import ConditionError
 from programs.errors import DraftExists, ProgramClosed, SowApproved
@@ -293,7 +293,7 @@ def test_a_closed_programs_plan_cannot_change(tenant, pm):
     with pytest.raises(ProgramClosed):
         services.wave_update(organization=tenant.organization, actor=pm, wave_id=wave.pk, name="x")
     with pytest.raises(ProgramClosed):
-        services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk)
+        sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk)
 
 
 # --- SOW versions -----------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_a_closed_programs_plan_cannot_change(tenant, pm):
 def test_first_draft_is_an_empty_version_one(tenant, pm, program):
     # given a program without SOW
     # when a draft is started
-    sow = services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk, notes="v1")
+    sow = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk, notes="v1")
     # then
     assert (sow.version, sow.status, sow.based_on) == (1, SowStatus.DRAFT, None)
     assert not sow.tasks.exists()
@@ -313,7 +313,7 @@ def test_one_draft_at_a_time(tenant, pm, draft):
     # given a program with a draft
     # when another draft is asked for
     with pytest.raises(DraftExists) as caught:
-        services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
+        sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
     # then
     assert caught.value.code == "draft_exists"
     assert "v1" in caught.value.message
@@ -321,7 +321,7 @@ def test_one_draft_at_a_time(tenant, pm, draft):
 
 def test_next_version_starts_as_a_copy_of_the_latest(tenant, pm, draft):
     # given an approved v1 with a conditional, photo-evidence task
-    services.sow_task_update(
+    sows.sow_task_update(
         organization=tenant.organization,
         actor=pm,
         task_id=draft.tasks.get(key="mount").pk,
@@ -329,9 +329,9 @@ def test_next_version_starts_as_a_copy_of_the_latest(tenant, pm, draft):
         photo_min_count=3,
         condition='store_format = "mall"',
     )
-    services.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
     # when v2 is started
-    v2 = services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
+    v2 = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
     # then it copies every line, with the same keys and values
     assert (v2.version, v2.based_on_id, v2.status) == (2, draft.pk, SowStatus.DRAFT)
     copied = {t.key: t for t in v2.tasks.all()}
@@ -344,7 +344,7 @@ def test_next_version_starts_as_a_copy_of_the_latest(tenant, pm, draft):
 def test_approve_records_who_and_when_and_freezes(tenant, pm, draft):
     # given a draft with tasks
     # when the PM approves it
-    sow = services.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    sow = sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
     # then
     sow.refresh_from_db()
     assert sow.status == SowStatus.APPROVED
@@ -355,22 +355,22 @@ def test_approve_records_who_and_when_and_freezes(tenant, pm, draft):
     assert event.after == {"status": "approved", "version": 1, "tasks": 2, "materials": 1}
     # and approving again is refused
     with pytest.raises(SowApproved):
-        services.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+        sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
 
 
 def test_an_empty_sow_cannot_be_approved(tenant, pm, program):
     # given an empty draft
-    sow = services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk)
+    sow = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=program.pk)
     # when / then
     with pytest.raises(Conflict) as caught:
-        services.sow_approve(organization=tenant.organization, actor=pm, sow_id=sow.pk)
+        sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=sow.pk)
     assert caught.value.code == "sow_empty"
 
 
 def test_draft_can_be_discarded(tenant, pm, draft):
     # given a draft
     # when
-    services.sow_delete(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    sows.sow_delete(organization=tenant.organization, actor=pm, sow_id=draft.pk)
     # then
     assert not Sow.objects.filter(pk=draft.pk).exists()
     assert not SowTask.objects.filter(sow_id=draft.pk).exists()
@@ -380,25 +380,21 @@ def _writes(sow):
     task = sow.tasks.first()
     material = sow.materials.first()
     return {
-        "sow_update": lambda o, a: services.sow_update(organization=o, actor=a, sow_id=sow.pk, notes="x"),
-        "sow_delete": lambda o, a: services.sow_delete(organization=o, actor=a, sow_id=sow.pk),
-        "sow_approve": lambda o, a: services.sow_approve(organization=o, actor=a, sow_id=sow.pk),
-        "sow_task_add": lambda o, a: services.sow_task_add(organization=o, actor=a, sow_id=sow.pk, title="x"),
-        "sow_task_update": lambda o, a: services.sow_task_update(organization=o, actor=a, task_id=task.pk, title="x"),
-        "sow_task_delete": lambda o, a: services.sow_task_delete(organization=o, actor=a, task_id=task.pk),
-        "sow_task_move": lambda o, a: services.sow_task_move(organization=o, actor=a, task_id=task.pk, offset=1),
-        "sow_task_reorder": lambda o, a: services.sow_task_reorder(
+        "sow_update": lambda o, a: sows.sow_update(organization=o, actor=a, sow_id=sow.pk, notes="x"),
+        "sow_delete": lambda o, a: sows.sow_delete(organization=o, actor=a, sow_id=sow.pk),
+        "sow_approve": lambda o, a: sows.sow_approve(organization=o, actor=a, sow_id=sow.pk),
+        "sow_task_add": lambda o, a: sows.sow_task_add(organization=o, actor=a, sow_id=sow.pk, title="x"),
+        "sow_task_update": lambda o, a: sows.sow_task_update(organization=o, actor=a, task_id=task.pk, title="x"),
+        "sow_task_delete": lambda o, a: sows.sow_task_delete(organization=o, actor=a, task_id=task.pk),
+        "sow_task_move": lambda o, a: sows.sow_task_move(organization=o, actor=a, task_id=task.pk, offset=1),
+        "sow_task_reorder": lambda o, a: sows.sow_task_reorder(
             organization=o, actor=a, sow_id=sow.pk, task_ids=list(reversed(sow.tasks.values_list("pk", flat=True)))
         ),
-        "sow_material_add": lambda o, a: services.sow_material_add(
-            organization=o, actor=a, sow_id=sow.pk, part_number="x"
-        ),
-        "sow_material_update": lambda o, a: services.sow_material_update(
+        "sow_material_add": lambda o, a: sows.sow_material_add(organization=o, actor=a, sow_id=sow.pk, part_number="x"),
+        "sow_material_update": lambda o, a: sows.sow_material_update(
             organization=o, actor=a, material_id=material.pk, quantity=Decimal("5")
         ),
-        "sow_material_delete": lambda o, a: services.sow_material_delete(
-            organization=o, actor=a, material_id=material.pk
-        ),
+        "sow_material_delete": lambda o, a: sows.sow_material_delete(organization=o, actor=a, material_id=material.pk),
     }
 
 
@@ -457,8 +453,8 @@ def test_the_models_refuse_to_change_an_approved_sow(approved):
 def test_task_key_defaults_to_a_unique_slug_of_the_title(tenant, pm, draft):
     # given a draft
     # when two tasks with the same title are added
-    first = services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Label ports")
-    second = services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Label ports")
+    first = sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Label ports")
+    second = sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Label ports")
     # then
     assert (first.key, second.key) == ("label-ports", "label-ports-2")
     assert (first.position, second.position) == (3, 4)
@@ -472,7 +468,7 @@ def test_task_key_must_be_a_new_slug(tenant, pm, draft, key, code):
     # given a draft with a task "mount"
     # when / then
     with pytest.raises(ApplicationError) as caught:
-        services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="x", key=key)
+        sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="x", key=key)
     assert (caught.value.field, caught.value.code) == ("key", code)
 
 
@@ -481,14 +477,14 @@ def test_task_key_is_stable(tenant, pm, draft):
     task = draft.tasks.get(key="mount")
     # when / then
     with pytest.raises(ApplicationError) as caught:
-        services.sow_task_update(organization=tenant.organization, actor=pm, task_id=task.pk, key="other")
+        sows.sow_task_update(organization=tenant.organization, actor=pm, task_id=task.pk, key="other")
     assert caught.value.code == "key_immutable"
 
 
 def test_task_inserted_at_a_position_shifts_the_others(tenant, pm, draft):
     # given tasks mount(1), test(2)
     # when a task is inserted first
-    services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Survey", position=1)
+    sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Survey", position=1)
     # then
     assert list(draft.tasks.order_by("position").values_list("key", "position")) == [
         ("survey", 1),
@@ -499,15 +495,15 @@ def test_task_inserted_at_a_position_shifts_the_others(tenant, pm, draft):
 
 def test_task_delete_closes_ranks_and_reorder_sets_the_order(tenant, pm, draft):
     # given three tasks
-    extra = services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Clean up")
+    extra = sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Clean up")
     mount = draft.tasks.get(key="mount")
     # when the first is deleted
-    services.sow_task_delete(organization=tenant.organization, actor=pm, task_id=mount.pk)
+    sows.sow_task_delete(organization=tenant.organization, actor=pm, task_id=mount.pk)
     # then the others close ranks
     assert list(draft.tasks.order_by("position").values_list("key", "position")) == [("test", 1), ("clean-up", 2)]
     # and when they are reordered
     test = draft.tasks.get(key="test")
-    services.sow_task_reorder(organization=tenant.organization, actor=pm, sow_id=draft.pk, task_ids=[extra.pk, test.pk])
+    sows.sow_task_reorder(organization=tenant.organization, actor=pm, sow_id=draft.pk, task_ids=[extra.pk, test.pk])
     assert list(draft.tasks.order_by("position").values_list("key", flat=True)) == ["clean-up", "test"]
     assert verbs(tenant.organization, draft)[-1] == "sow.tasks_reordered"
 
@@ -523,7 +519,7 @@ def test_reorder_must_name_every_task_once(tenant, pm, draft, foreign, ids):
     }[ids]
     # when / then
     with pytest.raises(ApplicationError) as caught:
-        services.sow_task_reorder(organization=tenant.organization, actor=pm, sow_id=draft.pk, task_ids=task_ids)
+        sows.sow_task_reorder(organization=tenant.organization, actor=pm, sow_id=draft.pk, task_ids=task_ids)
     assert (caught.value.field, caught.value.code) == ("task_ids", "invalid_order")
     assert test.position == 2
 
@@ -532,19 +528,19 @@ def test_task_move_goes_up_and_down(tenant, pm, draft):
     # given mount(1), test(2)
     test = draft.tasks.get(key="test")
     # when test moves up
-    services.sow_task_move(organization=tenant.organization, actor=pm, task_id=test.pk, offset=-1)
+    sows.sow_task_move(organization=tenant.organization, actor=pm, task_id=test.pk, offset=-1)
     # then
     assert list(draft.tasks.order_by("position").values_list("key", flat=True)) == ["test", "mount"]
 
 
 def test_evidence_parameters_follow_the_kind(tenant, pm, draft):
     # given a photo task
-    task = services.sow_task_add(
+    task = sows.sow_task_add(
         organization=tenant.organization, actor=pm, sow_id=draft.pk, title="Photo", evidence_kind=EvidenceKind.PHOTO
     )
     assert task.photo_min_count == 1  # a photo task asks for at least one photo by default
     # when it becomes a measurement task
-    task = services.sow_task_update(
+    task = sows.sow_task_update(
         organization=tenant.organization,
         actor=pm,
         task_id=task.pk,
@@ -584,14 +580,14 @@ def test_task_values_are_checked_by_field(tenant, pm, draft, values, field, code
     values = {"title": "Task", **values}
     # when / then
     with pytest.raises(ApplicationError) as caught:
-        services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, **values)
+        sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, **values)
     assert (caught.value.field, caught.value.code) == (field, code)
 
 
 def test_serial_pattern_error_says_where(tenant, pm, draft):
     # given / when
     with pytest.raises(ApplicationError) as caught:
-        services.sow_task_add(
+        sows.sow_task_add(
             organization=tenant.organization,
             actor=pm,
             sow_id=draft.pk,
@@ -608,7 +604,7 @@ def test_a_bad_condition_is_refused_when_the_line_is_saved(tenant, pm, draft):
     task = draft.tasks.get(key="mount")
     # when a condition that does not parse is saved
     with pytest.raises(ConditionError) as caught:
-        services.sow_task_update(
+        sows.sow_task_update(
             organization=tenant.organization, actor=pm, task_id=task.pk, condition="ceiling_height_m >"
         )
     # then it names the field, the code and the column, and nothing is saved
@@ -616,14 +612,14 @@ def test_a_bad_condition_is_refused_when_the_line_is_saved(tenant, pm, draft):
     task.refresh_from_db()
     assert task.condition == ""
     with pytest.raises(ConditionError):
-        services.sow_material_add(
+        sows.sow_material_add(
             organization=tenant.organization, actor=pm, sow_id=draft.pk, part_number="X", condition="a = = 1"
         )
 
 
 def test_a_good_condition_is_stored_trimmed(tenant, pm, draft):
     # given / when
-    material = services.sow_material_add(
+    material = sows.sow_material_add(
         organization=tenant.organization,
         actor=pm,
         sow_id=draft.pk,
@@ -643,9 +639,7 @@ def test_a_good_condition_is_stored_trimmed(tenant, pm, draft):
 def test_material_values_are_checked(tenant, pm, draft, values, field, code):
     # given / when / then
     with pytest.raises(ApplicationError) as caught:
-        services.sow_material_add(
-            organization=tenant.organization, actor=pm, sow_id=draft.pk, part_number="X", **values
-        )
+        sows.sow_material_add(organization=tenant.organization, actor=pm, sow_id=draft.pk, part_number="X", **values)
     assert (caught.value.field, caught.value.code) == (field, code)
 
 
@@ -653,8 +647,8 @@ def test_material_update_and_delete_are_audited(tenant, pm, draft):
     # given a material line
     material = draft.materials.get(key="bracket")
     # when
-    services.sow_material_update(organization=tenant.organization, actor=pm, material_id=material.pk, quantity=3)
-    services.sow_material_delete(organization=tenant.organization, actor=pm, material_id=material.pk)
+    sows.sow_material_update(organization=tenant.organization, actor=pm, material_id=material.pk, quantity=3)
+    sows.sow_material_delete(organization=tenant.organization, actor=pm, material_id=material.pk)
     # then
     assert verbs(tenant.organization, material) == ["sow_material.updated", "sow_material.deleted"]
     event = AuditEvent.objects.get(verb="sow_material.updated")
@@ -668,18 +662,16 @@ def test_material_update_and_delete_are_audited(tenant, pm, draft):
 def test_diff_lists_lines_added_removed_and_changed_by_key(tenant, pm, draft):
     # given v1 approved and v2 edited from its copy
     o = tenant.organization
-    services.sow_task_add(organization=o, actor=pm, sow_id=draft.pk, title="Clean up")
-    services.sow_approve(organization=o, actor=pm, sow_id=draft.pk)
-    v2 = services.sow_create_draft(organization=o, actor=pm, program_id=draft.program_id)
+    sows.sow_task_add(organization=o, actor=pm, sow_id=draft.pk, title="Clean up")
+    sows.sow_approve(organization=o, actor=pm, sow_id=draft.pk)
+    v2 = sows.sow_create_draft(organization=o, actor=pm, program_id=draft.program_id)
     mount, test = v2.tasks.get(key="mount"), v2.tasks.get(key="test")
-    services.sow_task_update(
-        organization=o, actor=pm, task_id=mount.pk, title="Mount the terminal", estimated_minutes=45
-    )
-    services.sow_task_delete(organization=o, actor=pm, task_id=test.pk)
-    services.sow_task_add(organization=o, actor=pm, sow_id=v2.pk, title="Survey", position=1)
-    services.sow_task_move(organization=o, actor=pm, task_id=v2.tasks.get(key="clean-up").pk, offset=-5)
-    services.sow_material_update(organization=o, actor=pm, material_id=v2.materials.get().pk, quantity=2)
-    services.sow_material_add(organization=o, actor=pm, sow_id=v2.pk, part_number="CAB-6", condition="floors > 1")
+    sows.sow_task_update(organization=o, actor=pm, task_id=mount.pk, title="Mount the terminal", estimated_minutes=45)
+    sows.sow_task_delete(organization=o, actor=pm, task_id=test.pk)
+    sows.sow_task_add(organization=o, actor=pm, sow_id=v2.pk, title="Survey", position=1)
+    sows.sow_task_move(organization=o, actor=pm, task_id=v2.tasks.get(key="clean-up").pk, offset=-5)
+    sows.sow_material_update(organization=o, actor=pm, material_id=v2.materials.get().pk, quantity=2)
+    sows.sow_material_add(organization=o, actor=pm, sow_id=v2.pk, part_number="CAB-6", condition="floors > 1")
     # when they are diffed
     diff = selectors.sow_diff(draft, v2)
     # then
@@ -699,9 +691,9 @@ def test_diff_lists_lines_added_removed_and_changed_by_key(tenant, pm, draft):
 
 def test_inserting_a_task_does_not_mark_the_others_as_moved(tenant, pm, draft):
     # given v1 approved and v2 with one task inserted at the top
-    services.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
-    v2 = services.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
-    services.sow_task_add(organization=tenant.organization, actor=pm, sow_id=v2.pk, title="Survey", position=1)
+    sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    v2 = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
+    sows.sow_task_add(organization=tenant.organization, actor=pm, sow_id=v2.pk, title="Survey", position=1)
     # when
     diff = selectors.sow_diff(draft, v2)
     # then only the insertion shows

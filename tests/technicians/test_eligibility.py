@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from rollout.geo import haversine_km
 from technicians.choices import EligibilityProblemCode as Code
-from technicians.geo import haversine_km
 from technicians.selectors import (
     EligibilityQuestion,
     describe_days,

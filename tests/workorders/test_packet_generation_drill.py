@@ -16,9 +16,9 @@ from rollout.models import AuditEvent, Job, JobItem
 from rollout.tasks import jobs_sweep_task
 from tests.workers import Workers, wait_for
 from tests.workorders.builders.packets import access_for, build_plan, enroll_site, work_order_for
+from workorders.choices import PacketJobStatus, PacketStatus
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import services
-from workorders.packets.choices import PacketJobStatus, PacketStatus
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -30,10 +30,9 @@ from tests.workorders.builders.packets import (
     technician_of,
     work_order_for,
 )
-from workorders.choices import WorkOrderStatus
+from workorders.choices import PacketJobStatus, PacketStatus, WorkOrderStatus
 from workorders.models import Packet
 from workorders.packets import selectors, services
-from workorders.packets.choices import PacketJobStatus, PacketStatus
 from workorders.packets.tasks import packet_notify_technician_task
 
 BROKEN_IMAGE = "See ![wiring](/static/img/packets/no-such-diagram.png)"

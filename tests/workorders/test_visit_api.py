@@ -28,8 +28,8 @@ from tests.workorders.builders.visits import (
     ready_work_order,
     signature_data_url,
 )
+from workorders.choices import VisitStatus
 from workorders.models import Packet, TaskResult, Visit, VisitAction, VisitPhoto
-from workorders.visits.choices import VisitStatus
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
 EVERYONE_SIGNED_IN = {Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"}

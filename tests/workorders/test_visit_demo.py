@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from rollout.models import AuditEvent, Membership, Organization
 from rollout.tenancy import Access
+from workorders.choices import VisitState
 from workorders.models import Visit, VisitPhoto
-from workorders.visits.choices import VisitState
 from workorders.visits.services import field_actions
 
 pytestmark = pytest.mark.django_db

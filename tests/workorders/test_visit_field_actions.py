@@ -32,11 +32,10 @@ from tests.workorders.builders.visits import (
     result,
     sign,
 )
-from workorders.choices import WorkOrderStatus
+from workorders.choices import VisitStatus, WorkOrderStatus
 from workorders.models import Packet, TaskResult, VisitAction
 from workorders.services import work_order_confirm_site_contact
 from workorders.visits import errors
-from workorders.visits.choices import VisitStatus
 from workorders.visits.services import field_actions, planning
 
 S = WorkOrderStatus

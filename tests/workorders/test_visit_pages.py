@@ -27,8 +27,8 @@ from tests.workorders.builders.visits import (
     ready_work_order,
     sign,
 )
+from workorders.choices import VisitStatus
 from workorders.models import Visit, VisitPhoto, WorkOrder
-from workorders.visits.choices import VisitStatus
 
 V = VisitStatus
 CALLERS = [Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR]

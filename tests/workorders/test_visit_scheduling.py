@@ -26,11 +26,10 @@ from tests.workorders.builders.visits import (
     other_technician,
     ready_work_order,
 )
-from workorders.choices import WorkOrderStatus
+from workorders.choices import VisitStatus, WorkOrderStatus
 from workorders.models import Visit, WorkOrder
 from workorders.services import work_order_assign, work_order_transition
 from workorders.visits import errors
-from workorders.visits.choices import VisitStatus
 from workorders.visits.services import field_actions, planning
 
 S = WorkOrderStatus

@@ -33,12 +33,11 @@ from technicians.demo.seed import TECH_EMAIL
 from technicians.models import Technician
 from workorders import gate_overrides
 from workorders import services as work_order_services
-from workorders.choices import WorkOrderStatus
+from workorders.choices import LocationStatus, TaskResultStatus, VisitOutcome, VisitStatus, WorkOrderStatus
 from workorders.demo.work_orders import CREW_EMAIL, PM_EMAIL, demo_rollout
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
 from workorders.readiness import work_order_readiness
 from workorders.visits import selectors
-from workorders.visits.choices import LocationStatus, TaskResultStatus, VisitOutcome, VisitStatus
 from workorders.visits.photos import photo_process
 
 S = WorkOrderStatus

@@ -22,7 +22,7 @@ from django.db import models
 from rollout.choices import Role
 from rollout.tenancy import TenantModel, TenantQuerySet
 from sites.models import private_storage
-from workorders.packets.choices import PacketJobStatus, PacketStatus
+from workorders.choices import PacketJobStatus, PacketStatus
 
 
 class WorkOrderScopedQuerySet(TenantQuerySet):

@@ -1,7 +1,7 @@
 """Field visits: one technician at one site in one time window, and what the visit records — the field actions
 received from the phone (exactly once each), task results, photos and the site contact's sign-off.
 
-A visit's status is a state machine (workorders.visits.choices.VISIT_TRANSITIONS) on a protected field: only
+A visit's status is a state machine (workorders.choices.VISIT_TRANSITIONS) on a protected field: only
 the `to_<state>` transitions below move it, called from workorders.visits.services (which lock the row, check
 the move, audit it and enqueue follow-up work). "Late" is never stored: it is derived from `checkin_due_by`
 (window start + the program's check-in grace) and the clock.
@@ -25,9 +25,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from rollout.choices import Role
 from rollout.tenancy import TenantModel, TenantQuerySet
 from sites.models import private_storage
-from workorders.visits.choices import (
+from workorders.choices import (
     BEFORE_ARRIVAL,
-    OPEN_STATUSES,
+    OPEN_VISIT_STATUSES,
     VISIT_TRANSITIONS,
     WORKED_STATUSES,
     IncompleteReason,
@@ -75,7 +75,7 @@ class VisitQuerySet(VisitScopedQuerySet):
         return self.select_related("work_order", "work_order__program", "work_order__site", "technician")
 
     def open(self) -> VisitQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        return self.filter(status__in=OPEN_VISIT_STATUSES)
 
     def late(self, now=None) -> VisitQuerySet:
         """Not checked in although the check-in deadline (window start + grace) has passed."""
@@ -149,12 +149,12 @@ class Visit(FSMModelMixin, TenantModel):
             models.CheckConstraint(condition=Q(window_end__gt=models.F("window_start")), name="visit_window"),
             models.UniqueConstraint(
                 fields=["organization", "work_order"],
-                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+                condition=Q(status__in=sorted(s.value for s in OPEN_VISIT_STATUSES)),
                 name="visit_one_open_per_work_order",
             ),
             models.UniqueConstraint(
                 fields=["organization", "work_order", "sequence"],
-                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES | WORKED_STATUSES)),
+                condition=Q(status__in=sorted(s.value for s in OPEN_VISIT_STATUSES | WORKED_STATUSES)),
                 name="visit_sequence_unique",
             ),
         ]
@@ -180,7 +180,7 @@ class Visit(FSMModelMixin, TenantModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_VISIT_STATUSES
 
     # One transition per target state; the sources come from VISIT_TRANSITIONS.
     @transition(field=status, source=_sources(V.SCHEDULED), target=V.SCHEDULED)

@@ -4,8 +4,8 @@ request's access, so a foreign id is "not a valid choice", never a way to probe 
 import django_filters
 
 from programs.models import Program, Wave
+from workorders.choices import PacketJobStatus, PacketStatus
 from workorders.models import Packet, PacketGenerationJob, WorkOrder
-from workorders.packets.choices import PacketJobStatus, PacketStatus
 
 
 def _visible(model):

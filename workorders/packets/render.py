@@ -2,7 +2,7 @@
 
 Both read only the snapshot (plus the visit URL, version and visit window, which are not content), so a
 packet version always renders the same. Instructions are Markdown, rendered and sanitized exactly as the
-SOW pages do (programs' `render_markdown`, nh3).
+SOW pages do (`rollout.markdown.render_markdown`, nh3).
 
 The PDF renderer never touches the network: it loads `data:` URIs and Tutti's own static files only (a
 worker that fetched URLs written by users could be pointed at internal services). Images hosted elsewhere
@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from programs.choices import EvidenceKind
 from programs.serials import serial_example
-from programs.templatetags.programs_tags import render_markdown
+from rollout.markdown import render_markdown
 from workorders.packets.compiler import SOW_SOURCE, PacketSnapshot
 from workorders.packets.errors import PacketRenderError
 from workorders.packets.qr import qr_data_uri

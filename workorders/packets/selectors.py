@@ -19,8 +19,8 @@ from rollout.errors import NotFound
 from rollout.tenancy import Access
 from sites.models import Site
 from technicians.models import Technician
+from workorders.choices import NO_PACKET_STATUSES, NOT_VISITED, PacketStatus
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
-from workorders.packets.choices import NO_PACKET_STATUSES, NOT_VISITED, PacketStatus
 from workorders.packets.compiler import PacketSnapshot, packet_compile
 
 TASK_DIFF_FIELDS = ["title", "instructions", "required_skill", "estimated_minutes", "evidence", "source", "site_note"]

@@ -44,12 +44,11 @@ from rollout.audit import audit_record
 from rollout.choices import Role
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Job, JobItem, JobItemStatus, JobStatus, Organization, User
-from rollout.tenancy import Access, organization_id_of
+from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from technicians.models import Technician
-from workorders.choices import WorkOrderStatus
+from workorders.choices import NOT_VISITED, PacketJobStatus, PacketStatus, WorkOrderStatus
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets import selectors
-from workorders.packets.choices import NOT_VISITED, PacketJobStatus, PacketStatus
 from workorders.packets.errors import (
     NoApprovedSow,
     NotYourWorkOrder,
@@ -79,16 +78,6 @@ class ReissueResult:
     left_untouched: tuple[dict, ...]  # [{work_order, number, message}]
     failed: tuple[dict, ...]  # [{work_order, number, message}]
     unchanged_count: int
-
-
-def _user_of(actor: Access | User | None) -> User | None:
-    return actor.user if isinstance(actor, Access) else actor
-
-
-def _label_of(actor: Access | User | None) -> str:
-    if isinstance(actor, Access):
-        return actor.actor_label
-    return actor.email if actor else "system"
 
 
 def visit_url(work_order: WorkOrder) -> str:
@@ -159,8 +148,8 @@ def _issue(organization, actor, work_order_id: int, *, sow=None) -> PacketIssue:
         checksum=snapshot.checksum,
         sow=sow,
         variation_ids=snapshot.content["variations_applied"],
-        issued_by=_user_of(actor),
-        issued_by_label=_label_of(actor)[:200],
+        issued_by=actor_user(actor),
+        issued_by_label=actor_label(actor)[:200],
     )
     audit_record(
         organization=work_order.organization,
@@ -287,7 +276,7 @@ def packet_acknowledge(*, organization: Organization, actor: Access, packet_id: 
     work_order = (
         WorkOrder.objects.for_organization(organization).select_related("technician").get(pk=packet.work_order_id)
     )
-    user = _user_of(actor)
+    user = actor_user(actor)
     technician = (
         Technician.objects.for_organization(organization).filter(user=user).first() if user is not None else None
     )
@@ -407,8 +396,8 @@ def packet_generation_start(
         wave=wave,
         total=len(ids),
         work_order_ids=ids,
-        requested_by=_user_of(actor),
-        requested_by_label=_label_of(actor)[:200],
+        requested_by=actor_user(actor),
+        requested_by_label=actor_label(actor)[:200],
         job=jobs.job_create(organization=organization, kind=PACKET_GENERATION, refs=ids),
     )
     audit_record(

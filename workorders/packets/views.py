@@ -19,9 +19,9 @@ from programs.models import Program, Wave
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.views.base import OrgDetailView, OrgPageMixin
+from workorders.choices import NOT_VISITED, PacketStatus
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets import selectors, services
-from workorders.packets.choices import NOT_VISITED, PacketStatus
 from workorders.packets.render import packet_render_html
 from workorders.readiness import describe_window
 

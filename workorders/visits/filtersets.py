@@ -8,8 +8,8 @@ from django.utils import timezone
 from programs.models import Program
 from sites.models import Site
 from technicians.models import Technician
+from workorders.choices import BEFORE_ARRIVAL, VisitState, VisitStatus
 from workorders.models import Visit, VisitPhoto, WorkOrder
-from workorders.visits.choices import BEFORE_ARRIVAL, VisitState, VisitStatus
 
 
 def _visible(model):

@@ -11,7 +11,7 @@ from django import forms
 from programs.models import Program
 from rollout.forms import StyledFormMixin
 from technicians.models import Technician
-from workorders.visits.choices import VisitState
+from workorders.choices import VisitState
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -37,6 +37,7 @@ from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from rollout.errors import ApplicationError
+from rollout.geo import coordinate_in_range
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -220,7 +221,7 @@ def _exif_position(exif) -> tuple[Decimal | None, Decimal | None]:
         return None, None
     latitude = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef, "N"))
     longitude = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef, "E"))
-    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if not (coordinate_in_range(latitude, "latitude") and coordinate_in_range(longitude, "longitude")):
         return None, None
     return latitude, longitude
 

@@ -19,13 +19,13 @@ from programs.choices import EvidenceKind
 from rollout.errors import NotFound
 from rollout.tenancy import Access
 from technicians.models import Technician, TimeOff
-from workorders.models import Packet, PacketAcknowledgement, TaskResult, Visit, VisitPhoto
-from workorders.packets.choices import PacketStatus
-from workorders.visits.choices import (
+from workorders.choices import (
     STATE_BADGES,
+    PacketStatus,
     TaskResultStatus,
     VisitState,
 )
+from workorders.models import Packet, PacketAcknowledgement, TaskResult, Visit, VisitPhoto
 
 # --- Lists and fetches ----------------------------------------------------------------------------------
 

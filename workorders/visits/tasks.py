@@ -56,8 +56,8 @@ def visits_no_show_sweep_task() -> None:
     beat entry, e.g. every 5 minutes), so that one slow tenant never stalls the rest."""
     from django.utils import timezone
 
+    from workorders.choices import BEFORE_ARRIVAL
     from workorders.models import Visit
-    from workorders.visits.choices import BEFORE_ARRIVAL
 
     organization_ids = (
         Visit.objects.filter(status__in=BEFORE_ARRIVAL, window_end__lt=timezone.now())

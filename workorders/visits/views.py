@@ -26,10 +26,10 @@ from rollout.forms import add_service_error
 from rollout.views.base import OrgDetailView, OrgFormView, OrgPageMixin, OrgTemplateView
 from sites.selectors import site_access_hours_rows
 from technicians.models import Technician
+from workorders.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, STATE_BADGES, VisitState
 from workorders.models import Visit, VisitPhoto, WorkOrder
 from workorders.selectors import work_order_technician_candidates
 from workorders.visits import selectors
-from workorders.visits.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, STATE_BADGES, VisitState
 from workorders.visits.forms import (
     FIELD_MAP,
     DispatchFilterForm,

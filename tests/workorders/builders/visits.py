@@ -26,8 +26,8 @@ from tests.programs.factories import EnrollmentFactory, ProgramFactory, SowFacto
 from tests.sites.factories import SiteContactFactory, SiteFactory
 from tests.technicians.factories import SkillFactory, TechnicianFactory
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
+from workorders.choices import PacketStatus
 from workorders.models import Packet, Visit, WorkOrder
-from workorders.packets.choices import PacketStatus
 from workorders.packets.selectors import packet_compile_many
 from workorders.visits.services import field_actions, planning
 

@@ -19,10 +19,10 @@ from programs.models import Program
 from rollout.api.base import OrgGenericViewSet, ServiceCreateMixin
 from rollout.api.files import FileNegotiation
 from rollout.choices import FULL_READ_ROLES, STAFF_ROLES, Role
+from workorders.choices import PacketStatus
 from workorders.models import Packet, PacketGenerationJob
 from workorders.packets import selectors, services
 from workorders.packets.api import serializers as s
-from workorders.packets.choices import PacketStatus
 from workorders.packets.filtersets import PacketFilterSet, PacketGenerationJobFilterSet
 
 READ_ROLES = FULL_READ_ROLES | {Role.CLIENT, Role.TECHNICIAN}

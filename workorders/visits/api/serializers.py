@@ -19,16 +19,16 @@ from rest_framework import serializers
 
 from rollout.api.base import OrgPrimaryKeyRelatedField
 from technicians.models import Technician
-from workorders.models import Visit, VisitPhoto, WorkOrder
-from workorders.packets.render import instructions_html
-from workorders.visits import selectors
-from workorders.visits.choices import (
+from workorders.choices import (
     IncompleteReason,
     LocationStatus,
     TaskResultStatus,
     VisitOutcome,
     VisitState,
 )
+from workorders.models import Visit, VisitPhoto, WorkOrder
+from workorders.packets.render import instructions_html
+from workorders.visits import selectors
 
 CLIENT_ACTION_ID = {
     "max_length": 64,

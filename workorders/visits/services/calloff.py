@@ -10,9 +10,9 @@ from rollout.audit import audit_record, audit_snapshot
 from rollout.models import Organization, User
 from rollout.tenancy import Access
 from workorders._common import _touch
+from workorders.choices import BEFORE_ARRIVAL, VisitStatus
 from workorders.errors import ReasonRequired
 from workorders.models import Visit
-from workorders.visits.choices import BEFORE_ARRIVAL, VisitStatus
 from workorders.visits.errors import VisitNotActive
 from workorders.visits.services._common import MAX_TEXT, VISIT_AUDIT_FIELDS, _lock_visit, _notify
 

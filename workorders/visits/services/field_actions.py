@@ -27,18 +27,12 @@ from django.utils import timezone
 
 from rollout.audit import audit_record
 from rollout.choices import Role
+from rollout.errors import ApplicationError
+from rollout.geo import COORDINATE_RANGES, coordinate_in_range, coordinate_number, coordinate_round, haversine_km
 from rollout.models import Organization
-from rollout.tenancy import Access, organization_id_of
-from technicians.geo import haversine_km
-from workorders._common import _field_error, _label_of, _touch, _user_of
-from workorders.choices import WorkOrderStatus
-from workorders.errors import NotReady
-from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
-from workorders.packets.errors import PacketNotCurrent
-from workorders.packets.services import packet_acknowledge
-from workorders.services import work_order_transition
-from workorders.visits import selectors
-from workorders.visits.choices import (
+from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
+from workorders._common import _touch
+from workorders.choices import (
     BEFORE_ARRIVAL,
     IncompleteReason,
     LocationStatus,
@@ -46,7 +40,14 @@ from workorders.visits.choices import (
     VisitActionKind,
     VisitOutcome,
     VisitStatus,
+    WorkOrderStatus,
 )
+from workorders.errors import NotReady
+from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
+from workorders.packets.errors import PacketNotCurrent
+from workorders.packets.services import packet_acknowledge
+from workorders.services import work_order_transition
+from workorders.visits import selectors
 from workorders.visits.errors import (
     AlreadyCheckedIn,
     ClientActionIdReused,
@@ -91,7 +92,7 @@ def _previous(visit: Visit, kind: str, client_action_id: str) -> VisitAction | N
     """The action already recorded under this id (the visit row is locked, so the answer cannot change)."""
     client_action_id = (client_action_id or "").strip()
     if not client_action_id:
-        raise _field_error("Send the action's client_action_id.", field="client_action_id", code="required")
+        raise ApplicationError("Send the action's client_action_id.", field="client_action_id", code="required")
     action = (
         VisitAction.objects.for_organization(visit.organization_id)
         .filter(visit=visit, client_action_id=client_action_id)
@@ -117,8 +118,8 @@ def _record(
         device_time=device_time,
         payload=payload,
         result=result,
-        actor_label=_label_of(actor)[:200],
-        user=_user_of(actor),
+        actor_label=actor_label(actor)[:200],
+        user=actor_user(actor),
     )
     return ActionOutcome(visit=visit, action=action, replayed=False)
 
@@ -253,14 +254,14 @@ def _start_work(organization, actor: Access, work_order: WorkOrder) -> None:
     work_order_transition(organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.IN_PROGRESS)
 
 
-def _coordinate(value, name: str, limit: int) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError as exc:
-        raise _field_error(f"Give the {name} in decimal degrees.", field=name, code="invalid") from exc
-    if not number.is_finite() or not -limit <= number <= limit:
-        raise _field_error(f"The {name} must be between -{limit} and {limit}.", field=name, code="invalid")
-    return number.quantize(Decimal("0.000001"))
+def _coordinate(value, name: str) -> Decimal:
+    number = coordinate_number(value)
+    if number is None:
+        raise ApplicationError(f"Give the {name} in decimal degrees.", field=name, code="invalid")
+    if not coordinate_in_range(number, name):
+        low, high = COORDINATE_RANGES[name]
+        raise ApplicationError(f"The {name} must be between {low} and {high}.", field=name, code="invalid")
+    return coordinate_round(number)
 
 
 @transaction.atomic
@@ -298,7 +299,7 @@ def visit_check_in(
     if visit.status not in BEFORE_ARRIVAL:
         raise VisitNotCheckable(f"This visit is {V(visit.status).label.lower()}: it cannot be checked in.")
     if location_status not in LocationStatus.values:
-        raise _field_error(
+        raise ApplicationError(
             "location_status must be ok, denied or unavailable.", field="location_status", code="invalid_choice"
         )
     work_order, program, site = visit.work_order, visit.work_order.program, visit.work_order.site
@@ -307,12 +308,12 @@ def visit_check_in(
     flagged = False
     if location_status == LocationStatus.OK:
         if latitude is None or longitude is None:
-            raise _field_error(
+            raise ApplicationError(
                 "Send latitude and longitude with location_status ok.", field="latitude", code="required"
             )
-        lat, lng = _coordinate(latitude, "latitude", 90), _coordinate(longitude, "longitude", 180)
+        lat, lng = _coordinate(latitude, "latitude"), _coordinate(longitude, "longitude")
         if accuracy_m is not None and accuracy_m < 0:
-            raise _field_error("accuracy_m cannot be negative.", field="accuracy_m", code="invalid")
+            raise ApplicationError("accuracy_m cannot be negative.", field="accuracy_m", code="invalid")
         if site.latitude is not None and site.longitude is not None:
             distance = round(haversine_km(site.latitude, site.longitude, lat, lng) * 1000)
             flagged = distance > program.geofence_radius_m
@@ -369,7 +370,7 @@ def visit_check_in(
 def _task(visit: Visit, task_key: str) -> selectors.VisitTask:
     task = next((task for task in selectors.packet_tasks(visit.packet) if task.key == task_key), None)
     if task is None:
-        raise _field_error(
+        raise ApplicationError(
             f"The packet (v{visit.packet.version if visit.packet else '?'}) has no task “{task_key}”.",
             field="task_key",
             code="unknown_task",
@@ -421,16 +422,18 @@ def visit_task_result(
     _require_checked_in(visit)
     task = _task(visit, task_key)
     if status not in TaskResultStatus.values:
-        raise _field_error("status must be done, not_done or not_applicable.", field="status", code="invalid_choice")
+        raise ApplicationError(
+            "status must be done, not_done or not_applicable.", field="status", code="invalid_choice"
+        )
     reason, serial, note = (reason or "").strip(), (serial or "").strip(), (note or "").strip()
     if status == TaskResultStatus.NOT_DONE and not reason:
-        raise _field_error("Say why the task was not done.", field="reason", code="reason_required")
+        raise ApplicationError("Say why the task was not done.", field="reason", code="reason_required")
     if len(serial) > MAX_SERIAL_LENGTH:
-        raise _field_error(
+        raise ApplicationError(
             f"A serial number has at most {MAX_SERIAL_LENGTH} characters.", field="serial", code="serial_format"
         )
     if serial and task.serial_pattern and not _serial_matches(task.serial_pattern, serial):
-        raise _field_error(
+        raise ApplicationError(
             f"“{serial}” does not look like a serial number for this task (expected format: {task.serial_pattern}).",
             field="serial",
             code="serial_format",
@@ -440,7 +443,7 @@ def visit_task_result(
         low, high = task.measurement_min, task.measurement_max
         if (low is not None and measurement < low) or (high is not None and measurement > high):
             bounds = f"{low if low is not None else '…'}–{high if high is not None else '…'}{unit}"
-            raise _field_error(
+            raise ApplicationError(
                 f"{measurement}{unit} is outside the expected range ({bounds}). Measure again, or mark the task not "
                 "done with a reason.",
                 field="measurement",
@@ -536,7 +539,7 @@ def _photo_record(
         if processed is None:  # the same bytes were there at the check and gone at the lock: process them now
             processed = photo_process(data)
         if photos.count() >= MAX_PHOTOS_PER_TASK:
-            raise _field_error(
+            raise ApplicationError(
                 f"Task {task.number} already has {MAX_PHOTOS_PER_TASK} photos; that is the limit.",
                 field="file",
                 code="too_many_photos",
@@ -573,7 +576,7 @@ def _store_photo(visit: Visit, task_key: str, processed: ProcessedImage, device_
         exif_latitude=processed.latitude,
         exif_longitude=processed.longitude,
         device_time=device_time,
-        uploaded_by_label=_label_of(actor)[:200],
+        uploaded_by_label=actor_label(actor)[:200],
     )
     photo.file.save("photo.jpg", ContentFile(processed.content), save=False)
     photo.thumbnail.save("thumbnail.jpg", ContentFile(processed.thumbnail), save=False)
@@ -601,7 +604,7 @@ def visit_sign_off(
     _require_checked_in(visit)
     name = (name or "").strip()
     if not name:
-        raise _field_error("Write the name of the person signing.", field="name", code="required")
+        raise ApplicationError("Write the name of the person signing.", field="name", code="required")
     processed = signature_process(signature)
     sign_off = VisitSignOff.objects.for_organization(organization).filter(visit=visit).first()
     replaced = sign_off is not None
@@ -643,12 +646,14 @@ def visit_check_out(
     _require_checked_in(visit)
     note = (note or "").strip()[:MAX_TEXT]
     if outcome not in VisitOutcome.values:
-        raise _field_error("outcome must be complete or incomplete.", field="outcome", code="invalid_choice")
+        raise ApplicationError("outcome must be complete or incomplete.", field="outcome", code="invalid_choice")
     if outcome == VisitOutcome.INCOMPLETE:
         if not incomplete_reason:
-            raise _field_error("Say why the visit is incomplete.", field="incomplete_reason", code="reason_required")
+            raise ApplicationError(
+                "Say why the visit is incomplete.", field="incomplete_reason", code="reason_required"
+            )
         if incomplete_reason not in IncompleteReason.values:
-            raise _field_error(
+            raise ApplicationError(
                 f"“{incomplete_reason}” is not one of the reasons: {', '.join(IncompleteReason.values)}.",
                 field="incomplete_reason",
                 code="invalid_choice",

@@ -24,19 +24,25 @@ from django.utils import timezone
 
 from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
-from rollout.errors import NotFound
+from rollout.errors import ApplicationError, NotFound
 from rollout.models import Organization, User
-from rollout.tenancy import Access, organization_id_of
+from rollout.tenancy import Access, actor_label, organization_id_of
 from technicians.choices import EligibilityProblemCode
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
-from workorders._common import _field_error, _label_of, _lock_work_order, _touch
-from workorders.choices import WorkOrderStatus
+from workorders._common import _lock_work_order, _touch
+from workorders.choices import (
+    BEFORE_ARRIVAL,
+    BOOKED_STATUSES,
+    WORKED_STATUSES,
+    VisitOutcome,
+    VisitStatus,
+    WorkOrderStatus,
+)
 from workorders.models import Visit, WorkOrder
 from workorders.readiness import visit_window_problems
 from workorders.selectors import work_order_skills
 from workorders.services import work_order_assign, work_order_transition
-from workorders.visits.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, WORKED_STATUSES, VisitOutcome, VisitStatus
 from workorders.visits.errors import VisitExists, VisitNotActive, WorkOrderNotSchedulable
 from workorders.visits.services._common import VISIT_AUDIT_FIELDS, _day, _notify
 from workorders.visits.services.calloff import _cancel, _lock_for_planning, _reason
@@ -55,7 +61,7 @@ def _window(site, day: date, start: time, end: time) -> tuple[datetime, datetime
     if end == time(0, 0):
         window_end += timedelta(days=1)
     if window_end <= window_start:
-        raise _field_error("The visit must end after it starts.", field="end_time", code="invalid_window")
+        raise ApplicationError("The visit must end after it starts.", field="end_time", code="invalid_window")
     return window_start, window_end
 
 
@@ -76,7 +82,7 @@ def _check_double_booking(organization, technician: Technician, start: datetime,
         overlapping = overlapping.exclude(pk=exclude.pk)
     other = overlapping.first()
     if other is not None:
-        raise _field_error(
+        raise ApplicationError(
             f"{technician.full_name} already has a visit then: {_describe(other)} ({other.work_order.site.timezone}).",
             field="start_time",
             code="double_booking",
@@ -91,7 +97,7 @@ def _check_site_window(site, start: datetime, end: datetime) -> None:
     day = local_start.date()
     while day <= local_end.date():
         if day.isoformat() in blackout:
-            raise _field_error(
+            raise ApplicationError(
                 f"{_day(day)} is a blackout date at site {site.code}: no work may happen there that day.",
                 field="date",
                 code="blackout_date",
@@ -100,7 +106,7 @@ def _check_site_window(site, start: datetime, end: datetime) -> None:
     hours_only = SimpleNamespace(timezone=site.timezone, access_hours=site.access_hours, blackout_dates=[])
     problems = visit_window_problems(site=hours_only, planned_start=start, planned_end=end)
     if problems:
-        raise _field_error(" ".join(problems), field="start_time", code="outside_access_hours")
+        raise ApplicationError(" ".join(problems), field="start_time", code="outside_access_hours")
 
 
 def _check_technician(organization, work_order: WorkOrder, technician: Technician, start: datetime) -> None:
@@ -119,22 +125,16 @@ def _check_technician(organization, work_order: WorkOrder, technician: Technicia
     )
     if not problems:
         return
-    code = (
-        "time_off"
-        if any(problem.code == EligibilityProblemCode.TIME_OFF for problem in problems)
-        else "technician_not_eligible"
-    )
-    raise _field_error(
-        f"{technician.full_name} cannot take this visit: " + " ".join(p.message for p in problems),
-        field="technician",
-        code=code,
-    )
+    message = f"{technician.full_name} cannot take this visit: " + " ".join(p.message for p in problems)
+    if any(problem.code == EligibilityProblemCode.TIME_OFF for problem in problems):
+        raise ApplicationError(message, field="technician", code="time_off")
+    raise ApplicationError(message, field="technician", code="technician_not_eligible")
 
 
 def _technician(organization, technician_id: int) -> Technician:
     technician = Technician.objects.for_organization(organization).filter(pk=technician_id).first()
     if technician is None:
-        raise _field_error("No such technician.", field="technician", code="does_not_exist")
+        raise ApplicationError("No such technician.", field="technician", code="does_not_exist")
     return technician
 
 
@@ -219,7 +219,7 @@ def visit_schedule(
         window_end=end,
         local_date=start.astimezone(ZoneInfo(work_order.site.timezone)).date(),
         checkin_due_by=_checkin_due_by(work_order, start),
-        created_by_label=_label_of(actor)[:200],
+        created_by_label=actor_label(actor)[:200],
     )
     audit_record(
         organization=organization,
@@ -290,7 +290,7 @@ def visit_reassign(
     _check_work_order_plannable(work_order, action="reassign the visit")
     technician = _technician(organization, technician_id)
     if technician.pk == visit.technician_id:
-        raise _field_error(
+        raise ApplicationError(
             f"{technician.full_name} already has this visit.", field="technician", code="same_technician"
         )
     _check_double_booking(organization, technician, visit.window_start, visit.window_end)

@@ -1,9 +1,10 @@
 """Training path pages: the training matrix (people × courses, and what expires within 30 days), a new course, a
 new training record (with its certificate), and the certificate file itself.
 
-Every page derives from rollout/views/base.py (role check + scoped reads). The certificate is streamed after the
-same scoped lookup as its record, so another organization's certificate is a 404, like any of its rows; a
-technician may open their own. Writes go through technicians.training; a refusal shows next to its field.
+Every page derives from rollout/views/base.py (role check + scoped reads), through technicians.views.base. The
+certificate is streamed after the same scoped lookup as its record, so another organization's certificate is a
+404, like any of its rows; a technician may open their own. Writes go through technicians.training; a refusal
+shows next to its field.
 """
 
 from __future__ import annotations
@@ -22,18 +23,12 @@ from technicians.choices import EXPIRING_WITHIN_DAYS, TRAINING_ROLE_CHOICES, TRA
 from technicians.forms import CourseForm, TrainingRecordForm
 from technicians.models import TrainingRecord
 from technicians.selectors import training_matrix
+from technicians.views.base import WRITERS_ONLY, TechniciansPageMixin
 
-STAFF_PAGES = {"read": STAFF_ROLES, "write": STAFF_ROLES}
 
-
-class TrainingPageMixin:
-    roles = STAFF_PAGES
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["section"] = "training"
-        context["today"] = timezone.localdate()
-        return context
+class TrainingPageMixin(TechniciansPageMixin):
+    roles = WRITERS_ONLY
+    section = "training"
 
 
 class TrainingMatrixView(TrainingPageMixin, OrgTemplateView):

@@ -1,11 +1,4 @@
-"""Technician pages: technicians (list, detail, create, edit, invite, (de)activate), their certifications
-and time off, vendors, and the skills catalogue.
-
-Every page derives from rollout/views/base.py (role check + `visible_to(access)`), so another
-organization's technician, vendor, skill, certification or time off is a 404. Staff and integrators
-read; admins, PMs and coordinators write, always through technicians.services, and a service's
-refusal is shown next to the field it names.
-"""
+"""Technician pages: list, detail, create, edit, invite, (de)activate; their certifications and time off."""
 
 from __future__ import annotations
 
@@ -13,96 +6,30 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from rollout.choices import FULL_READ_ROLES, STAFF_ROLES
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.models import Invitation
 from rollout.tables import OrgTableView
-from rollout.views.base import OrgDetailView, OrgFormView, OrgTemplateView
+from rollout.views.base import OrgDetailView, OrgFormView
 from technicians import services
 from technicians.choices import EXPIRING_WITHIN_DAYS
 from technicians.filtersets import (
     CERTIFICATION_STATES,
-    INSURANCE_STATES,
-    SkillFilterSet,
     TechnicianFilterSet,
-    VendorFilterSet,
 )
 from technicians.forms import (
     CertificationForm,
     InviteTechnicianForm,
-    SkillForm,
     TechnicianForm,
     TimeOffForm,
-    VendorForm,
 )
-from technicians.models import Certification, Skill, Technician, TimeOff, TrainingRecord, Vendor
-from technicians.tables import SkillTable, TechnicianTable, VendorTable
-
-ROLES = {"read": FULL_READ_ROLES, "write": STAFF_ROLES}
-WRITERS_ONLY = {"read": STAFF_ROLES, "write": STAFF_ROLES}
-ACTIVE_CHOICES = [("", "Any status"), ("true", "Active"), ("false", "Inactive")]
-
-
-class TechniciansPageMixin:
-    """The org URL helper, service arguments, and the objects named by the URL (another org's: 404)."""
-
-    roles = ROLES
-    section = "technicians"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["section"] = self.section
-        context["today"] = timezone.localdate()
-        return context
-
-    def _visible(self, model, pk, *related):
-        row = model.objects.visible_to(self.access).select_related(*related).filter(pk=pk).first()
-        if row is None:
-            raise Http404(f"No such {model._meta.verbose_name}.")
-        return row
-
-    def get_technician(self, pk) -> Technician:
-        return self._visible(Technician, pk, "vendor", "user")
-
-    def get_vendor(self, pk) -> Vendor:
-        return self._visible(Vendor, pk)
-
-    def get_skill(self, pk) -> Skill:
-        return self._visible(Skill, pk)
-
-    def get_certification(self, pk) -> Certification:
-        return self._visible(Certification, pk, "technician", "skill")
-
-    def get_time_off(self, pk) -> TimeOff:
-        return self._visible(TimeOff, pk, "technician")
-
-
-class ConfirmView(TechniciansPageMixin, OrgTemplateView):
-    """The UI shell's confirmation pattern: GET shows what will happen, POST does it."""
-
-    roles = WRITERS_ONLY
-    template_name = "components/confirm_page.html"
-
-    def confirm(self) -> dict:
-        raise NotImplementedError
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        defaults = {"tone": "primary", "icon": "question-circle", "fields": {}, "details": []}
-        context["confirm"] = {**defaults, **self.confirm()}
-        return context
-
-
-def _active_filter(form) -> None:
-    form.fields["active"].label = "Status"
-    form.fields["active"].widget.choices = ACTIVE_CHOICES
-
+from technicians.models import Certification, Technician, TimeOff, TrainingRecord
+from technicians.tables import TechnicianTable
+from technicians.views.base import WRITERS_ONLY, ConfirmView, TechniciansPageMixin, active_filter
 
 # --- Technicians ------------------------------------------------------------------------------------
 
@@ -125,7 +52,7 @@ class TechnicianListView(TechniciansPageMixin, OrgTableView):
         form.fields["skill"].label = "Skill"
         form.fields["certification"].empty_label = "Any"
         form.fields["certification"].choices = CERTIFICATION_STATES
-        _active_filter(form)
+        active_filter(form)
         del form.fields["in_house"]
         del form.fields["has_account"]
         form.order_fields(["q", "vendor", "skill", "certification", "active"])
@@ -433,193 +360,3 @@ class TimeOffDeleteView(ConfirmView):
         services.time_off_delete(**self.service_kwargs(), time_off_id=time_off.pk)
         messages.success(request, "Time off cancelled.")
         return redirect(self.org_url("technicians:technician-detail", pk=time_off.technician_id) + "#time-off")
-
-
-# --- Vendors ----------------------------------------------------------------------------------------
-
-
-class VendorListView(TechniciansPageMixin, OrgTableView):
-    """Vendors with their insurance state (expired and expiring stand out), filters, sorting, pages."""
-
-    template_name = "technicians/vendor_list.html"
-    queryset = Vendor.objects.with_counts()
-    filterset_class = VendorFilterSet
-    table_class = VendorTable
-    section = "vendors"
-
-    def prepare_filter_form(self, form):
-        form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "Name, code or contact"})
-        form.fields["insurance"].empty_label = "Any"
-        form.fields["insurance"].choices = INSURANCE_STATES
-        _active_filter(form)
-
-
-class VendorDetailView(TechniciansPageMixin, OrgDetailView):
-    template_name = "technicians/vendor_detail.html"
-    queryset = Vendor.objects.with_counts()
-    context_object_name = "vendor"
-    section = "vendors"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["technicians"] = list(
-            Technician.objects.visible_to(self.access)
-            .filter(vendor=self.object)
-            .prefetch_related("skills")
-            .order_by("-active", "full_name")
-        )
-        context["insurance_state"] = self.object.insurance_state(timezone.localdate())
-        return context
-
-
-class VendorFormView(TechniciansPageMixin, OrgFormView):
-    """Add a vendor, or edit one (URL pk)."""
-
-    roles = WRITERS_ONLY
-    form_class = VendorForm
-    template_name = "technicians/vendor_form.html"
-    section = "vendors"
-
-    def vendor(self) -> Vendor | None:
-        return self.get_vendor(self.kwargs["pk"]) if "pk" in self.kwargs else None
-
-    def get_initial(self):
-        vendor = self.vendor()
-        return {} if vendor is None else {name: getattr(vendor, name) for name in services.VENDOR_FIELDS}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(vendor=self.vendor(), **kwargs)
-
-    def form_valid(self, form):
-        vendor = self.vendor()
-        try:
-            if vendor is None:
-                vendor = services.vendor_create(**self.service_kwargs(), **form.cleaned_data)
-            else:
-                changes = {name: form.cleaned_data[name] for name in form.changed_data}
-                vendor = services.vendor_update(**self.service_kwargs(), vendor_id=vendor.pk, **changes)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Vendor {vendor.name} saved.")
-        return redirect(self.org_url("technicians:vendor-detail", pk=vendor.pk))
-
-
-class VendorStatusView(ConfirmView):
-    section = "vendors"
-
-    def confirm(self):
-        vendor = self.get_vendor(self.kwargs["pk"])
-        if vendor.active:
-            return {
-                "title": f"Deactivate {vendor.name}?",
-                "message": "None of its technicians qualifies for work while the vendor is inactive. You can "
-                "reactivate it later.",
-                "action_label": "Deactivate vendor",
-                "tone": "danger",
-                "icon": "building-slash",
-                "cancel_url": self.org_url("technicians:vendor-detail", pk=vendor.pk),
-            }
-        return {
-            "title": f"Reactivate {vendor.name}?",
-            "message": "Its technicians qualify for work again (if its insurance is current).",
-            "action_label": "Reactivate vendor",
-            "icon": "building-check",
-            "cancel_url": self.org_url("technicians:vendor-detail", pk=vendor.pk),
-        }
-
-    def post(self, request, *args, **kwargs):
-        vendor = self.get_vendor(self.kwargs["pk"])
-        vendor = services.vendor_set_active(**self.service_kwargs(), vendor_id=vendor.pk, active=not vendor.active)
-        messages.success(request, f"{vendor.name} {'reactivated' if vendor.active else 'deactivated'}.")
-        return redirect(self.org_url("technicians:vendor-detail", pk=vendor.pk))
-
-
-# --- Skills -----------------------------------------------------------------------------------------
-
-
-class SkillListView(TechniciansPageMixin, OrgTableView):
-    """The skills catalogue: what SOW tasks may require, and whether it needs a certification."""
-
-    template_name = "technicians/skill_list.html"
-    queryset = Skill.objects.with_counts()
-    filterset_class = SkillFilterSet
-    table_class = SkillTable
-    section = "skills"
-
-    def prepare_filter_form(self, form):
-        form.fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": "Name or slug"})
-        form.fields["requires_certification"].label = "Certification"
-        form.fields["requires_certification"].widget.choices = [
-            ("", "Any"),
-            ("true", "Required"),
-            ("false", "Not required"),
-        ]
-        _active_filter(form)
-        form.fields["active"].widget.choices = [("", "Any status"), ("true", "Active"), ("false", "Retired")]
-
-
-class SkillFormView(TechniciansPageMixin, OrgFormView):
-    """Add a skill, or edit one (URL pk: not its slug, which SOW tasks refer to)."""
-
-    roles = WRITERS_ONLY
-    form_class = SkillForm
-    template_name = "technicians/skill_form.html"
-    section = "skills"
-
-    def skill(self) -> Skill | None:
-        return self.get_skill(self.kwargs["pk"]) if "pk" in self.kwargs else None
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "with_slug": self.skill() is None}
-
-    def get_initial(self):
-        skill = self.skill()
-        return {} if skill is None else {name: getattr(skill, name) for name in services.SKILL_UPDATABLE}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(skill=self.skill(), **kwargs)
-
-    def form_valid(self, form):
-        skill = self.skill()
-        try:
-            if skill is None:
-                skill = services.skill_create(**self.service_kwargs(), **form.cleaned_data)
-            else:
-                changes = {name: form.cleaned_data[name] for name in form.changed_data}
-                skill = services.skill_update(**self.service_kwargs(), skill_id=skill.pk, **changes)
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Skill “{skill.name}” saved.")
-        return redirect(self.org_url("technicians:skills"))
-
-
-class SkillStatusView(ConfirmView):
-    section = "skills"
-
-    def confirm(self):
-        skill = self.get_skill(self.kwargs["pk"])
-        if skill.active:
-            return {
-                "title": f"Retire the skill “{skill.name}”?",
-                "message": "It is no longer offered when editing technicians. Technicians who have it keep it, and "
-                "work that requires it still finds them.",
-                "action_label": "Retire skill",
-                "tone": "danger",
-                "icon": "archive",
-                "cancel_url": self.org_url("technicians:skill-edit", pk=skill.pk),
-            }
-        return {
-            "title": f"Bring back the skill “{skill.name}”?",
-            "message": "It is offered again when editing technicians.",
-            "action_label": "Reactivate skill",
-            "icon": "arrow-counterclockwise",
-            "cancel_url": self.org_url("technicians:skill-edit", pk=skill.pk),
-        }
-
-    def post(self, request, *args, **kwargs):
-        skill = self.get_skill(self.kwargs["pk"])
-        skill = services.skill_set_active(**self.service_kwargs(), skill_id=skill.pk, active=not skill.active)
-        messages.success(request, f"Skill “{skill.name}” {'reactivated' if skill.active else 'retired'}.")
-        return redirect(self.org_url("technicians:skills"))
