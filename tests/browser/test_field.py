@@ -180,6 +180,11 @@ def test_checks_labels_and_clock(page, live_server):
             s.patternHint(String.raw`[A-Z]{{2}}-\\d{{4}}`),
             s.patternHint(String.raw`(?P<n>\\d+)x`),
           ],
+          serialHints: [
+            s.serialHint({{serial_pattern: "^SCO-[0-9]{{6}}$", serial_example: "SCO-123456"}}),
+            s.serialHint({{serial_pattern: String.raw`^SCO\\d{{6}}$`, serial_example: "SCO123456"}}),
+            s.serialHint({{serial_pattern: String.raw`(?P<n>\\d+)x`, serial_example: ""}}),
+          ],
           time: u.deviceTime(new Date(2026, 2, 4, 9, 5, 7, 12)),
           plural: [u.plural(1, "change"), u.plural(3, "change")],
           distance: Math.round(u.distanceMetres(41.9, -87.65, 41.9, -87.64)),
@@ -221,6 +226,12 @@ def test_checks_labels_and_clock(page, live_server):
         "At least 2 photos",
         "Serial number: SCO + 6 digits (e.g. SCO123456)",
         "Measurement in m, 0.5–30",
+    ]
+    # the phone never shows a regular expression: words, else the server's example, else a plain request
+    assert result["serialHints"] == [
+        "like SCO-123456",
+        "SCO + 6 digits (e.g. SCO123456)",
+        "as printed on the device's label",
     ]
     assert result["hints"] == [
         "SCO + 6 digits (e.g. SCO123456)",

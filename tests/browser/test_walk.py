@@ -81,6 +81,8 @@ def check_page(page, walk: Walk, url: str, errors: list) -> None:
     if response is None or response.status >= 400:
         walk.problems.append(f"{where}: answered {response.status if response else 'nothing'}")
         return
+    if "text/html" not in (response.headers.get("content-type") or ""):
+        return  # a file (a packet's PDF): the browser's own viewer, not a page of ours
     walk.visited.append(path)
     name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
     page.screenshot(path=str(SHOTS / f"{walk.role}-{walk.size}-{name}.png"), full_page=walk.size == "laptop")

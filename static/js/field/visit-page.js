@@ -23,7 +23,7 @@ import {
   makeAction,
   measurementProblem,
   missingEvidenceOf,
-  patternHint,
+  serialHint,
   photoMinimum,
   rekey,
   serialProblem,
@@ -783,7 +783,7 @@ class TaskCard {
         h("label", { class: "form-label mt-3", for: `${name}-serial` }, "Serial number"),
         fields.serial,
         fields.serialError,
-        h("div", { class: "form-text", id: `${name}-serial-help` }, task.serial_pattern ? `Format: ${patternHint(task.serial_pattern)}` : "As printed on the device's label."),
+        h("div", { class: "form-text", id: `${name}-serial-help` }, task.serial_pattern ? `Format: ${serialHint(task)}` : "As printed on the device's label."),
       );
     } else if (task.evidence_kind === "measurement") {
       fields.measurement = h("input", { type: "text", inputmode: "decimal", class: "form-control form-control-lg", id: `${name}-measurement`, value: decimalText(current.measurement), autocomplete: "off" });

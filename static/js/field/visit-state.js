@@ -196,6 +196,14 @@ export function serialRegExp(pattern) {
 
 /** A serial pattern in words with an example, for people: "SCO + 6 digits (e.g. SCO123456)". Patterns made of
  * literals, digit and letter runs are explained; any other pattern is shown as it is. */
+/** The serial rule for people: the words patternHint finds, else the server's example ("like SCO-123456"); never
+ * the regular expression itself. */
+export function serialHint(task) {
+  const hint = patternHint(task.serial_pattern);
+  if (hint && hint !== task.serial_pattern) return hint;
+  return task.serial_example ? `like ${task.serial_example}` : "as printed on the device's label";
+}
+
 export function patternHint(pattern) {
   if (!pattern) return "";
   const body = pattern.replace(/^\^/, "").replace(/\$$/, "");
@@ -233,7 +241,7 @@ export function serialProblem(task, value) {
   const serial = (value || "").trim();
   if (!serial) return "Enter the serial number.";
   const pattern = serialRegExp(task.serial_pattern);
-  if (pattern && !pattern.test(serial)) return `This serial does not match the expected format: ${patternHint(task.serial_pattern)}.`;
+  if (pattern && !pattern.test(serial)) return `This serial does not match the expected format: ${serialHint(task)}.`;
   return "";
 }
 
@@ -266,7 +274,7 @@ export function evidenceLabel(task) {
       return `At least ${count} photo${count === 1 ? "" : "s"}`;
     }
     case "serial":
-      return task.serial_pattern ? `Serial number: ${patternHint(task.serial_pattern)}` : "Serial number";
+      return task.serial_pattern ? `Serial number: ${serialHint(task)}` : "Serial number";
     case "measurement": {
       const unit = task.measurement_unit ? ` in ${task.measurement_unit}` : "";
       const low = decimalText(task.measurement_min) || null;

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from programs.serials import serial_example
 from rollout.api.base import OrgPrimaryKeyRelatedField
 from technicians.models import Technician
 from workorders.choices import (
@@ -194,6 +195,9 @@ class VisitTaskSerializer(serializers.Serializer):
     evidence_kind = serializers.CharField(help_text="none, photo, serial, measurement or signature.")
     photo_min_count = serializers.IntegerField()
     serial_pattern = serializers.CharField(help_text="A regular expression the whole serial must match (or empty).")
+    serial_example = serializers.CharField(
+        help_text='A serial that matches serial_pattern, to show people ("SCO-123456"; empty without a pattern).'
+    )
     measurement_unit = serializers.CharField()
     measurement_min = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
     measurement_max = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
@@ -317,6 +321,7 @@ class VisitDetailSerializer(VisitSerializer):
                     "evidence_kind": task.evidence_kind,
                     "photo_min_count": task.photo_min_count,
                     "serial_pattern": task.serial_pattern,
+                    "serial_example": serial_example(task.serial_pattern),
                     "measurement_unit": task.measurement_unit,
                     "measurement_min": _decimal(task.measurement_min),
                     "measurement_max": _decimal(task.measurement_max),

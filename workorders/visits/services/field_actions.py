@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from programs.serials import serial_example
 from rollout.audit import audit_record
 from rollout.choices import Role
 from rollout.errors import ApplicationError
@@ -434,7 +435,8 @@ def visit_task_result(
         )
     if serial and task.serial_pattern and not _serial_matches(task.serial_pattern, serial):
         raise ApplicationError(
-            f"“{serial}” does not look like a serial number for this task (expected format: {task.serial_pattern}).",
+            f"“{serial}” does not look like a serial number for this task"
+            + (f" (expected like {example})." if (example := serial_example(task.serial_pattern)) else "."),
             field="serial",
             code="serial_format",
         )
