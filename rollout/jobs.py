@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from rollout.models import Job, JobItem, JobItemStatus, JobStatus
@@ -162,6 +162,26 @@ def job_item_note(item: JobItem, result: dict) -> None:
     re-run after a crash knows it. Only while the item is pending."""
     JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING).update(result=result)
     item.result = result
+
+
+def job_items_add(item: JobItem, refs: list[int]) -> None:
+    """Add items to the item's job, in the caller's transaction (the item's work): a job that learns its work as
+    it goes, e.g. an import that finds its rows by reading the file, adds them with the item that read it. They
+    run after the items already there, and the job's total grows in the same transaction. Refs must be new."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("job_items_add must run inside the transaction of the item's work")
+    if not refs:
+        return
+    last = JobItem.objects.filter(job_id=item.job_id).aggregate(last=Max("position"))["last"]
+    start = 0 if last is None else last + 1
+    JobItem.objects.bulk_create(
+        [
+            JobItem(organization_id=item.organization_id, job_id=item.job_id, position=start + n, ref=ref)
+            for n, ref in enumerate(refs)
+        ],
+        batch_size=1000,
+    )
+    Job.objects.filter(pk=item.job_id).update(total=F("total") + len(refs))
 
 
 def _fail_item(job: Job, spec: JobKind, item: JobItem, message: str) -> None:

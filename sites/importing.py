@@ -456,61 +456,49 @@ class CheckResult:
         return column.header if column is not None else "timezone"
 
 
-def check_rows(
-    rows: Iterator[RawRow],
-    *,
-    client_code: str,
-    schema: AttributeSchema | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> CheckResult:
-    """Every check that needs no database, on every row: all problems are collected, none stops the run."""
-    header = None
+def first_header(rows: Iterator[RawRow]) -> Header:
+    """The header: the first row with a value (empty rows before it are skipped)."""
     for raw in rows:
         if any(cell.strip() for cell in raw.cells):
-            header = read_header(raw)
-            break
-    if header is None:
-        raise ImportFileError("The file is empty: the first row must name the columns (code, name, …).")
-    if header.issues:
-        return CheckResult(rows=[], issues=header.issues, rows_read=0, header=header)
+            return read_header(raw)
+    raise ImportFileError("The file is empty: the first row must name the columns (code, name, …).")
 
-    field_columns = [(column, CLEANERS[column.field]) for column in header.columns if column.field]
-    attribute_columns = [column for column in header.columns if column.attribute]
-    client_column = header.get(CLIENT_COLUMN)
-    header_by_index = {column.index: column.header for column in header.columns}
-    named_indexes = set(header_by_index)
-    width = max(named_indexes) + 1
-    unnamed_indexes = [index for index in range(width) if index not in named_indexes]
-    column_order = {column.header: column.index for column in header.columns}
-    has_coordinates = header.get("latitude") is not None
 
-    checked: list[CheckedRow] = []
-    issues: list[Issue] = []
-    first_row_of_code: dict[str, int] = {}
-    rows_read = 0
-    for raw in rows:
-        cells = [cell.strip() for cell in raw.cells]
-        if not any(cells):
-            continue
-        rows_read += 1
-        if rows_read > MAX_ROWS:
-            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it into several imports.")
-        if progress is not None and rows_read % PROGRESS_EVERY == 0:
-            progress(rows_read)
+class RowChecker:
+    """Every check that needs no database, one row at a time, for one header. With `duplicates`, a site code
+    seen on an earlier row of this checker is a problem (the durable dry run checks codes across its chunks
+    itself)."""
+
+    def __init__(self, header: Header, *, client_code: str, schema: AttributeSchema | None, duplicates=True):
+        self.header, self.client_code, self.schema, self.duplicates = header, client_code, schema, duplicates
+        self.field_columns = [(column, CLEANERS[column.field]) for column in header.columns if column.field]
+        self.attribute_columns = [column for column in header.columns if column.attribute]
+        self.client_column = header.get(CLIENT_COLUMN)
+        self.header_by_index = {column.index: column.header for column in header.columns}
+        named_indexes = set(self.header_by_index)
+        self.width = max(named_indexes) + 1
+        self.unnamed_indexes = [index for index in range(self.width) if index not in named_indexes]
+        self.column_order = {column.header: column.index for column in header.columns}
+        self.has_coordinates = header.get("latitude") is not None
+        self.first_row_of_code: dict[str, int] = {}
+
+    def check(self, number: int, cells: list[str], cell_issues) -> tuple[str | None, CheckedRow | None, list[Issue]]:
+        """(the row's site code if it reads as one, the checked row or None, the row's problems in column order)
+        for a non-empty row of stripped cells."""
+        width, header, schema = self.width, self.header, self.schema
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
-        number = raw.number
+        header_by_index = self.header_by_index
         row_issues = [
-            Issue(number, header_by_index.get(index, _column_letter(index)), message)
-            for index, message in raw.cell_issues
+            Issue(number, header_by_index.get(index, _column_letter(index)), message) for index, message in cell_issues
         ]
-        for index in (*unnamed_indexes, *range(width, len(cells))):
+        for index in (*self.unnamed_indexes, *range(width, len(cells))):
             if cells[index]:
                 row_issues.append(
                     Issue(number, _column_letter(index), "This cell has a value but its column has no name.")
                 )
         values = {}
-        for column, clean in field_columns:
+        for column, clean in self.field_columns:
             text = cells[column.index]
             if text and text[0] == "'":
                 text = unescape_cell(text)
@@ -519,7 +507,7 @@ def check_rows(
             except SiteValueError as error:
                 row_issues.append(Issue(number, column.header, str(error)))
         attributes_set, attributes_unset = {}, []
-        for column in attribute_columns:
+        for column in self.attribute_columns:
             text = cells[column.index]
             if text and text[0] == "'":
                 text = unescape_cell(text)
@@ -534,25 +522,25 @@ def check_rows(
                 attributes_set[column.attribute] = value
             except SiteValueError as error:
                 row_issues.append(Issue(number, column.header, str(error)))
-        if client_column is not None:
-            given = cells[client_column.index]
-            if given and given != client_code:
+        if self.client_column is not None:
+            given = cells[self.client_column.index]
+            if given and given != self.client_code:
                 row_issues.append(
                     Issue(
                         number,
-                        client_column.header,
-                        f"This row is for client “{given}”; this import is for client “{client_code}”.",
+                        self.client_column.header,
+                        f"This row is for client “{given}”; this import is for client “{self.client_code}”.",
                     )
                 )
         code = values.get("code")
-        if code:
-            first = first_row_of_code.setdefault(code, number)
+        if code and self.duplicates:
+            first = self.first_row_of_code.setdefault(code, number)
             if first != number:
                 row_issues.append(
                     Issue(number, header.get("code").header, f"The site code “{code}” is also on row {first}.")
                 )
         timezone_missing = False
-        if has_coordinates and "latitude" in values and "longitude" in values:
+        if self.has_coordinates and "latitude" in values and "longitude" in values:
             latitude, longitude = values["latitude"], values["longitude"]
             if (latitude is None) != (longitude is None):
                 missing = header.get("longitude" if latitude is not None else "latitude")
@@ -569,19 +557,49 @@ def check_rows(
             else:
                 timezone_missing = True
         if row_issues:
+            column_order = self.column_order
             row_issues.sort(key=lambda issue: column_order.get(issue.column, width))  # in the file's column order
-            issues.extend(row_issues)
-            continue
-        checked.append(
-            CheckedRow(
-                number=number,
-                code=values.pop("code"),
-                values=values,
-                attributes_set=attributes_set,
-                attributes_unset=attributes_unset,
-                timezone_missing=timezone_missing,
-            )
+            return code or None, None, row_issues
+        checked = CheckedRow(
+            number=number,
+            code=values.pop("code"),
+            values=values,
+            attributes_set=attributes_set,
+            attributes_unset=attributes_unset,
+            timezone_missing=timezone_missing,
         )
+        return checked.code, checked, row_issues
+
+
+def check_rows(
+    rows: Iterator[RawRow],
+    *,
+    client_code: str,
+    schema: AttributeSchema | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CheckResult:
+    """Every check that needs no database, on every row: all problems are collected, none stops the run."""
+    header = first_header(rows)
+    if header.issues:
+        return CheckResult(rows=[], issues=header.issues, rows_read=0, header=header)
+    checker = RowChecker(header, client_code=client_code, schema=schema)
+    checked: list[CheckedRow] = []
+    issues: list[Issue] = []
+    rows_read = 0
+    for raw in rows:
+        cells = [cell.strip() for cell in raw.cells]
+        if not any(cells):
+            continue
+        rows_read += 1
+        if rows_read > MAX_ROWS:
+            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it into several imports.")
+        if progress is not None and rows_read % PROGRESS_EVERY == 0:
+            progress(rows_read)
+        _code, row, row_issues = checker.check(raw.number, cells, raw.cell_issues)
+        if row is None:
+            issues.extend(row_issues)
+        else:
+            checked.append(row)
     if progress is not None:
         progress(rows_read)
     return CheckResult(rows=checked, issues=issues, rows_read=rows_read, header=header)
@@ -658,9 +676,15 @@ def _existing_sites_postgres(organization_id: int, client_id: int, codes: list[s
 
 
 def plan_import(
-    result: CheckResult, *, organization_id: int, client_id: int, schema: AttributeSchema | None = None
+    result: CheckResult,
+    *,
+    organization_id: int,
+    client_id: int,
+    schema: AttributeSchema | None = None,
+    outcomes: dict[int, str] | None = None,
 ) -> ImportPlan:
-    """Compare the checked rows with the client's sites (one query on PostgreSQL): create, update or keep."""
+    """Compare the checked rows with the client's sites (one query on PostgreSQL): create, update or keep.
+    `outcomes`, if given, receives each row's: by row number, "create", "update", "unchanged" or "problem"."""
     plan = ImportPlan()
     timezone_column = result.timezone_column
     existing = _existing_sites(
@@ -682,6 +706,8 @@ def plan_import(
                         "A time zone is required for a new site: give one, or latitude and longitude to derive it.",
                     )
                 )
+                if outcomes is not None:
+                    outcomes[row.number] = "problem"
                 continue
         else:
             before = dict(zip(WRITE_FIELDS, current[2:], strict=True))
@@ -698,13 +724,20 @@ def plan_import(
             problems = schema.problems(values["attributes"])
             if problems:
                 plan.issues.extend(Issue(row.number, f"attr:{name}", message) for name, message in problems)
+                if outcomes is not None:
+                    outcomes[row.number] = "problem"
                 continue
         if current is None:
             plan.creates.append((row.code, values))
+            outcome = "create"
         elif values == before:
             plan.unchanged += 1
+            outcome = "unchanged"
         else:
             plan.updates.append((current[0], values))
+            outcome = "update"
+        if outcomes is not None:
+            outcomes[row.number] = outcome
     return plan
 
 
