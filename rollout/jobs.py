@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
@@ -252,35 +253,64 @@ def job_run(*, organization_id: int, job_id: int, token: str, budget_seconds: fl
         return False
     budget = settings.JOB_RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
-    while True:
-        item = _claim(job, token)
-        if item is None:
-            break
-        if item.attempts > job.max_attempts:
+    item = None
+    try:
+        while True:
+            item = _claim(job, token)
+            if item is None:
+                break
+            if item.attempts > job.max_attempts:
+                _fail_item(
+                    job,
+                    spec,
+                    item,
+                    f"The worker stopped {item.attempts - 1} times while working on this item "
+                    "(killed, out of memory or over its time limit); it was not tried again.",
+                )
+                continue
+            try:
+                spec.run_item(job, item)
+            except JobItemAlreadyFinished:
+                pass
+            except SoftTimeLimitExceeded:
+                raise  # this task is out of time: see below
+            except Exception as error:  # one item's unexpected failure must not stop the others
+                logger.exception("Job %s (%s): item %s failed", job.pk, job.kind, item.ref)
+                _fail_item(job, spec, item, f"Unexpected error: {type(error).__name__}: {error}")
+            else:
+                if JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING).exists():
+                    _fail_item(job, spec, item, "The work ended without recording a result.")
+            if time.monotonic() >= deadline:
+                return True
+        if JobItem.objects.filter(job_id=job.pk, status=JobItemStatus.PENDING).exists():
+            return False  # another delivery holds the last claims; it finishes the job (or the sweep re-queues)
+        _finish(job, spec, token)
+    except SoftTimeLimitExceeded:
+        _out_of_time(job, spec, item, token)
+        return True
+    return False
+
+
+def _out_of_time(job: Job, spec: JobKind, item: JobItem | None, token: str) -> None:
+    """The task's soft time limit struck (in an item, its work rolled back with its transaction): give back what
+    this delivery holds now rather than when its lease expires, so that the continuation goes on at once. The
+    item is tried again, or failed with the reason on its last attempt; a finish it held is released."""
+    logger.warning("Job %s (%s): the task's soft time limit struck (item %s)", job.pk, job.kind, item and item.ref)
+    if item is not None:
+        if item.attempts >= job.max_attempts:
             _fail_item(
                 job,
                 spec,
                 item,
-                f"The worker stopped {item.attempts - 1} times while working on this item "
-                "(killed, out of memory or over its time limit); it was not tried again.",
+                f"The item ran past the task's time limit {item.attempts} times; it was not tried again.",
             )
-            continue
-        try:
-            spec.run_item(job, item)
-        except JobItemAlreadyFinished:
-            pass
-        except Exception as error:  # one item's unexpected failure must not stop the others
-            logger.exception("Job %s (%s): item %s failed", job.pk, job.kind, item.ref)
-            _fail_item(job, spec, item, f"Unexpected error: {type(error).__name__}: {error}")
         else:
-            if JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING).exists():
-                _fail_item(job, spec, item, "The work ended without recording a result.")
-        if time.monotonic() >= deadline:
-            return True
-    if JobItem.objects.filter(job_id=job.pk, status=JobItemStatus.PENDING).exists():
-        return False  # another delivery holds the last claims; it finishes the job (or the sweep re-queues)
-    _finish(job, spec, token)
-    return False
+            JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING, claimed_by=token).update(
+                claimed_by="",
+                lease_expires_at=None,
+                message=f"Stopped at the task's time limit on attempt {item.attempts}; it is tried again.",
+            )
+    Job.objects.filter(pk=job.pk, lease_owner=token).update(lease_owner="", lease_expires_at=None)
 
 
 def _finish(job: Job, spec: JobKind, token: str) -> None:

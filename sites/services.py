@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
@@ -539,8 +540,8 @@ def site_import_apply(*, organization_id: int, import_id: int, item: JobItem | N
     except DatabaseError as error:
         logger.warning("Site import %s: the database refused the commit: %s", import_id, error)
         _mark_failed(import_id, f"The database refused the commit, so nothing was written: {error}".strip(), item=item)
-    except jobs.JobItemAlreadyFinished:
-        raise
+    except (jobs.JobItemAlreadyFinished, SoftTimeLimitExceeded):
+        raise  # another delivery committed it / the runner gives the item back for the continuation
     except Exception as error:
         logger.exception("Site import %s: commit failed", import_id)
         _mark_failed(import_id, f"The commit stopped, so nothing was written: {error}", item=item)

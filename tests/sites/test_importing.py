@@ -439,6 +439,47 @@ def test_the_commit_job_is_enqueued_on_commit_and_a_second_run_does_nothing(
     assert job.items.get().result == {"created": 2, "updated": 0, "unchanged": 0}
 
 
+def test_a_commit_stopped_at_the_soft_time_limit_is_not_failed_and_the_continuation_commits(
+    tenant, importer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from rollout import jobs
+    from rollout.choices import Role
+    from sites import importing, services
+    from tests.sites.builders import access_of
+
+    # given a commit requested, whose first write runs past the task's soft time limit
+    site_import = importer.run(csv_text(3))
+    with django_capture_on_commit_callbacks(execute=False):
+        services.site_import_commit(
+            organization=tenant.organization, actor=access_of(tenant, Role.PM), import_id=site_import.pk
+        )
+    site_import.refresh_from_db()
+    real_write, stops = importing.write_plan, [1]
+
+    def write_plan(*args, **kwargs):
+        real_write(*args, **kwargs)
+        if stops:
+            stops.pop()
+            raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(importing, "write_plan", write_plan)
+    job_id = site_import.commit_job_id
+    # when a delivery runs it
+    assert jobs.job_run(organization_id=tenant.organization.pk, job_id=job_id, token="a") is True
+    # then nothing is written, the import still commits (not failed), and the item is given back
+    site_import.refresh_from_db()
+    assert (site_import.status, Site.objects.count()) == (ImportStatus.COMMITTING, 0)
+    item = site_import.commit_job.items.get()
+    assert (item.status, item.claimed_by) == ("pending", "")
+    # when the continuation runs
+    assert jobs.job_run(organization_id=tenant.organization.pk, job_id=job_id, token="b") is False
+    # then the sites are written once
+    site_import.refresh_from_db()
+    assert (site_import.status, Site.objects.count()) == (ImportStatus.COMMITTED, 3)
+
+
 def test_a_commit_whose_worker_died_is_failed_with_the_reason_when_the_job_gives_up(
     tenant, importer, django_capture_on_commit_callbacks
 ):
