@@ -1,11 +1,12 @@
 """A site import's dry run as a durable job (rollout.jobs, kind sites.site_import_validate): it survives a dead
 worker, counts only rows checked, and never checks a chunk of rows twice.
 
-The job starts with one item (ref 0) that reads the whole file once into a spool of rows (sites.dry_run) and, in
-the transaction that finishes it, adds one item per chunk of CHUNK_ROWS rows (ref = the chunk's byte offset in the
-spool) and sets the import's rows_total. Each chunk item checks its rows and, in its own transaction, adds them to
-the import's rows_done. When the last item is done, the job's settle hook adds the chunks up (duplicate codes
-across chunks included) and writes the report on the import, in the transaction that closes the job.
+The job starts with one item (ref 0) that reads the whole file once into a spool of rows
+(sites.importing.chunks) and, in the transaction that finishes it, adds one item per chunk of CHUNK_ROWS rows (ref =
+the chunk's byte offset in the spool) and sets the import's rows_total. Each chunk item checks its rows and, in its
+own transaction, adds them to the import's rows_done. When the last item is done, the job's settle hook adds the
+chunks up (duplicate codes across chunks included) and writes the report on the import, in the transaction that
+closes the job.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from django.utils import timezone
 
 from rollout import jobs
 from rollout.models import Job, JobItem, JobItemStatus, JobStatus
-from sites import dry_run, importing
+from sites import importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus
+from sites.importing import chunks
 from sites.models import SiteImport
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ def _validate_item(job: Job, item: JobItem) -> None:
 def _read(item: JobItem, site_import: SiteImport) -> None:
     """Read the whole file once: spool its rows and add one item per chunk, or record why it cannot be read."""
     try:
-        spool = dry_run.spool_write(
+        spool = chunks.spool_write(
             site_import.file.path, site_import.format, spool_path(site_import), chunk_rows=CHUNK_ROWS
         )
     except importing.ImportFileError as error:
@@ -97,7 +99,7 @@ def _read(item: JobItem, site_import: SiteImport) -> None:
 
 def _check(item: JobItem, site_import: SiteImport) -> None:
     """Check one chunk; its rows count as done in the transaction that records the result."""
-    result = dry_run.chunk_check(
+    result = chunks.chunk_check(
         spool_path(site_import),
         item.ref,
         chunk_rows=CHUNK_ROWS,
@@ -139,7 +141,7 @@ def _report(job: Job) -> dict:
         return {**empty, "error_count": len(read["header_issues"]), "errors": read["header_issues"]}
     number, cells, cell_issues = read["header"]
     header = importing.read_header(importing.RawRow(number, cells, cell_issues))
-    totals = dry_run.chunks_merge(header, results)
+    totals = chunks.chunks_merge(header, results)
     return {
         "rows_total": totals.rows,
         "rows_done": totals.rows,

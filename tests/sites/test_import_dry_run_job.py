@@ -7,8 +7,9 @@ from django.db import transaction
 
 from rollout import jobs
 from rollout.models import Job, JobItem, JobItemStatus
-from sites import dry_run, import_jobs, importing, services
+from sites import import_jobs, importing, services
 from sites.choices import ImportStatus
+from sites.importing import chunks
 from sites.models import SiteImport
 from tests.sites.builders import access_of, upload
 from tests.sites.factories import SiteFactory
@@ -124,7 +125,7 @@ def test_progress_counts_checked_rows_and_a_killed_chunk_is_checked_again_and_no
     # given a dry run in chunks of 4 rows (13 rows: 4 chunks), whose worker will be killed in the second chunk
     monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 4)
     checked, kill_at = [], {6}
-    real_check = dry_run.chunk_check
+    real_check = chunks.chunk_check
 
     def chunk_check(spool, offset, **kwargs):
         result = real_check(spool, offset, **kwargs)
@@ -134,7 +135,7 @@ def test_progress_counts_checked_rows_and_a_killed_chunk_is_checked_again_and_no
             raise WorkerKilled
         return result
 
-    monkeypatch.setattr(dry_run, "chunk_check", chunk_check)
+    monkeypatch.setattr(chunks, "chunk_check", chunk_check)
     site_import = uploaded(tenant, django_capture_on_commit_callbacks)
     job = site_import.validation_job
 

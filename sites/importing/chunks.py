@@ -5,10 +5,10 @@ runs these as the job's items).
 1. `spool_write` reads the whole file once (CSV or XLSX) and writes its non-empty rows as JSON lines (the header
    first), noting the byte offset where each chunk of `chunk_rows` rows starts: whole-file problems (not UTF-8, too
    many rows, a wrong header) are found here, before any row is checked.
-2. `chunk_check` checks one chunk's rows (every check of `importing.check_rows` but duplicate codes) and compares
+2. `chunk_check` checks one chunk's rows (every check of `check_rows` but duplicate codes) and compares
    them with the client's sites; it returns a JSON-able result, with each row's site code and outcome.
 3. `chunks_merge` adds the chunks up and finds the site codes that appear on several rows (across chunks too): the
-   total is what `importing.check_and_plan` reports for the whole file, problem for problem.
+   total is what `sites.importing.check_and_plan` reports for the whole file, problem for problem.
 """
 
 from __future__ import annotations
@@ -20,20 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sites.attributes import AttributeSchema
-from sites.importing import (
-    MAX_ROWS,
-    MAX_STORED_ISSUES,
-    CheckResult,
-    Header,
-    ImportFileError,
-    Issue,
-    RawRow,
-    RowChecker,
-    plan_import,
-    read_file,
-    read_header,
-    sort_issues,
-)
+from sites.importing.checking import CheckResult, Header, RowChecker, read_header
+from sites.importing.common import MAX_ROWS, MAX_STORED_ISSUES, ImportFileError, Issue, RawRow
+from sites.importing.planning import plan_import, sort_issues
+from sites.importing.reading import read_file
 
 # A chunk's outcome codes per row, kept short: the result of a 200,000-row file holds one entry per row.
 CREATE, UPDATE, UNCHANGED, ROW_PROBLEM, PLAN_PROBLEM = "c", "u", "k", "i", "p"
