@@ -16,6 +16,9 @@ What the mechanism guarantees:
   otherwise, which rolls the caller's work back. A redelivered task (same task id) takes back its own claims
   at once; another worker takes a claim only when its lease (`job.time_limit` seconds) expired. An item
   claimed `max_attempts` times without finishing (its worker killed every time) fails with that reason.
+- The task's soft time limit inside an item gives its claim back at once (the item's work rolled back) and hands
+  over to a continuation; an item stopped there `max_attempts` times fails with that reason.
+- An item may add items to its job (`job_items_add`, in its transaction): a job that learns its work as it goes.
 - `jobs_sweep` (a beat entry) re-queues open jobs whose heartbeat stopped for longer than their time limit,
   and fails them with a reason after `JOB_MAX_REQUEUES` re-queues without progress. App sweepers (e.g.
   packets stuck rendering) register with `job_sweeper_register`.
