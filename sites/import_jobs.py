@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 SITE_IMPORT_VALIDATE = "sites.site_import_validate"
 READ_REF = 0  # the item that reads the file; a chunk's ref is its offset in the spool, after the header line
-CHUNK_ROWS = 2_000
+CHUNK_ROWS = 5_000
 
 
 def site_import_validation_start(site_import: SiteImport) -> Job:

@@ -48,7 +48,7 @@ def _line(row: RawRow) -> bytes:
 
 def _row(line: bytes) -> RawRow:
     number, cells, cell_issues = json.loads(line)
-    return RawRow(number, cells, [tuple(issue) for issue in cell_issues])
+    return RawRow(number, cells, [tuple(issue) for issue in cell_issues] if cell_issues else [])
 
 
 def spool_write(path, file_format: str, spool_path: Path, *, chunk_rows: int) -> Spool:
