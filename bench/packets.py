@@ -42,8 +42,8 @@ def _instructions(n: int) -> str:
     return text
 
 
-def _build(organization, client):
-    """A 1,200-site program with an approved SOW, work orders and variations, written in bulk."""
+def _build(organization, client, sites_count: int = SITES):
+    """A program of `sites_count` sites (1,200) with an approved SOW, work orders and variations, written in bulk."""
     from django.utils import timezone
 
     from programs.choices import EvidenceKind, SowStatus, VariationKind, VariationStatus
@@ -84,7 +84,7 @@ def _build(organization, client):
             access_hours={"mon": ["06:00-22:00"], "sat": ["08:00-20:00"]}, blackout_dates=["2026-11-26"],
             attributes={"store_format": FORMATS[n % 4], "floors": 1 + n % 3, "has_loading_dock": n % 3 == 0},
         )
-        for n in range(1, SITES + 1)
+        for n in range(1, sites_count + 1)
     )  # fmt: skip
     SiteContact.objects.bulk_create(
         SiteContact(organization=organization, site=site, name=f"Manager {site.code}", role="Store manager",
@@ -100,7 +100,7 @@ def _build(organization, client):
         for n, enrollment in enumerate(enrollments, start=1)
     )  # fmt: skip
     variations = []
-    for site in rng.sample(sites, SITES * 15 // 100):
+    for site in rng.sample(sites, sites_count * 15 // 100):
         common = {"organization": organization, "program": program, "site": site, "status": VariationStatus.APPROVED}
         variations.append(
             SiteVariation(

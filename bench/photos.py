@@ -104,7 +104,7 @@ def measure(path: Path, code_dir: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int) -> list[Figure]:
+def run(rows: int = 0) -> list[Figure]:
     code_dir = Path(os.environ.get("BENCH_PHOTOS_CODE") or Path(__file__).resolve().parent.parent)
     figures = []
     with tempfile.TemporaryDirectory(prefix="tutti-bench-photos-") as folder:

@@ -16,6 +16,9 @@ What the mechanism guarantees:
   otherwise, which rolls the caller's work back. A redelivered task (same task id) takes back its own claims
   at once; another worker takes a claim only when its lease (`job.time_limit` seconds) expired. An item
   claimed `max_attempts` times without finishing (its worker killed every time) fails with that reason.
+- The task's soft time limit inside an item gives its claim back at once (the item's work rolled back) and hands
+  over to a continuation; an item stopped there `max_attempts` times fails with that reason.
+- An item may add items to its job (`job_items_add`, in its transaction): a job that learns its work as it goes.
 - `jobs_sweep` (a beat entry) re-queues open jobs whose heartbeat stopped for longer than their time limit,
   and fails them with a reason after `JOB_MAX_REQUEUES` re-queues without progress. App sweepers (e.g.
   packets stuck rendering) register with `job_sweeper_register`.
@@ -29,9 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from rollout.models import Job, JobItem, JobItemStatus, JobStatus
@@ -164,6 +168,26 @@ def job_item_note(item: JobItem, result: dict) -> None:
     item.result = result
 
 
+def job_items_add(item: JobItem, refs: list[int]) -> None:
+    """Add items to the item's job, in the caller's transaction (the item's work): a job that learns its work as
+    it goes, e.g. an import that finds its rows by reading the file, adds them with the item that read it. They
+    run after the items already there, and the job's total grows in the same transaction. Refs must be new."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("job_items_add must run inside the transaction of the item's work")
+    if not refs:
+        return
+    last = JobItem.objects.filter(job_id=item.job_id).aggregate(last=Max("position"))["last"]
+    start = 0 if last is None else last + 1
+    JobItem.objects.bulk_create(
+        [
+            JobItem(organization_id=item.organization_id, job_id=item.job_id, position=start + n, ref=ref)
+            for n, ref in enumerate(refs)
+        ],
+        batch_size=1000,
+    )
+    Job.objects.filter(pk=item.job_id).update(total=F("total") + len(refs))
+
+
 def _fail_item(job: Job, spec: JobKind, item: JobItem, message: str) -> None:
     try:
         with transaction.atomic():
@@ -232,35 +256,64 @@ def job_run(*, organization_id: int, job_id: int, token: str, budget_seconds: fl
         return False
     budget = settings.JOB_RUN_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
-    while True:
-        item = _claim(job, token)
-        if item is None:
-            break
-        if item.attempts > job.max_attempts:
+    item = None
+    try:
+        while True:
+            item = _claim(job, token)
+            if item is None:
+                break
+            if item.attempts > job.max_attempts:
+                _fail_item(
+                    job,
+                    spec,
+                    item,
+                    f"The worker stopped {item.attempts - 1} times while working on this item "
+                    "(killed, out of memory or over its time limit); it was not tried again.",
+                )
+                continue
+            try:
+                spec.run_item(job, item)
+            except JobItemAlreadyFinished:
+                pass
+            except SoftTimeLimitExceeded:
+                raise  # this task is out of time: see below
+            except Exception as error:  # one item's unexpected failure must not stop the others
+                logger.exception("Job %s (%s): item %s failed", job.pk, job.kind, item.ref)
+                _fail_item(job, spec, item, f"Unexpected error: {type(error).__name__}: {error}")
+            else:
+                if JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING).exists():
+                    _fail_item(job, spec, item, "The work ended without recording a result.")
+            if time.monotonic() >= deadline:
+                return True
+        if JobItem.objects.filter(job_id=job.pk, status=JobItemStatus.PENDING).exists():
+            return False  # another delivery holds the last claims; it finishes the job (or the sweep re-queues)
+        _finish(job, spec, token)
+    except SoftTimeLimitExceeded:
+        _out_of_time(job, spec, item, token)
+        return True
+    return False
+
+
+def _out_of_time(job: Job, spec: JobKind, item: JobItem | None, token: str) -> None:
+    """The task's soft time limit struck (in an item, its work rolled back with its transaction): give back what
+    this delivery holds now rather than when its lease expires, so that the continuation goes on at once. The
+    item is tried again, or failed with the reason on its last attempt; a finish it held is released."""
+    logger.warning("Job %s (%s): the task's soft time limit struck (item %s)", job.pk, job.kind, item and item.ref)
+    if item is not None:
+        if item.attempts >= job.max_attempts:
             _fail_item(
                 job,
                 spec,
                 item,
-                f"The worker stopped {item.attempts - 1} times while working on this item "
-                "(killed, out of memory or over its time limit); it was not tried again.",
+                f"The item ran past the task's time limit {item.attempts} times; it was not tried again.",
             )
-            continue
-        try:
-            spec.run_item(job, item)
-        except JobItemAlreadyFinished:
-            pass
-        except Exception as error:  # one item's unexpected failure must not stop the others
-            logger.exception("Job %s (%s): item %s failed", job.pk, job.kind, item.ref)
-            _fail_item(job, spec, item, f"Unexpected error: {type(error).__name__}: {error}")
         else:
-            if JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING).exists():
-                _fail_item(job, spec, item, "The work ended without recording a result.")
-        if time.monotonic() >= deadline:
-            return True
-    if JobItem.objects.filter(job_id=job.pk, status=JobItemStatus.PENDING).exists():
-        return False  # another delivery holds the last claims; it finishes the job (or the sweep re-queues)
-    _finish(job, spec, token)
-    return False
+            JobItem.objects.filter(pk=item.pk, status=JobItemStatus.PENDING, claimed_by=token).update(
+                claimed_by="",
+                lease_expires_at=None,
+                message=f"Stopped at the task's time limit on attempt {item.attempts}; it is tried again.",
+            )
+    Job.objects.filter(pk=job.pk, lease_owner=token).update(lease_owner="", lease_expires_at=None)
 
 
 def _finish(job: Job, spec: JobKind, token: str) -> None:

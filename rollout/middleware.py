@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.middleware.common import CommonMiddleware
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from rollout.access import access_for_page
 from rollout.request_context import request_id_var
@@ -145,3 +146,20 @@ class OrganizationMiddleware:
         rls_set_organization(request.access.organization.pk)
         timezone.activate(ZoneInfo(request.access.organization.timezone))
         return None
+
+
+class SignedInNoStoreMiddleware:
+    """A signed-in user's page is theirs alone: `Cache-Control: private, no-store`, so no browser cache, proxy or
+    shared computer keeps a copy (the API does the same in rollout.api.base). A response that chose its own
+    caching keeps it (a photo's `private, max-age`, the field app's service worker's `no-cache`); static files are
+    answered before this (WhiteNoise) and public pages have no user. The field app's service worker keeps the
+    technician's pages in the Cache API, which HTTP caching headers do not govern."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response and request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -5,7 +5,7 @@ class SitesConfig(AppConfig):
     name = "sites"
 
     def ready(self):
-        # Registers the durable job kind of import commits.
+        # Registers the durable job kinds of imports: the commit (services) and the dry run (import_jobs).
         from rollout.audit_display import audit_link_register
         from sites import services  # noqa: F401
 

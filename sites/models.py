@@ -197,6 +197,14 @@ class SiteImport(TenantModel):
         help_text="The durable job that writes the commit (rollout.jobs).",
     )
     committed_at = models.DateTimeField(null=True, blank=True)
+    validation_job = models.OneToOneField(
+        "rollout.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="site_import_validation",
+        help_text="The durable job of the dry run, which checks the file in chunks (sites.import_jobs).",
+    )
 
     objects = TenantQuerySet.as_manager()
 

@@ -2,7 +2,7 @@
 
 Each service is one transaction that locks, checks, writes, audits and enqueues follow-up work after commit.
 The import services are split in two: a request (site_import_create, site_import_commit) that the PM makes,
-and the work (site_import_run_dry_run, site_import_apply) that a Celery task does from ids.
+and the work that a durable job does from ids: the dry run (sites.import_jobs) and the commit (site_import_apply).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
@@ -21,7 +22,7 @@ from rollout.audit import audit_created, audit_deleted, audit_record, audit_snap
 from rollout.errors import ApplicationError, Conflict, NotFound
 from rollout.models import Client, Job, JobItem, JobItemStatus, JobStatus, Organization
 from rollout.tenancy import Access, organization_id_of
-from sites import importing
+from sites import import_jobs, importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
 from sites.errors import DuplicateSiteCode, ImportFailed, ImportHasErrors, ImportNotReady
@@ -316,9 +317,7 @@ def site_import_create(
     upload: UploadedFile,
     attribute_schema: AttributeSchema | None = None,
 ) -> SiteImport:
-    """Store an uploaded CSV/XLSX privately and start its dry run in the background (after commit)."""
-    from sites.tasks import site_import_validate_task
-
+    """Store an uploaded CSV/XLSX privately and start its dry run in the background (a durable job, after commit)."""
     _check_client(organization, client)
     filename = (upload.name or "sites").rsplit("/", 1)[-1][:255]
     if upload.size > MAX_IMPORT_BYTES:
@@ -352,7 +351,7 @@ def site_import_create(
         target=site_import,
         after={"client": client.pk, "filename": filename, "format": file_format, "size": upload.size},
     )
-    site_import_validate_task.delay_on_commit(organization_id=organization.pk, import_id=site_import.pk)
+    import_jobs.site_import_validation_start(site_import)
     return site_import
 
 
@@ -379,67 +378,6 @@ def _import_for_work(organization_id: int, import_id: int, status: str) -> SiteI
         .select_related("client", "committed_by")
         .filter(pk=import_id, status=status)
         .first()
-    )
-
-
-def site_import_run_dry_run(*, organization_id: int, import_id: int) -> None:
-    """Check every row of the file and compare it with the client's sites; write nothing but the report.
-
-    Idempotent: an import past its dry run is left alone; a dry run interrupted half-way runs again.
-    """
-    claimed = (
-        SiteImport.objects.for_organization(organization_id)
-        .filter(pk=import_id, status__in=[ImportStatus.UPLOADED, ImportStatus.VALIDATING])
-        .update(status=ImportStatus.VALIDATING, rows_done=0, updated_at=timezone.now())
-    )
-    site_import = _import_for_work(organization_id, import_id, ImportStatus.VALIDATING) if claimed else None
-    if site_import is None:
-        return
-    still_validating = SiteImport.objects.filter(pk=import_id, status=ImportStatus.VALIDATING)
-    try:
-        path = site_import.file.path
-        still_validating.update(rows_total=importing.estimate_rows(path, site_import.format))
-        with importing.paused_gc():
-            result, plan = importing.check_and_plan(
-                path,
-                site_import.format,
-                organization_id=organization_id,
-                client_id=site_import.client_id,
-                client_code=site_import.client.code,
-                schema=AttributeSchema.from_json(site_import.attribute_schema),
-                progress=_progress_reporter(import_id),
-            )
-    except importing.ImportFileError as error:
-        still_validating.update(
-            status=ImportStatus.VALIDATED,
-            error_count=1,
-            errors=[importing.Issue(None, None, str(error)).as_dict()],
-            rows_done=0,
-            rows_total=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            validated_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        return
-    except Exception as error:
-        logger.exception("Site import %s: dry run failed", import_id)
-        still_validating.update(
-            status=ImportStatus.FAILED, failure_message=f"The dry run stopped: {error}", updated_at=timezone.now()
-        )
-        raise
-    still_validating.update(
-        status=ImportStatus.VALIDATED,
-        rows_total=result.rows_read,
-        rows_done=result.rows_read,
-        error_count=len(plan.issues),
-        errors=_issues_json(plan.issues),
-        created_count=len(plan.creates),
-        updated_count=len(plan.updates),
-        unchanged_count=plan.unchanged,
-        validated_at=timezone.now(),
-        updated_at=timezone.now(),
     )
 
 
@@ -573,8 +511,8 @@ def site_import_apply(*, organization_id: int, import_id: int, item: JobItem | N
     except DatabaseError as error:
         logger.warning("Site import %s: the database refused the commit: %s", import_id, error)
         _mark_failed(import_id, f"The database refused the commit, so nothing was written: {error}".strip(), item=item)
-    except jobs.JobItemAlreadyFinished:
-        raise
+    except (jobs.JobItemAlreadyFinished, SoftTimeLimitExceeded):
+        raise  # another delivery committed it / the runner gives the item back for the continuation
     except Exception as error:
         logger.exception("Site import %s: commit failed", import_id)
         _mark_failed(import_id, f"The commit stopped, so nothing was written: {error}", item=item)

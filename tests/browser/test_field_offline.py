@@ -83,7 +83,8 @@ def test_today_upcoming_and_listed_visits_open_without_signal(browser, live_serv
         expect(page.locator('#field-list[data-offline-ready="true"]')).to_have_count(1, timeout=20_000)
         expect(page.locator("#list-offline-notice .alert")).to_have_count(0)
 
-        # the organization's worker took over from any field-only one, and kept his pages (never opened yet)
+        # the organization's worker took over from any field-only one, and kept his pages (never opened yet) —
+        # although the server marks them `no-store` for HTTP caches: the Cache API is not one
         assert registrations(page) == [org]
         paths = kept(page)
         for path in (
@@ -94,6 +95,14 @@ def test_today_upcoming_and_listed_visits_open_without_signal(browser, live_serv
             f"{org}field/visits/{later.pk}/",
         ):
             assert path in paths, path
+        kept_headers = page.evaluate(
+            """async (path) => {
+              const response = await (await caches.open("tutti-field-v3")).match(path, { ignoreVary: true });
+              return [response.headers.get("Cache-Control"), response.headers.get("X-Tutti-Offline")];
+            }""",
+            f"{org}upcoming/",
+        )
+        assert "no-store" in kept_headers[0] and kept_headers[1] == "keep", kept_headers
 
         # when the signal is gone and he reloads Today
         clock.sleep(1)

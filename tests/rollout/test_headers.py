@@ -1,4 +1,4 @@
-"""Second locks and headers: a Content Security Policy on every page, no caching of signed-in API answers, the
+"""Second locks and headers: a Content Security Policy on every page, no caching of signed-in pages and API answers, the
 health probe answering by address over plain HTTP, a short production secret refused, and structured logs that
 carry the request id and organization from web to worker."""
 
@@ -53,6 +53,43 @@ def test_signed_in_api_answers_are_never_stored(tenant):
         assert {"Authorization", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
         # errors too
         assert api.get("/api/v1/clients/0/")["Cache-Control"] == "no-store"
+
+
+def test_signed_in_pages_are_never_stored_and_public_pages_and_static_files_may_be(client, tenant, settings):
+    from django.templatetags.static import static
+
+    settings.WHITENOISE_USE_FINDERS = True  # static files served from the sources, as under DEBUG
+    slug = tenant.organization.slug
+    # given nobody signed in: public pages and static files are not marked
+    assert "no-store" not in client.get(reverse("core:password_reset")).get("Cache-Control", "")
+    asset = client.get(static("js/field/outbox.js"))
+    assert asset.status_code == 200
+    assert "no-store" not in asset.get("Cache-Control", "")
+    # when a PM is signed in, then every page of theirs is private and never stored: lists, details, fragments
+    client.force_login(tenant.members[Role.PM].user)
+    for path in (f"/o/{slug}/", f"/o/{slug}/sites/", f"/o/{slug}/programs/", f"/o/{slug}/profile/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert {"private", "no-store"} <= {v.strip() for v in response["Cache-Control"].split(",")}, path
+    # and a response that chose its own caching keeps it: the field app's service worker is checked every time
+    assert client.get("/field-sw.js")["Cache-Control"] == "no-cache"
+    asset = client.get(static("js/field/outbox.js"))
+    assert asset.status_code == 200
+    assert "no-store" not in asset.get("Cache-Control", "")
+
+
+def test_the_technicians_offline_pages_are_not_stored_by_http_caches_but_still_marked_for_the_service_worker(
+    client, tenant
+):
+    # given a technician signed in
+    client.force_login(tenant.members[Role.TECHNICIAN].user)
+    # when Today (a page the field app's service worker keeps) is fetched
+    response = client.get(f"/o/{tenant.organization.slug}/")
+    # then HTTP caches may not store it, and the service worker is still told to keep it: it keeps pages in the
+    # Cache API, which Cache-Control does not govern (tests/browser/test_field_offline.py opens them offline)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Tutti-Offline"] == "keep"
 
 
 def test_the_health_probe_answers_by_address_over_plain_http_in_production_shape(db, client, settings):

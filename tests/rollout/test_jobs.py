@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ class WorkerKilled(BaseException):
 
 
 CRASH_ON: set[int] = set()
+OVER_TIME: dict[int, int] = {}  # ref → times its work runs past the task's soft time limit
 
 
 def mark_item(job: Job, item: JobItem) -> None:
@@ -32,6 +34,9 @@ def mark_item(job: Job, item: JobItem) -> None:
         if item.ref in CRASH_ON:
             CRASH_ON.discard(item.ref)
             raise WorkerKilled
+        if OVER_TIME.get(item.ref):
+            OVER_TIME[item.ref] -= 1
+            raise SoftTimeLimitExceeded()  # as Celery raises it in the task's thread
         jobs.job_item_finish(item, outcome="marked")
 
 
@@ -44,6 +49,7 @@ jobs.job_kind_register(
 def _fresh_records():
     SETTLED.clear()
     CRASH_ON.clear()
+    OVER_TIME.clear()
 
 
 def marks(job: Job) -> int:
@@ -180,6 +186,72 @@ def test_the_sweep_fails_a_job_nothing_moves_with_a_reason(tenant, django_captur
     assert "No worker made progress" in job.failure_reason and "0 of 2" in job.failure_reason
     assert SETTLED.count(job.pk) == 1
     assert jobs.jobs_stuck_count() == 0
+
+
+def test_an_item_at_the_soft_time_limit_is_given_back_at_once_and_the_continuation_does_it(
+    tenant, django_capture_on_commit_callbacks
+):
+    # given a job whose second item runs past the task's soft time limit once
+    job = create(tenant, [1, 2, 3], django_capture_on_commit_callbacks)
+    OVER_TIME[2] = 1
+    # when a delivery works on it
+    assert run(job, "task-a") is True, "the task is out of time: a continuation is asked for"
+    # then the item's work rolled back, its claim is given back now (not left to expire), and nothing else moved
+    item = JobItem.objects.get(job=job, ref=2)
+    assert (item.status, item.claimed_by, item.lease_expires_at, item.attempts) == (JobItemStatus.PENDING, "", None, 1)
+    assert "time limit" in item.message
+    job.refresh_from_db()
+    assert (job.status, job.done_count, marks(job)) == (JobStatus.RUNNING, 1, 1)
+    # when the continuation (another task id) runs at once
+    assert run(job, "task-b") is False
+    # then it did the item, and every item is done once
+    job.refresh_from_db()
+    item.refresh_from_db()
+    assert (job.status, job.done_count, job.failed_count, marks(job)) == (JobStatus.DONE, 3, 0, 3)
+    assert (item.status, item.attempts) == (JobItemStatus.DONE, 2)
+
+
+def test_an_item_over_the_time_limit_on_every_attempt_fails_with_the_reason_and_the_job_goes_on(
+    tenant, django_capture_on_commit_callbacks
+):
+    from rollout.tasks import job_run_task
+
+    # given an item that always runs past the soft time limit
+    job = create(tenant, [1, 2], django_capture_on_commit_callbacks)
+    OVER_TIME[1] = 99
+    # when the runner task runs (eagerly here: each continuation runs at once, no lease has to expire)
+    job_run_task.delay(organization_id=job.organization_id, job_id=job.pk)
+    # then it was tried max_attempts times, failed with the reason, and the rest of the job is done
+    job.refresh_from_db()
+    item = JobItem.objects.get(job=job, ref=1)
+    assert (item.status, item.attempts) == (JobItemStatus.FAILED, job.max_attempts)
+    assert f"ran past the task's time limit {job.max_attempts} times" in item.message
+    assert (job.status, job.done_count, job.failed_count, marks(job)) == (JobStatus.DONE, 2, 1, 1)
+    assert OVER_TIME[1] == 99 - job.max_attempts
+
+
+def test_the_soft_time_limit_in_the_finish_releases_it_for_the_continuation(
+    tenant, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given a job whose finish hook runs past the soft time limit once
+    job = create(tenant, [1], django_capture_on_commit_callbacks)
+    calls = []
+
+    def finish(job):
+        calls.append(job.pk)
+        if len(calls) == 1:
+            raise SoftTimeLimitExceeded()
+        return None
+
+    monkeypatch.setitem(jobs.KINDS, KIND, jobs.JobKind(name=KIND, run_item=mark_item, time_limit=30, finish=finish))
+    # when a delivery finishes the item, then the finish is interrupted
+    assert run(job, "task-a") is True
+    job.refresh_from_db()
+    # then the finish's lease is released, so the continuation closes the job at once
+    assert (job.status, job.lease_owner, job.lease_expires_at) == (JobStatus.RUNNING, "", None)
+    assert run(job, "task-b") is False
+    job.refresh_from_db()
+    assert (job.status, len(calls)) == (JobStatus.DONE, 2)
 
 
 def test_the_visibility_timeout_covers_every_task_time_limit():

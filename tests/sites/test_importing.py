@@ -351,41 +351,78 @@ def test_an_unsupported_file_is_refused_at_upload(tenant, importer):
 # --- All or nothing ---------------------------------------------------------------------------------
 
 
-def _refuse_code_in_database(code: str) -> None:
-    """A real database failure in the middle of a commit: a trigger that rejects one site code."""
+def _ddl(*statements: str) -> None:
+    """Run DDL on the test database and commit it: as the schema's owner when the suite runs as the ordinary
+    application role (MIGRATION_DATABASE_URL set: that role may not create triggers), else on the suite's own
+    connection."""
     if connection.vendor == "postgresql" and settings.MIGRATION_DATABASE_URL:
-        # Under the ordinary application role (CI, row-level security on) the test cannot create a trigger.
-        pytest.skip("creating the refusing trigger needs DDL, which the application role does not have")
+        import dj_database_url
+        import psycopg2
+
+        owner = dj_database_url.parse(settings.MIGRATION_DATABASE_URL)
+        owner_connection = psycopg2.connect(
+            dbname=connection.settings_dict["NAME"],
+            user=owner["USER"],
+            password=owner["PASSWORD"] or None,
+            host=owner["HOST"] or None,
+            port=owner["PORT"] or None,
+        )
+        owner_connection.autocommit = True
+        try:
+            with owner_connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            owner_connection.close()
+        return
     with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+@pytest.fixture
+def refuse_code_in_database():
+    """`refuse(code)`: a real database failure in the middle of a commit, a trigger that rejects one site code;
+    dropped again at the end (the test commits for real, so the trigger is not rolled back with it)."""
+
+    def refuse(code: str) -> None:
         if connection.vendor == "postgresql":
-            cursor.execute(
+            _ddl(
                 "CREATE OR REPLACE FUNCTION sites_test_refuse() RETURNS trigger AS $$ BEGIN "
                 f"IF NEW.code = '{code}' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END; "
-                "$$ LANGUAGE plpgsql"
-            )
-            cursor.execute(
+                "$$ LANGUAGE plpgsql",
                 "CREATE TRIGGER sites_test_refuse BEFORE INSERT OR UPDATE ON sites_site "
-                "FOR EACH ROW EXECUTE FUNCTION sites_test_refuse()"
+                "FOR EACH ROW EXECUTE FUNCTION sites_test_refuse()",
             )
         else:
-            cursor.execute(
+            _ddl(
                 "CREATE TRIGGER sites_test_refuse BEFORE INSERT ON sites_site "
                 f"WHEN NEW.code = '{code}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
             )
 
+    yield refuse
+    if connection.vendor == "postgresql":
+        _ddl("DROP TRIGGER IF EXISTS sites_test_refuse ON sites_site", "DROP FUNCTION IF EXISTS sites_test_refuse()")
+    else:
+        _ddl("DROP TRIGGER IF EXISTS sites_test_refuse")
 
-def test_a_failure_during_the_commit_leaves_nothing_written(tenant, importer):
+
+# Committed for real (no test transaction): the owner's DDL could not take its lock on sites_site while the test's
+# transaction held one, and the commit's transaction is the one that must roll back.
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_during_the_commit_leaves_nothing_written(tenant, importer, refuse_code_in_database):
     # given a checked file of 50 new sites and one existing site it renames
     SiteFactory(organization=tenant.organization, client=tenant.client, code="S-00001", name="Old name")
     site_import = importer.run(csv_text(50))
     assert site_import.can_commit
     # and the database will refuse the 40th row
-    _refuse_code_in_database("S-00040")
+    refuse_code_in_database("S-00040")
     # when the PM commits
     site_import = importer.commit(site_import)
     # then the import failed and not one row was written or changed
     assert site_import.status == ImportStatus.FAILED
     assert "nothing was written" in site_import.failure_message
+    assert "refused by test trigger" in site_import.failure_message
     assert Site.objects.for_organization(tenant.organization).count() == 1
     assert Site.objects.get(code="S-00001").name == "Old name"
     assert not AuditEvent.objects.filter(verb="site_import.committed").exists()
@@ -437,6 +474,47 @@ def test_the_commit_job_is_enqueued_on_commit_and_a_second_run_does_nothing(
     job.refresh_from_db()
     assert (job.status, job.done_count, job.items.get().outcome) == ("done", 1, "committed")
     assert job.items.get().result == {"created": 2, "updated": 0, "unchanged": 0}
+
+
+def test_a_commit_stopped_at_the_soft_time_limit_is_not_failed_and_the_continuation_commits(
+    tenant, importer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from rollout import jobs
+    from rollout.choices import Role
+    from sites import importing, services
+    from tests.sites.builders import access_of
+
+    # given a commit requested, whose first write runs past the task's soft time limit
+    site_import = importer.run(csv_text(3))
+    with django_capture_on_commit_callbacks(execute=False):
+        services.site_import_commit(
+            organization=tenant.organization, actor=access_of(tenant, Role.PM), import_id=site_import.pk
+        )
+    site_import.refresh_from_db()
+    real_write, stops = importing.write_plan, [1]
+
+    def write_plan(*args, **kwargs):
+        real_write(*args, **kwargs)
+        if stops:
+            stops.pop()
+            raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(importing, "write_plan", write_plan)
+    job_id = site_import.commit_job_id
+    # when a delivery runs it
+    assert jobs.job_run(organization_id=tenant.organization.pk, job_id=job_id, token="a") is True
+    # then nothing is written, the import still commits (not failed), and the item is given back
+    site_import.refresh_from_db()
+    assert (site_import.status, Site.objects.count()) == (ImportStatus.COMMITTING, 0)
+    item = site_import.commit_job.items.get()
+    assert (item.status, item.claimed_by) == ("pending", "")
+    # when the continuation runs
+    assert jobs.job_run(organization_id=tenant.organization.pk, job_id=job_id, token="b") is False
+    # then the sites are written once
+    site_import.refresh_from_db()
+    assert (site_import.status, Site.objects.count()) == (ImportStatus.COMMITTED, 3)
 
 
 def test_a_commit_whose_worker_died_is_failed_with_the_reason_when_the_job_gives_up(

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
@@ -276,8 +277,8 @@ def packet_render_pdf(
             pdf = HTML(string=document, base_url=settings.TUTTI_BASE_URL, url_fetcher=url_fetcher).write_pdf(
                 stylesheets=[_print_stylesheet()], font_config=_font_config()
             )
-    except PacketRenderError:
-        raise
+    except (PacketRenderError, SoftTimeLimitExceeded):
+        raise  # the task's time limit is not a rendering failure: the job runner tries the item again
     except Exception as error:  # WeasyPrint, templates and fonts fail in many ways; all mean "not rendered"
         raise PacketRenderError(f"The packet could not be rendered: {type(error).__name__}: {error}") from error
     if errors.messages:
