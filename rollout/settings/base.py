@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "workorders",
     "technicians",
     "quality",
+    "escalations",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
+    # Every minute: the SLA rules of every organization (one task per organization), escalations.services.
+    "escalations-sweep": {"task": "escalations.escalation_sweep", "schedule": timedelta(minutes=1)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
