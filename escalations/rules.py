@@ -171,7 +171,7 @@ RULES: dict[str, Rule] = {
             pending=lambda: Q(status=VisitStatus.CHECKED_IN),
             description="Checked in longer than the packet's estimate plus this margin.",
             threshold_label="over the packet's estimate",
-            extra_minutes_path="packet__snapshot__estimated_minutes",
+            extra_minutes_path="packet__snapshot__summary__estimated_minutes",
         ),
         Rule(
             key=RuleKey.PACKET_NOT_ACKNOWLEDGED,
