@@ -112,6 +112,12 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
 POLICY_ROLES = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
 
 
+def _rule_input(request) -> dict:
+    data = s.SlaRuleInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
 def _rule_or_404(rule: str) -> str:
     from escalations.rules import RULES
 
@@ -156,7 +162,7 @@ class SlaRuleView(OrgAPIView):
     )
     def put(self, request, rule: str):
         rule = _rule_or_404(rule)
-        values = self.input(s.SlaRuleInputSerializer)
+        values = _rule_input(request)
         services.sla_rule_update(**self.service_kwargs(), rule=rule, program_id=None, **values)
         return self.get(request, rule)
 
@@ -202,7 +208,7 @@ class ProgramSlaRuleView(OrgAPIView):
     def put(self, request, program_id: int, rule: str):
         program = _program_or_404(self.access, program_id)
         rule = _rule_or_404(rule)
-        values = self.input(s.SlaRuleInputSerializer)
+        values = _rule_input(request)
         services.sla_rule_update(**self.service_kwargs(), rule=rule, program_id=program.pk, **values)
         return self.get(request, program_id, rule)
 
