@@ -165,6 +165,15 @@ class Escalation(TenantModel):
         return self.state == EscalationState.RESOLVED
 
     @property
+    def time_to_resolve_text(self) -> str:
+        if self.time_to_resolve is None:
+            return ""
+        minutes = self.time_to_resolve.total_seconds() / 60
+        if minutes < 90:
+            return f"{minutes:.0f} min"
+        return f"{minutes / 60:.1f} h" if minutes < 48 * 60 else f"{minutes / 1440:.1f} d"
+
+    @property
     def started_at(self):
         return self.raised_at or self.warned_at or self.created_at
 

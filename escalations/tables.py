@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from escalations.choices import STATE_BADGES
-from rollout.tables import WIDE_ONLY, OrgTable, status_badge
+from rollout.tables import OrgTable, status_badge
 
 
 def age_text(since) -> str:
@@ -33,6 +33,9 @@ def site_time(value, site):
     )
 
 
+XL_ONLY = {"th": {"class": "d-none d-xxl-table-cell"}, "td": {"class": "d-none d-xxl-table-cell"}}
+
+
 class EscalationTable(OrgTable):
     items_label = "escalations"
     state = tables.Column(verbose_name="State", order_by=("state",))
@@ -40,11 +43,13 @@ class EscalationTable(OrgTable):
     work_order = tables.Column(
         verbose_name="Work order", accessor="work_order__number", order_by=("work_order__number",)
     )
-    program = tables.Column(verbose_name="Program", accessor="program__code", orderable=False, attrs=WIDE_ONLY)
+    program = tables.Column(verbose_name="Program", accessor="program__code", orderable=False, attrs=XL_ONLY)
     level = tables.Column(verbose_name="Level", order_by=("level",))
-    breach_at = tables.Column(verbose_name="Breach (site time)", order_by=("breach_at",))
+    # Secondary columns give way on narrower desktops (the sidebar takes its share).
+
+    breach_at = tables.Column(verbose_name="Breach", order_by=("breach_at",))
     age = tables.Column(verbose_name="Age", empty_values=(), order_by=("breach_at",))
-    assignee = tables.Column(verbose_name="Assignee", accessor="assignee__email", orderable=False, attrs=WIDE_ONLY)
+    assignee = tables.Column(verbose_name="Assignee", accessor="assignee__email", orderable=False, attrs=XL_ONLY)
 
     class Meta(OrgTable.Meta):
         pass
@@ -65,14 +70,14 @@ class EscalationTable(OrgTable):
 
     def render_work_order(self, record):
         return format_html(
-            '<a href="{}">{}</a> <span class="text-body-secondary small">{}</span>',
+            '<a href="{}" title="Site {}">{}</a>',
             self.org_url("workorders:work-order-detail", pk=record.work_order_id),
-            record.work_order.number,
             record.work_order.site.code,
+            record.work_order.number,
         )
 
     def render_level(self, record):
-        return format_html("{} · {}", record.level, record.get_level_role_display())
+        return format_html('<span class="text-nowrap">{} · {}</span>', record.level, record.get_level_role_display())
 
     def render_breach_at(self, record):
         return site_time(record.breach_at, record.work_order.site)
