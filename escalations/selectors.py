@@ -52,7 +52,12 @@ def escalation_timeline_for(*, access: Access, work_order_id: int, visit_id: int
         .order_by("at", "id")
     )
     by_breach: dict[tuple, list] = {}
+    seen = set()
     for line in lines:
         key = (line.escalation.rule, line.escalation.subject_type, line.escalation.subject_id)
+        if line.kind in ("resolved", "auto_resolved"):  # every level resolves at once: one line says it
+            if (key, line.kind, line.at) in seen:
+                continue
+            seen.add((key, line.kind, line.at))
         by_breach.setdefault(key, []).append(line)
     return [{"escalation": r, "lines": by_breach.get((r.rule, r.subject_type, r.subject_id), [])} for r in rows]
