@@ -149,7 +149,12 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
             return result
         policy = policy_get(organization=organization_id)
         existing: dict[tuple, list[Escalation]] = defaultdict(list)
-        for row in Escalation.objects.for_organization(organization_id).filter(state__in=UNRESOLVED_STATES):
+        unresolved = (
+            Escalation.objects.for_organization(organization_id)
+            .filter(state__in=UNRESOLVED_STATES)
+            .only("pk", "rule", "subject_id", "level", "state", "snoozed_until", "raised_at", "assignee_id")
+        )
+        for row in unresolved:
             existing[(row.rule, row.subject_id)].append(row)
         live: dict[tuple, Live] = {}
         for rule in RULES.values():
