@@ -33,10 +33,10 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(page, base_url: str, email: str) -> None:
+def sign_in(page, base_url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
     page.goto(f"{base_url}/login/")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -100,3 +100,37 @@ def test_a_missed_check_in_escalates_is_acknowledged_and_resolves_itself(page, l
     shot(page, "policy")
     escalation.refresh_from_db()
     assert escalation.auto_resolved and escalation.time_to_resolve == timedelta(minutes=11)
+
+
+def test_the_demo_board_for_the_pm_and_the_client(page, live_server):
+    from django.core.management import call_command
+
+    from rollout.demo.seed import DEMO_PASSWORD
+
+    # given the demo day, swept by the real sweep
+    call_command("seed_demo", verbosity=0)
+    base = live_server.url
+    # the PM sees every state: the missed check-in at level 2, the at-risk confirmation, the one resolved by itself
+    sign_in(page, base, "pm@northwind.example", DEMO_PASSWORD)
+    page.goto(f"{base}/o/northwind/escalations/?state=open&rule=no_check_in")
+    expect(page.get_by_role("row").filter(has_text="2 · Program manager").first).to_be_visible()
+    shot(page, "demo-board-open")
+    shot(page, "demo-board-open")
+    page.goto(f"{base}/o/northwind/escalations/?state=at_risk")
+    expect(page.get_by_role("row").filter(has_text="No confirmation before the visit")).to_be_visible()
+    page.goto(f"{base}/o/northwind/escalations/?state=resolved")
+    expect(page.get_by_role("row").filter(has_text="No confirmation before the visit")).to_be_visible()
+    page.goto(
+        f"{base}/o/northwind/sla-policy/?program="
+        + str(Escalation.objects.filter(rule="no_check_in").first().program_id)
+    )
+    expect(page.get_by_text("override for").first).to_be_visible()
+    shot(page, "demo-policy-program")
+    # Harbor Foods' contact sees only the client-visible escalations of their programs
+    page.context.clear_cookies()
+    sign_in(page, base, "client@harborfoods.example", DEMO_PASSWORD)
+    page.goto(f"{base}/o/northwind/escalations/?state=")
+    rows = page.locator("tbody tr")
+    expect(rows.first).to_contain_text("No check-in by window start + grace")
+    assert rows.filter(has_text="No confirmation").count() == 0
+    shot(page, "demo-board-client")
