@@ -152,7 +152,9 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
         unresolved = (
             Escalation.objects.for_organization(organization_id)
             .filter(state__in=UNRESOLVED_STATES)
-            .only("pk", "rule", "subject_id", "level", "state", "snoozed_until", "raised_at", "assignee_id")
+            .only(
+                "pk", "rule", "subject_id", "program_id", "level", "state", "snoozed_until", "raised_at", "assignee_id"
+            )
         )
         for row in unresolved:
             existing[(row.rule, row.subject_id)].append(row)
@@ -191,7 +193,9 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
                     new_rows.append(row)
                     climbing[(item.rule.key, item.subject_id, current.level + 1)] = current
         for key, rows in existing.items():
-            if key not in live:
+            # Cleared: no longer pending, or out of reach. A rule switched off stops raising; what it raised stays
+            # for people to close.
+            if key not in live and policy.for_program(key[0], rows[0].program_id).enabled:
                 to_resolve.extend(row.pk for row in rows)
 
         inserted: list[Escalation] = []

@@ -190,3 +190,25 @@ def test_a_disabled_rule_raises_nothing(tenant):
     )
     sweep(tenant, WINDOW_START + timedelta(hours=2))
     assert not Escalation.objects.filter(rule=RuleKey.NO_CHECK_IN).exists()
+
+
+def test_switching_a_rule_off_leaves_what_it_raised_for_people_to_close(tenant):
+    from escalations.services import sla_rule_update
+    from rollout.choices import Role
+    from tests.workorders.builders.visits import access_for
+
+    world = world_of(tenant)
+    _visit(world)
+    sweep(tenant, WINDOW_START + timedelta(hours=1))
+    sla_rule_update(
+        organization=tenant.organization,
+        actor=access_for(tenant, Role.ADMIN),
+        rule=RuleKey.NO_CHECK_IN,
+        enabled=False,
+        threshold=0,
+        at_risk_minutes=10,
+        ladder=[{"role": "coordinator", "delay_minutes": 0}],
+        client_visible=False,
+    )
+    sweep(tenant, WINDOW_START + timedelta(hours=2))
+    assert list(Escalation.objects.filter(rule=RuleKey.NO_CHECK_IN).values_list("state", flat=True)) == [S.OPEN]
