@@ -183,7 +183,9 @@ def run(rows: int = 0) -> list[Figure]:
             )
         )
         if swept_check_in is None:  # what the sweep at `now` raised for the rule the raw query also computes
-            swept_check_in = Escalation.objects.filter(organization_id__in=ids, rule="no_check_in", level=1).count()
+            swept_check_in = Escalation.objects.filter(
+                organization_id__in=ids, rule="no_check_in", level=1, raised_at__isnull=False
+            ).count()  # raised, not merely warned (at risk)
     # the same breaches of two rules, by one raw query over all organizations
     started = time.perf_counter()
     with connection.cursor() as cursor:
