@@ -17,6 +17,7 @@ BENCHMARKS = {
     "packets": "bench.packets",
     "visits": "bench.visits",
     "photos": "bench.photos",
+    "escalations": "bench.escalations",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",

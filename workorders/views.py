@@ -40,6 +40,7 @@ from workorders.forms import (
     TransitionForm,
 )
 from workorders.models import Shipment, Visit, WorkOrder
+from workorders.panels import panels_for
 from workorders.readiness import describe_window, local_window, work_order_readiness
 from workorders.tables import WorkOrderTable
 from workorders.visits.services.planning import SCHEDULABLE
@@ -336,6 +337,7 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             can_plan=work_order.status in services.ASSIGNABLE and open_visit is None,
             open_visit=open_visit,
             shipments_open=work_order.status in shipments.SHIPMENT_EDITABLE,
+            panels=panels_for("work_order", self.access, work_order),
         )
         return context
 

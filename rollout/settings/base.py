@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "workorders",
     "technicians",
     "quality",
+    "escalations",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
+    # Every minute: the SLA rules of every organization (one task per organization), escalations.services.
+    "escalations-sweep": {"task": "escalations.escalation_sweep", "schedule": timedelta(minutes=1)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
@@ -386,6 +389,9 @@ SPECTACULAR_SETTINGS = {
         "RootCauseEnum": "quality.choices.RootCause.choices",
         "ReviewDecisionEnum": "quality.choices.ReviewDecision.choices",
         "ExclusionCauseEnum": "quality.choices.ExclusionCause.choices",
+        "EscalationStateEnum": "escalations.choices.EscalationState.choices",
+        "LadderRoleEnum": "escalations.choices.LadderRole.choices",
+        "SlaRuleKeyEnum": "escalations.choices.RuleKey.choices",
         "BadRequestTypeEnum": "rollout.api.errors.BAD_REQUEST_TYPES",
         "ClientErrorTypeEnum": "rollout.api.errors.CLIENT_ERROR_TYPES",
         "ServerErrorTypeEnum": "rollout.api.errors.SERVER_ERROR_TYPES",

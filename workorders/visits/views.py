@@ -28,6 +28,7 @@ from sites.selectors import site_access_hours_rows
 from technicians.models import Technician
 from workorders.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, STATE_BADGES, VisitState
 from workorders.models import Visit, VisitPhoto, WorkOrder
+from workorders.panels import panels_for
 from workorders.selectors import work_order_technician_candidates
 from workorders.visits import selectors
 from workorders.visits.forms import (
@@ -294,6 +295,7 @@ class VisitDetailView(VisitMixin, OrgDetailView):
             can_no_show=self.can_write() and visit.status in BEFORE_ARRIVAL and visit.window_start <= timezone.now(),
             cancel_form=VisitCancelForm(),
             follow_ups=list(visit.follow_ups.all()),
+            panels=panels_for("visit", self.access, visit),
         )
         return context
 
