@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "workorders",
     "technicians",
     "quality",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
+    "notifications-email-sweep": {"task": "notifications.notifications_email_sweep", "schedule": timedelta(minutes=5)},
+    "notifications-digests": {"task": "notifications.notification_digests", "schedule": crontab(minute=5)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
