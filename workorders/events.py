@@ -95,7 +95,14 @@ WORK_ORDER_TRANSITIONED = event_type_register(
             "A work order moved along its state machine (every move). The technician hears of a dispatch, a recall, "
             "a cancellation and a return visit when no visit notice already tells them."
         ),
-        example={**WORK_ORDER_EXAMPLE, "from_status": "scheduled", "to_status": "dispatched", "reason": ""},
+        example={
+            **WORK_ORDER_EXAMPLE,
+            "from_status": "scheduled",
+            "to_status": "dispatched",
+            "from_label": "Scheduled",
+            "to_label": "Dispatched",
+            "reason": "",
+        },
         describe=lambda d: f"{_at(d)}: {d['from_label']} → {d['to_label']}{_window(d)}.",
         link=_work_order_link,
     )
