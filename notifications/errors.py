@@ -13,3 +13,11 @@ class MandatoryNotice(ApplicationError):
 class UnknownChannel(ApplicationError):
     code = "unknown_channel"
     default_message = "Channel must be in_app or email."
+
+
+class NoPerson(ApplicationError):
+    """An API token that acts for no person has no notices and no preferences."""
+
+    code = "no_person"
+    status_code = 403
+    default_message = "This API token acts for no person: notification preferences belong to a signed-in member."

@@ -68,5 +68,6 @@ def notification_preferences_get(*, access: Access) -> tuple[list[PreferenceRow]
         for spec in event_types()
         if spec.concerns(access.role)
     ]
+    rows.sort(key=lambda row: (not row.mandatory, row.event_type.title))
     settings = NotificationSettings.objects.visible_to(access).first()
     return rows, settings.digest if settings else Digest.IMMEDIATE

@@ -23,7 +23,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from notifications.choices import Channel, Digest
-from notifications.errors import MandatoryNotice, UnknownChannel
+from notifications.errors import MandatoryNotice, NoPerson, UnknownChannel
 from notifications.models import Notification, NotificationPreference, NotificationSettings
 from rollout.errors import NotFound
 from rollout.events import EventConsumer, UnknownEventType, event_type_get
@@ -162,6 +162,8 @@ def notification_preferences_update(
     set their e-mail rhythm (`digest`). Refused as a whole with `notification_mandatory` when a change would switch
     off a mandatory type, `unknown_event_type` / `unknown_channel` for names that do not exist."""
     user = actor.user
+    if user is None:
+        raise NoPerson()
     organization_id = organization_id_of(organization)
     for event_type, channel, enabled in changes:
         spec = event_type_get(event_type)

@@ -129,7 +129,13 @@ class PreferencesView(NotificationPageMixin, OrgTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows, digest = selectors.notification_preferences_get(access=self.access)
-        context.update(rows=rows, digest=digest, digests=Digest.choices, channels=Channel.choices)
+        context.update(
+            rows=rows,
+            digest=digest,
+            digests=Digest.choices,
+            channels=Channel.choices,
+            has_mandatory=any(row.mandatory for row in rows),
+        )
         return context
 
     def post(self, request, *args, **kwargs):

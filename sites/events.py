@@ -7,11 +7,14 @@ from django.urls import reverse
 
 from rollout.choices import Role
 from rollout.events import EventType, event_emit, event_type_register
+from rollout.models import Membership
 
 
 def _import_link(event, role: str) -> str | None:
-    if role in (Role.TECHNICIAN, Role.CLIENT):
+    if role == Role.TECHNICIAN:
         return None
+    if role == Role.CLIENT:  # the client's viewers read their sites, not the import
+        return reverse("sites:sites", kwargs={"org": event.organization.slug})
     return reverse("sites:site-import-page", kwargs={"org": event.organization.slug, "pk": event.subject_id})
 
 
@@ -20,10 +23,11 @@ SITE_IMPORT_FINISHED = event_type_register(
         name="site_import.finished",
         title="Site import finished",
         subject="site_import",
-        audience=(Role.ADMIN, Role.PM, Role.COORDINATOR),
+        audience=(Role.ADMIN, Role.PM, Role.COORDINATOR, Role.CLIENT),
         description=(
-            "A site import's commit finished: `status` committed (with the counts) or failed (nothing was written, "
-            "with the reason)."
+            "A site import finished: committed (with the sites created and updated) or failed (nothing was written, "
+            "with the reason). Whoever uploaded and committed it hears of it, and the client's viewers when their "
+            "sites list changed."
         ),
         example={
             "organization": "northwind-rollouts",
@@ -65,5 +69,16 @@ def site_import_finished_emit(*, site_import, status: str, counts: dict | None =
             "failure_message": failure_message,
         },
         actor=site_import.committed_by,
-        recipients=[site_import.committed_by_id, site_import.created_by_id],
+        recipients=[site_import.committed_by_id, site_import.created_by_id]
+        + (client_viewers(site_import.organization_id, site_import.client_id) if status == "committed" else []),
+    )
+
+
+def client_viewers(organization_id: int, client_id: int) -> list[int]:
+    """The active client-role members of one client (their user ids)."""
+    return list(
+        Membership.objects.for_organization(organization_id)
+        .active()
+        .filter(role=Role.CLIENT, client_id=client_id)
+        .values_list("user_id", flat=True)
     )

@@ -83,7 +83,9 @@ class NotificationPreferencesView(OrgAPIView):
         ),
     )
     def patch(self, request):
-        values = self.input(s.PreferencesUpdateInputSerializer)
+        data = s.PreferencesUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
         services.notification_preferences_update(
             **self.service_kwargs(),
             changes=[(c["event_type"], c["channel"], c["enabled"]) for c in values.get("changes", [])],

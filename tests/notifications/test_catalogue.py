@@ -94,7 +94,7 @@ def test_a_cancelled_visit_tells_its_technician_with_a_link_to_the_visit(world, 
         f"Visit cancelled: {visit.work_order.number} at {visit.work_order.site.code}"
     ]
     # and the moves of the work order back to ready told nobody
-    assert not Notification.objects.filter(type="work_order.transitioned").exists()
+    assert not Notification.objects.filter(organization=world.organization, type="work_order.transitioned").exists()
 
 
 def test_a_rescheduled_visit_is_mandatory_and_names_the_new_window(world, django_capture_on_commit_callbacks):
@@ -109,10 +109,10 @@ def test_a_rescheduled_visit_is_mandatory_and_names_the_new_window(world, django
             start_time=visit.window_start.astimezone(timezone.get_current_timezone()).time().replace(hour=13),
             end_time=visit.window_start.time().replace(hour=15),
         )
-    notice = Notification.objects.get(type="visit.rescheduled")
+    notice = Notification.objects.get(organization=world.organization, type="visit.rescheduled")
     assert notice.mandatory and "13:00–15:00" in notice.body and notice.user == world.technician.user
     # the work order's own "rescheduled" event (it follows the visit) told nobody: one notice for one change
-    assert Notification.objects.filter(type__startswith="work_order.").count() == 0
+    assert not Notification.objects.filter(organization=world.organization, type__startswith="work_order.").exists()
 
 
 def test_a_qa_rejection_sends_one_e_mail_with_the_defects(world, django_capture_on_commit_callbacks):
@@ -128,13 +128,19 @@ def test_a_qa_rejection_sends_one_e_mail_with_the_defects(world, django_capture_
     message = mail.outbox[0]
     assert message.subject == f"QA rejected: {work_order.number} at {work_order.site.code}"
     assert message.to == [world.technician.user.email] and "photo-missing" in message.body
-    assert Notification.objects.get(type="qa_review.rejected").link.endswith(f"/packets/work-orders/{work_order.pk}/")
+    assert Notification.objects.get(organization=world.organization, type="qa_review.rejected").link.endswith(
+        f"/packets/work-orders/{work_order.pk}/"
+    )
 
 
 def test_submitted_work_tells_the_coordinators_and_pms(world, tenant):
     submitted_work_order(world)
     relay_all()
-    told = set(Notification.objects.filter(type="work_order.submitted").values_list("user_id", flat=True))
+    told = set(
+        Notification.objects.filter(organization=world.organization, type="work_order.submitted").values_list(
+            "user_id", flat=True
+        )
+    )
     assert told == {tenant.members[Role.COORDINATOR].user.pk, tenant.members[Role.PM].user.pk}
-    link = Notification.objects.filter(type="work_order.submitted").first().link
+    link = Notification.objects.filter(organization=world.organization, type="work_order.submitted").first().link
     assert "/work-orders/" in link and "/field/" not in link
