@@ -260,7 +260,7 @@ def notification_digest_send(*, organization, user_id: int, now: datetime | None
     with transaction.atomic():
         prefs = (
             NotificationSettings.objects.for_organization(organization)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("user")
             .filter(user_id=user_id, digest=Digest.DAILY)
             .first()
