@@ -213,7 +213,10 @@ def notification_email_send(*, organization, notification_id: int) -> bool:
         .filter(pk=notification_id, email=EMAIL_IMMEDIATE, emailed_at__isnull=True)
         .first()
     )
-    if notification is None or not notification.user.email:
+    if notification is None:
+        return False
+    if not notification.user.email:  # nowhere to send it: stop the sweep from asking again
+        Notification.objects.filter(pk=notification.pk).update(email="")
         return False
     context = {
         "notification": notification,

@@ -522,10 +522,12 @@ def work_order_assign(
         before=before,
         after=after,
     )
-    if schedule and work_order.status in (S.READY, S.REWORK):
+    scheduled_now = schedule and work_order.status in (S.READY, S.REWORK)
+    if scheduled_now:
         # The assignment's own notice (or the visit's, when a visit plans it) tells the technician.
         _transition(organization, actor, work_order, S.SCHEDULED, "", notify_technician=False)
-    notice = WORK_ORDER_ASSIGNED if changed_technician else WORK_ORDER_RESCHEDULED
+    # New work for them (another technician, or a first window), or their scheduled work moved (mandatory).
+    notice = WORK_ORDER_ASSIGNED if changed_technician or scheduled_now else WORK_ORDER_RESCHEDULED
     if changed_technician or work_order.status == S.SCHEDULED:
         event_emit(
             organization=organization,

@@ -13,6 +13,7 @@ from notifications.services import notification_preferences_update
 from rollout.choices import Role
 from rollout.events import event_relay, event_types
 from rollout.models import Event
+from rollout.tenancy import Access
 from tests.quality.support import reject, submitted_work_order
 from tests.workorders.builders.visits import book, build_field_world, ready_work_order
 from workorders.visits.services import planning
@@ -144,3 +145,33 @@ def test_submitted_work_tells_the_coordinators_and_pms(world, tenant):
     assert told == {tenant.members[Role.COORDINATOR].user.pk, tenant.members[Role.PM].user.pk}
     link = Notification.objects.filter(organization=world.organization, type="work_order.submitted").first().link
     assert "/work-orders/" in link and "/field/" not in link
+
+
+def test_assigning_work_tells_the_technician_and_moving_it_is_mandatory(tenant):
+    # given a ready work order and a technician with an account (no visit: planned from the work order page)
+    from tests.workorders.builders.work_orders import VISIT_DAY, build_world, local, prepared
+    from workorders.services import work_order_assign
+
+    world = build_world(tenant)
+    technician = world["technician"]
+    technician.user = tenant.members[Role.TECHNICIAN].user
+    technician.save(update_fields=["user"])
+    work_order = prepared(world, "ready")
+    pm = Access(organization=tenant.organization, role=Role.PM, user=tenant.members[Role.PM].user)
+    plan = {"organization": tenant.organization, "actor": pm, "work_order_id": work_order.pk}
+    # when it is scheduled for them, then moved to the afternoon
+    work_order_assign(
+        **plan, technician_id=technician.pk, planned_start=local(VISIT_DAY, 9), planned_end=local(VISIT_DAY, 11),
+        schedule=True,
+    )  # fmt: skip
+    work_order_assign(
+        **plan, technician_id=technician.pk, planned_start=local(VISIT_DAY, 13), planned_end=local(VISIT_DAY, 15)
+    )
+    relay_all()
+    # then they heard of the new work, then of the move (mandatory), and of nothing else
+    notices = list(Notification.objects.filter(organization=tenant.organization, user=technician.user).order_by("id"))
+    assert [(n.type, n.mandatory) for n in notices] == [
+        ("work_order.assigned", False),
+        ("work_order.rescheduled", True),
+    ]
+    assert "13:00–15:00" in notices[1].body
