@@ -41,7 +41,7 @@ SITE_IMPORT_FINISHED = event_type_register(
             "failure_message": "",
         },
         describe=lambda d: (
-            f"{d['filename']}: {d['created']} sites created, {d['updated']} updated."
+            f"{d['filename']}: {d['created']} sites created, {d['updated']} updated, {d['unchanged']} unchanged."
             if d["status"] == "committed"
             else f"{d['filename']} failed: {d['failure_message']}"
         ),
