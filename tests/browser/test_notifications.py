@@ -85,3 +85,13 @@ def test_a_cancelled_visit_rings_the_technicians_bell_and_links_to_the_visit(pag
     expect(desk_page.get_by_role("heading", name="Notification preferences")).to_be_visible()
     shot(desk_page, "desktop-preferences-coordinator", full=True)
     desk.close()
+
+    # and a client viewer with nothing yet sees the empty inbox in the portal
+    portal = browser.new_context(**VIEWPORTS["desktop"])
+    portal_page = portal.new_page()
+    sign_in(portal_page, base, tenant.members[Role.CLIENT].user.email)
+    portal_page.goto(f"{base}/o/{org}/notifications/")
+    expect(portal_page.get_by_text("No notices yet")).to_be_visible()
+    expect(portal_page.get_by_test_id("notification-bell")).to_be_visible()
+    shot(portal_page, "desktop-inbox-client-empty", full=True)
+    portal.close()
