@@ -26,7 +26,11 @@ class NotificationQuerySet(TenantQuerySet):
 class Notification(TenantModel):
     """One notice for one user about one event: the inbox entry (title, body, link), and its e-mail's state."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # A person without an account yet (a technician not signed up): e-mailed there, never in an inbox.
+    email_to = models.EmailField(blank=True)
     event = models.ForeignKey("rollout.Event", on_delete=models.CASCADE, related_name="notifications")
     type = models.CharField(max_length=80, help_text="The event type (kept here for filtering without a join).")
     title = models.CharField(max_length=200)
@@ -46,6 +50,11 @@ class Notification(TenantModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="notification_once_per_event_and_user"),
+            models.UniqueConstraint(
+                fields=["event", "email_to"],
+                condition=models.Q(user__isnull=True),
+                name="notification_once_per_event_and_address",
+            ),
         ]
         indexes = [
             # The bell (unread count) and the inbox: one user's entries in one organization.
@@ -61,7 +70,11 @@ class Notification(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} → user {self.user_id}"
+        return f"{self.title} → {f'user {self.user_id}' if self.user_id else self.email_to}"
+
+    @property
+    def address(self) -> str:
+        return self.user.email if self.user_id else self.email_to
 
     @property
     def is_read(self) -> bool:

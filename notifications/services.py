@@ -6,7 +6,8 @@ Rules:
   transaction) and writes one Notification per recipient at most (unique (event, user)); it writes rows only and
   enqueues the e-mails after commit. Recipients are the event's `recipients` who are active members of its
   organization; each gets the notice in the inbox and by e-mail unless they switched that channel off for the
-  type — a mandatory type is always on, and its e-mail never waits for a digest.
+  type — a mandatory type is always on, and its e-mail never waits for a digest. A `mailto:` recipient (a technician
+  without an account yet) is e-mailed the notice, with no inbox entry.
 - An e-mail is sent at most once per notice (rollout.notices.mail_once), with a text and an HTML body; a digest
   at most once per user, organization and day (the day in the organization's zone).
 - Preferences refuse to switch off a mandatory type (`notification_mandatory`).
@@ -25,6 +26,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from notifications.choices import Channel, Digest
 from notifications.errors import MandatoryNotice, NoPerson, UnknownChannel
 from notifications.models import Notification, NotificationPreference, NotificationSettings
+from rollout.choices import Role
 from rollout.errors import NotFound
 from rollout.events import EventConsumer, UnknownEventType, event_type_get
 from rollout.models import Event, Membership, Organization, User
@@ -32,6 +34,7 @@ from rollout.notices import mail_once
 from rollout.tenancy import Access, organization_id_of
 
 CONSUMER_KEY = "notifications"
+MAILTO = "mailto:"
 EMAIL_IMMEDIATE = "immediate"
 EMAIL_DIGEST = "digest"
 # The sweep e-mails a notice whose after-commit task never ran (broker away) once it is this old.
@@ -57,16 +60,35 @@ def notifications_from_event(event: Event) -> list[int]:
     except UnknownEventType:  # a type no longer declared (an old event): nothing to say to people
         return []
     user_ids = [user_id for user_id in event.recipients if isinstance(user_id, int)]
-    if not user_ids:
+    addresses = sorted({r[len(MAILTO) :] for r in event.recipients if isinstance(r, str) and r.startswith(MAILTO)})
+    if not user_ids and not addresses:
         return []
-    members = dict(
-        Membership.objects.for_organization(event.organization_id)
-        .active()
-        .filter(user_id__in=user_ids, user__is_active=True)
-        .values_list("user_id", "role")
+    if addresses:
+        _notify_addresses(event, spec, addresses)
+    members = (
+        dict(
+            Membership.objects.for_organization(event.organization_id)
+            .active()
+            .filter(user_id__in=user_ids, user__is_active=True)
+            .values_list("user_id", "role")
+        )
+        if user_ids
+        else {}
     )
-    if not members:
-        return []
+    notified = _notify_members(event, spec, members) if members else []
+    immediate = list(
+        Notification.objects.filter(event=event, email=EMAIL_IMMEDIATE, emailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if immediate:
+        organization_id = event.organization_id
+        transaction.on_commit(lambda: _enqueue_emails(organization_id, immediate))
+    return notified
+
+
+def _notify_members(event: Event, spec, members: dict[int, str]) -> list[int]:
+    """One notice per member (user id → role), as their preferences for this type say. Returns who got one."""
     preferences = {
         (row.user_id, row.event_type, row.channel): row.enabled
         for row in NotificationPreference.objects.for_organization(event.organization_id).filter(
@@ -107,15 +129,32 @@ def notifications_from_event(event: Event) -> list[int]:
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    immediate = list(
-        Notification.objects.filter(event=event, email=EMAIL_IMMEDIATE, emailed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    if immediate:
-        organization_id = event.organization_id
-        transaction.on_commit(lambda: _enqueue_emails(organization_id, immediate))
     return [row.user_id for row in rows]
+
+
+def _notify_addresses(event: Event, spec, addresses: list[str]) -> None:
+    """People without an account yet (a technician not signed up): the notice by e-mail only, whatever the type
+    (they have no preferences), linking to the page they will open once signed up."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organization_id=event.organization_id,
+                user=None,
+                email_to=address[:254],
+                event=event,
+                type=spec.name,
+                title=spec.title[:200],
+                body=spec.sentence(event.data),
+                link=spec.path(event, Role.TECHNICIAN)[:500],
+                mandatory=spec.mandatory,
+                in_app=False,
+                email=EMAIL_IMMEDIATE,
+                created_at=event.occurred_at,
+            )
+            for address in addresses
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _enqueue_emails(organization_id: int, notification_ids: list[int]) -> None:
@@ -215,12 +254,13 @@ def notification_email_send(*, organization, notification_id: int) -> bool:
     )
     if notification is None:
         return False
-    if not notification.user.email:  # nowhere to send it: stop the sweep from asking again
+    if not notification.address:  # nowhere to send it: stop the sweep from asking again
         Notification.objects.filter(pk=notification.pk).update(email="")
         return False
     context = {
         "notification": notification,
         "user": notification.user,
+        "name": notification.user.display_name if notification.user_id else "",
         "organization": notification.organization,
         "url": _absolute(notification.link),
         "preferences_url": _absolute(f"/o/{notification.organization.slug}/notifications/preferences/"),
@@ -231,7 +271,7 @@ def notification_email_send(*, organization, notification_id: int) -> bool:
         template="notifications/emails/notice.txt",
         html_template="notifications/emails/notice.html",
         context=context,
-        to=notification.user.email,
+        to=notification.address,
     )
     Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return sent

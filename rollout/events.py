@@ -149,7 +149,8 @@ def event_emit(
     """Write an event in the current transaction and relay it once the transaction commits.
 
     `subject` is the model instance it is about (or give `subject_type` and no subject for an
-    organization-wide event); `recipients` are user ids (or users) who must hear of it."""
+    organization-wide event); `recipients` are user ids (or users) who must hear of it, or, for a person without
+    an account yet (a technician not signed up), `"mailto:<address>"` (e-mailed, no inbox)."""
     spec = event_type_get(type)
     user, label = _actor(actor)
     event = Event.objects.create(
@@ -161,7 +162,7 @@ def event_emit(
         data=data or {},
         actor_user=user,
         actor_label=label,
-        recipients=sorted({getattr(r, "pk", r) for r in recipients if r is not None}),
+        recipients=sorted({getattr(r, "pk", r) for r in recipients if r is not None}, key=str),
     )
     transaction.on_commit(lambda: _enqueue_relay(event.pk))
     return event

@@ -178,9 +178,18 @@ def work_order_payload(work_order, organization=None) -> dict:
     }
 
 
-def technician_user_ids(*technicians) -> list[int]:
-    """The accounts of these technicians (a technician without an account yet is not told in the app)."""
-    return [t.user_id for t in technicians if t is not None and t.user_id]
+def technician_user_ids(*technicians) -> list:
+    """Who to tell of these technicians: their account, or, for one without an account yet, their e-mail address
+    (`mailto:`; e-mailed, no inbox)."""
+    recipients = []
+    for technician in technicians:
+        if technician is None:
+            continue
+        if technician.user_id:
+            recipients.append(technician.user_id)
+        elif technician.email:
+            recipients.append(f"mailto:{technician.email}")
+    return recipients
 
 
 def work_order_transitioned_emit(

@@ -175,3 +175,30 @@ def test_assigning_work_tells_the_technician_and_moving_it_is_mandatory(tenant):
         ("work_order.rescheduled", True),
     ]
     assert "13:00–15:00" in notices[1].body
+
+
+def test_a_technician_without_an_account_yet_is_e_mailed_once(tenant, django_capture_on_commit_callbacks):
+    # given a scheduled work order whose technician has not signed up yet (no account: no inbox)
+    from tests.workorders.builders.work_orders import build_world, prepared
+    from workorders.services import work_order_transition
+
+    world = build_world(tenant)
+    technician = world["technician"]
+    assert technician.user_id is None
+    work_order = prepared(world, "scheduled")
+    pm = Access(organization=tenant.organization, role=Role.PM, user=tenant.members[Role.PM].user)
+    # when it is dispatched, and the event relayed again
+    with django_capture_on_commit_callbacks(execute=True):
+        work_order_transition(
+            organization=tenant.organization, actor=pm, work_order_id=work_order.pk, to_status="dispatched"
+        )
+    event = Event.objects.get(
+        organization=tenant.organization, type="work_order.transitioned", data__to_status="dispatched"
+    )
+    assert event.recipients == [f"mailto:{technician.email}"]
+    event_relay(event.pk)
+    # then their address got one e-mail, with the local window, and nobody's inbox has it
+    assert [m.to for m in mail.outbox] == [[technician.email]]
+    assert "09:00–13:00 (America/Chicago)" in mail.outbox[0].body and mail.outbox[0].body.startswith("Hello,")
+    notice = Notification.objects.get(event=event)
+    assert (notice.user, notice.email_to, notice.in_app) == (None, technician.email, False)
