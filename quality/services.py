@@ -26,8 +26,9 @@ from quality.errors import (
     NotSubmitted,
     WarrantyExpired,
 )
+from quality.events import qa_review_emit
 from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
-from quality.tasks import drft_fact_refresh_task, qa_review_notify_technician_task
+from quality.tasks import drft_fact_refresh_task
 from rollout.audit import audit_created, audit_record, audited_save
 from rollout.choices import PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError, NotFound
@@ -239,6 +240,7 @@ def qa_review_accept(
     work_order_services.work_order_transition(
         organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.ACCEPTED
     )
+    qa_review_emit(organization=organization, actor=actor, review=review, work_order=work_order)
     return review
 
 
@@ -362,9 +364,8 @@ def qa_review_reject(
         to_status=S.REWORK,
         reason=f"QA rejected: {summary}"[:1000],
     )
-    qa_review_notify_technician_task.delay_on_commit(
-        organization_id=organization_id_of(organization), review_id=review.pk
-    )
+    # The one notice the technician gets for a rejection (the move to rework sends none): with the defects.
+    qa_review_emit(organization=organization, actor=actor, review=review, work_order=work_order, defects=rows)
     if return_visit is not None:
         visit_schedule(
             organization=organization,

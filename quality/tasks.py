@@ -1,11 +1,10 @@
 """Background work of the quality app: DRFT recomputation (per event and the nightly reconciliation) and the
-technician's notice of a rejection. Tasks take ids, are idempotent and bounded in time."""
+warranty close. (A rejection's notice is the `qa_review.rejected` event.) Tasks take ids, are idempotent and
+bounded in time."""
 
 from __future__ import annotations
 
 from celery import shared_task
-
-from rollout.notices import MAIL_TASK_OPTIONS, mail_once
 
 # Database errors worth a retry (a lock timeout, a dropped connection); a bad id is not retried.
 DRFT_TASK_OPTIONS = {"acks_late": True, "soft_time_limit": 120, "time_limit": 180}
@@ -35,30 +34,6 @@ def drft_reconcile_organization_task(*, organization_id: int) -> int:
     from quality.drft import drft_reconcile
 
     return drft_reconcile(organization=organization_id)
-
-
-@shared_task(name="quality.qa_review_notify_technician", **MAIL_TASK_OPTIONS)
-def qa_review_notify_technician_task(*, organization_id: int, review_id: int) -> None:
-    """E-mail the work order's technician the defects of a rejecting review, once per review."""
-    from quality.models import QaReview
-
-    review = (
-        QaReview.objects.for_organization(organization_id)
-        .select_related("work_order", "work_order__site", "work_order__program", "work_order__technician")
-        .filter(pk=review_id)
-        .first()
-    )
-    if review is None or review.work_order.technician is None or not review.work_order.technician.email:
-        return
-    work_order = review.work_order
-    defects = list(review.defects.select_related("code").order_by("id"))
-    mail_once(
-        f"qa-review:{review.pk}:{review.decided_at.timestamp():.6f}",
-        subject=f"QA rejected: {work_order.number} at {work_order.site.code}",
-        template="quality/emails/rejected.txt",
-        context={"review": review, "work_order": work_order, "defects": defects},
-        to=work_order.technician.email,
-    )
 
 
 @shared_task(name="quality.warranty_close_sweep", acks_late=True, soft_time_limit=60, time_limit=120)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -48,7 +49,13 @@ class EventType:
     """One entry of the event catalogue.
 
     `mandatory`: a notice its recipients cannot switch off (a changed packet, a cancelled visit).
-    `example`: the `data` of a typical event, for the catalogue, the schema and "send test event"."""
+    `example`: the `data` of a typical event, for the catalogue, the schema and "send test event".
+    `describe(data)`: one sentence for people (an inbox entry, an e-mail), from the payload; without it the
+    notice shows the title alone (or `data["summary"]`).
+    `link(event, role)`: the path of the page a recipient with `role` opens for it (e.g. the technician's visit
+    page, or the coordinator's), or None.
+    `audience`: the roles whose members may be told (what their notification preferences list); None: any role,
+    (): nobody (an event for webhooks only)."""
 
     name: str
     title: str
@@ -57,6 +64,32 @@ class EventType:
     version: int = 1
     mandatory: bool = False
     example: dict = field(default_factory=dict)
+    audience: tuple[str, ...] | None = None
+    describe: Callable[[dict], str] | None = field(default=None, compare=False, repr=False)
+    link: Callable[[Event, str], str | None] | None = field(default=None, compare=False, repr=False)
+
+    def sentence(self, data: dict) -> str:
+        """The event in one sentence for people; never raises (a payload of an older version may lack a key)."""
+        if self.describe is not None:
+            try:
+                return self.describe(data)
+            except (KeyError, TypeError, ValueError):
+                pass
+        return str(data.get("summary") or "")
+
+    def concerns(self, role: str) -> bool:
+        """Whether a member with `role` may be told of this type."""
+        return self.audience is None or role in self.audience
+
+    def path(self, event: Event, role: str) -> str:
+        """The page this event links to for a recipient with `role` ("" when none)."""
+        if self.link is None:
+            return ""
+        try:
+            return self.link(event, role) or ""
+        except (KeyError, LookupError, ValueError, NoReverseMatch):  # a link is a convenience, never lose the notice
+            logger.warning("event %s: no link", event.pk, exc_info=True)
+            return ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +149,8 @@ def event_emit(
     """Write an event in the current transaction and relay it once the transaction commits.
 
     `subject` is the model instance it is about (or give `subject_type` and no subject for an
-    organization-wide event); `recipients` are user ids (or users) who must hear of it."""
+    organization-wide event); `recipients` are user ids (or users) who must hear of it, or, for a person without
+    an account yet (a technician not signed up), `"mailto:<address>"` (e-mailed, no inbox)."""
     spec = event_type_get(type)
     user, label = _actor(actor)
     event = Event.objects.create(
@@ -128,7 +162,7 @@ def event_emit(
         data=data or {},
         actor_user=user,
         actor_label=label,
-        recipients=sorted({getattr(r, "pk", r) for r in recipients if r is not None}),
+        recipients=sorted({getattr(r, "pk", r) for r in recipients if r is not None}, key=str),
     )
     transaction.on_commit(lambda: _enqueue_relay(event.pk))
     return event

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 SENT_MARK_SECONDS = 7 * 24 * 3600
@@ -23,23 +23,25 @@ MAIL_TASK_OPTIONS = {
 }
 
 
-def mail(*, subject: str, template: str, context: dict, to: str) -> None:
-    """Send one plain-text e-mail rendered from `template`."""
-    send_mail(
-        subject=subject,
-        message=render_to_string(template, context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[to],
+def mail(*, subject: str, template: str, context: dict, to: str, html_template: str | None = None) -> None:
+    """Send one e-mail: the text body rendered from `template`, and an HTML alternative from `html_template`."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string(template, context), from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
     )
+    if html_template:
+        message.attach_alternative(render_to_string(html_template, context), "text/html")
+    message.send()
 
 
-def mail_once(mark: str, *, subject: str, template: str, context: dict, to: str) -> bool:
+def mail_once(
+    mark: str, *, subject: str, template: str, context: dict, to: str, html_template: str | None = None
+) -> bool:
     """Send the e-mail unless one was already sent under `mark` (make it unique to the notice: object, its
     creation time — ids can be reused — version, event, recipient). Returns whether it was sent now."""
     if not cache.add(f"notice-sent:{mark}", 1, timeout=SENT_MARK_SECONDS):
         return False
     try:
-        mail(subject=subject, template=template, context=context, to=to)
+        mail(subject=subject, template=template, context=context, to=to, html_template=html_template)
     except Exception:
         cache.delete(f"notice-sent:{mark}")
         raise

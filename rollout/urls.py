@@ -31,4 +31,5 @@ urlpatterns = [
     path(ORG, include("workorders.urls")),
     path(ORG, include("quality.urls")),
     path(ORG, include("escalations.urls")),
+    path(ORG, include("notifications.urls")),
 ]

@@ -26,6 +26,7 @@ from sites import import_jobs, importing
 from sites.attributes import AttributeSchema
 from sites.choices import ImportStatus, SiteStatus
 from sites.errors import DuplicateSiteCode, ImportFailed, ImportHasErrors, ImportNotReady
+from sites.events import site_import_finished_emit
 from sites.models import CONTACT_FIELDS, SITE_FIELDS, Site, SiteContact, SiteImport
 from sites.values import (
     SiteValueError,
@@ -433,7 +434,10 @@ def _mark_failed(
     if issues is not None:
         changes.update(error_count=len(issues), errors=_issues_json(issues))
     with transaction.atomic():
-        SiteImport.objects.filter(pk=import_id, status=ImportStatus.COMMITTING).update(**changes)
+        failing = SiteImport.objects.filter(pk=import_id, status=ImportStatus.COMMITTING)
+        site_import = failing.select_related("organization", "client").first()
+        if failing.update(**changes) and site_import is not None:
+            site_import_finished_emit(site_import=site_import, status=ImportStatus.FAILED, failure_message=message)
         if item is not None:
             jobs.job_item_finish(item, outcome="failed", failed=True, message=message)
 
@@ -481,6 +485,7 @@ def _apply(site_import: SiteImport, item: JobItem | None) -> None:
             target=site_import,
             after=counts,
         )
+        site_import_finished_emit(site_import=site_import, status=ImportStatus.COMMITTED, counts=counts)
         if item is not None:  # the job's item is done in the transaction that wrote the sites
             jobs.job_item_finish(item, outcome="committed", result=counts)
 

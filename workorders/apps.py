@@ -9,7 +9,8 @@ class WorkordersConfig(AppConfig):
 
         audit_link_register("workorders.workorder", "workorders:work-order-detail")
         audit_link_register("workorders.visit", "visits:visit-detail")
-        # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper.
+        # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper;
+        # it imports workorders.events, which declares the work-order, visit and packet event types.
         from rollout.choices import Role
         from rollout.homes import home_register
         from workorders.field.home import technician_home

@@ -25,6 +25,7 @@ from programs.selectors import sow_current_approved
 from programs.training import program_required_courses
 from rollout.audit import audit_record, audit_snapshot
 from rollout.errors import ApplicationError, Conflict, InvalidTransition, NotFound
+from rollout.events import event_emit
 from rollout.models import Organization, User
 from rollout.tenancy import Access, actor_label, actor_user
 from technicians.models import Technician
@@ -32,11 +33,17 @@ from technicians.selectors import technician_eligibility_problems
 from workorders._common import _label, _lock_work_order, _touch
 from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, VisitStatus, WorkOrderStatus
 from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
+from workorders.events import (
+    WORK_ORDER_ASSIGNED,
+    WORK_ORDER_RESCHEDULED,
+    technician_user_ids,
+    work_order_payload,
+    work_order_transitioned_emit,
+)
 from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
 from workorders.signals import work_order_transition_announce
-from workorders.tasks import work_order_notify_technician_task
 from workorders.visits.services.calloff import visit_cancel_with_work_order
 
 S = WorkOrderStatus
@@ -44,13 +51,6 @@ BULK_LIMIT = 1_000
 CREATE_BATCH = 500
 # Before dispatch a visit can still be planned; once dispatched it must be recalled first.
 ASSIGNABLE = frozenset({S.DRAFT, S.READY, S.SCHEDULED, S.REWORK})
-# Moves the assigned technician hears about (by e-mail, after commit).
-NOTIFY_ON = {
-    (S.SCHEDULED, S.DISPATCHED): "dispatched",
-    (S.DISPATCHED, S.SCHEDULED): "recalled",
-    (S.SUBMITTED, S.REWORK): "rework",
-    (S.REWORK, S.SCHEDULED): "return_visit",
-}
 WORK_ORDER_AUDIT_FIELDS = ["technician", "planned_start", "planned_end"]
 
 
@@ -70,13 +70,6 @@ def allowed_moves(work_order: WorkOrder) -> list[str]:
 def _describe_allowed(status: str) -> str:
     targets = [value for value in S.values if value in WORK_ORDER_TRANSITIONS[status]]
     return ", ".join(_label(value) for value in targets) or "none (it is final)"
-
-
-def _notify(organization, work_order: WorkOrder, event: str) -> None:
-    if work_order.technician_id:
-        work_order_notify_technician_task.delay_on_commit(
-            organization_id=organization.pk, work_order_id=work_order.pk, event=event, version=work_order.version
-        )
 
 
 # --- Numbers and creation -----------------------------------------------------------------------------
@@ -288,9 +281,18 @@ def _check_open_visit(organization, work_order: WorkOrder, to_status: str) -> Vi
 
 
 def _transition(
-    organization, actor, work_order: WorkOrder, to_status: str, reason: str, *, verb: str = "work_order.transitioned"
+    organization,
+    actor,
+    work_order: WorkOrder,
+    to_status: str,
+    reason: str,
+    *,
+    verb: str = "work_order.transitioned",
+    notify_technician: bool = True,
 ) -> WorkOrder:
-    """Check and apply one move on a locked work order; audit it and enqueue what follows."""
+    """Check and apply one move on a locked work order; audit it, emit its event (the technician hears of a
+    dispatch, a recall, a return visit or a cancellation unless `notify_technician` is off because another
+    notice tells them) and enqueue what follows."""
     reason = (reason or "").strip()
     _check_move(work_order, to_status, reason)
     _check_preconditions(organization, work_order, to_status)
@@ -312,14 +314,19 @@ def _transition(
     work_order_transition_announce(
         organization_id=organization.pk, work_order_id=work_order.pk, from_status=from_status, to_status=to_status
     )
-    event = NOTIFY_ON.get((from_status, to_status))
-    if to_status == S.CANCELLED and from_status in (S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS):
-        event = "cancelled"
-    if event:
-        _notify(organization, work_order, event)
+    # A cancelled work order's open visit is called off with its own (mandatory) notice to the technician.
+    work_order_transitioned_emit(
+        organization=organization,
+        actor=actor,
+        work_order=work_order,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        notify_technician=notify_technician and open_visit is None,
+    )
     if open_visit is not None:
         visit_cancel_with_work_order(
-            organization=organization, actor=actor, visit_id=open_visit.pk, reason=reason, notify=event is None
+            organization=organization, actor=actor, visit_id=open_visit.pk, reason=reason, notify=notify_technician
         )
     return work_order
 
@@ -333,6 +340,7 @@ def work_order_transition(
     to_status: str,
     reason: str = "",
     expected_version: int | None = None,
+    notify_technician: bool = True,
 ) -> WorkOrder:
     """Move one work order along its state machine (see workorders.choices.WORK_ORDER_TRANSITIONS).
 
@@ -344,7 +352,7 @@ def work_order_transition(
     """
     _lock_open_visits(organization, work_order_id, to_status)
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
-    return _transition(organization, actor, work_order, to_status, reason)
+    return _transition(organization, actor, work_order, to_status, reason, notify_technician=notify_technician)
 
 
 @dataclass(frozen=True)
@@ -513,12 +521,22 @@ def work_order_assign(
         before=before,
         after=after,
     )
-    if schedule and work_order.status in (S.READY, S.REWORK):
-        _transition(organization, actor, work_order, S.SCHEDULED, "")
-    if changed_technician:
-        _notify(organization, work_order, "assigned")
-    elif work_order.status == S.SCHEDULED:
-        _notify(organization, work_order, "rescheduled")
+    scheduled_now = schedule and work_order.status in (S.READY, S.REWORK)
+    if scheduled_now:
+        # The assignment's own notice (or the visit's, when a visit plans it) tells the technician.
+        _transition(organization, actor, work_order, S.SCHEDULED, "", notify_technician=False)
+    # New work for them (another technician, or a first window), or their scheduled work moved (mandatory).
+    notice = WORK_ORDER_ASSIGNED if changed_technician or scheduled_now else WORK_ORDER_RESCHEDULED
+    if changed_technician or work_order.status == S.SCHEDULED:
+        event_emit(
+            organization=organization,
+            type=notice.name,
+            subject=work_order,
+            data=work_order_payload(work_order, organization),
+            actor=actor,
+            # A visit booking, move or reassignment plans its work order through here: the visit's event tells them.
+            recipients=technician_user_ids(technician) if visit_id is None else [],
+        )
     return work_order
 
 

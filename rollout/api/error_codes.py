@@ -16,7 +16,7 @@ from functools import cache
 
 from rollout.errors import ApplicationError
 
-OUR_APPS = ("rollout", "programs", "sites", "workorders", "technicians", "quality", "escalations")
+OUR_APPS = ("rollout", "programs", "sites", "workorders", "technicians", "quality", "escalations", "notifications")
 MAX_DEPTH = 8
 
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("workorders.visits.api.urls")),
     path("", include("quality.api.urls")),
     path("", include("escalations.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

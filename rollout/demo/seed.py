@@ -30,6 +30,7 @@ APP_SEEDERS = [
     "programs.demo.training",
     "quality.demo.seed",
     "escalations.demo.seed",
+    "notifications.demo.seed",
 ]
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "technicians",
     "quality",
     "escalations",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
     # Every minute: the SLA rules of every organization (one task per organization), escalations.services.
     "escalations-sweep": {"task": "escalations.escalation_sweep", "schedule": timedelta(minutes=1)},
+    "notifications-email-sweep": {"task": "notifications.notifications_email_sweep", "schedule": timedelta(minutes=5)},
+    "notifications-digests": {"task": "notifications.notification_digests", "schedule": crontab(minute=5)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the

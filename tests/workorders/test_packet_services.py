@@ -15,7 +15,8 @@ from django.utils import timezone
 from programs.choices import EvidenceKind, VariationKind
 from rollout import jobs
 from rollout.choices import Role
-from rollout.models import AuditEvent
+from rollout.events import event_relay
+from rollout.models import AuditEvent, Event
 from tests.programs.factories import WaveFactory
 from tests.technicians.factories import TechnicianFactory
 from tests.workorders.builders.packets import (
@@ -33,7 +34,6 @@ from tests.workorders.builders.packets import (
 from workorders.choices import PacketJobStatus, PacketStatus, WorkOrderStatus
 from workorders.models import Packet
 from workorders.packets import selectors, services
-from workorders.packets.tasks import packet_notify_technician_task
 
 BROKEN_IMAGE = "See ![wiring](/static/img/packets/no-such-diagram.png)"
 
@@ -289,13 +289,16 @@ def test_the_technician_is_asked_to_acknowledge_once(tenant, plan, pm, django_ca
 
     # when
     packet = issue(plan, pm, work_order, django_capture_on_commit_callbacks).packet
-    packet_notify_technician_task(organization_id=tenant.organization.pk, packet_id=packet.pk)  # a duplicate
+    event = Event.objects.get(type="packet.issued", subject_id=packet.pk)
+    event_relay(event.pk)  # a duplicate relay
 
     # then
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.subject == f"Packet v1 for {work_order.number} at HF-0042: please acknowledge"
+    assert message.subject == f"Packet to acknowledge: {work_order.number} at HF-0042"
+    assert "Packet v1" in message.body and "please acknowledge" in message.body
     assert f"/packets/work-orders/{work_order.pk}/" in message.body
+    assert message.alternatives and message.alternatives[0][1] == "text/html"
 
 
 # --- Controlled re-issue ----------------------------------------------------------------------------------
@@ -365,7 +368,7 @@ def test_reissue_gives_new_versions_only_to_work_orders_not_visited(
     assert not Packet.objects.filter(work_order=issued["no_packet"]).exists()
     # the assigned technician is told, and must acknowledge
     assert len(mail.outbox) == 2
-    assert all("Packet v2" in message.subject for message in mail.outbox)
+    assert all("Packet v2" in message.body and "changed" in message.body for message in mail.outbox)
     assert selectors.packet_acknowledged(issued["scheduled"])[0] is False
     # and a second run finds nothing left to do
     again = services.packet_reissue(organization=tenant.organization, actor=pm, program_id=plan.program.pk)

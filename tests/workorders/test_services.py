@@ -2,20 +2,21 @@
 technician notices (idempotent), shipments."""
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
+from notifications.models import Notification
+from notifications.tasks import notification_email_task
 from rollout.errors import InvalidTransition
-from rollout.models import AuditEvent
+from rollout.events import event_relay
+from rollout.models import AuditEvent, Event
 from tests.programs.factories import EnrollmentFactory, WaveFactory
 from tests.workorders.builders.work_orders import VISIT_DAY, build_world, enrolled_site, local, prepared
 from tests.workorders.factories import WorkOrderFactory
 from workorders import services
 from workorders.models import WorkOrder
-from workorders.tasks import work_order_notify_technician_task
 
 
 def test_numbers_are_consecutive_per_program_and_unique(tenant, world, pm):
@@ -114,9 +115,12 @@ def test_assign_is_refused_after_dispatch(tenant, world, pm):
 
 
 def test_dispatch_e_mails_the_technician_once(tenant, world, pm, django_capture_on_commit_callbacks):
-    # given a scheduled work order ready to go
+    # given a scheduled work order ready to go, whose technician has an account
+    technician = world["technician"]
+    technician.user = tenant.members["technician"].user
+    technician.save(update_fields=["user"])
     work_order = prepared(world, "scheduled")
-    # when it is dispatched (the notice task runs after commit)
+    # when it is dispatched (the event is relayed after commit; the notice's e-mail follows)
     with django_capture_on_commit_callbacks(execute=True):
         services.work_order_transition(
             organization=tenant.organization, actor=pm, work_order_id=work_order.pk, to_status="dispatched"
@@ -124,33 +128,12 @@ def test_dispatch_e_mails_the_technician_once(tenant, world, pm, django_capture_
     # then the technician got one e-mail with the number, the site and the local window
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == [world["technician"].email]
-    assert work_order.number in message.subject
+    assert message.to == [technician.user.email]
+    assert work_order.number in message.subject and "Dispatched" in message.body
     assert "09:00–13:00 (America/Chicago)" in message.body
-    # when the task is delivered twice, nothing more is sent
-    work_order.refresh_from_db()
-    work_order_notify_technician_task(
-        organization_id=tenant.organization.pk,
-        work_order_id=work_order.pk,
-        event="dispatched",
-        version=work_order.version,
-    )
+    # when the event is relayed again and the e-mail task delivered twice, nothing more is sent
+    event = Event.objects.get(type="work_order.transitioned", subject_id=work_order.pk, data__to_status="dispatched")
+    assert event_relay(event.pk) is True
+    notification = Notification.objects.get(event=event)
+    notification_email_task(organization_id=tenant.organization.pk, notification_id=notification.pk)
     assert len(mail.outbox) == 1
-    # and a notice about an outdated version is dropped
-    work_order_notify_technician_task(
-        organization_id=tenant.organization.pk, work_order_id=work_order.pk, event="recalled", version=1
-    )
-    assert len(mail.outbox) == 1
-
-
-def test_a_sent_mark_left_by_another_row_with_the_same_id_does_not_silence_a_notice(tenant, world, pm):
-    # given a notice sent for a work order (its mark stays in the cache for days)
-    work_order = prepared(world, "scheduled")
-    notice = {"organization_id": tenant.organization.pk, "work_order_id": work_order.pk, "event": "dispatched"}
-    work_order_notify_technician_task(**notice, version=work_order.version)
-    # when the database is recreated and a new work order gets the same id and version (simulated: another
-    # creation time), its notice is due
-    WorkOrder.objects.filter(pk=work_order.pk).update(created_at=work_order.created_at - timedelta(days=3))
-    work_order_notify_technician_task(**notice, version=work_order.version)
-    # then both were sent
-    assert len(mail.outbox) == 2

@@ -10,9 +10,11 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from rollout.choices import Role
 from rollout.errors import ApplicationError, NotFound
 from rollout.models import AuditEvent
 from technicians.models import TechnicianSkill
+from tests.factories import MembershipFactory
 from tests.technicians.factories import TimeOffFactory
 from tests.workorders.builders.visits import (
     VISIT_DAY,
@@ -190,7 +192,8 @@ def test_reassign_tells_both_technicians(world, django_capture_on_commit_callbac
     # given
     work_order = ready_work_order(world)
     visit = book(world, work_order)
-    rosa = other_technician(world)
+    account = MembershipFactory(organization=world.organization, role=Role.TECHNICIAN, user__email="rosa@field.example")
+    rosa = other_technician(world, user=account.user, email="rosa@field.example")
     mail.outbox.clear()
     # when
     with django_capture_on_commit_callbacks(execute=True):

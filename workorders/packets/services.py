@@ -47,6 +47,7 @@ from rollout.models import Job, JobItem, JobItemStatus, JobStatus, Organization,
 from rollout.tenancy import Access, actor_label, actor_user, organization_id_of
 from technicians.models import Technician
 from workorders.choices import NOT_VISITED, PacketJobStatus, PacketStatus, WorkOrderStatus
+from workorders.events import packet_issued_emit
 from workorders.models import Packet, PacketAcknowledgement, PacketGenerationJob, WorkOrder
 from workorders.packets import selectors
 from workorders.packets.errors import (
@@ -58,7 +59,7 @@ from workorders.packets.errors import (
     WorkOrderClosedForPackets,
 )
 from workorders.packets.render import packet_render_pdf
-from workorders.packets.tasks import packet_notify_technician_task, packet_render_task
+from workorders.packets.tasks import packet_render_task
 from workorders.readiness import describe_window
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def packet_render(*, organization, packet_id: int, on_settled: Callable[[Packet]
         packet.save(update_fields=["status", "render_started_at", "render_attempts"])
     work_order = (
         WorkOrder.objects.for_organization(organization)
-        .select_related("site", "organization")
+        .select_related("site", "organization", "program", "technician")
         .get(pk=packet.work_order_id)
     )
     try:
@@ -257,8 +258,8 @@ def packet_render(*, organization, packet_id: int, on_settled: Callable[[Packet]
             target=packet,
             after={"version": packet.version, "pdf_size": packet.pdf_size, "current": newer is None},
         )
-        if newer is None and work_order.technician_id:
-            packet_notify_technician_task.delay_on_commit(organization_id=packet.organization_id, packet_id=packet.pk)
+        if newer is None:  # the current version: the technician must read and acknowledge it
+            packet_issued_emit(organization=work_order.organization, packet=packet, work_order=work_order)
         if on_settled:
             on_settled(packet)
     return packet

@@ -1,5 +1,5 @@
 """Private helpers of the visit services (planning, field actions, call-off): the visit row lock, the day in
-words, the technician's notice after commit, and the fields every visit audit event records. Imports no
+words, the visit's events (who hears of them), and the fields every visit audit event records. Imports no
 services."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 from rollout.errors import NotFound
-from rollout.tenancy import Access, organization_id_of
+from rollout.tenancy import Access
+from workorders.events import EventType, technician_user_ids, visit_emit
 from workorders.models import Visit
-from workorders.visits.tasks import visit_notify_technician_task
 
 VISIT_AUDIT_FIELDS = ["status", "technician", "window_start", "window_end"]
 MAX_TEXT = 2000
@@ -33,11 +33,10 @@ def _lock_visit(organization, visit_id: int, *, access: Access | None = None) ->
     return visit
 
 
-def _notify(organization, visit: Visit, event: str, technician_id: int | None = None) -> None:
-    visit_notify_technician_task.delay_on_commit(
-        organization_id=organization_id_of(organization),
-        visit_id=visit.pk,
-        event=event,
-        technician_id=technician_id or visit.technician_id,
-        version=visit.version,
+def _emit(organization, actor, visit: Visit, event_type: EventType, *, tell_technician: bool = False, **extra):
+    """Emit a visit event in the service's transaction; with `tell_technician`, the visit's technician (if they
+    have an account) is a recipient (inbox and e-mail after commit)."""
+    recipients = technician_user_ids(visit.technician) if tell_technician else []
+    visit_emit(
+        organization=organization, actor=actor, visit=visit, event_type=event_type, recipients=recipients, **extra
     )

@@ -12,9 +12,10 @@ from rollout.tenancy import Access
 from workorders._common import _touch
 from workorders.choices import BEFORE_ARRIVAL, VisitStatus
 from workorders.errors import ReasonRequired
+from workorders.events import VISIT_CANCELLED
 from workorders.models import Visit
 from workorders.visits.errors import VisitNotActive
-from workorders.visits.services._common import MAX_TEXT, VISIT_AUDIT_FIELDS, _lock_visit, _notify
+from workorders.visits.services._common import MAX_TEXT, VISIT_AUDIT_FIELDS, _emit, _lock_visit
 
 V = VisitStatus
 
@@ -29,7 +30,8 @@ def _lock_for_planning(organization, visit_id: int, *, action: str) -> Visit:
     return visit
 
 
-def _cancel(organization, actor, visit: Visit, reason: str) -> None:
+def _cancel(organization, actor, visit: Visit, reason: str, *, tell_technician: bool = True) -> None:
+    """Cancel the locked visit, audit it and emit `visit.cancelled` (mandatory for its technician)."""
     before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.to_cancelled(reason=reason[:MAX_TEXT])
     _touch(visit, "status", "cancelled_at", "cancel_reason")
@@ -42,6 +44,7 @@ def _cancel(organization, actor, visit: Visit, reason: str) -> None:
         after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
         reason=reason,
     )
+    _emit(organization, actor, visit, VISIT_CANCELLED, tell_technician=tell_technician, reason=reason[:MAX_TEXT])
 
 
 def _reason(reason: str) -> str:
@@ -55,10 +58,8 @@ def visit_cancel_with_work_order(
     *, organization: Organization, actor: Access | User | None, visit_id: int, reason: str, notify: bool
 ) -> Visit:
     """Call off the open visit of a work order being cancelled (called by the work-order service, inside its
-    transaction, with the work order already locked and moved): the work order is left alone. `notify` e-mails
-    the technician, unless the work order's own cancellation notice already does."""
+    transaction, with the work order already locked and moved): the work order is left alone. `notify` tells
+    the technician (the visit's cancellation notice is the one they get for a cancelled work order)."""
     visit = _lock_for_planning(organization, visit_id, action="cancelled")
-    _cancel(organization, actor, visit, _reason(f"Work order cancelled: {reason}"))
-    if notify:
-        _notify(organization, visit, "cancelled")
+    _cancel(organization, actor, visit, _reason(f"Work order cancelled: {reason}"), tell_technician=notify)
     return visit

@@ -44,6 +44,7 @@ from workorders.choices import (
     WorkOrderStatus,
 )
 from workorders.errors import NotReady
+from workorders.events import VISIT_CHECKED_IN, VISIT_CHECKED_OUT, VISIT_CONFIRMED, VISIT_ON_THE_WAY
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
 from workorders.packets.errors import PacketNotCurrent
 from workorders.packets.services import packet_acknowledge
@@ -63,7 +64,7 @@ from workorders.visits.errors import (
     WorkOrderNotDispatched,
 )
 from workorders.visits.photos import ProcessedImage, photo_process, signature_process
-from workorders.visits.services._common import MAX_TEXT, _lock_visit
+from workorders.visits.services._common import MAX_TEXT, _emit, _lock_visit
 
 S = WorkOrderStatus
 V = VisitStatus
@@ -170,6 +171,7 @@ def visit_confirm(
         visit.to_confirmed()
         _touch(visit, "status", "confirmed_at")
         _audit_action(organization, actor, visit, "visit.confirmed", before, {"status": visit.status})
+        _emit(organization, actor, visit, VISIT_CONFIRMED)
     return _record(visit, K.CONFIRM, client_action_id, device_time, actor, {}, {"status": visit.status})
 
 
@@ -188,6 +190,7 @@ def visit_on_my_way(
         visit.to_on_the_way()
         _touch(visit, "status", "on_the_way_at")
         _audit_action(organization, actor, visit, "visit.on_the_way", before, {"status": visit.status})
+        _emit(organization, actor, visit, VISIT_ON_THE_WAY)
     return _record(visit, K.ON_MY_WAY, client_action_id, device_time, actor, {}, {"status": visit.status})
 
 
@@ -359,6 +362,8 @@ def visit_check_in(
         "device_time": _when(device_time),
     }
     _audit_action(organization, actor, visit, "visit.checked_in", before, after)
+    extra = {"distance_m": distance, "flagged": flagged, "packet_version": packet.version}
+    _emit(organization, actor, visit, VISIT_CHECKED_IN, **extra)
     payload = {
         "location_status": location_status,
         "latitude": str(lat) if lat is not None else None,
@@ -677,6 +682,7 @@ def visit_check_out(
         "device_time": _when(device_time),
     }
     _audit_action(organization, actor, visit, "visit.checked_out", before, after)
+    _emit(organization, actor, visit, VISIT_CHECKED_OUT, outcome=outcome, incomplete_reason=incomplete_reason)
     _finish_work(organization, actor, visit, outcome, incomplete_reason, note)
     payload = {"outcome": outcome, "incomplete_reason": incomplete_reason, "note": note}
     return _record(visit, K.CHECK_OUT, client_action_id, device_time, actor, payload, after)

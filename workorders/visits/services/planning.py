@@ -39,12 +39,22 @@ from workorders.choices import (
     VisitStatus,
     WorkOrderStatus,
 )
+from workorders.events import (
+    VISIT_NO_SHOW,
+    VISIT_REASSIGNED,
+    VISIT_RESCHEDULED,
+    VISIT_SCHEDULED,
+    office_recipients,
+    technician_user_ids,
+    visit_emit,
+)
 from workorders.models import Visit, WorkOrder
 from workorders.readiness import visit_window_problems
 from workorders.selectors import work_order_skills
 from workorders.services import work_order_assign, work_order_transition
 from workorders.visits.errors import VisitExists, VisitNotActive, WorkOrderNotSchedulable
-from workorders.visits.services._common import VISIT_AUDIT_FIELDS, _day, _notify
+from workorders.visits.selectors import describe_visit_window
+from workorders.visits.services._common import VISIT_AUDIT_FIELDS, _day, _emit
 from workorders.visits.services.calloff import _cancel, _lock_for_planning, _reason
 
 S = WorkOrderStatus
@@ -234,6 +244,7 @@ def visit_schedule(
         },
     )
     _plan_work_order(organization, actor, visit, work_order, start, end)
+    _emit(organization, actor, visit, VISIT_SCHEDULED, tell_technician=True)
     return visit
 
 
@@ -258,6 +269,7 @@ def visit_reschedule(
     _check_site_window(work_order.site, start, end)
     _check_technician(organization, work_order, visit.technician, start)
     before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
+    previous_window = describe_visit_window(visit)
     visit.window_start, visit.window_end = start, end
     visit.local_date = start.astimezone(ZoneInfo(work_order.site.timezone)).date()
     visit.checkin_due_by = _checkin_due_by(work_order, start)
@@ -276,6 +288,15 @@ def visit_reschedule(
         reason=reason.strip(),
     )
     _plan_work_order(organization, actor, visit, work_order, start, end)
+    _emit(
+        organization,
+        actor,
+        visit,
+        VISIT_RESCHEDULED,
+        tell_technician=True,
+        previous_window=previous_window,
+        reason=reason.strip(),
+    )
     return visit
 
 
@@ -296,7 +317,7 @@ def visit_reassign(
     _check_double_booking(organization, technician, visit.window_start, visit.window_end)
     _check_technician(organization, work_order, technician, visit.window_start)
     before = audit_snapshot(visit, VISIT_AUDIT_FIELDS)
-    previous_technician_id = visit.technician_id
+    previous_technician = visit.technician
     visit.technician = technician
     if visit.status != V.SCHEDULED:
         visit.to_scheduled()
@@ -311,7 +332,16 @@ def visit_reassign(
         reason=reason.strip(),
     )
     _plan_work_order(organization, actor, visit, work_order, visit.window_start, visit.window_end)
-    _notify(organization, visit, "unassigned", technician_id=previous_technician_id)
+    visit_emit(
+        organization=organization,
+        actor=actor,
+        visit=visit,
+        event_type=VISIT_REASSIGNED,
+        recipients=technician_user_ids(technician, previous_technician),
+        previous_technician_id=previous_technician.pk,
+        technician_name=technician.full_name,
+        reason=reason.strip(),
+    )
     return visit
 
 
@@ -325,16 +355,17 @@ def visit_cancel(*, organization: Organization, actor: Access | User | None, vis
     _cancel(organization, actor, visit, reason)
     why = f"Visit {visit.sequence} cancelled: {reason}"
     recalled = work_order.status == S.DISPATCHED
-    if recalled:  # the recall's own notice tells the technician not to go
+    # The visit's cancellation notice (mandatory) tells the technician not to go; the recall adds none.
+    moves = ([S.SCHEDULED] if recalled else []) + ([S.READY] if recalled or work_order.status == S.SCHEDULED else [])
+    for to_status in moves:
         work_order_transition(
-            organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.SCHEDULED, reason=why
+            organization=organization,
+            actor=actor,
+            work_order_id=work_order.pk,
+            to_status=to_status,
+            reason=why,
+            notify_technician=False,
         )
-    if recalled or work_order.status == S.SCHEDULED:
-        work_order_transition(
-            organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.READY, reason=why
-        )
-    if not recalled:
-        _notify(organization, visit, "cancelled")
     return visit
 
 
@@ -355,6 +386,13 @@ def visit_mark_no_show(*, organization: Organization, actor: Access | User | Non
         target=visit,
         before=before,
         after=audit_snapshot(visit, VISIT_AUDIT_FIELDS),
+    )
+    visit_emit(
+        organization=organization,
+        actor=actor,
+        visit=visit,
+        event_type=VISIT_NO_SHOW,
+        recipients=office_recipients(organization),
     )
     return visit
 
