@@ -30,4 +30,5 @@ urlpatterns = [
     path(ORG, include("workorders.visits.urls")),
     path(ORG, include("workorders.urls")),
     path(ORG, include("quality.urls")),
+    path(ORG, include("webhooks.urls")),
 ]

@@ -16,7 +16,7 @@ from functools import cache
 
 from rollout.errors import ApplicationError
 
-OUR_APPS = ("rollout", "programs", "sites", "workorders", "technicians", "quality")
+OUR_APPS = ("rollout", "programs", "sites", "workorders", "technicians", "quality", "webhooks")
 MAX_DEPTH = 8
 
 

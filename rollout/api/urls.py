@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("workorders.packets.api.urls")),
     path("", include("workorders.visits.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]

@@ -29,6 +29,7 @@ APP_SEEDERS = [
     # the demo booked becomes ineligible.
     "programs.demo.training",
     "quality.demo.seed",
+    "webhooks.demo.seed",
 ]
 
 

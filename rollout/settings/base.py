@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "workorders",
     "technicians",
     "quality",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
+    # Webhook deliveries whose next attempt is due (retries) or whose worker died mid-send (lease expired).
+    "webhooks-deliveries-sweep": {"task": "webhooks.deliveries_sweep", "schedule": timedelta(minutes=1)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
@@ -275,6 +278,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Multipart uploads (site imports, visit photos) stream to temporary files; this caps their total size.
 TUTTI_MAX_UPLOAD_BYTES = int(os.environ.get("TUTTI_MAX_UPLOAD_BYTES", 60 * 1024 * 1024))
+
+# --- Webhooks (webhooks/) ---------------------------------------------------------------------
+# The SSRF guard refuses every non-public address; development and tests may allow loopback (127/8, ::1) and
+# plain http for a receiver on this machine. Never in production.
+TUTTI_WEBHOOKS_ALLOW_LOOPBACK = env_bool("TUTTI_WEBHOOKS_ALLOW_LOOPBACK", False)
+TUTTI_WEBHOOKS_ALLOW_HTTP = env_bool("TUTTI_WEBHOOKS_ALLOW_HTTP", False)
+# Seconds to connect, and to wait for the receiver's answer (a slow receiver never holds a worker longer).
+TUTTI_WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("TUTTI_WEBHOOKS_CONNECT_TIMEOUT", "5"))
+TUTTI_WEBHOOKS_READ_TIMEOUT = float(os.environ.get("TUTTI_WEBHOOKS_READ_TIMEOUT", "10"))
+# An endpoint is disabled after this many deliveries in a row gave up (dead), or after failing for this many days.
+TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD", "20"))
+TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
 # Photos and signatures decoded at once per process (each up to ~70 MB at peak: `python -m bench photos`).
 TUTTI_IMAGE_WORKERS = int(os.environ.get("TUTTI_IMAGE_WORKERS", "2"))
 
@@ -353,6 +368,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The webhooks section: one entry per event type of the catalogue (rollout.events), built when the schema is.
+    "WEBHOOKS": "webhooks.schema.CATALOGUE_WEBHOOKS",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -385,6 +402,7 @@ SPECTACULAR_SETTINGS = {
         "RootCauseEnum": "quality.choices.RootCause.choices",
         "ReviewDecisionEnum": "quality.choices.ReviewDecision.choices",
         "ExclusionCauseEnum": "quality.choices.ExclusionCause.choices",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus.choices",
         "BadRequestTypeEnum": "rollout.api.errors.BAD_REQUEST_TYPES",
         "ClientErrorTypeEnum": "rollout.api.errors.CLIENT_ERROR_TYPES",
         "ServerErrorTypeEnum": "rollout.api.errors.SERVER_ERROR_TYPES",
