@@ -50,8 +50,14 @@ RETRY_SCHEDULE = (
     timedelta(hours=10),
     timedelta(hours=10),
 )
-# A claim outlives the send task's hard time limit (45 s), so a live worker never loses its delivery to another.
-LEASE = timedelta(seconds=90)
+
+
+def lease() -> timedelta:
+    """How long a claim lasts (TUTTI_WEBHOOKS_LEASE_SECONDS, 90 s): longer than the send task's hard time limit
+    (45 s), so a live worker never loses its delivery to another; a dead worker's claim is free again after it."""
+    return timedelta(seconds=settings.TUTTI_WEBHOOKS_LEASE_SECONDS)
+
+
 # Retries due sooner than this are enqueued with a countdown; later ones are left to the minute sweep (a long ETA on
 # Redis would outlive the visibility timeout and come back twice).
 COUNTDOWN_LIMIT = timedelta(seconds=60)
@@ -328,7 +334,7 @@ def delivery_claim(*, delivery_id: int, token: str, now: datetime | None = None)
     sendable = WebhookDelivery.objects.filter(pk=delivery_id, status__in=SENDABLE, endpoint__is_active=True)
     mine = Q(claim_token=token)
     free = Q(next_attempt_at__lte=now) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-    return bool(sendable.filter(mine | free).update(claim_token=token, claimed_until=now + LEASE))
+    return bool(sendable.filter(mine | free).update(claim_token=token, claimed_until=now + lease()))
 
 
 def delivery_send(*, organization_id: int, delivery_id: int, token: str | None = None) -> WebhookAttempt | None:

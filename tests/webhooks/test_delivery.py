@@ -277,3 +277,10 @@ def test_a_success_resets_the_failure_run(tenant, receiver, django_capture_on_co
     emit_committed(tenant, django_capture_on_commit_callbacks)
     endpoint.refresh_from_db()
     assert endpoint.consecutive_dead == 0 and endpoint.failing_since is None and endpoint.last_success_at
+
+
+def test_a_claim_outlives_the_send_tasks_time_limit(settings):
+    from webhooks.tasks import webhook_delivery_send_task
+
+    assert services.lease().total_seconds() > webhook_delivery_send_task.time_limit
+    assert webhook_delivery_send_task.time_limit <= settings.CELERY_TASK_TIME_LIMIT
