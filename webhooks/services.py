@@ -358,16 +358,17 @@ def delivery_send(*, organization_id: int, delivery_id: int, token: str | None =
 
 @transaction.atomic
 def delivery_record(*, delivery, token: str, started: datetime, headers: dict, body: bytes, answer) -> WebhookAttempt:
-    """Write the attempt and move the delivery on (succeeded, retry scheduled, or dead), in one transaction that
-    checks the claim is still ours; the endpoint's failure counters move with it."""
+    """Write the attempt and move the delivery on (succeeded, retry scheduled, or dead) in one transaction; the
+    delivery changes only while the claim is still ours (a conditional UPDATE), and the endpoint's failure counters
+    move with it. A success costs two statements: the attempt's INSERT and the delivery's UPDATE."""
     now = timezone.now()
-    row = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     shown_headers = {k: (v if k != "webhook-signature" else v[:12] + "…") for k, v in headers.items()}
+    number = delivery.attempts + 1  # we hold the claim: nobody else moved `attempts` since we read it
     attempt = WebhookAttempt.objects.create(
-        organization_id=row.organization_id,
-        delivery=row,
-        number=row.attempts + 1,
-        manual=not row.auto_retry,
+        organization_id=delivery.organization_id,
+        delivery_id=delivery.pk,
+        number=number,
+        manual=not delivery.auto_retry,
         started_at=started,
         url=delivery.endpoint.url,
         address=answer.address,
@@ -379,42 +380,48 @@ def delivery_record(*, delivery, token: str, started: datetime, headers: dict, b
         error=answer.error,
         succeeded=answer.succeeded,
     )
-    if row.claim_token != token or row.status not in SENDABLE:
+    retry_in = None
+    if answer.succeeded:
+        status, next_attempt_at = DeliveryStatus.SUCCEEDED, None
+    elif delivery.auto_retry and number < len(RETRY_SCHEDULE):
+        retry_in = RETRY_SCHEDULE[number]
+        status, next_attempt_at = DeliveryStatus.FAILED, now + retry_in
+    else:
+        status, next_attempt_at = DeliveryStatus.DEAD, None
+    moved = WebhookDelivery.objects.filter(pk=delivery.pk, claim_token=token, status__in=SENDABLE).update(
+        status=status,
+        attempts=number,
+        next_attempt_at=next_attempt_at,
+        last_attempt_at=started,
+        last_status_code=answer.status_code,
+        last_response_excerpt=answer.excerpt,
+        last_latency_ms=answer.latency_ms,
+        last_error=answer.error,
+        succeeded_at=now if answer.succeeded else None,
+        claim_token="",
+        claimed_until=None,
+    )
+    if not moved:
         # Our lease ran out and another worker took over (or the endpoint was disabled): the attempt is logged,
         # the delivery is theirs.
         return attempt
-    row.attempts += 1
-    row.last_attempt_at, row.last_status_code = started, answer.status_code
-    row.last_response_excerpt, row.last_latency_ms, row.last_error = answer.excerpt, answer.latency_ms, answer.error
-    row.claim_token, row.claimed_until = "", None
-    retry_in = None
-    if answer.succeeded:
-        row.status, row.succeeded_at, row.next_attempt_at = DeliveryStatus.SUCCEEDED, now, None
-    elif row.auto_retry and row.attempts < len(RETRY_SCHEDULE):
-        retry_in = RETRY_SCHEDULE[row.attempts]
-        row.status, row.next_attempt_at = DeliveryStatus.FAILED, now + retry_in
-    else:
-        row.status, row.next_attempt_at = DeliveryStatus.DEAD, None
-    row.save()
-    _endpoint_count(row, succeeded=answer.succeeded, dead=row.status == DeliveryStatus.DEAD, now=now)
+    _endpoint_count(delivery.endpoint, succeeded=answer.succeeded, dead=status == DeliveryStatus.DEAD, now=now)
     if retry_in is not None and retry_in <= COUNTDOWN_LIMIT:
-        _enqueue_on_commit([row.pk], row.organization_id, countdown=retry_in.total_seconds())
+        _enqueue_on_commit([delivery.pk], delivery.organization_id, countdown=retry_in.total_seconds())
     return attempt
 
 
-def _endpoint_count(delivery: WebhookDelivery, *, succeeded: bool, dead: bool, now: datetime) -> None:
+def _endpoint_count(seen: WebhookEndpoint, *, succeeded: bool, dead: bool, now: datetime) -> None:
     """Move the endpoint's failure counters; disable it after too many dead deliveries in a row or too long a run
-    of failures, and tell the organization's admins (an event they are the recipients of)."""
-    endpoints = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
+    of failures, and tell the organization's admins (an event they are the recipients of). `seen` is the endpoint
+    as the sender read it: a success writes to its row only when that shows a failure run to end or a stale
+    `last_success_at`, so a busy endpoint's successes do not queue up on its row lock."""
+    endpoints = WebhookEndpoint.objects.filter(pk=seen.pk)
     if succeeded:
-        # One UPDATE that touches the row only when something changes (a busy endpoint's successes do not queue up
-        # on its row lock).
-        endpoints.filter(Q(consecutive_dead__gt=0) | Q(failing_since__isnull=False)).update(
-            consecutive_dead=0, failing_since=None
-        )
-        endpoints.filter(Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - timedelta(seconds=10))).update(
-            last_success_at=now
-        )
+        if seen.consecutive_dead or seen.failing_since:
+            endpoints.update(consecutive_dead=0, failing_since=None, last_success_at=now)
+        elif seen.last_success_at is None or seen.last_success_at < now - timedelta(seconds=60):
+            endpoints.update(last_success_at=now)
         return
     endpoint = endpoints.select_for_update().get()
     endpoint.failing_since = endpoint.failing_since or now
