@@ -63,7 +63,9 @@ class WebhookEndpointTable(OrgTable):
     def render_events(self, record):
         if not record.event_types:
             return "All event types"
-        return format_html('<span title="{}">{} types</span>', ", ".join(record.event_types), len(record.event_types))
+        count = len(record.event_types)
+        label = record.event_types[0] if count == 1 else f"{count} types"
+        return format_html('<span title="{}">{}</span>', ", ".join(record.event_types), label)
 
     def render_status(self, record):
         return endpoint_status(record)
@@ -78,10 +80,7 @@ class WebhookDeliveryTable(OrgTable):
     event_type = tables.Column(verbose_name="Event", order_by=("event_type", "id"))
     status = tables.Column(verbose_name="Status", order_by=("status", "id"))
     attempts = tables.Column(verbose_name="Attempts")
-    last_status_code = tables.Column(verbose_name="Response", orderable=False)
-    last_latency_ms = tables.Column(verbose_name="Latency", attrs=WIDE_ONLY)
-    last_response_excerpt = tables.Column(verbose_name="Response excerpt", orderable=False, attrs=WIDE_ONLY)
-    next_attempt_at = tables.Column(verbose_name="Next attempt", attrs=WIDE_ONLY)
+    last_status_code = tables.Column(verbose_name="Last response · latency", orderable=False)
 
     class Meta(OrgTable.Meta):
         pass
@@ -99,19 +98,20 @@ class WebhookDeliveryTable(OrgTable):
         )
 
     def render_status(self, record):
+        if record.status == DeliveryStatus.FAILED and record.next_attempt_at:
+            return format_html(
+                '{}<div class="small text-body-secondary">next {}</div>',
+                delivery_status(record),
+                org_time(record.next_attempt_at, self.organization),
+            )
         return delivery_status(record)
 
     def render_last_status_code(self, record):
-        if record.last_status_code:
-            return str(record.last_status_code)
-        return format_html('<span class="small text-body-secondary">{}</span>', record.last_error or "—")
-
-    def render_last_latency_ms(self, value):
-        return f"{value} ms"
-
-    def render_last_response_excerpt(self, value):
-        short = value[:80] + ("…" if len(value) > 80 else "")
-        return format_html('<span class="small font-monospace text-break">{}</span>', short)
-
-    def render_next_attempt_at(self, record):
-        return org_time(record.next_attempt_at, self.organization)
+        excerpt = record.last_response_excerpt.strip()
+        short = excerpt[:24] + ("…" if len(excerpt) > 24 else "")
+        head = str(record.last_status_code) if record.last_status_code else (record.last_error or "—")
+        if record.last_latency_ms is not None:
+            head = f"{head} · {record.last_latency_ms} ms"
+        if record.last_status_code and short:
+            return format_html('{}<div class="small font-monospace text-body-secondary">{}</div>', head, short)
+        return format_html('<span class="small text-wrap">{}</span>', head)
