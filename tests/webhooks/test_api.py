@@ -152,3 +152,25 @@ def test_the_delivery_list_query_budget_does_not_grow_with_rows(tenant, receiver
     add(40)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(api.get(f"/api/v1/webhook-deliveries/?endpoint={endpoint.pk}").json()["results"]) > 3
+
+
+def test_the_schema_documents_every_catalogue_type_as_a_webhook(monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from rollout import events
+
+    # given a type an app declares (after the merge: every app's types)
+    monkeypatch.setitem(
+        events._TYPES,
+        "gadget.installed",
+        events.EventType(name="gadget.installed", title="Gadget installed", subject="gadget", example={"id": 3}),
+    )
+    # when the schema is generated
+    webhooks = SchemaGenerator().get_schema(request=None, public=True)["webhooks"]
+    # then every type of the catalogue is documented with its payload and the signature headers
+    assert {"gadget.installed", "webhook.test", "webhook_endpoint.disabled"} <= set(webhooks)
+    operation = webhooks["gadget.installed"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["example"]["data"] == {"id": 3} and body["schema"]["properties"]["type"]["enum"] == ["gadget.installed"]
+    assert [p["name"] for p in operation["parameters"]] == ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    assert not any(name.startswith("tests.") for name in webhooks)
