@@ -147,7 +147,12 @@ def _pool(target: Target, address: str):
     if target.scheme == "https":
         # Connect to the pinned address; verify the certificate against, and send SNI for, the URL's host.
         return urllib3.HTTPSConnectionPool(
-            address, cert_reqs="CERT_REQUIRED", server_hostname=target.host, assert_hostname=target.host, **options
+            address,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.TUTTI_WEBHOOKS_CA_BUNDLE or None,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            **options,
         )
     return urllib3.HTTPConnectionPool(address, **options)
 

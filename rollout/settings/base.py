@@ -290,6 +290,8 @@ TUTTI_WEBHOOKS_READ_TIMEOUT = float(os.environ.get("TUTTI_WEBHOOKS_READ_TIMEOUT"
 # An endpoint is disabled after this many deliveries in a row gave up (dead), or after failing for this many days.
 TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD", "20"))
 TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
+# Certificate authorities a receiver's TLS certificate must chain to: empty, the system's (tests use their own).
+TUTTI_WEBHOOKS_CA_BUNDLE = os.environ.get("TUTTI_WEBHOOKS_CA_BUNDLE", "")
 # A worker's claim on a delivery: above the send task's hard time limit (45 s); a dead worker's claim expires after it.
 TUTTI_WEBHOOKS_LEASE_SECONDS = int(os.environ.get("TUTTI_WEBHOOKS_LEASE_SECONDS", "90"))
 # Photos and signatures decoded at once per process (each up to ~70 MB at peak: `python -m bench photos`).

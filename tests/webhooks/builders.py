@@ -3,10 +3,13 @@ endpoints made through the service, and events of a test type emitted through th
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from rollout import events
 from rollout.choices import Role
@@ -47,7 +50,9 @@ class Receiver:
     status: int = 200
     delay: float = 0.0
     location: str = ""
+    tls: tuple[str, str] | None = None  # (certificate, key) files: serve https, recording the SNI names asked for
     received: list[Received] = field(default_factory=list)
+    sni: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
@@ -78,12 +83,21 @@ class Receiver:
                 pass
 
         self.server = QuietServer(("127.0.0.1", 0), Handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            context.sni_callback = lambda sock, name, ctx: self.sni.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        return f"http://127.0.0.1:{self.port}/hooks"
 
     def ids(self) -> list[str]:
         with self.lock:
@@ -107,3 +121,46 @@ def endpoint_for(tenant, url: str, event_types=(THING.name,), **kwargs):
 
 def emit(tenant, type_name: str = THING.name, **data):
     return events.event_emit(organization=tenant.organization, type=type_name, data={"widget_id": 7, **data})
+
+
+def certificate_for(folder: Path, host: str) -> tuple[str, str, str]:
+    """A throwaway CA and a certificate for `host` signed by it (openssl): (CA file, certificate, key)."""
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Tutti test CA",
+    )
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", f"/CN={host}")
+    (folder / "san.cnf").write_text(f"subjectAltName=DNS:{host}\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.cnf",
+    )
+    return str(folder / "ca.pem"), str(folder / "leaf.pem"), str(folder / "leaf.key")

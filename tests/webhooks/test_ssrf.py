@@ -7,7 +7,7 @@ import socket
 import pytest
 from django.db import transaction
 
-from tests.webhooks.builders import emit, endpoint_for
+from tests.webhooks.builders import Receiver, certificate_for, emit, endpoint_for
 from webhooks import transport
 from webhooks.errors import UrlRefused
 from webhooks.models import WebhookAttempt, WebhookDelivery
@@ -131,3 +131,32 @@ def test_rebinding_between_check_and_connection_cannot_move_the_connection(
     assert receiver.received[0].headers["host"] == f"rebind.example.test:{port}"  # Host names the URL's host
     delivery = WebhookDelivery.objects.get(endpoint=endpoint, event=event)
     assert delivery.status == "succeeded" and delivery.attempt_rows.get().address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("certified", ["hooks.example.test", "someone-else.example.test"])
+def test_https_to_the_pinned_address_keeps_sni_host_and_certificate_checks(
+    tenant, tmp_path, monkeypatch, settings, certified, django_capture_on_commit_callbacks
+):
+    # given an https receiver on the pinned (loopback) address, with a certificate for `certified`
+    ca, certificate, key = certificate_for(tmp_path, certified)
+    settings.TUTTI_WEBHOOKS_CA_BUNDLE = ca
+    receiver = Receiver(tls=(certificate, key))
+    try:
+        monkeypatch.setattr(transport, "resolve_host", lambda host, port: ["127.0.0.1"])
+        endpoint = endpoint_for(tenant, f"https://hooks.example.test:{receiver.port}/hooks")
+
+        # when an event is sent
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            emit(tenant)
+
+        # then TLS asked for the URL's host (SNI), not the address
+        attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
+        assert receiver.sni == ["hooks.example.test"] and attempt.address == "127.0.0.1"
+        if certified == "hooks.example.test":
+            # and the certificate for that name verified; Host names it too
+            assert attempt.succeeded and receiver.received[0].headers["host"] == f"hooks.example.test:{receiver.port}"
+        else:
+            # a certificate for another name is refused: nothing is sent
+            assert not attempt.succeeded and attempt.error.startswith(("TLS", "connection")) and not receiver.received
+    finally:
+        receiver.close()
