@@ -103,5 +103,16 @@ def test_an_admin_sets_up_an_endpoint_and_reads_its_delivery_log(page, live_serv
         expect(page.get_by_role("button", name="Delete endpoint")).to_be_visible()
         page.goto(f"{base}/o/{org}/webhooks/")
         shot(page, "list")
+
+        # a disabled endpoint says why, and how to recover
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            is_active=False,
+            disabled_reason="20 deliveries in a row failed every attempt.",
+            disabled_at=endpoint.created_at,
+        )
+        page.goto(f"{base}/o/{org}/webhooks/{endpoint.pk}/")
+        expect(page.get_by_text("20 deliveries in a row failed every attempt.")).to_be_visible()
+        expect(page.get_by_role("button", name="Send test event")).to_have_count(0)
+        shot(page, "disabled")
     finally:
         receiver.close()
