@@ -32,6 +32,9 @@ class WebhookEndpoint(TenantModel):
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, blank=True)
     secret = models.CharField(max_length=100)
+    # After a rotation the old secret signs too (a second signature) until this time, so receivers can switch over.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +61,12 @@ class WebhookEndpoint(TenantModel):
 
     def subscribes_to(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookDeliveryQuerySet(WebhookQuerySet):

@@ -205,11 +205,17 @@ def webhook_endpoint_delete(*, organization, actor, webhook_endpoint_id: int) ->
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(*, organization, actor, webhook_endpoint_id: int) -> WebhookEndpoint:
-    """Replace the signing secret at once (the old one stops verifying with the next attempt); shown once."""
+    """Replace the signing secret (shown once). For TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS the old secret signs too,
+    as a second signature in `webhook-signature`, so a receiver still holding it keeps verifying while it
+    switches over."""
     endpoint = _endpoint_locked(organization, webhook_endpoint_id)
-    endpoint.secret = secret_generate()
-    endpoint.secret_rotated_at = timezone.now()
-    endpoint.save(update_fields=["secret", "secret_rotated_at", "updated_at"])
+    now = timezone.now()
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, secret_generate()
+    endpoint.previous_secret_until = now + timedelta(hours=settings.TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS)
+    endpoint.secret_rotated_at = now
+    endpoint.save(
+        update_fields=["secret", "previous_secret", "previous_secret_until", "secret_rotated_at", "updated_at"]
+    )
     audit_record(organization=organization, actor=actor, verb="webhook_endpoint.secret_rotated", target=endpoint)
     return endpoint
 
@@ -318,13 +324,16 @@ def delivery_body(event: Event) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def delivery_headers(*, secret: str, msg_id: str, body: bytes, at: datetime) -> dict[str, str]:
-    """The Standard Webhooks headers, signed by the standardwebhooks library."""
+def delivery_headers(*, secrets: list[str], msg_id: str, body: bytes, at: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers, signed by the standardwebhooks library: one signature per secret, separated
+    by spaces as the specification has it (a receiver accepts any one that verifies)."""
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id=msg_id, timestamp=at, data=body),
+        "webhook-signature": " ".join(
+            Webhook(secret).sign(msg_id=msg_id, timestamp=at, data=body) for secret in secrets
+        ),
     }
 
 
@@ -351,7 +360,7 @@ def delivery_send(*, organization_id: int, delivery_id: int, token: str | None =
     endpoint, event = delivery.endpoint, delivery.event
     body = delivery_body(event)
     started = timezone.now()
-    headers = delivery_headers(secret=endpoint.secret, msg_id=event.uid, body=body, at=started)
+    headers = delivery_headers(secrets=endpoint.signing_secrets(started), msg_id=event.uid, body=body, at=started)
     answer = transport.post(endpoint.url, body, headers)
     return delivery_record(delivery=delivery, token=token, started=started, headers=headers, body=body, answer=answer)
 
@@ -362,7 +371,11 @@ def delivery_record(*, delivery, token: str, started: datetime, headers: dict, b
     delivery changes only while the claim is still ours (a conditional UPDATE), and the endpoint's failure counters
     move with it. A success costs two statements: the attempt's INSERT and the delivery's UPDATE."""
     now = timezone.now()
-    shown_headers = {k: (v if k != "webhook-signature" else v[:12] + "…") for k, v in headers.items()}
+    # The log never keeps a whole signature: the first characters of each are enough to tell them apart.
+    shown_headers = {
+        k: (v if k != "webhook-signature" else " ".join(sig[:12] + "…" for sig in v.split(" ")))
+        for k, v in headers.items()
+    }
     number = delivery.attempts + 1  # we hold the claim: nobody else moved `attempts` since we read it
     attempt = WebhookAttempt.objects.create(
         organization_id=delivery.organization_id,

@@ -172,8 +172,9 @@ class EndpointRotateSecretView(ConfirmEndpointView):
     def confirm(self, endpoint) -> dict:
         return {
             "title": "Rotate the signing secret?",
-            "message": "A new secret is generated and shown once. From the next attempt on, deliveries are signed "
-            "with it only: signatures stop verifying at the receiver until it has the new secret.",
+            "message": "A new secret is generated and shown once. For the next 24 hours deliveries carry two "
+            "signatures, with the new secret and the old one, so your receiver keeps verifying while you switch it "
+            "over; after that, only the new secret signs.",
             "action_label": "Rotate secret",
             "tone": "danger",
             "icon": "arrow-repeat",

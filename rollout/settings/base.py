@@ -292,6 +292,8 @@ TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_A
 TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
 # Certificate authorities a receiver's TLS certificate must chain to: empty, the system's (tests use their own).
 TUTTI_WEBHOOKS_CA_BUNDLE = os.environ.get("TUTTI_WEBHOOKS_CA_BUNDLE", "")
+# After a secret's rotation, deliveries carry a second signature with the old secret for this long.
+TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS = int(os.environ.get("TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
 # A worker's claim on a delivery: above the send task's hard time limit (45 s); a dead worker's claim expires after it.
 TUTTI_WEBHOOKS_LEASE_SECONDS = int(os.environ.get("TUTTI_WEBHOOKS_LEASE_SECONDS", "90"))
 # Photos and signatures decoded at once per process (each up to ~70 MB at peak: `python -m bench photos`).

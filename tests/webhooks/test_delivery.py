@@ -284,3 +284,30 @@ def test_a_claim_outlives_the_send_tasks_time_limit(settings):
 
     assert services.lease().total_seconds() > webhook_delivery_send_task.time_limit
     assert webhook_delivery_send_task.time_limit <= settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_after_a_rotation_the_old_secret_verifies_for_the_overlap_only(
+    tenant, receiver, django_capture_on_commit_callbacks
+):
+    # given an endpoint whose secret was just rotated
+    endpoint = endpoint_for(tenant, receiver.url)
+    old = endpoint.secret
+    rotated = services.webhook_endpoint_rotate_secret(
+        organization=tenant.organization, actor=admin_access(tenant), webhook_endpoint_id=endpoint.pk
+    )
+    assert rotated.secret != old
+
+    # when an event is delivered during the overlap: two signatures, each verifies with its secret
+    emit_committed(tenant, django_capture_on_commit_callbacks)
+    got = receiver.received[-1]
+    assert len(got.headers["webhook-signature"].split(" ")) == 2
+    Webhook(rotated.secret).verify(got.body, got.headers)
+    Webhook(old).verify(got.body, got.headers)
+
+    # and after the overlap only the new secret signs
+    type(endpoint).objects.filter(pk=endpoint.pk).update(previous_secret_until=timezone.now() - timedelta(seconds=1))
+    emit_committed(tenant, django_capture_on_commit_callbacks)
+    got = receiver.received[-1]
+    Webhook(rotated.secret).verify(got.body, got.headers)
+    with pytest.raises(Exception, match="No matching signature"):
+        Webhook(old).verify(got.body, got.headers)

@@ -56,7 +56,10 @@ class WebhookEndpointViewSet(OrgServiceViewSet):
     @extend_schema(
         request=None,
         responses=s.WebhookEndpointSecretSerializer,
-        description="Replace the signing secret; the answer carries the new one, shown only now.",
+        description=(
+            "Replace the signing secret; the answer carries the new one, shown only now. For 24 hours "
+            "(TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS) deliveries carry a second signature made with the old secret."
+        ),
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
