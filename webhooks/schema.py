@@ -54,7 +54,7 @@ def webhook_operation(spec: EventType) -> dict:
         "summary": spec.title,
         "description": f"{description}\n\nSigned per the Standard Webhooks specification; verify the signature "
         "before trusting the body. Answer 2xx within 10 seconds; anything else (a redirect too) is retried.",
-        "tags": ["webhooks"],
+        "tags": ["webhook events"],
         "parameters": [
             {"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
             for name, text in HEADERS
@@ -87,3 +87,12 @@ class CatalogueWebhooks:
 
 
 CATALOGUE_WEBHOOKS = CatalogueWebhooks()
+
+
+def webhooks_for_openapi_30(result, generator, request, public):
+    """Postprocessing hook: the schema is OpenAPI 3.0.3, where a top-level `webhooks` (a 3.1 field) is invalid; there
+    the section goes under `x-webhooks`, the extension Redoc renders for 3.0 documents. Under OAS_VERSION 3.1 it
+    stays `webhooks`."""
+    if str(result.get("openapi", "")).startswith("3.0") and "webhooks" in result:
+        result["x-webhooks"] = result.pop("webhooks")
+    return result

@@ -375,7 +375,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The webhooks section: one entry per event type of the catalogue (rollout.events), built when the schema is.
-    "WEBHOOKS": "webhooks.schema.CATALOGUE_WEBHOOKS",
+    "WEBHOOKS": "webhooks.schema.CATALOGUE_WEBHOOKS",  # as `x-webhooks` in this 3.0 schema (webhooks.schema)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -415,6 +415,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "webhooks.schema.webhooks_for_openapi_30",
     ],
 }
 
