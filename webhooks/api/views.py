@@ -20,7 +20,7 @@ ROLES = {"read": WEBHOOK_ROLES, "write": WEBHOOK_ROLES}
 
 @extend_schema(tags=["webhooks"])
 class WebhookEndpointViewSet(OrgServiceViewSet):
-    """Webhook endpoints: a URL, the event types it subscribes to (the `webhooks` section of this schema lists the
+    """Webhook endpoints: a URL, the event types it subscribes to (the `x-webhooks` section of this schema lists the
     catalogue) and a signing secret shown once, on create and on rotation. An endpoint that keeps failing is
     disabled automatically (`disabled_reason`); PATCH `is_active: true` enables it again."""
 
