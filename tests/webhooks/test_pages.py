@@ -141,3 +141,9 @@ def test_the_delivery_log_filters_and_keeps_its_query_budget(
     assert "No deliveries match these filters" in failed
     detail = client.get(url(tenant, "webhook-delivery-detail", pk=delivery.pk)).content.decode()
     assert "Attempt 1" in detail and "webhook-id" in detail
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.INTEGRATOR, Role.PM])
+def test_the_sidebar_links_webhooks_for_admins_and_integrators(tenant, role):
+    page = browser(tenant, role).get(reverse("core:org-home", kwargs={"org": tenant.organization.slug}))
+    assert (url(tenant, "webhook-endpoints") in page.content.decode()) == (role in ALLOWED)
