@@ -18,6 +18,7 @@ BENCHMARKS = {
     "visits": "bench.visits",
     "photos": "bench.photos",
     "escalations": "bench.escalations",
+    "webhooks": "bench.webhooks",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",

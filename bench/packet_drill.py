@@ -38,7 +38,7 @@ def run(rows: int = WORK_ORDERS) -> list[Figure]:
     from tests.workers import Workers, wait_for
     from workorders.models import Packet, PacketGenerationJob, WorkOrder
     from workorders.packets import services
-    from workorders.packets.choices import PacketStatus
+    from workorders.choices import PacketStatus
 
     total = rows
     organization, _ = Organization.objects.get_or_create(slug="bench-drill", defaults={"name": "Bench drill"})

@@ -32,4 +32,5 @@ urlpatterns = [
     path(ORG, include("quality.urls")),
     path(ORG, include("escalations.urls")),
     path(ORG, include("notifications.urls")),
+    path(ORG, include("webhooks.urls")),
 ]

@@ -16,7 +16,17 @@ from functools import cache
 
 from rollout.errors import ApplicationError
 
-OUR_APPS = ("rollout", "programs", "sites", "workorders", "technicians", "quality", "escalations", "notifications")
+OUR_APPS = (
+    "rollout",
+    "programs",
+    "sites",
+    "workorders",
+    "technicians",
+    "quality",
+    "escalations",
+    "notifications",
+    "webhooks",
+)
 MAX_DEPTH = 8
 
 

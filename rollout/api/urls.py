@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("quality.api.urls")),
     path("", include("escalations.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]

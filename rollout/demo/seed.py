@@ -31,6 +31,7 @@ APP_SEEDERS = [
     "quality.demo.seed",
     "escalations.demo.seed",
     "notifications.demo.seed",
+    "webhooks.demo.seed",
 ]
 
 

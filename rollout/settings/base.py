@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "quality",
     "escalations",
     "notifications",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
     "escalations-sweep": {"task": "escalations.escalation_sweep", "schedule": timedelta(minutes=1)},
     "notifications-email-sweep": {"task": "notifications.notifications_email_sweep", "schedule": timedelta(minutes=5)},
     "notifications-digests": {"task": "notifications.notification_digests", "schedule": crontab(minute=5)},
+    # Webhook deliveries whose next attempt is due (retries) or whose worker died mid-send (lease expired).
+    "webhooks-deliveries-sweep": {"task": "webhooks.deliveries_sweep", "schedule": timedelta(minutes=1)},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
@@ -282,6 +285,24 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Multipart uploads (site imports, visit photos) stream to temporary files; this caps their total size.
 TUTTI_MAX_UPLOAD_BYTES = int(os.environ.get("TUTTI_MAX_UPLOAD_BYTES", 60 * 1024 * 1024))
+
+# --- Webhooks (webhooks/) ---------------------------------------------------------------------
+# The SSRF guard refuses every non-public address; development and tests may allow loopback (127/8, ::1) and
+# plain http for a receiver on this machine. Never in production.
+TUTTI_WEBHOOKS_ALLOW_LOOPBACK = env_bool("TUTTI_WEBHOOKS_ALLOW_LOOPBACK", False)
+TUTTI_WEBHOOKS_ALLOW_HTTP = env_bool("TUTTI_WEBHOOKS_ALLOW_HTTP", False)
+# Seconds to connect, and to wait for the receiver's answer (a slow receiver never holds a worker longer).
+TUTTI_WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("TUTTI_WEBHOOKS_CONNECT_TIMEOUT", "5"))
+TUTTI_WEBHOOKS_READ_TIMEOUT = float(os.environ.get("TUTTI_WEBHOOKS_READ_TIMEOUT", "10"))
+# An endpoint is disabled after this many deliveries in a row gave up (dead), or after failing for this many days.
+TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DEAD", "20"))
+TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS = int(os.environ.get("TUTTI_WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
+# Certificate authorities a receiver's TLS certificate must chain to: empty, the system's (tests use their own).
+TUTTI_WEBHOOKS_CA_BUNDLE = os.environ.get("TUTTI_WEBHOOKS_CA_BUNDLE", "")
+# After a secret's rotation, deliveries carry a second signature with the old secret for this long.
+TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS = int(os.environ.get("TUTTI_WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# A worker's claim on a delivery: above the send task's hard time limit (45 s); a dead worker's claim expires after it.
+TUTTI_WEBHOOKS_LEASE_SECONDS = int(os.environ.get("TUTTI_WEBHOOKS_LEASE_SECONDS", "90"))
 # Photos and signatures decoded at once per process (each up to ~70 MB at peak: `python -m bench photos`).
 TUTTI_IMAGE_WORKERS = int(os.environ.get("TUTTI_IMAGE_WORKERS", "2"))
 
@@ -360,6 +381,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The webhooks section: one entry per event type of the catalogue (rollout.events), built when the schema is.
+    "WEBHOOKS": "webhooks.schema.CATALOGUE_WEBHOOKS",  # as `x-webhooks` in this 3.0 schema (webhooks.schema)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -395,12 +418,14 @@ SPECTACULAR_SETTINGS = {
         "EscalationStateEnum": "escalations.choices.EscalationState.choices",
         "LadderRoleEnum": "escalations.choices.LadderRole.choices",
         "SlaRuleKeyEnum": "escalations.choices.RuleKey.choices",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus.choices",
         "BadRequestTypeEnum": "rollout.api.errors.BAD_REQUEST_TYPES",
         "ClientErrorTypeEnum": "rollout.api.errors.CLIENT_ERROR_TYPES",
         "ServerErrorTypeEnum": "rollout.api.errors.SERVER_ERROR_TYPES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "webhooks.schema.webhooks_for_openapi_30",
     ],
 }
 
