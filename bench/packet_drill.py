@@ -36,9 +36,9 @@ def run(rows: int = WORK_ORDERS) -> list[Figure]:
     from rollout.tasks import jobs_sweep_task
     from rollout.tenancy import Access
     from tests.workers import Workers, wait_for
+    from workorders.choices import PacketStatus
     from workorders.models import Packet, PacketGenerationJob, WorkOrder
     from workorders.packets import services
-    from workorders.choices import PacketStatus
 
     total = rows
     organization, _ = Organization.objects.get_or_create(slug="bench-drill", defaults={"name": "Bench drill"})
