@@ -179,3 +179,18 @@ jobs.job_kind_register(
         settle=_settle,
     )
 )
+
+
+def site_import_validation_run(*, organization_id: int, import_id: int, token: str = "inline") -> None:
+    """Run an import's dry run to its end in this process (the demo seeders load their sites this way); a dry run
+    that already ran (or is running elsewhere) is left as it is."""
+    job_id = (
+        SiteImport.objects.for_organization(organization_id)
+        .filter(pk=import_id)
+        .values_list("validation_job_id", flat=True)
+        .first()
+    )
+    if job_id is None:
+        return
+    while jobs.job_run(organization_id=organization_id, job_id=job_id, token=token):
+        pass

@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
-from rollout.views.base import OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgFormView, OrgTemplateView
 from webhooks import selectors, services
 from webhooks.choices import WEBHOOK_ROLES
 from webhooks.filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
@@ -131,28 +131,23 @@ class EndpointDetailView(WebhookPageMixin, OrgTableView):
         return context
 
 
-class ConfirmEndpointView(WebhookPageMixin, OrgTemplateView):
+class ConfirmEndpointView(WebhookPageMixin, OrgConfirmView):
     """GET asks for confirmation, POST acts (delete, rotate the secret)."""
 
-    template_name = "components/confirm_page.html"
-
-    def confirm(self, endpoint) -> dict:
+    def confirm_endpoint(self, endpoint) -> dict:
         raise NotImplementedError
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         endpoint = self.get_endpoint()
-        context["confirm"] = {
+        return {
             "details": [("URL", endpoint.url), ("Description", endpoint.description or "—")],
             "cancel_url": self.org_url("webhooks:webhook-endpoint-detail", pk=endpoint.pk),
-            "fields": {},
-            **self.confirm(endpoint),
+            **self.confirm_endpoint(endpoint),
         }
-        return context
 
 
 class EndpointDeleteView(ConfirmEndpointView):
-    def confirm(self, endpoint) -> dict:
+    def confirm_endpoint(self, endpoint) -> dict:
         return {
             "title": "Delete this webhook endpoint?",
             "message": "No more events are sent to it, and its delivery log is deleted with it. This cannot be undone.",
@@ -169,7 +164,7 @@ class EndpointDeleteView(ConfirmEndpointView):
 
 
 class EndpointRotateSecretView(ConfirmEndpointView):
-    def confirm(self, endpoint) -> dict:
+    def confirm_endpoint(self, endpoint) -> dict:
         return {
             "title": "Rotate the signing secret?",
             "message": "A new secret is generated and shown once. For the next 24 hours deliveries carry two "

@@ -18,8 +18,9 @@ from rollout.events import event_relay
 from rollout.models import Event
 from rollout.tenancy import Access
 from sites.exporting import csv_stream
+from sites.import_jobs import site_import_validation_run
 from sites.models import Site, SiteImport
-from sites.services import site_import_apply, site_import_commit, site_import_create, site_import_run_dry_run
+from sites.services import site_import_apply, site_import_commit, site_import_create
 
 CHECK_FILE = "harbor-foods-store-check.csv"
 
@@ -41,7 +42,7 @@ def _import_store_check(demo: DemoContext) -> None:
     content = b"".join(csv_stream(Site.objects.for_organization(northwind).filter(pk__in=[s.pk for s in stores])))
     upload = SimpleUploadedFile(CHECK_FILE, content, content_type="text/csv")
     site_import = site_import_create(organization=northwind, actor=admin, client=harbor, upload=upload)
-    site_import_run_dry_run(organization_id=northwind.pk, import_id=site_import.pk)
+    site_import_validation_run(organization_id=northwind.pk, import_id=site_import.pk)
     site_import.refresh_from_db()
     if site_import.error_count:
         raise RuntimeError(f"Demo store check has problems: {site_import.errors[:3]}")

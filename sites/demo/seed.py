@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rollout.choices import Role
 from rollout.tenancy import Access
+from sites.import_jobs import site_import_validation_run
 from sites.models import Site, SiteContact
-from sites.services import site_import_apply, site_import_commit, site_import_create, site_import_run_dry_run
+from sites.services import site_import_apply, site_import_commit, site_import_create
 
 # (city, state, latitude, longitude, time zone, region)
 US_CITIES = [
@@ -189,7 +190,7 @@ def _import(*, organization, actor: Access, client, rows: list[dict], filename: 
     writer.writerows(rows)
     upload = SimpleUploadedFile(filename, buffer.getvalue().encode(), content_type="text/csv")
     site_import = site_import_create(organization=organization, actor=actor, client=client, upload=upload)
-    site_import_run_dry_run(organization_id=organization.pk, import_id=site_import.pk)
+    site_import_validation_run(organization_id=organization.pk, import_id=site_import.pk)
     site_import.refresh_from_db()
     if site_import.error_count:
         raise RuntimeError(f"Demo import {filename} has problems: {site_import.errors[:3]}")

@@ -745,7 +745,7 @@ def test_the_member_list_has_a_query_budget(admin_client, tenant, django_assert_
 def test_the_audit_log_has_a_query_budget(admin_client, tenant, django_assert_max_num_queries):
     for n in range(40):
         invite(tenant, email=f"invitee{n}@example.com")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = admin_client.get(f"/o/{tenant.organization.slug}/audit/")
     assert response.status_code == 200
 
@@ -753,13 +753,13 @@ def test_the_audit_log_has_a_query_budget(admin_client, tenant, django_assert_ma
 def test_the_token_list_has_a_query_budget(admin_client, tenant, django_assert_max_num_queries):
     for _ in range(20):
         issue_token(tenant.organization, role=Role.CLIENT, client=tenant.client)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = admin_client.get(f"/o/{tenant.organization.slug}/api-tokens/")
     assert response.status_code == 200
 
 
 def test_the_staff_home_has_a_query_budget(admin_client, tenant, django_assert_max_num_queries):
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = admin_client.get(f"/o/{tenant.organization.slug}/")
     assert response.status_code == 200
 
