@@ -5,7 +5,9 @@ class QualityConfig(AppConfig):
     name = "quality"
 
     def ready(self):
+        from quality import contributions
         from quality.receivers import drft_on_work_order_transition
         from workorders.signals import work_order_transitioned
 
         work_order_transitioned.connect(drft_on_work_order_transition, dispatch_uid="quality.drft_on_transition")
+        contributions.register()

@@ -21,6 +21,8 @@ from django.db.models import Count, Q
 from programs.models import Program, Wave
 from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
 from quality.models import Defect, DrftExclusion, DrftFact, DrftSnapshot, QaReview, WarrantyReport
+from rollout import jobs
+from rollout.models import Job, JobItem, JobStatus
 from rollout.tenancy import organization_id_of
 from technicians.models import Technician, Vendor
 from workorders.choices import WorkOrderStatus
@@ -249,20 +251,106 @@ def drft_snapshots_rebuild(*, organization, program_id: int) -> int:
     return len(rows)
 
 
-def drft_reconcile(*, organization) -> int:
-    """Recompute every fact of one organization and rebuild every program's snapshots (the nightly pass that
-    repairs anything an event missed). Returns the number of work orders looked at."""
-    organization_id = organization_id_of(organization)
-    ids = list(
+def _reconcilable(organization_id: int):
+    """The work orders whose fact the reconciliation recomputes: worked ones (a visit checked out) and any that has
+    a fact (which may have to go)."""
+    return (
         WorkOrder.objects.for_organization(organization_id)
         .filter(Q(visits__status=VisitStatus.CHECKED_OUT) | Q(drft_fact__isnull=False))
         .values_list("pk", flat=True)
         .distinct()
         .order_by("pk")
     )
-    for pk in ids:
+
+
+def _facts_refresh(organization_id: int, work_order_ids) -> int:
+    """Recompute the facts of these work orders, each row locked while its fact is written (so an event's refresh of
+    the same work order waits and then writes the same answer). Runs in the caller's transaction."""
+    locked = list(
+        WorkOrder.objects.for_organization(organization_id)
+        .select_for_update(of=("self",))
+        .filter(pk__in=list(work_order_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in locked:
         drft_fact_refresh(organization=organization_id, work_order_id=pk, rebuild=False)
-    program_ids = set(Program.objects.for_organization(organization_id).values_list("pk", flat=True))
-    for program_id in sorted(program_ids):
-        drft_snapshots_rebuild(organization=organization_id, program_id=program_id)
+    return len(locked)
+
+
+def _snapshots_rebuild_all(organization_id: int) -> int:
+    """Rebuild every program's snapshots from the facts, one program per transaction. Replaces, never adds: safe
+    to run twice."""
+    rows = 0
+    for program_id in Program.objects.for_organization(organization_id).order_by("pk").values_list("pk", flat=True):
+        rows += drft_snapshots_rebuild(organization=organization_id, program_id=program_id)
+    return rows
+
+
+def drft_reconcile(*, organization) -> int:
+    """Recompute every fact of one organization and rebuild every program's snapshots, here and now (the demo and
+    tests; production runs the same work as a durable job: `drft_reconcile_start`). Returns the number of work
+    orders looked at."""
+    organization_id = organization_id_of(organization)
+    ids = list(_reconcilable(organization_id))
+    for start in range(0, len(ids), RECONCILE_CHUNK):
+        with transaction.atomic():
+            _facts_refresh(organization_id, ids[start : start + RECONCILE_CHUNK])
+    _snapshots_rebuild_all(organization_id)
     return len(ids)
+
+
+# --- The reconciliation as a durable job (rollout.jobs) ----------------------------------------------------
+#
+# Items are chunks of work orders: an item's `ref` is the first work order id of its chunk, and the chunk runs up to
+# the next item's ref (the last one has no end), so the chunks cover every id once, and the job's rows say which
+# work orders each item holds. One item recomputes its chunk's facts and is marked done in that same transaction
+# (a killed worker's chunk is taken again whole; a late duplicate delivery rolls back). Facts are recomputed from
+# the visits and reviews, never incremented, and the snapshots are rebuilt from the facts (replaced) once every
+# chunk is done, by the job's `finish` hook: a re-run never counts anything twice.
+
+RECONCILE_KIND = "quality.drft_reconcile"
+RECONCILE_CHUNK = 200
+
+
+def _reconcile_item(job: Job, item: JobItem) -> None:
+    """Recompute the facts of one chunk of work orders; the item is done in the same transaction."""
+    organization_id = job.organization_id
+    end = JobItem.objects.filter(job_id=job.pk, position=item.position + 1).values_list("ref", flat=True).first()
+    with transaction.atomic():
+        ids = _reconcilable(organization_id).filter(pk__gte=item.ref)
+        if end is not None:
+            ids = ids.filter(pk__lt=end)
+        refreshed = _facts_refresh(organization_id, ids)
+        jobs.job_item_finish(item, outcome="reconciled", result={"work_orders": refreshed})
+
+
+def _reconcile_finish(job: Job) -> str | None:
+    """Rebuild every program's snapshots once the facts are recomputed (idempotent: a second finisher replaces the
+    same rows)."""
+    _snapshots_rebuild_all(job.organization_id)
+    return None
+
+
+jobs.job_kind_register(
+    jobs.JobKind(name=RECONCILE_KIND, run_item=_reconcile_item, finish=_reconcile_finish, time_limit=120)
+)
+
+
+def drft_reconcile_start(*, organization, chunk: int = RECONCILE_CHUNK) -> Job:
+    """Start (after commit) the durable reconciliation of one organization's DRFT: facts per chunk of `chunk` work
+    orders, then every snapshot. While one is open for the organization, that one is returned instead of a second
+    (two started at the very same moment would both run: harmless, as the work is idempotent)."""
+    organization_id = organization_id_of(organization)
+    with transaction.atomic():
+        running = (
+            Job.objects.for_organization(organization_id)
+            .filter(kind=RECONCILE_KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            .order_by("-pk")
+            .first()
+        )
+        if running is not None:
+            return running
+        ids = list(_reconcilable(organization_id))
+        refs = ids[:: max(chunk, 1)] or [0]
+        return jobs.job_create(organization=organization_id, kind=RECONCILE_KIND, refs=refs)

@@ -258,7 +258,7 @@ def qa_review_accept(
         after={"review": review.pk, "sequence": review.sequence, "visit": visit.pk if visit else None},
     )
     work_order_services.work_order_transition(
-        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.ACCEPTED
+        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.ACCEPTED, via_review=True
     )
     return review
 
@@ -380,6 +380,7 @@ def qa_review_reject(
         work_order_id=work_order.pk,
         to_status=S.REWORK,
         reason=f"QA rejected: {summary}"[:1000],
+        via_review=True,
     )
     qa_review_notify_technician_task.delay_on_commit(
         organization_id=organization_id_of(organization), review_id=review.pk

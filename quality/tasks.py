@@ -1,5 +1,6 @@
-"""Background work of the quality app: DRFT recomputation (per event and the nightly reconciliation) and the
-technician's notice of a rejection. Tasks take ids, are idempotent and bounded in time."""
+"""Background work of the quality app: DRFT recomputation (per event; the nightly reconciliation runs as a durable
+job, quality.drft.drft_reconcile_start) and the technician's notice of a rejection. Tasks take ids, are idempotent
+and bounded in time."""
 
 from __future__ import annotations
 
@@ -29,12 +30,13 @@ def drft_reconcile_sweep_task() -> None:
         drft_reconcile_organization_task.delay(organization_id=organization_id)
 
 
-@shared_task(name="quality.drft_reconcile_organization", acks_late=True, soft_time_limit=540, time_limit=600)
+@shared_task(name="quality.drft_reconcile_organization", acks_late=True, soft_time_limit=60, time_limit=120)
 def drft_reconcile_organization_task(*, organization_id: int) -> int:
-    """Recompute every DRFT fact and snapshot of one organization. Idempotent."""
-    from quality.drft import drft_reconcile
+    """Start the durable reconciliation of one organization's DRFT (a rollout.jobs job: chunks of work orders, then
+    the snapshots), unless one is already open. Returns the job's id."""
+    from quality.drft import drft_reconcile_start
 
-    return drft_reconcile(organization=organization_id)
+    return drft_reconcile_start(organization=organization_id).pk
 
 
 @shared_task(name="quality.qa_review_notify_technician", **MAIL_TASK_OPTIONS)

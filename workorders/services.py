@@ -30,8 +30,9 @@ from rollout.tenancy import Access
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
 from workorders._common import _field_error, _label, _label_of, _lock_work_order, _touch, _user_of
-from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
-from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
+from workorders.choices import REASON_REQUIRED, REVIEW_ONLY_MOVES, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.contributions import review_where
+from workorders.errors import NotReady, ReasonRequired, ReviewRequired, VisitOpen, VisitUnderway
 from workorders.models import Visit, WorkOrder, WorkOrderNumberSequence
 from workorders.readiness import visit_window_problems, work_order_readiness
 from workorders.selectors import work_order_skills
@@ -211,7 +212,7 @@ def work_orders_create_for_program(
 # --- Transitions ----------------------------------------------------------------------------------------
 
 
-def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
+def _check_move(work_order: WorkOrder, to_status: str, reason: str, *, via_review: bool = False) -> None:
     if to_status not in S.values:
         raise _field_error(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
     from_status = work_order.status
@@ -219,6 +220,12 @@ def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
         raise InvalidTransition(
             f"Work order {work_order.number} cannot move from {_label(from_status)} to {_label(to_status)}. "
             f"Allowed from {_label(from_status)}: {_describe_allowed(from_status)}."
+        )
+    if (from_status, to_status) in REVIEW_ONLY_MOVES and not via_review:
+        where = review_where(work_order)
+        raise ReviewRequired(
+            f"Work order {work_order.number} is {_label(from_status).lower()}: it moves to {_label(to_status)} "
+            f"only by a QA review (accept, or reject with defects){f': {where}' if where else ''}."
         )
     if (from_status, to_status) in REASON_REQUIRED and not reason.strip():
         raise ReasonRequired(
@@ -289,11 +296,18 @@ def _check_open_visit(organization, work_order: WorkOrder, to_status: str) -> Vi
 
 
 def _transition(
-    organization, actor, work_order: WorkOrder, to_status: str, reason: str, *, verb: str = "work_order.transitioned"
+    organization,
+    actor,
+    work_order: WorkOrder,
+    to_status: str,
+    reason: str,
+    *,
+    verb: str = "work_order.transitioned",
+    via_review: bool = False,
 ) -> WorkOrder:
     """Check and apply one move on a locked work order; audit it and enqueue what follows."""
     reason = (reason or "").strip()
-    _check_move(work_order, to_status, reason)
+    _check_move(work_order, to_status, reason, via_review=via_review)
     _check_preconditions(organization, work_order, to_status)
     open_visit = _check_open_visit(organization, work_order, to_status)
     from_status = work_order.status
@@ -334,8 +348,12 @@ def work_order_transition(
     to_status: str,
     reason: str = "",
     expected_version: int | None = None,
+    via_review: bool = False,
 ) -> WorkOrder:
     """Move one work order along its state machine (see workorders.choices.WORK_ORDER_TRANSITIONS).
+
+    Submitted work is accepted or sent to rework only by a QA review: those moves are refused with
+    `review_required` (naming where to review) unless the caller is the review service (`via_review=True`).
 
     Refused with `invalid_transition` (naming from, to and the allowed moves) for a move the table does not
     allow; `reason_required` for a cancel, a rework or a recall without a reason; `no_approved_sow`,
@@ -345,7 +363,7 @@ def work_order_transition(
     """
     _lock_open_visits(organization, work_order_id, to_status)
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
-    return _transition(organization, actor, work_order, to_status, reason)
+    return _transition(organization, actor, work_order, to_status, reason, via_review=via_review)
 
 
 @dataclass(frozen=True)
