@@ -337,7 +337,7 @@ jobs.job_kind_register(
 )
 
 
-def drft_reconcile_start(*, organization, chunk: int = RECONCILE_CHUNK) -> Job:
+def drft_reconcile_start(*, organization, chunk: int = RECONCILE_CHUNK, time_limit: int | None = None) -> Job:
     """Start (after commit) the durable reconciliation of one organization's DRFT: facts per chunk of `chunk` work
     orders, then every snapshot. While one is open for the organization, that one is returned instead of a second
     (two started at the very same moment would both run: harmless, as the work is idempotent)."""
@@ -353,4 +353,4 @@ def drft_reconcile_start(*, organization, chunk: int = RECONCILE_CHUNK) -> Job:
             return running
         ids = list(_reconcilable(organization_id))
         refs = ids[:: max(chunk, 1)] or [0]
-        return jobs.job_create(organization=organization_id, kind=RECONCILE_KIND, refs=refs)
+        return jobs.job_create(organization=organization_id, kind=RECONCILE_KIND, refs=refs, time_limit=time_limit)
