@@ -2,9 +2,9 @@
 exclusions from DRFT, and Done Right First Time — one stored fact per work order and aggregate snapshots that
 pages and the API read.
 
-Visibility: staff and integrators read every row of their organization; a client viewer the rows of their own
-client's programs (the serializers leave out internal comments); a technician the reviews of the work orders
-assigned to them. Facts and snapshots are derived data: only quality.services.drft writes them.
+Visibility: staff and integrators read every row of their organization; a client viewer what the one policy of
+quality.visibility allows (their own client's programs, no internal comments); a technician the reviews of the work
+orders assigned to them. Facts and snapshots are derived data: only quality.services.drft writes them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from quality.choices import (
     RootCause,
     Severity,
 )
+from quality.visibility import CLIENT
 from rollout.choices import Role
 from rollout.tenancy import TenantModel, TenantQuerySet
 
@@ -32,11 +33,9 @@ class WorkOrderScopedQuerySet(TenantQuerySet):
     work_order_path = "work_order__"
 
     def visible_to(self, access):
-        if access.role == Role.CLIENT:
+        if CLIENT.applies(access):
             scoped = self.for_organization(access.organization)
-            if not access.client_id:
-                return scoped.none()
-            return scoped.filter(**{f"{self.work_order_path}program__client_id": access.client_id})
+            return CLIENT.rows(scoped, access, program_path=f"{self.work_order_path}program__")
         if access.role == Role.TECHNICIAN:
             scoped = self.for_organization(access.organization)
             if access.user is None:
@@ -227,9 +226,8 @@ class DrftFact(TenantModel):
 
 class DrftSnapshotQuerySet(TenantQuerySet):
     def visible_to(self, access):
-        if access.role == Role.CLIENT:
-            scoped = self.for_organization(access.organization)
-            return scoped.filter(program__client_id=access.client_id) if access.client_id else scoped.none()
+        if CLIENT.applies(access):
+            return CLIENT.rows(self.for_organization(access.organization), access)
         return super().visible_to(access)
 
 

@@ -15,17 +15,12 @@ from programs.models import Program
 from quality.choices import ExclusionCause, RootCause, Severity
 from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
 from quality.selectors import METRIC_DIMENSIONS
+from quality.visibility import CLIENT
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
-from rollout.choices import Role
 from technicians.models import Technician
 from workorders.models import WorkOrder
 
 ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
-
-
-def _is_client(context) -> bool:
-    access = context.get("access")
-    return access is not None and access.role == Role.CLIENT
 
 
 class DefectCodeSerializer(serializers.ModelSerializer):
@@ -54,7 +49,7 @@ class DefectSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_comment(self, defect) -> str:
-        return "" if _is_client(self.context) else defect.comment
+        return CLIENT.internal(self.context.get("access"), defect.comment)
 
 
 class QaReviewSerializer(serializers.ModelSerializer):
@@ -80,7 +75,7 @@ class QaReviewSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_comment(self, review) -> str:
-        return "" if _is_client(self.context) else review.comment
+        return CLIENT.internal(self.context.get("access"), review.comment)
 
 
 class ReviewQueueItemSerializer(serializers.ModelSerializer):
@@ -211,7 +206,7 @@ class DrftExclusionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_reason(self, exclusion) -> str:
-        return "" if _is_client(self.context) else exclusion.reason
+        return CLIENT.internal(self.context.get("access"), exclusion.reason)
 
 
 class DrftExclusionInputSerializer(serializers.Serializer):

@@ -17,7 +17,13 @@ from rest_framework.response import Response
 
 from quality import selectors, services
 from quality.api import serializers as s
-from quality.filtersets import DefectCodeFilterSet, QaReviewFilterSet, ReviewQueueFilterSet
+from quality.filtersets import (
+    DefectCodeFilterSet,
+    DrftExclusionFilterSet,
+    QaReviewFilterSet,
+    ReviewQueueFilterSet,
+    WarrantyReportFilterSet,
+)
 from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
 from rollout.api.base import (
     OrgAPIView,
@@ -152,6 +158,7 @@ class WarrantyReportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Re
 
     queryset = WarrantyReport.objects.select_related("work_order")
     serializer_class = s.WarrantyReportSerializer
+    filterset_class = WarrantyReportFilterSet
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": {Role.ADMIN, Role.PM, Role.CLIENT}}
@@ -179,6 +186,7 @@ class DrftExclusionViewSet(
 
     queryset = DrftExclusion.objects.select_related("work_order")
     serializer_class = s.DrftExclusionSerializer
+    filterset_class = DrftExclusionFilterSet
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES}

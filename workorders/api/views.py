@@ -94,7 +94,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             "to rework or recall. Refused with 409: `invalid_transition` (naming from, to and the allowed moves), "
             "`not_ready` (red readiness gates, listed), `not_planned`, `no_approved_sow`, `stale_version`, "
             "`visit_open` (scheduled → ready while a visit is booked: cancel the visit instead), `visit_underway` "
-            "(cancel while the technician is checked in). Cancelling calls off a booked visit that has not started."
+            "(cancel while the technician is checked in), `review_required` (submitted → accepted or rework: only a "
+            "QA review decides, at /api/v1/qa-queue/{id}/accept/ or reject/). Cancelling calls off a booked visit "
+            "that has not started."
         ),
     )
     @action(detail=True, methods=["post"])
