@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 
-from quality.choices import ExclusionCause, Severity
+from quality.choices import ExclusionCause, SamplingMode, Severity
 from rollout.forms import StyledFormMixin
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
@@ -81,3 +81,19 @@ class WarrantyReportForm(StyledFormMixin, forms.Form):
             .select_related("site", "program")
             .order_by("-accepted_at", "-pk")
         )
+
+
+class SamplingPolicyForm(StyledFormMixin, forms.Form):
+    mode = forms.ChoiceField(choices=SamplingMode.choices, widget=forms.RadioSelect)
+    percent = forms.IntegerField(
+        min_value=0, max_value=100, label="Share drawn for review (%)", help_text="Of the work no rule below requires."
+    )
+    first_jobs = forms.IntegerField(
+        min_value=0, max_value=1000, label="Always review a technician's first jobs in the program"
+    )
+    score_threshold = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=1, label="Always review technicians scoring below"
+    )
+    auto_accept_hours = forms.IntegerField(
+        min_value=1, max_value=24 * 30, label="Accept work not drawn after (hours)", help_text="Unless reviewed first."
+    )

@@ -225,9 +225,12 @@ def _reviewed_visit(organization, work_order: WorkOrder) -> Visit | None:
     )
 
 
-def _new_review(organization, actor, work_order: WorkOrder, visit: Visit | None, decision: str, comment: str):
+def _new_review(
+    organization, actor, work_order: WorkOrder, visit: Visit | None, decision: str, comment: str, by_policy=False
+):
     previous = QaReview.objects.for_organization(organization).filter(work_order=work_order).count()
     return QaReview.objects.create(
+        by_policy=by_policy,
         organization_id=organization_id_of(organization),
         work_order=work_order,
         visit=visit,
@@ -235,25 +238,31 @@ def _new_review(organization, actor, work_order: WorkOrder, visit: Visit | None,
         decision=decision,
         comment=(comment or "").strip()[:MAX_TEXT],
         reviewer=_user_of(actor),
-        reviewer_label=_label_of(actor)[:200],
+        reviewer_label="Sampling policy" if by_policy else _label_of(actor)[:200],
         decided_at=timezone.now(),
     )
 
 
 @transaction.atomic
 def qa_review_accept(
-    *, organization: Organization, actor: Access | User | None, work_order_id: int, comment: str = ""
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    comment: str = "",
+    by_policy: bool = False,
 ) -> QaReview:
     """Accept a submitted work order: it moves to accepted (its warranty window starts). Refused with
-    `not_submitted` for any other state, and `already_reviewed` when another reviewer decided first."""
+    `not_submitted` for any other state, and `already_reviewed` when another reviewer decided first. `by_policy`:
+    the program's sampling policy accepts work it did not draw for review (quality.sampling; audited as such)."""
     _check_reviewer(actor)
     work_order = _lock_for_review(organization, work_order_id)
     visit = _reviewed_visit(organization, work_order)
-    review = _new_review(organization, actor, work_order, visit, ReviewDecision.ACCEPTED, comment)
+    review = _new_review(organization, actor, work_order, visit, ReviewDecision.ACCEPTED, comment, by_policy)
     audit_record(
         organization=organization,
         actor=actor,
-        verb="qa_review.accepted",
+        verb="qa_review.accepted_by_policy" if by_policy else "qa_review.accepted",
         target=work_order,
         after={"review": review.pk, "sequence": review.sequence, "visit": visit.pk if visit else None},
     )

@@ -89,3 +89,39 @@ def warranty_close_organization_task(*, organization_id: int) -> int:
     if organization is None:
         return 0
     return warranty_close_expired(organization=organization)
+
+
+@shared_task(name="quality.sampling_draw", **DRFT_TASK_OPTIONS)
+def sampling_draw_task(*, organization_id: int, work_order_id: int) -> None:
+    """Draw a submitted work order for review by its program's sampling policy. Idempotent per submission."""
+    from quality.sampling import sampling_draw
+
+    sampling_draw(organization=organization_id, work_order_id=work_order_id)
+
+
+@shared_task(name="quality.sampling_auto_accept_sweep", acks_late=True, soft_time_limit=60, time_limit=120)
+def sampling_auto_accept_sweep_task() -> None:
+    """Fan out one policy-acceptance pass per organization with work waiting on it (beat, every 10 minutes)."""
+    from django.utils import timezone
+
+    from quality.models import SamplingDraw
+    from workorders.choices import WorkOrderStatus
+
+    organization_ids = (
+        SamplingDraw.objects.filter(
+            review_required=False, auto_accept_at__lte=timezone.now(), work_order__status=WorkOrderStatus.SUBMITTED
+        )
+        .order_by()
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for organization_id in organization_ids:
+        sampling_auto_accept_organization_task.delay(organization_id=organization_id)
+
+
+@shared_task(name="quality.sampling_auto_accept_organization", acks_late=True, soft_time_limit=300, time_limit=360)
+def sampling_auto_accept_organization_task(*, organization_id: int) -> int:
+    """Accept by the policy one organization's submitted work not drawn for review whose wait ended. Idempotent."""
+    from quality.sampling import sampling_auto_accept_due
+
+    return sampling_auto_accept_due(organization=organization_id)

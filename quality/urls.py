@@ -22,4 +22,6 @@ urlpatterns = [
     path("quality/warranty/", views.WarrantyReportListView.as_view(), name="warranty-reports"),
     path("quality/warranty/new/", views.WarrantyReportFormView.as_view(), name="warranty-report-create"),
     path("quality/client/", views.ClientQualityView.as_view(), name="client-quality"),
+    path("quality/sampling/", views.SamplingListView.as_view(), name="sampling"),
+    path("quality/sampling/<int:pk>/", views.SamplingPolicyFormView.as_view(), name="sampling-edit"),
 ]

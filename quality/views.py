@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from quality import selectors, services
+from quality import sampling, selectors, services
 from quality.choices import RootCause, Severity
 from quality.filtersets import (
     DefectCodeFilterSet,
@@ -23,8 +23,8 @@ from quality.filtersets import (
     ReviewQueueFilterSet,
     WarrantyReportFilterSet,
 )
-from quality.forms import DefectCodeForm, DrftExclusionForm, WarrantyReportForm
-from quality.models import DefectCode, DrftExclusion, WarrantyReport
+from quality.forms import DefectCodeForm, DrftExclusionForm, SamplingPolicyForm, WarrantyReportForm
+from quality.models import DefectCode, DrftExclusion, SamplingPolicy, WarrantyReport
 from quality.services import WARRANTY_REPORTERS
 from quality.tables import DefectCodeTable, DrftExclusionTable, ReviewQueueTable, WarrantyReportTable
 from quality.visibility import CLIENT
@@ -126,6 +126,7 @@ class ReviewView(OrgTemplateView):
         following = selectors.next_in_queue(access=self.access, after=work_order)
         context.update(
             work_order=work_order,
+            sampling_draw=sampling.sampling_draw_get(organization=self.access.organization, work_order=work_order),
             packet=packet,
             reviewable=work_order.status == WorkOrderStatus.SUBMITTED,
             next_work_order=following,
@@ -454,3 +455,54 @@ class ClientQualityView(OrgTemplateView):
         context.update(selectors.client_quality_overview(access=self.access))
         context["layout"] = "layouts/portal.html"
         return context
+
+
+# --- Sampling policy ----------------------------------------------------------------------------------------
+
+
+class SamplingListView(OrgTemplateView):
+    """Each program's sampling policy: which submitted work QA reviews."""
+
+    template_name = "quality/sampling_list.html"
+    roles = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
+
+    def get_context_data(self, **kwargs):
+        from programs.models import Program
+
+        context = super().get_context_data(**kwargs)
+        programs = list(Program.objects.visible_to(self.access).order_by("code"))
+        policies = {p.program_id: p for p in SamplingPolicy.objects.visible_to(self.access)}
+        context["rows"] = [(program, policies.get(program.pk)) for program in programs]
+        return context
+
+
+class SamplingPolicyFormView(OrgFormView):
+    """Set one program's sampling policy (PMs and admins)."""
+
+    form_class = SamplingPolicyForm
+    template_name = "quality/sampling_form.html"
+    roles = {"read": PLANNER_ROLES, "write": PLANNER_ROLES}
+
+    def program(self):
+        from programs.models import Program
+
+        return self.visible_or_404(Program.objects, self.kwargs["pk"], "program")
+
+    def get_initial(self):
+        policy = SamplingPolicy.objects.visible_to(self.access).filter(program=self.program()).first()
+        if policy is None:
+            policy = SamplingPolicy()
+        return {name: getattr(policy, name) for name in sampling.POLICY_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(program=self.program(), **kwargs)
+
+    def form_valid(self, form):
+        program = self.program()
+        try:
+            sampling.sampling_policy_set(**self.service_kwargs(), program_id=program.pk, **form.cleaned_data)
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Sampling policy of {program.code} saved.")
+        return redirect(self.org_url("quality:sampling"))

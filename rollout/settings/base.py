@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE = {
     "quality-drft-reconcile": {"task": "quality.drft_reconcile_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: accepted work whose warranty window ended closes (final DRFT).
     "quality-warranty-close": {"task": "quality.warranty_close_sweep", "schedule": crontab(minute=10)},
+    "quality-sampling-auto-accept": {"task": "quality.sampling_auto_accept_sweep", "schedule": crontab(minute="*/10")},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the
