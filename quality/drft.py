@@ -6,9 +6,11 @@ accepted it with no defect, and no return visit was needed within the warranty w
 *provisional* and shown apart from final (closed) DRFT.
 
 `drft_outcome` is the definition as a pure function; `drft_fact_refresh` stores its result for one work order
-(idempotent: the same data gives the same row) and rebuilds the snapshots of the work order's program;
-`drft_snapshots_rebuild` recomputes a program's snapshots from its facts under a lock on the program row, so two
-rebuilds never interleave. Both take ids and scope to one organization.
+(idempotent: the same data gives the same row) and moves the snapshots of the work order's program by the
+difference between the old and the new fact (a few counters, under a lock on the program row);
+`drft_snapshots_rebuild` recomputes a program's snapshots from its facts under the same lock, and the nightly
+reconciliation (a durable job, `drft_reconcile_start`) recomputes every fact and rebuilds every snapshot. All take
+ids and scope to one organization.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from programs.models import Program, Wave
 from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
@@ -105,8 +107,11 @@ def _iso_week(moment) -> str:
     return f"{year}-W{week:02d}"
 
 
-def work_order_drft_outcome(*, organization, work_order: WorkOrder) -> tuple[Outcome | None, Visit | None]:
-    """Read one work order's visits, reviews, warranty returns and exclusion, and apply the definition."""
+def work_order_drft_outcome(
+    *, organization, work_order: WorkOrder
+) -> tuple[Outcome | None, Visit | None, DrftExclusion | None]:
+    """Read one work order's visits, reviews, warranty returns and exclusion, and apply the definition (the
+    outcome, the first visit and the exclusion)."""
     visits = list(
         Visit.objects.for_organization(organization)
         .filter(work_order=work_order, status=VisitStatus.CHECKED_OUT)
@@ -125,7 +130,8 @@ def work_order_drft_outcome(*, organization, work_order: WorkOrder) -> tuple[Out
             .order_by("id")
             .values_list("code__code", flat=True)
         )
-    excluded = DrftExclusion.objects.for_organization(organization).filter(work_order=work_order).exists()
+    exclusion = DrftExclusion.objects.for_organization(organization).filter(work_order=work_order).first()
+    excluded = exclusion is not None
     outcome = drft_outcome(
         work_order_status=work_order.status,
         first_visit=FirstVisit(first_visit.outcome, first_visit.incomplete_reason) if first_visit else None,
@@ -135,13 +141,21 @@ def work_order_drft_outcome(*, organization, work_order: WorkOrder) -> tuple[Out
         warranty_return=WarrantyReport.objects.for_organization(organization).filter(work_order=work_order).exists(),
         excluded=excluded,
     )
-    return outcome, first_visit
+    return outcome, first_visit, exclusion
+
+
+FACT_DIMENSIONS = ["program_id", "wave_id", "region", "vendor_id", "technician_id", "status", "is_drft", "week"]
+COUNTED = frozenset({DrftStatus.FINAL, DrftStatus.PROVISIONAL, DrftStatus.EXCLUDED})
+COUNTERS = ["final_drft", "final_total", "provisional_drft", "provisional_total", "excluded"]
 
 
 @transaction.atomic
 def drft_fact_refresh(*, organization, work_order_id: int, rebuild: bool = True) -> DrftFact | None:
-    """Recompute and store one work order's DRFT fact, then (unless `rebuild` is False) its program's snapshots.
-    Idempotent; a cancelled, missing or never-worked work order has no fact."""
+    """Recompute and store one work order's DRFT fact and (unless `rebuild` is False, as the reconciliation does
+    before rebuilding everything) move its program's snapshots by the difference between the old fact and the new
+    one: a few counters up or down, not a rebuild. The program row is locked first, so refreshes of one program's
+    facts apply their differences one after the other. Idempotent (the same data gives the same fact and a zero
+    difference); a cancelled, missing or never-worked work order has no fact."""
     organization_id = organization_id_of(organization)
     work_order = (
         WorkOrder.objects.for_organization(organization_id)
@@ -151,35 +165,111 @@ def drft_fact_refresh(*, organization, work_order_id: int, rebuild: bool = True)
     )
     if work_order is None:
         return None
-    outcome, first_visit = work_order_drft_outcome(organization=organization_id, work_order=work_order)
+    if rebuild and not _lock_program(organization_id, work_order.program_id):
+        return None
+    facts = DrftFact.objects.for_organization(organization_id)
+    before = facts.filter(work_order=work_order).values(*FACT_DIMENSIONS).first() if rebuild else None
+    outcome, first_visit, exclusion = work_order_drft_outcome(organization=organization_id, work_order=work_order)
     if outcome is None or (first_visit is None and outcome.status == DrftStatus.OPEN):
-        deleted, _ = DrftFact.objects.for_organization(organization_id).filter(work_order=work_order).delete()
-        if deleted and rebuild:
-            drft_snapshots_rebuild(organization=organization_id, program_id=work_order.program_id)
+        facts.filter(work_order=work_order).delete()
+        if rebuild and before is not None:
+            _snapshots_apply(organization_id, work_order.program_id, before, None)
         return None
     technician = first_visit.technician if first_visit else work_order.technician
-    exclusion = DrftExclusion.objects.for_organization(organization_id).filter(work_order=work_order).first()
-    fact, _ = DrftFact.objects.update_or_create(
-        organization_id=organization_id,
-        work_order=work_order,
-        defaults={
-            "program_id": work_order.program_id,
-            "wave_id": work_order.enrollment.wave_id if work_order.enrollment else None,
-            "region": work_order.site.state,
-            "technician": technician,
-            "vendor_id": technician.vendor_id if technician else None,
-            "status": outcome.status,
-            "is_drft": outcome.is_drft,
-            "reason": outcome.reason,
-            "reason_detail": outcome.reason_detail,
-            "excluded_cause": exclusion.cause if exclusion else "",
-            "week": _iso_week(work_order.accepted_at) if outcome.status != DrftStatus.OPEN else "",
-            "accepted_on": work_order.accepted_at.date() if work_order.accepted_at else None,
-        },
-    )
+    values = {
+        "program_id": work_order.program_id,
+        "wave_id": work_order.enrollment.wave_id if work_order.enrollment else None,
+        "region": work_order.site.state,
+        "technician_id": technician.pk if technician else None,
+        "vendor_id": technician.vendor_id if technician else None,
+        "status": outcome.status,
+        "is_drft": outcome.is_drft,
+        "reason": outcome.reason,
+        "reason_detail": outcome.reason_detail,
+        "excluded_cause": exclusion.cause if exclusion else "",
+        "week": _iso_week(work_order.accepted_at) if outcome.status != DrftStatus.OPEN else "",
+        "accepted_on": work_order.accepted_at.date() if work_order.accepted_at else None,
+    }
+    fact, _ = DrftFact.objects.update_or_create(organization_id=organization_id, work_order=work_order, defaults=values)
     if rebuild:
-        drft_snapshots_rebuild(organization=organization_id, program_id=work_order.program_id)
+        _snapshots_apply(organization_id, work_order.program_id, before, values)
     return fact
+
+
+def _lock_program(organization_id: int, program_id: int) -> bool:
+    return bool(
+        list(Program.objects.for_organization(organization_id).select_for_update().filter(pk=program_id).values("pk"))
+    )
+
+
+def _contribution(values: dict | None) -> dict[tuple[str, str, str], dict[str, int]]:
+    """What one fact adds to the snapshots: (dimension, key, week) → counters, for every dimension, all time and its
+    ISO week. Nothing for a fact that does not count (open)."""
+    if values is None or values["status"] not in COUNTED:
+        return {}
+    status, is_drft = values["status"], values["is_drft"]
+    counts = {
+        "final_drft": int(status == DrftStatus.FINAL and is_drft),
+        "final_total": int(status == DrftStatus.FINAL),
+        "provisional_drft": int(status == DrftStatus.PROVISIONAL and is_drft),
+        "provisional_total": int(status == DrftStatus.PROVISIONAL),
+        "excluded": int(status == DrftStatus.EXCLUDED),
+    }
+    rows = {}
+    for dimension, field in DIMENSION_FIELDS:
+        key = "" if values[field] is None else str(values[field])
+        for week in {"", values["week"]}:
+            rows[(dimension, key, week)] = counts
+    return rows
+
+
+def _label_of(organization_id: int, dimension: str, key: str) -> str:
+    """The label a new snapshot row gets (as drft_snapshot_rows would give it)."""
+    if dimension == Dimension.REGION:
+        return key or "—"
+    if not key:
+        return "—"
+    model, field = {
+        Dimension.PROGRAM: (Program, "code"),
+        Dimension.WAVE: (Wave, "name"),
+        Dimension.VENDOR: (Vendor, "name"),
+        Dimension.TECHNICIAN: (Technician, "full_name"),
+    }[dimension]
+    label = model.objects.for_organization(organization_id).filter(pk=key).values_list(field, flat=True).first()
+    return label or "—"
+
+
+def _snapshots_apply(organization_id: int, program_id: int, before: dict | None, after: dict | None) -> int:
+    """Move a program's snapshots from one fact's old contribution to its new one (under the program's lock): one
+    UPDATE of F() expressions per row that changes, a row created where none was, rows that fall to zero removed — so
+    the snapshots stay equal to a rebuild from the facts. Returns the number of rows touched."""
+    old, new = _contribution(before), _contribution(after)
+    deltas = {}
+    for row_key in old.keys() | new.keys():
+        delta = {name: new.get(row_key, {}).get(name, 0) - old.get(row_key, {}).get(name, 0) for name in COUNTERS}
+        if any(delta.values()):
+            deltas[row_key] = delta
+    if not deltas:
+        return 0
+    snapshots = DrftSnapshot.objects.for_organization(organization_id).filter(program_id=program_id)
+    emptied = Q()
+    for (dimension, key, week), delta in deltas.items():
+        changes = {name: F(name) + amount for name, amount in delta.items() if amount}
+        if not snapshots.filter(dimension=dimension, key=key, week=week).update(**changes):
+            DrftSnapshot.objects.create(
+                organization_id=organization_id,
+                program_id=program_id,
+                dimension=dimension,
+                key=key,
+                week=week,
+                label=_label_of(organization_id, dimension, key),
+                **{name: max(amount, 0) for name, amount in delta.items()},
+            )
+        if any(amount < 0 for amount in delta.values()):
+            emptied |= Q(dimension=dimension, key=key, week=week)
+    if emptied:
+        snapshots.filter(emptied, **dict.fromkeys(COUNTERS, 0)).delete()
+    return len(deltas)
 
 
 COUNTS = {

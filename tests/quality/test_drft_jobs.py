@@ -155,3 +155,20 @@ def test_one_open_reconciliation_per_organization_and_the_beat_starts_it(
     assert sorted(per_org) == sorted([world.organization.pk, other_tenant.organization.pk])
     empty = Job.objects.get(kind=drft.RECONCILE_KIND, organization=other_tenant.organization)
     assert empty.total == 1
+
+
+def test_an_event_moves_a_few_counters_and_the_snapshots_equal_a_full_rebuild(
+    world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    # given a history whose snapshots were moved event by event (incrementally)
+    ids = history(world, django_capture_on_commit_callbacks)
+    incremental = figures()[1]
+    labels = sorted(DrftSnapshot.objects.values_list("dimension", "key", "week", "label"))
+    # then they equal a full rebuild from the facts, labels included
+    drft.drft_snapshots_rebuild(organization=world.organization, program_id=world.program.pk)
+    assert figures()[1] == incremental
+    assert sorted(DrftSnapshot.objects.values_list("dimension", "key", "week", "label")) == labels
+    # and one event's update is a bounded number of queries (not a rebuild of the program)
+    with django_assert_max_num_queries(30):
+        drft.drft_fact_refresh(organization=world.organization, work_order_id=ids[1])
+    assert figures()[1] == incremental
