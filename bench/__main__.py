@@ -16,6 +16,7 @@ BENCHMARKS = {
     "packets": "bench.packets",
     "visits": "bench.visits",
     "photos": "bench.photos",
+    "drft": "bench.drft",
 }
 
 

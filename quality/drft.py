@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from programs.models import Program, Wave
@@ -335,10 +335,55 @@ def drft_snapshots_rebuild(*, organization, program_id: int) -> int:
     )
     if not locked:
         return 0
-    rows = drft_snapshot_rows(organization=organization_id, program_id=program_id)
     DrftSnapshot.objects.for_organization(organization_id).filter(program_id=program_id).delete()
+    if connection.vendor == "postgresql":
+        # One pass over the facts inside the database (GROUPING SETS), written by the same statement: the rebuild
+        # costs about what one GROUP BY over the facts does (bench/drft.py). Same rows as drft_snapshot_rows.
+        with connection.cursor() as cursor:
+            cursor.execute(REBUILD_SQL, {"organization": organization_id, "program": program_id})
+            return cursor.rowcount
+    rows = drft_snapshot_rows(organization=organization_id, program_id=program_id)
     DrftSnapshot.objects.bulk_create(rows)
     return len(rows)
+
+
+# drft_snapshot_rows as one statement: GROUPING(wave, region, vendor, technician) tells the dimension of a row
+# (15 program, 7 wave, 11 region, 13 vendor, 14 technician), GROUPING(week) whether it is all time or one week.
+REBUILD_SQL = """
+INSERT INTO quality_drftsnapshot (organization_id, program_id, dimension, key, label, week, final_drft, final_total,
+                                  provisional_drft, provisional_total, excluded, updated_at)
+SELECT %(organization)s, %(program)s, g.dimension, g.key,
+       COALESCE(NULLIF(CASE g.dimension WHEN 'program' THEN p.code WHEN 'wave' THEN w.name WHEN 'region' THEN g.key
+                                        WHEN 'vendor' THEN v.name WHEN 'technician' THEN t.full_name END, ''), '—'),
+       g.week, g.final_drft, g.final_total, g.provisional_drft, g.provisional_total, g.excluded, now()
+FROM (
+  SELECT CASE GROUPING(wave_id, region, vendor_id, technician_id)
+           WHEN 15 THEN 'program' WHEN 7 THEN 'wave' WHEN 11 THEN 'region' WHEN 13 THEN 'vendor' ELSE 'technician'
+         END AS dimension,
+         COALESCE(CASE GROUPING(wave_id, region, vendor_id, technician_id)
+           WHEN 15 THEN program_id::text WHEN 7 THEN wave_id::text WHEN 11 THEN region WHEN 13 THEN vendor_id::text
+           ELSE technician_id::text END, '') AS key,
+         CASE WHEN GROUPING(week) = 0 THEN week ELSE '' END AS week,
+         wave_id, vendor_id, technician_id,
+         COUNT(*) FILTER (WHERE status = 'final' AND is_drft) AS final_drft,
+         COUNT(*) FILTER (WHERE status = 'final') AS final_total,
+         COUNT(*) FILTER (WHERE status = 'provisional' AND is_drft) AS provisional_drft,
+         COUNT(*) FILTER (WHERE status = 'provisional') AS provisional_total,
+         COUNT(*) FILTER (WHERE status = 'excluded') AS excluded
+  FROM quality_drftfact
+  WHERE organization_id = %(organization)s AND program_id = %(program)s
+    AND status IN ('final', 'provisional', 'excluded')
+  GROUP BY GROUPING SETS (
+    (program_id), (program_id, week), (program_id, wave_id), (program_id, wave_id, week),
+    (program_id, region), (program_id, region, week), (program_id, vendor_id), (program_id, vendor_id, week),
+    (program_id, technician_id), (program_id, technician_id, week)
+  )
+) g
+JOIN programs_program p ON p.id = %(program)s
+LEFT JOIN programs_wave w ON g.dimension = 'wave' AND w.id = g.wave_id
+LEFT JOIN technicians_vendor v ON g.dimension = 'vendor' AND v.id = g.vendor_id
+LEFT JOIN technicians_technician t ON g.dimension = 'technician' AND t.id = g.technician_id
+"""
 
 
 def _reconcilable(organization_id: int):
