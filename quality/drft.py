@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from programs.models import Program, Wave
 from quality.choices import Dimension, DrftReason, DrftStatus, ReviewDecision
@@ -190,7 +191,12 @@ def drft_fact_refresh(*, organization, work_order_id: int, rebuild: bool = True)
         "week": _iso_week(work_order.accepted_at) if outcome.status != DrftStatus.OPEN else "",
         "accepted_on": work_order.accepted_at.date() if work_order.accepted_at else None,
     }
-    fact, _ = DrftFact.objects.update_or_create(organization_id=organization_id, work_order=work_order, defaults=values)
+    exists = before is not None if rebuild else facts.filter(work_order=work_order).exists()
+    if exists:
+        facts.filter(work_order=work_order).update(computed_at=timezone.now(), **values)
+        fact = DrftFact(organization_id=organization_id, work_order=work_order, **values)
+    else:
+        fact = DrftFact.objects.create(organization_id=organization_id, work_order=work_order, **values)
     if rebuild:
         _snapshots_apply(organization_id, work_order.program_id, before, values)
     return fact
@@ -252,6 +258,9 @@ def _snapshots_apply(organization_id: int, program_id: int, before: dict | None,
     if not deltas:
         return 0
     snapshots = DrftSnapshot.objects.for_organization(organization_id).filter(program_id=program_id)
+    if connection.vendor == "postgresql":
+        _snapshots_apply_sql(organization_id, program_id, snapshots, deltas)
+        return len(deltas)
     emptied = Q()
     for (dimension, key, week), delta in deltas.items():
         changes = {name: F(name) + amount for name, amount in delta.items() if amount}
@@ -323,6 +332,50 @@ def drft_snapshot_rows(*, organization, program_id: int) -> list[DrftSnapshot]:
                     )
                 )
     return rows
+
+
+APPLY_SQL = """
+UPDATE quality_drftsnapshot s
+SET final_drft = s.final_drft + d.final_drft, final_total = s.final_total + d.final_total,
+    provisional_drft = s.provisional_drft + d.provisional_drft,
+    provisional_total = s.provisional_total + d.provisional_total, excluded = s.excluded + d.excluded,
+    updated_at = now()
+FROM (VALUES {values})
+  AS d(dimension, key, week, final_drft, final_total, provisional_drft, provisional_total, excluded)
+WHERE s.organization_id = %s AND s.program_id = %s AND s.dimension = d.dimension AND s.key = d.key AND s.week = d.week
+RETURNING s.id, s.dimension, s.key, s.week,
+          s.final_drft + s.final_total + s.provisional_drft + s.provisional_total + s.excluded
+"""
+
+
+def _snapshots_apply_sql(organization_id: int, program_id: int, snapshots, deltas: dict) -> None:
+    """The differences as one UPDATE … FROM (VALUES …) RETURNING the new totals (PostgreSQL): then the rows that
+    were missing are created and the rows that fell to zero deleted, each only when there are any."""
+    values, params = [], []
+    for (dimension, key, week), delta in deltas.items():
+        values.append("(%s, %s, %s, %s::int, %s::int, %s::int, %s::int, %s::int)")
+        params += [dimension, key, week, *(delta[name] for name in COUNTERS)]
+    with connection.cursor() as cursor:
+        cursor.execute(APPLY_SQL.format(values=", ".join(values)), [*params, organization_id, program_id])
+        returned = cursor.fetchall()
+    found = {(dimension, key, week) for _, dimension, key, week, _ in returned}
+    empty = [pk for pk, *_, total in returned if total == 0]
+    if empty:
+        snapshots.filter(pk__in=empty).delete()
+    missing = [row_key for row_key in deltas if row_key not in found]
+    if missing:
+        DrftSnapshot.objects.bulk_create(
+            DrftSnapshot(
+                organization_id=organization_id,
+                program_id=program_id,
+                dimension=dimension,
+                key=key,
+                week=week,
+                label=_label_of(organization_id, dimension, key),
+                **{name: max(amount, 0) for name, amount in deltas[(dimension, key, week)].items()},
+            )
+            for dimension, key, week in missing
+        )
 
 
 @transaction.atomic
