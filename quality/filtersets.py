@@ -70,7 +70,7 @@ class DefectCodeFilterSet(django_filters.FilterSet):
 
 class DrftExclusionFilterSet(django_filters.FilterSet):
     program = django_filters.ModelChoiceFilter(
-        field_name="work_order__program", queryset=_visible(Program), empty_label="Any program"
+        field_name="work_order__program", queryset=_visible(Program), label="Program", empty_label="Any program"
     )
     cause = django_filters.ChoiceFilter(choices=ExclusionCause.choices, empty_label="Any cause")
 
@@ -81,7 +81,7 @@ class DrftExclusionFilterSet(django_filters.FilterSet):
 
 class WarrantyReportFilterSet(django_filters.FilterSet):
     program = django_filters.ModelChoiceFilter(
-        field_name="work_order__program", queryset=_visible(Program), empty_label="Any program"
+        field_name="work_order__program", queryset=_visible(Program), label="Program", empty_label="Any program"
     )
     work_order = django_filters.ModelChoiceFilter(queryset=_visible(WorkOrder))
 

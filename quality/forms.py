@@ -55,7 +55,7 @@ class DrftExclusionForm(StyledFormMixin, forms.Form):
         queryset=WorkOrder.objects.none(),
         help_text="Only work orders with an incomplete first visit, a return visit or a warranty report.",
     )
-    cause = forms.ChoiceField(choices=ExclusionCause.choices, widget=forms.RadioSelect)
+    cause = forms.ChoiceField(choices=ExclusionCause.choices)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
@@ -84,7 +84,7 @@ class WarrantyReportForm(StyledFormMixin, forms.Form):
 
 
 class SamplingPolicyForm(StyledFormMixin, forms.Form):
-    mode = forms.ChoiceField(choices=SamplingMode.choices, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(choices=SamplingMode.choices)
     percent = forms.IntegerField(
         min_value=0, max_value=100, label="Share drawn for review (%)", help_text="Of the work no rule below requires."
     )

@@ -361,8 +361,10 @@ def client_quality_overview(*, access: Access) -> dict:
     """The client viewer's Quality page, through quality.visibility: the overview figures of their own programs (no
     review queue), the failed work orders with the reason and the defects' codes but no internal comment, technicians
     by first name; the exclusions by cause only. A fixed number of queries."""
+    from django.db.models import F
+
     from quality.choices import DrftReason, DrftStatus
-    from quality.models import DrftExclusion, DrftFact
+    from quality.models import DrftFact
 
     overview = quality_overview(access=access)
     facts = (
@@ -383,8 +385,13 @@ def client_quality_overview(*, access: Access) -> dict:
         )
         for fact in facts
     ]
+    # The exclusions that count (accepted or closed work), as the DRFT figures count them.
     exclusions = list(
-        DrftExclusion.objects.visible_to(access).values("cause").annotate(count=Count("pk")).order_by("cause")
+        DrftFact.objects.visible_to(access)
+        .filter(status=DrftStatus.EXCLUDED)
+        .values(cause=F("excluded_cause"))
+        .annotate(count=Count("pk"))
+        .order_by("cause")
     )
     return {
         "programs": overview["programs"],

@@ -45,14 +45,16 @@ class ReviewQueueTable(OrgTable):
         return action_link(self.org_url("quality:review", pk=record.pk), "Review", "clipboard-check", "primary")
 
 
+BY = '{}<span class="d-block small text-body-secondary">by {}</span>'
+
+
 class DefectCodeTable(OrgTable):
     items_label = "defect codes"
     code = tables.Column(verbose_name="Code")
-    title = tables.Column(verbose_name="Title")
+    title = tables.Column(verbose_name="Title", attrs={"td": {"class": "cell-wrap"}})
     default_severity = tables.Column(verbose_name="Default severity", order_by=("default_severity", "code"))
     defects = tables.Column(verbose_name="Defects", accessor="defect_count", order_by=("-defect_count", "code"))
     active = tables.Column(verbose_name="Status", order_by=("-active", "code"))
-    updated_at = tables.Column(verbose_name="Changed", attrs=WIDE_ONLY)
     actions = tables.Column(verbose_name="", empty_values=(), orderable=False, attrs={"td": {"class": "text-end"}})
 
     class Meta(OrgTable.Meta):
@@ -82,9 +84,6 @@ class DefectCodeTable(OrgTable):
     def render_active(self, value):
         return status_badge("Active", "ok", "check2-circle") if value else status_badge("Retired", "off", "archive")
 
-    def render_updated_at(self, value):
-        return when(value)
-
     def render_actions(self, record):
         return action_link(
             self.org_url("quality:defect-code-edit", pk=record.pk), "Edit", "pencil", sr_suffix=record.code
@@ -97,9 +96,8 @@ class DrftExclusionTable(OrgTable):
     program = tables.Column(verbose_name="Program", accessor="work_order__program__code", orderable=False)
     site = tables.Column(verbose_name="Site", accessor="work_order__site__code", orderable=False)
     cause = tables.Column(verbose_name="Cause")
-    reason = tables.Column(verbose_name="Reason", orderable=False)
-    created_by_label = tables.Column(verbose_name="By", attrs=WIDE_ONLY)
-    created_at = tables.Column(verbose_name="When")
+    reason = tables.Column(verbose_name="Reason", orderable=False, attrs={"td": {"class": "cell-wrap"}})
+    created_at = tables.Column(verbose_name="Classified")
     actions = tables.Column(verbose_name="", empty_values=(), orderable=False, attrs={"td": {"class": "text-end"}})
 
     class Meta(OrgTable.Meta):
@@ -126,8 +124,11 @@ class DrftExclusionTable(OrgTable):
     def render_cause(self, record):
         return status_badge(record.get_cause_display(), "warn", "slash-circle")
 
-    def render_created_at(self, value):
-        return when(value)
+    def render_created_at(self, record):
+        by = record.created_by_label.split("@")[0] if record.created_by_label else "—"
+        return format_html(
+            '{}<span class="d-block small text-body-secondary">by {}</span>', when(record.created_at), by
+        )
 
     def render_actions(self, record):
         return action_link(
@@ -140,9 +141,8 @@ class WarrantyReportTable(OrgTable):
     work_order = tables.Column(verbose_name="Work order", accessor="work_order__number")
     program = tables.Column(verbose_name="Program", accessor="work_order__program__code", orderable=False)
     site = tables.Column(verbose_name="Site", accessor="work_order__site__code", orderable=False)
-    description = tables.Column(verbose_name="Problem", orderable=False)
-    reported_by_label = tables.Column(verbose_name="Reported by", attrs=WIDE_ONLY)
-    window_ends_at = tables.Column(verbose_name="Window ended / ends", attrs=WIDE_ONLY)
+    description = tables.Column(verbose_name="Problem", orderable=False, attrs={"td": {"class": "cell-wrap"}})
+    window_ends_at = tables.Column(verbose_name="Warranty window ends", attrs=WIDE_ONLY)
     created_at = tables.Column(verbose_name="Reported")
 
     class Meta(OrgTable.Meta):
@@ -165,5 +165,8 @@ class WarrantyReportTable(OrgTable):
     def render_window_ends_at(self, value):
         return when(value)
 
-    def render_created_at(self, value):
-        return when(value)
+    def render_created_at(self, record):
+        by = record.reported_by_label.split("@")[0] if record.reported_by_label else "—"
+        return format_html(
+            '{}<span class="d-block small text-body-secondary">by {}</span>', when(record.created_at), by
+        )
