@@ -15,8 +15,13 @@ def review_where(work_order) -> str:
     return f"POST {api}accept/ or {api}reject/ (the review page is under Quality → Review queue)"
 
 
+def review_page(organization_slug: str, work_order) -> str:
+    return reverse("quality:review", kwargs={"org": organization_slug, "pk": work_order.pk})
+
+
 def register() -> None:
     contributions.review_where_register(review_where)
+    contributions.review_page_register(review_page)
     from quality.scorecards import candidate_scores
 
     contributions.candidate_score_register("quality", candidate_scores)

@@ -23,6 +23,19 @@ def review_where(work_order) -> str:
     return "" if _review_where is None else str(_review_where(work_order) or "")
 
 
+_review_page: Callable | None = None
+
+
+def review_page_register(page: Callable) -> None:
+    """`page(organization_slug, work_order) -> url`: the review page a submitted work order's page links to."""
+    global _review_page
+    _review_page = page
+
+
+def review_page(organization_slug: str, work_order) -> str:
+    return "" if _review_page is None else str(_review_page(organization_slug, work_order) or "")
+
+
 def candidate_score_register(key: str, scores_of: Callable) -> None:
     """`scores_of(organization, technician_ids) -> {technician_id: {"score": float | None, "label": str,
     "detail": str}}`: a figure shown beside each candidate's distance, asked once for the whole list."""
