@@ -275,3 +275,39 @@ def test_the_policy_is_the_one_place_that_says_what_a_client_sees(tenant):
     assert CLIENT.person(staff_access, "Rosa Diaz Ortega") == "Rosa Diaz Ortega"
     no_client = Access(organization=tenant.organization, role=Role.CLIENT, client_id=None)
     assert not CLIENT.rows(DefectCode.objects.all(), no_client, program_path="").exists()
+
+
+def test_exclusion_warranty_and_client_pages_have_query_budgets(tenant, world, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from tests.workorders.builders.visits import ready_work_order
+
+    def add(count):
+        for _ in range(count):
+            work_order = ready_work_order(world)
+            DrftExclusion.objects.create(
+                organization=tenant.organization, work_order=work_order, cause="client", reason="Client change"
+            )
+            WarrantyReport.objects.create(
+                organization=tenant.organization,
+                work_order=work_order,
+                description="Broken",
+                window_ends_at=timezone.now(),
+            )
+
+    pages = [
+        (browser(tenant, Role.PM), url(tenant, "quality:exclusions")),
+        (browser(tenant, Role.PM), url(tenant, "quality:warranty-reports")),
+        (browser(tenant, Role.CLIENT), url(tenant, "quality:warranty-reports")),
+        (browser(tenant, Role.CLIENT), url(tenant, "quality:client-quality")),
+    ]
+    add(1)
+    small = []
+    for client, address in pages:
+        with django_assert_max_num_queries(40) as captured:
+            assert client.get(address).status_code == 200
+        small.append(len(captured.captured_queries))
+    add(8)
+    for (client, address), budget in zip(pages, small, strict=True):
+        with django_assert_max_num_queries(budget):
+            assert client.get(address).status_code == 200
