@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from programs.models import Program, Wave
 from quality.choices import ExclusionCause, ReviewDecision, Severity
-from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
+from quality.models import DefectCode, DrftExclusion, QaReview, SamplingPolicy, WarrantyReport
 from technicians.models import Technician, Vendor
 from workorders.models import WorkOrder
 
@@ -88,3 +88,11 @@ class WarrantyReportFilterSet(django_filters.FilterSet):
     class Meta:
         model = WarrantyReport
         fields = ["program", "work_order"]
+
+
+class SamplingPolicyFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+
+    class Meta:
+        model = SamplingPolicy
+        fields = ["program"]

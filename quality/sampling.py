@@ -38,6 +38,12 @@ S = WorkOrderStatus
 POLICY_FIELDS = ["mode", "percent", "score_threshold", "first_jobs", "auto_accept_hours"]
 
 
+class PlannerOnly(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+    default_message = "Only a PM or an admin sets the sampling policy."
+
+
 def draw_value(organization_id: int, work_order_id: int, round_: int) -> float:
     """The reproducible draw of one submission, in [0, 1)."""
     digest = hashlib.sha256(f"{organization_id}:{work_order_id}:{round_}".encode()).hexdigest()
@@ -48,7 +54,11 @@ def draw_value(organization_id: int, work_order_id: int, round_: int) -> float:
 def sampling_policy_set(*, organization, actor, program_id: int, **values) -> SamplingPolicy:
     """Set a program's sampling policy (PMs and admins; audited). Percent 0–100, threshold 0–100, hours ≥ 1."""
     from programs.models import Program
+    from rollout.choices import PLANNER_ROLES
+    from rollout.tenancy import Access
 
+    if isinstance(actor, Access) and actor.role not in PLANNER_ROLES:
+        raise PlannerOnly()
     program = Program.objects.for_organization(organization).filter(pk=program_id).first()
     if program is None:
         raise NotFound()

@@ -12,8 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Program
-from quality.choices import ExclusionCause, RootCause, Severity
-from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
+from quality.choices import ExclusionCause, RootCause, SamplingMode, Severity
+from quality.models import Defect, DefectCode, DrftExclusion, QaReview, SamplingPolicy, WarrantyReport
 from quality.selectors import METRIC_DIMENSIONS
 from quality.visibility import CLIENT
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
@@ -232,3 +232,31 @@ class ScorecardSerializer(serializers.Serializer):
     late_cancellations = serializers.IntegerField()
     defects = serializers.DictField(child=serializers.IntegerField(), help_text="Defects by severity.")
     job_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The work orders behind the figures.")
+
+
+class SamplingPolicySerializer(serializers.ModelSerializer):
+    program_code = serializers.CharField(source="program.code")
+
+    class Meta:
+        model = SamplingPolicy
+        fields = [
+            "id",
+            "program",
+            "program_code",
+            "mode",
+            "percent",
+            "first_jobs",
+            "score_threshold",
+            "auto_accept_hours",
+            "updated_at",
+        ]
+        read_only_fields = fields  # an answer only: no backend-dependent integer bounds in the schema
+
+
+class SamplingPolicyInputSerializer(serializers.Serializer):
+    program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
+    mode = serializers.ChoiceField(choices=SamplingMode.choices)
+    percent = serializers.IntegerField(min_value=0, max_value=100, default=100)
+    first_jobs = serializers.IntegerField(min_value=0, max_value=1000, default=5)
+    score_threshold = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=100, default=90)
+    auto_accept_hours = serializers.IntegerField(min_value=1, max_value=720, default=24)

@@ -197,3 +197,37 @@ def test_another_organizations_program_policy_is_404(tenant, other_tenant):
     foreign = build_field_world(other_tenant, code="foreign")
     url = reverse("quality:sampling-edit", kwargs={"org": tenant.organization.slug, "pk": foreign.program.pk})
     assert browser(tenant, Role.PM).get(url).status_code == 404
+
+
+CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_sampling_policy_api_role_matrix(tenant, world, caller):
+    from tests.quality.support import expect
+
+    api = tenant.api(caller)
+    body = {"program": world.program.pk, "mode": "sample", "percent": 20, "first_jobs": 3}
+    created = api.post("/api/v1/sampling-policies/", body, format="json")
+    expect(caller, created, {Role.PM, Role.ADMIN}, 201)
+    listed = api.get("/api/v1/sampling-policies/")
+    expect(caller, listed, {Role.PM, Role.ADMIN, Role.COORDINATOR, Role.INTEGRATOR, "token"}, 200)
+    if caller in (Role.PM, Role.ADMIN):
+        row = created.json()
+        assert (row["mode"], row["percent"], row["first_jobs"], row["score_threshold"]) == ("sample", 20, 3, "90.0")
+        again = api.post("/api/v1/sampling-policies/", {**body, "percent": 30}, format="json")
+        assert again.status_code == 201 and again.json()["id"] == row["id"] and again.json()["percent"] == 30
+        bad = api.post("/api/v1/sampling-policies/", {**body, "percent": 101}, format="json")
+        assert bad.status_code == 400
+
+
+def test_another_organizations_program_or_policy_does_not_exist(tenant, world, other_tenant):
+    foreign = build_field_world(other_tenant, code="foreign")
+    theirs = sampling.sampling_policy_set(
+        organization=foreign.organization, actor=None, program_id=foreign.program.pk, mode="sample"
+    )
+    api = tenant.api(Role.PM)
+    refused = api.post("/api/v1/sampling-policies/", {"program": foreign.program.pk, "mode": "all"}, format="json")
+    assert refused.status_code == 400
+    assert api.get(f"/api/v1/sampling-policies/{theirs.pk}/").status_code == 404
+    assert api.get("/api/v1/sampling-policies/").json()["count"] == 0
