@@ -39,7 +39,17 @@ class ReviewQueueTable(OrgTable):
         return format_html("{} <span class='text-body-secondary small'>{}</span>", record.site.code, record.site.name)
 
     def render_submitted_at(self, record):
-        return format_html('<span title="{}">{}</span>', record.submitted_at, age_text(record.submitted_at))
+        waiting = format_html('<span title="{}">{}</span>', record.submitted_at, age_text(record.submitted_at))
+        # The latest sampling draw (prefetched by the queue): work not drawn is accepted by the policy unless reviewed.
+        draws = sorted(record.sampling_draws.all(), key=lambda draw: draw.round)
+        if draws and not draws[-1].review_required and draws[-1].auto_accept_at:
+            return format_html(
+                '{}<span class="d-block small text-body-secondary" title="{}">not sampled · policy accepts {}</span>',
+                waiting,
+                draws[-1].reason,
+                when(draws[-1].auto_accept_at),
+            )
+        return waiting
 
     def render_review(self, record):
         return action_link(self.org_url("quality:review", pk=record.pk), "Review", "clipboard-check", "primary")

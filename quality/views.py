@@ -100,6 +100,7 @@ class ReviewQueueView(OrgTableView):
         return (
             queryset.with_summary()
             .select_related("technician__vendor")
+            .prefetch_related("sampling_draws")
             .filter(status=WorkOrderStatus.SUBMITTED)
             .order_by("submitted_at", "id")
         )

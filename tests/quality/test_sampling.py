@@ -231,3 +231,14 @@ def test_another_organizations_program_or_policy_does_not_exist(tenant, world, o
     assert refused.status_code == 400
     assert api.get(f"/api/v1/sampling-policies/{theirs.pk}/").status_code == 404
     assert api.get("/api/v1/sampling-policies/").json()["count"] == 0
+
+
+def test_the_queue_says_which_work_the_policy_will_accept(tenant, world, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from tests.quality.support import browser
+
+    policy(world, tenant, percent=0)
+    work_order = submit(world, django_capture_on_commit_callbacks)
+    page = browser(tenant, Role.COORDINATOR).get(reverse("quality:queue", kwargs={"org": tenant.organization.slug}))
+    assert work_order.number in page.content.decode() and "not sampled" in page.content.decode()
