@@ -19,6 +19,7 @@ BENCHMARKS = {
     "photos": "bench.photos",
     "escalations": "bench.escalations",
     "webhooks": "bench.webhooks",
+    "drft": "bench.drft",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",

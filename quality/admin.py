@@ -1,9 +1,19 @@
 """Admin for quality: a support tool for superusers. The defect catalogue is editable here; reviews, facts and
-snapshots are read-only here (they are written by the services, which check the rules and audit every change)."""
+snapshots, sampling policies and draws are read-only here (they are written by the services, which check the rules and
+audit every change)."""
 
 from django.contrib import admin
 
-from quality.models import Defect, DefectCode, DrftExclusion, DrftFact, DrftSnapshot, QaReview
+from quality.models import (
+    Defect,
+    DefectCode,
+    DrftExclusion,
+    DrftFact,
+    DrftSnapshot,
+    QaReview,
+    SamplingDraw,
+    SamplingPolicy,
+)
 
 
 @admin.register(DefectCode)
@@ -64,3 +74,17 @@ class DrftSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["program", "dimension", "label", "week", "final_drft", "final_total", "excluded", "organization"]
     list_filter = ["dimension", "organization"]
     list_select_related = ["program", "organization"]
+
+
+@admin.register(SamplingPolicy)
+class SamplingPolicyAdmin(ReadOnlyAdmin):
+    list_display = ["program", "mode", "percent", "first_jobs", "score_threshold", "auto_accept_hours", "organization"]
+    list_filter = ["mode", "organization"]
+    list_select_related = ["program", "organization"]
+
+
+@admin.register(SamplingDraw)
+class SamplingDrawAdmin(ReadOnlyAdmin):
+    list_display = ["work_order", "round", "review_required", "reason", "auto_accept_at", "organization"]
+    list_filter = ["review_required", "organization"]
+    list_select_related = ["work_order", "organization"]

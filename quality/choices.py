@@ -61,3 +61,10 @@ class Dimension(models.TextChoices):
     REGION = "region", "Region"
     VENDOR = "vendor", "Vendor"
     TECHNICIAN = "technician", "Technician"
+
+
+class SamplingMode(models.TextChoices):
+    """Which submitted work a program's QA reviews (quality.sampling)."""
+
+    ALL = "all", "Review every work order"
+    SAMPLE = "sample", "Review a sample"

@@ -9,8 +9,8 @@ import django_filters
 from django.utils import timezone
 
 from programs.models import Program, Wave
-from quality.choices import ReviewDecision
-from quality.models import DefectCode, QaReview
+from quality.choices import ExclusionCause, ReviewDecision, Severity
+from quality.models import DefectCode, DrftExclusion, QaReview, SamplingPolicy, WarrantyReport
 from technicians.models import Technician, Vendor
 from workorders.models import WorkOrder
 
@@ -61,7 +61,38 @@ class QaReviewFilterSet(django_filters.FilterSet):
 
 class DefectCodeFilterSet(django_filters.FilterSet):
     active = django_filters.BooleanFilter()
+    default_severity = django_filters.ChoiceFilter(choices=Severity.choices, label="Default severity")
 
     class Meta:
         model = DefectCode
-        fields = ["active"]
+        fields = ["active", "default_severity"]
+
+
+class DrftExclusionFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(
+        field_name="work_order__program", queryset=_visible(Program), label="Program", empty_label="Any program"
+    )
+    cause = django_filters.ChoiceFilter(choices=ExclusionCause.choices, empty_label="Any cause")
+
+    class Meta:
+        model = DrftExclusion
+        fields = ["program", "cause"]
+
+
+class WarrantyReportFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(
+        field_name="work_order__program", queryset=_visible(Program), label="Program", empty_label="Any program"
+    )
+    work_order = django_filters.ModelChoiceFilter(queryset=_visible(WorkOrder))
+
+    class Meta:
+        model = WarrantyReport
+        fields = ["program", "work_order"]
+
+
+class SamplingPolicyFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_visible(Program))
+
+    class Meta:
+        model = SamplingPolicy
+        fields = ["program"]

@@ -2,9 +2,9 @@
 exclusions from DRFT, and Done Right First Time — one stored fact per work order and aggregate snapshots that
 pages and the API read.
 
-Visibility: staff and integrators read every row of their organization; a client viewer the rows of their own
-client's programs (the serializers leave out internal comments); a technician the reviews of the work orders
-assigned to them. Facts and snapshots are derived data: only quality.services.drft writes them.
+Visibility: staff and integrators read every row of their organization; a client viewer what the one policy of
+quality.visibility allows (their own client's programs, no internal comments); a technician the reviews of the work
+orders assigned to them. Facts and snapshots are derived data: only quality.services.drft writes them.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from quality.choices import (
     ExclusionCause,
     ReviewDecision,
     RootCause,
+    SamplingMode,
     Severity,
 )
+from quality.visibility import CLIENT
 from rollout.choices import Role
 from rollout.tenancy import TenantModel, TenantQuerySet
 
@@ -32,11 +34,9 @@ class WorkOrderScopedQuerySet(TenantQuerySet):
     work_order_path = "work_order__"
 
     def visible_to(self, access):
-        if access.role == Role.CLIENT:
+        if CLIENT.applies(access):
             scoped = self.for_organization(access.organization)
-            if not access.client_id:
-                return scoped.none()
-            return scoped.filter(**{f"{self.work_order_path}program__client_id": access.client_id})
+            return CLIENT.rows(scoped, access, program_path=f"{self.work_order_path}program__")
         if access.role == Role.TECHNICIAN:
             scoped = self.for_organization(access.organization)
             if access.user is None:
@@ -92,6 +92,9 @@ class QaReview(TenantModel):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     reviewer_label = models.CharField(max_length=200, blank=True)
     decided_at = models.DateTimeField()
+    by_policy = models.BooleanField(
+        default=False, help_text="Accepted by the program's sampling policy (not drawn for review), not by a person."
+    )
 
     objects = QaReviewQuerySet.as_manager()
 
@@ -227,9 +230,8 @@ class DrftFact(TenantModel):
 
 class DrftSnapshotQuerySet(TenantQuerySet):
     def visible_to(self, access):
-        if access.role == Role.CLIENT:
-            scoped = self.for_organization(access.organization)
-            return scoped.filter(program__client_id=access.client_id) if access.client_id else scoped.none()
+        if CLIENT.applies(access):
+            return CLIENT.rows(self.for_organization(access.organization), access)
         return super().visible_to(access)
 
 
@@ -265,3 +267,56 @@ class DrftSnapshot(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.dimension} {self.key or '—'} {self.week or 'all'}: {self.final_drft}/{self.final_total}"
+
+
+class SamplingPolicy(TenantModel):
+    """Which of a program's submitted work orders QA reviews. `all` (the default, also without a policy row): every
+    one. `sample`: always a technician's first `first_jobs` reviews in the program, anything after the technician's
+    last review rejected, a return visit's work, a technician whose score is below `score_threshold`; otherwise a
+    reproducible draw of `percent` %. Work not drawn is accepted by the policy `auto_accept_hours` after submission
+    (a coordinator may still review it before)."""
+
+    Mode = SamplingMode
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="sampling_policy")
+    mode = models.CharField(max_length=10, choices=SamplingMode.choices, default=SamplingMode.ALL)
+    percent = models.PositiveSmallIntegerField(default=100, help_text="Share of eligible work drawn for review.")
+    score_threshold = models.DecimalField(
+        max_digits=4, decimal_places=1, default=90, help_text="Technicians scoring below this are always reviewed."
+    )
+    first_jobs = models.PositiveSmallIntegerField(
+        default=5, help_text="A technician's first reviews in the program are never skipped."
+    )
+    auto_accept_hours = models.PositiveSmallIntegerField(default=24)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"sampling of program {self.program_id}: {self.mode} {self.percent}%"
+
+
+class SamplingDraw(TenantModel):
+    """The sampling decision for one submission of a work order (`round`: its checked-out visits then), recorded
+    with the reason: drawn for review, or accepted by the policy at `auto_accept_at`. One row per (work order,
+    round), so drawing twice changes nothing; `draw` is a hash of the ids, so the same submission draws the same."""
+
+    work_order = models.ForeignKey("workorders.WorkOrder", on_delete=models.CASCADE, related_name="sampling_draws")
+    round = models.PositiveSmallIntegerField()
+    review_required = models.BooleanField()
+    reason = models.CharField(max_length=200)
+    draw = models.FloatField(null=True, blank=True, help_text="The reproducible draw in [0, 1), when one was made.")
+    auto_accept_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkOrderScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["work_order_id", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "work_order", "round"], name="sampling_draw_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "review_required", "auto_accept_at"])]
+
+    def __str__(self) -> str:
+        return f"work order {self.work_order_id} round {self.round}: {'review' if self.review_required else 'skip'}"

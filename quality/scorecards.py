@@ -124,3 +124,20 @@ def technician_scorecard(*, organization, technician_id: int) -> Scorecard:
         elif visit["cancelled_at"] and visit["window_start"] - visit["cancelled_at"] < LATE_CANCELLATION:
             card.late_cancellations += 1
     return card
+
+
+def candidate_scores(organization, technician_ids) -> dict[int, dict]:
+    """The score of each candidate technician for a work order's candidate list (workorders.contributions): the
+    score (None without history), a short label and the formula. A fixed number of queries per candidate; the
+    candidate list is short (it is paged)."""
+    answer = {}
+    for technician_id in technician_ids:
+        card = technician_scorecard(organization=organization, technician_id=technician_id)
+        score = card.score
+        answer[technician_id] = {
+            "score": float(score) if score is not None else None,
+            "label": f"Score {score}" if score is not None else "No score yet",
+            "detail": f"DRFT {card.drft}/{card.jobs} · QA pass {card.qa_passed}/{card.reviewed} · "
+            f"on time {card.on_time}/{card.worked}",
+        }
+    return answer

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 
 from quality.choices import Dimension
 from quality.models import DefectCode, DrftSnapshot, QaReview
+from quality.visibility import CLIENT
 from rollout.tenancy import Access
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
@@ -69,6 +70,11 @@ class DrftFigure:
         return self.denominator - self.numerator
 
 
+def _label(access: Access, dimension: str, label: str) -> str:
+    """A group's label as the caller may see it (a technician by first name for a client viewer)."""
+    return CLIENT.person(access, label) if dimension == Dimension.TECHNICIAN else label
+
+
 def drft_metrics(
     *, access: Access, dimension: str, program_id: int | None = None, week_from: str = "", week_to: str = ""
 ) -> list[DrftFigure]:
@@ -92,7 +98,7 @@ def drft_metrics(
     return [
         DrftFigure(
             key=values[group],
-            label=values[group] if dimension == WEEK else values["label_max"],
+            label=values[group] if dimension == WEEK else _label(access, dimension, values["label_max"]),
             numerator=values["final_drft"],
             denominator=values["final_total"],
             excluded=values["excluded"],
@@ -327,7 +333,7 @@ def drft_drill(*, access: Access, path: dict[str, str]) -> tuple[str, list[DrftF
     return level, [
         DrftFigure(
             key="" if row[field] is None else str(row[field]),
-            label=row[label_field] or "—",
+            label=_label(access, level, row[label_field]) or "—",
             numerator=row["final_drft"],
             denominator=row["final_total"],
             excluded=row["excluded"],
@@ -336,3 +342,62 @@ def drft_drill(*, access: Access, path: dict[str, str]) -> tuple[str, list[DrftF
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class ClientFailure:
+    """A work order that failed DRFT, as a client viewer sees it."""
+
+    number: str
+    site: str
+    program: str
+    reason: str
+    detail: str
+    technician: str  # first name only
+    status: str
+
+
+def client_quality_overview(*, access: Access) -> dict:
+    """The client viewer's Quality page, through quality.visibility: the overview figures of their own programs (no
+    review queue), the failed work orders with the reason and the defects' codes but no internal comment, technicians
+    by first name; the exclusions by cause only. A fixed number of queries."""
+    from django.db.models import F
+
+    from quality.choices import DrftReason, DrftStatus
+    from quality.models import DrftFact
+
+    overview = quality_overview(access=access)
+    facts = (
+        DrftFact.objects.visible_to(access)
+        .exclude(reason="")
+        .select_related("work_order__site", "program", "technician")
+        .order_by("-computed_at", "-id")[:25]
+    )
+    failures = [
+        ClientFailure(
+            number=fact.work_order.number,
+            site=f"{fact.work_order.site.code} {fact.work_order.site.name}",
+            program=fact.program.code,
+            reason=DrftReason(fact.reason).label,
+            detail=fact.reason_detail,
+            technician=CLIENT.person(access, fact.technician.full_name) if fact.technician else "",
+            status=DrftStatus(fact.status).label,
+        )
+        for fact in facts
+    ]
+    # The exclusions that count (accepted or closed work), as the DRFT figures count them.
+    exclusions = list(
+        DrftFact.objects.visible_to(access)
+        .filter(status=DrftStatus.EXCLUDED)
+        .values(cause=F("excluded_cause"))
+        .annotate(count=Count("pk"))
+        .order_by("cause")
+    )
+    return {
+        "programs": overview["programs"],
+        "weeks": overview["weeks"],
+        "pareto": overview["pareto"],
+        "totals": overview["totals"],
+        "failures": failures,
+        "exclusions": exclusions,
+    }

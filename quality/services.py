@@ -205,9 +205,12 @@ def _reviewed_visit(organization, work_order: WorkOrder) -> Visit | None:
     )
 
 
-def _new_review(organization, actor, work_order: WorkOrder, visit: Visit | None, decision: str, comment: str):
+def _new_review(
+    organization, actor, work_order: WorkOrder, visit: Visit | None, decision: str, comment: str, by_policy=False
+):
     previous = QaReview.objects.for_organization(organization).filter(work_order=work_order).count()
     return QaReview.objects.create(
+        by_policy=by_policy,
         organization_id=organization_id_of(organization),
         work_order=work_order,
         visit=visit,
@@ -215,30 +218,36 @@ def _new_review(organization, actor, work_order: WorkOrder, visit: Visit | None,
         decision=decision,
         comment=(comment or "").strip()[:MAX_TEXT],
         reviewer=actor_user(actor),
-        reviewer_label=actor_label(actor)[:200],
+        reviewer_label="Sampling policy" if by_policy else actor_label(actor)[:200],
         decided_at=timezone.now(),
     )
 
 
 @transaction.atomic
 def qa_review_accept(
-    *, organization: Organization, actor: Access | User | None, work_order_id: int, comment: str = ""
+    *,
+    organization: Organization,
+    actor: Access | User | None,
+    work_order_id: int,
+    comment: str = "",
+    by_policy: bool = False,
 ) -> QaReview:
     """Accept a submitted work order: it moves to accepted (its warranty window starts). Refused with
-    `not_submitted` for any other state, and `already_reviewed` when another reviewer decided first."""
+    `not_submitted` for any other state, and `already_reviewed` when another reviewer decided first. `by_policy`:
+    the program's sampling policy accepts work it did not draw for review (quality.sampling; audited as such)."""
     _check_reviewer(actor)
     work_order = _lock_for_review(organization, work_order_id)
     visit = _reviewed_visit(organization, work_order)
-    review = _new_review(organization, actor, work_order, visit, ReviewDecision.ACCEPTED, comment)
+    review = _new_review(organization, actor, work_order, visit, ReviewDecision.ACCEPTED, comment, by_policy)
     audit_record(
         organization=organization,
         actor=actor,
-        verb="qa_review.accepted",
+        verb="qa_review.accepted_by_policy" if by_policy else "qa_review.accepted",
         target=work_order,
         after={"review": review.pk, "sequence": review.sequence, "visit": visit.pk if visit else None},
     )
     work_order_services.work_order_transition(
-        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.ACCEPTED
+        organization=organization, actor=actor, work_order_id=work_order.pk, to_status=S.ACCEPTED, via_review=True
     )
     qa_review_emit(organization=organization, actor=actor, review=review, work_order=work_order)
     return review
@@ -363,6 +372,7 @@ def qa_review_reject(
         work_order_id=work_order.pk,
         to_status=S.REWORK,
         reason=f"QA rejected: {summary}"[:1000],
+        via_review=True,
     )
     # The one notice the technician gets for a rejection (the move to rework sends none): with the defects.
     qa_review_emit(organization=organization, actor=actor, review=review, work_order=work_order, defects=rows)

@@ -45,6 +45,11 @@ WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
+# Moves that only a QA review makes (quality's accept / reject with defects, or its sampling policy): the generic
+# transition (page, API, bulk, admin) refuses them with `review_required`, so submitted work is never accepted or
+# sent back without a recorded review. The review services pass `via_review=True`.
+REVIEW_ONLY_MOVES = frozenset({(S.SUBMITTED, S.ACCEPTED), (S.SUBMITTED, S.REWORK)})
+
 # Moves that must say why (the reason goes into the audit event and, for a cancel, onto the work order).
 REASON_REQUIRED = frozenset({(source, S.CANCELLED) for source in OPEN_STATUSES}) | {
     (S.SUBMITTED, S.REWORK),

@@ -37,3 +37,10 @@ class OverrideNotAllowed(ApplicationError):
     code = "override_not_allowed"
     status_code = 403
     default_message = "Only a PM or an admin may override a readiness gate."
+
+
+class ReviewRequired(InvalidTransition):
+    """Submitted work is accepted or sent to rework by a QA review only (workorders.choices.REVIEW_ONLY_MOVES)."""
+
+    code = "review_required"
+    default_message = "Submitted work is accepted or rejected by a QA review, not by a transition."

@@ -13,6 +13,7 @@ from rollout.models import AuditEvent
 from rollout.tenancy import Access
 from technicians.models import Technician
 from technicians.selectors import technicians_qualified_for
+from workorders.contributions import candidate_scores
 from workorders.models import Shipment, WorkOrder
 from workorders.readiness import work_scope
 
@@ -83,8 +84,9 @@ def work_order_technician_candidates(
     *, organization, work_order: WorkOrder, on_date: date, at_time: time | None = None
 ) -> list[Technician]:
     """Technicians qualified for this work order's visit on `on_date` (and at `at_time`, the site's local
-    time), nearest first; each carries `distance_km`. A fixed number of queries."""
-    return technicians_qualified_for(
+    time), nearest first; each carries `distance_km` and `scores` (what apps built on workorders contribute, e.g.
+    quality's score: a list of {key, score, label, detail}). A fixed number of queries, plus the contributors'."""
+    technicians = technicians_qualified_for(
         organization=organization,
         skills=work_order_skills(organization=organization, work_order=work_order),
         on_date=on_date,
@@ -94,3 +96,7 @@ def work_order_technician_candidates(
         location_timezone=work_order.site.timezone,
         courses=program_required_courses(organization=organization, program_id=work_order.program_id),
     )
+    scores = candidate_scores(organization, [technician.pk for technician in technicians])
+    for technician in technicians:
+        technician.scores = [{"key": key, **value} for key, value in scores.get(technician.pk, {}).items()]
+    return technicians

@@ -31,8 +31,15 @@ from rollout.tenancy import Access, actor_label, actor_user
 from technicians.models import Technician
 from technicians.selectors import technician_eligibility_problems
 from workorders._common import _label, _lock_work_order, _touch
-from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, VisitStatus, WorkOrderStatus
-from workorders.errors import NotReady, ReasonRequired, VisitOpen, VisitUnderway
+from workorders.choices import (
+    REASON_REQUIRED,
+    REVIEW_ONLY_MOVES,
+    WORK_ORDER_TRANSITIONS,
+    VisitStatus,
+    WorkOrderStatus,
+)
+from workorders.contributions import review_where
+from workorders.errors import NotReady, ReasonRequired, ReviewRequired, VisitOpen, VisitUnderway
 from workorders.events import (
     WORK_ORDER_ASSIGNED,
     WORK_ORDER_RESCHEDULED,
@@ -203,7 +210,7 @@ def work_orders_create_for_program(
 # --- Transitions ----------------------------------------------------------------------------------------
 
 
-def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
+def _check_move(work_order: WorkOrder, to_status: str, reason: str, *, via_review: bool = False) -> None:
     if to_status not in S.values:
         raise ApplicationError(f"“{to_status}” is not a work order status.", field="to_status", code="invalid_choice")
     from_status = work_order.status
@@ -211,6 +218,12 @@ def _check_move(work_order: WorkOrder, to_status: str, reason: str) -> None:
         raise InvalidTransition(
             f"Work order {work_order.number} cannot move from {_label(from_status)} to {_label(to_status)}. "
             f"Allowed from {_label(from_status)}: {_describe_allowed(from_status)}."
+        )
+    if (from_status, to_status) in REVIEW_ONLY_MOVES and not via_review:
+        where = review_where(work_order)
+        raise ReviewRequired(
+            f"Work order {work_order.number} is {_label(from_status).lower()}: it moves to {_label(to_status)} "
+            f"only by a QA review (accept, or reject with defects){f': {where}' if where else ''}."
         )
     if (from_status, to_status) in REASON_REQUIRED and not reason.strip():
         raise ReasonRequired(
@@ -289,12 +302,13 @@ def _transition(
     *,
     verb: str = "work_order.transitioned",
     notify_technician: bool = True,
+    via_review: bool = False,
 ) -> WorkOrder:
     """Check and apply one move on a locked work order; audit it, emit its event (the technician hears of a
     dispatch, a recall, a return visit or a cancellation unless `notify_technician` is off because another
     notice tells them) and enqueue what follows."""
     reason = (reason or "").strip()
-    _check_move(work_order, to_status, reason)
+    _check_move(work_order, to_status, reason, via_review=via_review)
     _check_preconditions(organization, work_order, to_status)
     open_visit = _check_open_visit(organization, work_order, to_status)
     from_status = work_order.status
@@ -341,8 +355,12 @@ def work_order_transition(
     reason: str = "",
     expected_version: int | None = None,
     notify_technician: bool = True,
+    via_review: bool = False,
 ) -> WorkOrder:
     """Move one work order along its state machine (see workorders.choices.WORK_ORDER_TRANSITIONS).
+
+    Submitted work is accepted or sent to rework only by a QA review: those moves are refused with
+    `review_required` (naming where to review) unless the caller is the review service (`via_review=True`).
 
     Refused with `invalid_transition` (naming from, to and the allowed moves) for a move the table does not
     allow; `reason_required` for a cancel, a rework or a recall without a reason; `no_approved_sow`,
@@ -352,7 +370,9 @@ def work_order_transition(
     """
     _lock_open_visits(organization, work_order_id, to_status)
     work_order = _lock_work_order(organization, work_order_id, expected_version=expected_version)
-    return _transition(organization, actor, work_order, to_status, reason, notify_technician=notify_technician)
+    return _transition(
+        organization, actor, work_order, to_status, reason, notify_technician=notify_technician, via_review=via_review
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from rollout.views.base import OrgConfirmView, OrgDetailView, OrgFormView, OrgTe
 from sites.selectors import site_access_hours_rows
 from workorders import gate_overrides, selectors, services, shipments
 from workorders.choices import REASON_REQUIRED, STATUS_BADGES, ShipmentStatus, WorkOrderStatus
+from workorders.contributions import review_page
 from workorders.filtersets import FilterInvalid, WorkOrderFilterSet, selected_work_order_ids
 from workorders.forms import (
     AssignForm,
@@ -321,6 +322,8 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
                 # With a visit booked, "back to ready" is cancelling the visit (on the visit's page).
                 if not (target == S.READY and open_visit)
             ],
+            # Submitted work is accepted or sent back by a QA review only: the page links to it instead.
+            review_url=review_page(organization.slug, work_order) if work_order.status == S.SUBMITTED else "",
             shipments=list(Shipment.objects.visible_to(self.access).filter(work_order=work_order)),
             visits=visits,
             can_book=work_order.status in SCHEDULABLE and open_visit is None,

@@ -12,20 +12,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Program
-from quality.choices import ExclusionCause, RootCause, Severity
-from quality.models import Defect, DefectCode, DrftExclusion, QaReview, WarrantyReport
+from quality.choices import ExclusionCause, RootCause, SamplingMode, Severity
+from quality.models import Defect, DefectCode, DrftExclusion, QaReview, SamplingPolicy, WarrantyReport
 from quality.selectors import METRIC_DIMENSIONS
+from quality.visibility import CLIENT
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
-from rollout.choices import Role
 from technicians.models import Technician
 from workorders.models import WorkOrder
 
 ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
-
-
-def _is_client(context) -> bool:
-    access = context.get("access")
-    return access is not None and access.role == Role.CLIENT
 
 
 class DefectCodeSerializer(serializers.ModelSerializer):
@@ -54,7 +49,7 @@ class DefectSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_comment(self, defect) -> str:
-        return "" if _is_client(self.context) else defect.comment
+        return CLIENT.internal(self.context.get("access"), defect.comment)
 
 
 class QaReviewSerializer(serializers.ModelSerializer):
@@ -80,7 +75,7 @@ class QaReviewSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_comment(self, review) -> str:
-        return "" if _is_client(self.context) else review.comment
+        return CLIENT.internal(self.context.get("access"), review.comment)
 
 
 class ReviewQueueItemSerializer(serializers.ModelSerializer):
@@ -211,7 +206,7 @@ class DrftExclusionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_reason(self, exclusion) -> str:
-        return "" if _is_client(self.context) else exclusion.reason
+        return CLIENT.internal(self.context.get("access"), exclusion.reason)
 
 
 class DrftExclusionInputSerializer(serializers.Serializer):
@@ -237,3 +232,31 @@ class ScorecardSerializer(serializers.Serializer):
     late_cancellations = serializers.IntegerField()
     defects = serializers.DictField(child=serializers.IntegerField(), help_text="Defects by severity.")
     job_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The work orders behind the figures.")
+
+
+class SamplingPolicySerializer(serializers.ModelSerializer):
+    program_code = serializers.CharField(source="program.code")
+
+    class Meta:
+        model = SamplingPolicy
+        fields = [
+            "id",
+            "program",
+            "program_code",
+            "mode",
+            "percent",
+            "first_jobs",
+            "score_threshold",
+            "auto_accept_hours",
+            "updated_at",
+        ]
+        read_only_fields = fields  # an answer only: no backend-dependent integer bounds in the schema
+
+
+class SamplingPolicyInputSerializer(serializers.Serializer):
+    program = OrgPrimaryKeyRelatedField(queryset=Program.objects.all())
+    mode = serializers.ChoiceField(choices=SamplingMode.choices)
+    percent = serializers.IntegerField(min_value=0, max_value=100, default=100)
+    first_jobs = serializers.IntegerField(min_value=0, max_value=1000, default=5)
+    score_threshold = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=100, default=90)
+    auto_accept_hours = serializers.IntegerField(min_value=1, max_value=720, default=24)

@@ -13,6 +13,7 @@ router.register("qa-reviews", views.QaReviewViewSet, basename="qa-review")
 router.register("defect-codes", views.DefectCodeViewSet, basename="defect-code")
 router.register("warranty-reports", views.WarrantyReportViewSet, basename="warranty-report")
 router.register("drft-exclusions", views.DrftExclusionViewSet, basename="drft-exclusion")
+router.register("sampling-policies", views.SamplingPolicyViewSet, basename="sampling-policy")
 
 urlpatterns = [
     path("drft-metrics/", views.DrftMetricsView.as_view(), name="drft-metrics"),

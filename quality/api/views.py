@@ -15,10 +15,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from quality import selectors, services
+from quality import sampling, selectors, services
 from quality.api import serializers as s
-from quality.filtersets import DefectCodeFilterSet, QaReviewFilterSet, ReviewQueueFilterSet
-from quality.models import DefectCode, DrftExclusion, QaReview, WarrantyReport
+from quality.filtersets import (
+    DefectCodeFilterSet,
+    DrftExclusionFilterSet,
+    QaReviewFilterSet,
+    ReviewQueueFilterSet,
+    SamplingPolicyFilterSet,
+    WarrantyReportFilterSet,
+)
+from quality.models import DefectCode, DrftExclusion, QaReview, SamplingPolicy, WarrantyReport
 from rollout.api.base import (
     OrgAPIView,
     OrgGenericViewSet,
@@ -152,6 +159,7 @@ class WarrantyReportViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.Re
 
     queryset = WarrantyReport.objects.select_related("work_order")
     serializer_class = s.WarrantyReportSerializer
+    filterset_class = WarrantyReportFilterSet
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": {Role.ADMIN, Role.PM, Role.CLIENT}}
@@ -179,6 +187,7 @@ class DrftExclusionViewSet(
 
     queryset = DrftExclusion.objects.select_related("work_order")
     serializer_class = s.DrftExclusionSerializer
+    filterset_class = DrftExclusionFilterSet
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
     roles = {"read": FULL_READ_ROLES | {Role.CLIENT}, "write": PLANNER_ROLES}
@@ -261,3 +270,30 @@ __all__ = [
     "ScorecardView",
     "WarrantyReportViewSet",
 ]
+
+
+@extend_schema(tags=["quality"])
+class SamplingPolicyViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGenericViewSet):
+    """Each program's sampling policy: which submitted work QA reviews (quality.sampling). Without one, a program
+    reviews every work order. Read by staff and integrators; set by PMs and admins."""
+
+    queryset = SamplingPolicy.objects.select_related("program")
+    serializer_class = s.SamplingPolicySerializer
+    filterset_class = SamplingPolicyFilterSet
+    ordering_fields = ["updated_at"]
+    ordering = ["program_id", "id"]
+    roles = {"read": FULL_READ_ROLES, "write": PLANNER_ROLES}
+
+    create_input, create_service = s.SamplingPolicyInputSerializer, sampling.sampling_policy_set
+
+    @extend_schema(
+        description=(
+            "Set a program's sampling policy (creates it, or replaces the existing one): `mode` all (review every "
+            "work order) or sample — a technician's first `first_jobs` jobs, work after their last rejection, "
+            "return visits and technicians scoring below `score_threshold` are always reviewed; the rest are drawn "
+            "reproducibly at `percent` %; work not drawn is accepted by the policy after `auto_accept_hours`. "
+            "Audited. Another organization's program does not exist."
+        )
+    )
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)

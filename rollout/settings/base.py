@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-digests": {"task": "notifications.notification_digests", "schedule": crontab(minute=5)},
     # Webhook deliveries whose next attempt is due (retries) or whose worker died mid-send (lease expired).
     "webhooks-deliveries-sweep": {"task": "webhooks.deliveries_sweep", "schedule": timedelta(minutes=1)},
+    "quality-sampling-auto-accept": {"task": "quality.sampling_auto_accept_sweep", "schedule": crontab(minute="*/10")},
 }
 HEARTBEAT_STALE_AFTER = timedelta(seconds=120)
 # Durable jobs (rollout.jobs): a runner task works this long before it hands over to a continuation; the

@@ -222,6 +222,9 @@ def test_drft_metrics_by_dimension_and_week(tenant, world, django_capture_on_com
     assert (program["numerator"], program["denominator"], program["excluded"], program["percent"]) == (1, 2, 0, "50.0")
     assert (program["provisional_numerator"], program["provisional_denominator"]) == (1, 1)
     assert program["label"] == world.program.code
-    assert (technician["label"], technician["numerator"], technician["denominator"]) == ("Tomás Alvarez", 1, 2)
+    # (a client viewer sees technicians by first name only: quality.visibility)
+    assert (technician["label"], technician["numerator"], technician["denominator"]) == ("Tomás", 1, 2)
+    staff = tenant.api(Role.PM).get(f"/api/v1/drft-metrics/?dimension=technician&program={world.program.pk}").json()
+    assert staff[0]["label"] == "Tomás Alvarez"
     assert sum(row["denominator"] for row in weeks) == 2 and weeks[0]["key"].count("-W") == 1
     assert api.get("/api/v1/drft-metrics/?week_from=2026-13").status_code == 400

@@ -139,8 +139,9 @@ def test_the_nightly_reconciliation_repairs_missing_and_stale_facts(world, djang
     DrftFact.objects.filter(work_order_id=ids[0]).delete()
     DrftFact.objects.filter(work_order_id=ids[1]).update(is_drft=False, status="open")
     DrftSnapshot.objects.all().delete()
-    # when the beat entry runs
-    drft_reconcile_sweep_task.delay()
+    # when the beat entry runs (it starts a durable reconciliation job, run after commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        drft_reconcile_sweep_task.delay()
     # then facts and snapshots are back
     assert sorted(DrftFact.objects.values_list("work_order_id", "status", "is_drft")) == expected
     assert DrftSnapshot.objects.get(dimension="program", week="").provisional_drft == 2

@@ -9,7 +9,7 @@ from django.test import Client as BrowserClient
 from rollout.models import AuditEvent, User
 from tests.workorders.builders.work_orders import prepared
 from workorders.admin import ADMIN_MOVES
-from workorders.choices import REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.choices import REASON_REQUIRED, REVIEW_ONLY_MOVES, WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from workorders.models import WorkOrder
 
 S = WorkOrderStatus
@@ -54,10 +54,14 @@ def test_state_table_through_the_admin_actions(admin_browser, world, from_status
         follow=True,
     )
     # then it moves exactly when the table allows, audited; otherwise the refusal is shown and nothing changes
-    # (moves that need a written reason cannot be made from an admin action: they are refused, saying why)
+    # (moves that need a written reason cannot be made from an admin action: they are refused, saying why; nor can
+    # accepting or rejecting submitted work, which only a QA review does)
     stored = WorkOrder.objects.get(pk=work_order.pk).status
     page = response.content.decode()
-    if (from_status, to_status) in REASON_REQUIRED:
+    if (from_status, to_status) in REVIEW_ONLY_MOVES:
+        assert stored == from_status
+        assert "only by a QA review" in page
+    elif (from_status, to_status) in REASON_REQUIRED:
         assert stored == from_status
         assert "Say why" in page
     elif to_status in WORK_ORDER_TRANSITIONS[from_status]:

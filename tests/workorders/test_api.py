@@ -13,7 +13,7 @@ from tests.programs.factories import EnrollmentFactory, ProgramFactory
 from tests.technicians.factories import TechnicianFactory
 from tests.workorders.builders.work_orders import VISIT_DAY, enrolled_site, local, prepared
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
-from workorders.choices import WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.choices import REVIEW_ONLY_MOVES, WORK_ORDER_TRANSITIONS, WorkOrderStatus
 from workorders.models import Shipment, WorkOrder
 
 S = WorkOrderStatus
@@ -116,8 +116,14 @@ def test_state_table_through_the_api(tenant, world, from_status, to_status):
         {"to_status": to_status, "reason": "Per the plan", "expected_version": work_order.version},
         format="json",
     )
-    # then allowed moves answer 200 with the new state; the rest 409 invalid_transition naming from and to
-    if to_status in WORK_ORDER_TRANSITIONS[from_status]:
+    # then allowed moves answer 200 with the new state; the rest 409 invalid_transition naming from and to;
+    # accepting or rejecting submitted work is the QA review's alone (409 review_required, naming the review)
+    if (from_status, to_status) in REVIEW_ONLY_MOVES:
+        assert response.status_code == 409
+        assert errors(response) == [("review_required", None)]
+        assert f"/api/v1/qa-queue/{work_order.pk}/accept/" in response.json()["errors"][0]["detail"]
+        assert WorkOrder.objects.get(pk=work_order.pk).status == from_status
+    elif to_status in WORK_ORDER_TRANSITIONS[from_status]:
         assert response.status_code == 200, response.content
         assert response.json()["status"] == to_status
         assert response.json()["version"] == work_order.version + 1

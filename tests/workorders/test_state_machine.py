@@ -12,7 +12,13 @@ from rollout.errors import InvalidTransition
 from rollout.models import AuditEvent, Event
 from tests.workorders.builders.work_orders import prepared
 from workorders import services
-from workorders.choices import OPEN_STATUSES, REASON_REQUIRED, WORK_ORDER_TRANSITIONS, WorkOrderStatus
+from workorders.choices import (
+    OPEN_STATUSES,
+    REASON_REQUIRED,
+    REVIEW_ONLY_MOVES,
+    WORK_ORDER_TRANSITIONS,
+    WorkOrderStatus,
+)
 from workorders.models import WorkOrder
 
 S = WorkOrderStatus
@@ -57,6 +63,7 @@ def test_every_allowed_move_goes_through_the_service_and_is_audited(
             work_order_id=work_order.pk,
             to_status=to_status,
             reason="Because the plan says so",
+            via_review=(from_status, to_status) in REVIEW_ONLY_MOVES,
         )
     # then it moved, its version grew, the state's timestamp is set, and one audit event says who/why/before/after
     stored = WorkOrder.objects.get(pk=work_order.pk)
@@ -79,6 +86,24 @@ def test_every_allowed_move_goes_through_the_service_and_is_audited(
     assert [(e.data["from_status"], e.data["to_status"], e.data["number"]) for e in moves] == [
         (from_status, to_status, work_order.number)
     ]
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), sorted(REVIEW_ONLY_MOVES))
+def test_submitted_work_is_accepted_or_sent_back_only_by_a_review(tenant, world, pm, from_status, to_status):
+    # given a submitted work order
+    work_order = prepared(world, from_status)
+    # when a PM moves it to accepted or rework through the generic transition (not the QA review)
+    with pytest.raises(InvalidTransition) as refused:
+        services.work_order_transition(
+            organization=tenant.organization, actor=pm, work_order_id=work_order.pk, to_status=to_status, reason="x"
+        )
+    # then it is refused with review_required, and the move is not offered among the work order's moves
+    assert refused.value.code == "review_required"
+    assert "QA review" in refused.value.message
+    stored = WorkOrder.objects.get(pk=work_order.pk)
+    assert (stored.status, stored.version) == (from_status, work_order.version)
+    assert to_status not in stored.allowed_moves
+    assert not AuditEvent.objects.filter(verb="work_order.transitioned").exists()
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), REFUSED)
@@ -111,7 +136,12 @@ def test_moves_that_need_a_reason_refuse_without_one(tenant, world, pm, from_sta
     # when it is asked without one
     with pytest.raises(Exception) as refused:
         services.work_order_transition(
-            organization=tenant.organization, actor=pm, work_order_id=work_order.pk, to_status=to_status, reason="  "
+            organization=tenant.organization,
+            actor=pm,
+            work_order_id=work_order.pk,
+            to_status=to_status,
+            reason="  ",
+            via_review=(from_status, to_status) in REVIEW_ONLY_MOVES,
         )
     # then it is refused as reason_required on the reason field
     assert (refused.value.code, refused.value.field) == ("reason_required", "reason")
@@ -178,7 +208,9 @@ def test_unscheduling_clears_the_window_and_rework_starts_the_visit_afresh(tenan
     # when the first is unscheduled and the second sent to rework
     kwargs = {"organization": tenant.organization, "actor": pm}
     services.work_order_transition(**kwargs, work_order_id=scheduled.pk, to_status="ready")
-    services.work_order_transition(**kwargs, work_order_id=submitted.pk, to_status="rework", reason="Loose bracket")
+    services.work_order_transition(
+        **kwargs, work_order_id=submitted.pk, to_status="rework", reason="Loose bracket", via_review=True
+    )
     # then the unscheduled one keeps its technician but loses its window; the rework needs a new visit
     scheduled.refresh_from_db()
     submitted.refresh_from_db()

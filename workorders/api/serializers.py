@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from programs.models import Program, Wave
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
+from technicians.api.serializers import QualifiedTechnicianSerializer
 from technicians.models import Technician
 from workorders.choices import Gate, ShipmentStatus, WorkOrderStatus
 from workorders.models import Shipment, WorkOrder
@@ -323,3 +324,22 @@ class ShipmentUpdateInputSerializer(serializers.Serializer):
 class ShipmentCreateInputSerializer(ShipmentUpdateInputSerializer):
     work_order = OrgPrimaryKeyRelatedField(queryset=WorkOrder.objects.all())
     carrier = serializers.CharField(max_length=80)
+
+
+class CandidateScoreSerializer(serializers.Serializer):
+    """A figure an app built on workorders shows beside a candidate's distance (e.g. quality's score)."""
+
+    key = serializers.CharField(read_only=True, help_text="Who contributed it, e.g. `quality`.")
+    score = serializers.FloatField(read_only=True, allow_null=True, help_text="0–100; null without history.")
+    label = serializers.CharField(read_only=True)
+    detail = serializers.CharField(read_only=True, help_text="What the score is made of.")
+
+
+class WorkOrderCandidateSerializer(QualifiedTechnicianSerializer):
+    """A qualified technician for a work order's visit, with the distance and the contributed scores."""
+
+    scores = CandidateScoreSerializer(many=True, read_only=True)
+
+    class Meta(QualifiedTechnicianSerializer.Meta):
+        fields = [*QualifiedTechnicianSerializer.Meta.fields, "scores"]
+        read_only_fields = fields

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 
 from rollout.api.base import OrgGenericViewSet, OrgServiceViewSet
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_OR_INTEGRATOR, Role
-from technicians.api.serializers import QualifiedTechnicianSerializer
 from workorders import gate_overrides, selectors, services, shipments
 from workorders.api import serializers as s
 from workorders.filtersets import FilterInvalid, ShipmentFilterSet, WorkOrderFilterSet, selected_work_order_ids
@@ -95,7 +94,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             "to rework or recall. Refused with 409: `invalid_transition` (naming from, to and the allowed moves), "
             "`not_ready` (red readiness gates, listed), `not_planned`, `no_approved_sow`, `stale_version`, "
             "`visit_open` (scheduled → ready while a visit is booked: cancel the visit instead), `visit_underway` "
-            "(cancel while the technician is checked in). Cancelling calls off a booked visit that has not started."
+            "(cancel while the technician is checked in), `review_required` (submitted → accepted or rework: only a "
+            "QA review decides, at /api/v1/qa-queue/{id}/accept/ or reject/). Cancelling calls off a booked visit "
+            "that has not started."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -206,9 +207,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
                 description="The start time, site's local time (default: the planned start).",
             ),
         ],
-        responses=QualifiedTechnicianSerializer(many=True),
+        responses=s.WorkOrderCandidateSerializer(many=True),
         description=(
-            "Technicians qualified for this work order's visit on that day, nearest first, with distance; "
+            "Technicians qualified for this work order's visit on that day, nearest first, with distance and the "
+            "technician's score (`scores`: the quality scorecard's score and what it is made of); "
             "paginated like every list (`page`, `page_size`)."
         ),
     )
@@ -220,7 +222,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
             organization=self.access.organization, work_order=work_order, on_date=on_date, at_time=at_time
         )
         page = self.paginate_queryset(technicians)
-        return self.get_paginated_response(QualifiedTechnicianSerializer(page, many=True).data)
+        return self.get_paginated_response(s.WorkOrderCandidateSerializer(page, many=True).data)
 
 
 def _visit_moment(work_order: WorkOrder, params) -> tuple[date, time | None]:

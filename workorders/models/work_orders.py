@@ -19,6 +19,7 @@ from programs.models import ProgramChildQuerySet
 from rollout.tenancy import TenantModel, TenantQuerySet
 from workorders.choices import (
     OPEN_STATUSES,
+    REVIEW_ONLY_MOVES,
     STATUS_TIMESTAMP_FIELDS,
     WORK_ORDER_TRANSITIONS,
     WorkOrderStatus,
@@ -145,9 +146,10 @@ class WorkOrder(FSMModelMixin, TenantModel):
 
     @property
     def allowed_moves(self) -> list[str]:
-        """The states this work order may move to next, in the order of the status choices."""
+        """The states this work order may move to next by a transition, in the order of the status choices (moves
+        only a QA review makes are left out: see REVIEW_ONLY_MOVES)."""
         targets = WORK_ORDER_TRANSITIONS.get(self.status, frozenset())
-        return [value for value in S.values if value in targets]
+        return [value for value in S.values if value in targets and (self.status, value) not in REVIEW_ONLY_MOVES]
 
     def _entered(self, target: str) -> None:
         setattr(self, STATUS_TIMESTAMP_FIELDS[target], timezone.now())
