@@ -32,7 +32,7 @@ from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
-from rollout.views.base import OrgFormView, OrgTemplateView
+from rollout.views.base import OrgConfirmView, OrgFormView, OrgTemplateView
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
@@ -363,29 +363,25 @@ class ExclusionFormView(OrgFormView):
         return redirect(self.org_url("quality:exclusions"))
 
 
-class ExclusionDeleteView(OrgTemplateView):
+class ExclusionDeleteView(OrgConfirmView):
     """Confirm, then count an excluded work order in DRFT again."""
 
-    template_name = "components/confirm_page.html"
     roles = {"read": EXCLUSIONS["write"], "write": EXCLUSIONS["write"]}
 
     def exclusion(self) -> DrftExclusion:
         return self.visible_or_404(DrftExclusion.objects.select_related("work_order"), self.kwargs["pk"], "exclusion")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def confirm(self) -> dict:
         exclusion = self.exclusion()
-        context["confirm"] = {
+        return {
             "title": f"Count {exclusion.work_order.number} in DRFT again?",
             "message": "The exclusion is removed (audited) and the work order's DRFT is recomputed.",
             "details": [("Cause", exclusion.get_cause_display()), ("Reason", exclusion.reason)],
             "action_label": "Count in DRFT again",
             "tone": "danger",
             "icon": "arrow-counterclockwise",
-            "fields": {},
             "cancel_url": self.org_url("quality:exclusions"),
         }
-        return context
 
     def post(self, request, *args, **kwargs):
         exclusion = self.exclusion()
