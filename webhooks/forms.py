@@ -5,6 +5,7 @@ field they name."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html
 
 from rollout.events import event_types
 from rollout.forms import StyledFormMixin
@@ -30,6 +31,8 @@ class WebhookEndpointForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event_types"].choices = [(spec.name, f"{spec.name} — {spec.title}") for spec in event_types()]
+        self.fields["event_types"].choices = [
+            (spec.name, format_html("{} <code>{}</code>", spec.title, spec.name)) for spec in event_types()
+        ]
         if not editing:
             del self.fields["is_active"]
