@@ -16,7 +16,7 @@ def _visible_endpoints(request):
 
 
 def event_type_choices() -> list[tuple[str, str]]:
-    return [(spec.name, spec.name) for spec in event_types()]
+    return [(spec.name, spec.title) for spec in event_types()]
 
 
 class WebhookEndpointFilterSet(django_filters.FilterSet):
