@@ -47,7 +47,7 @@ def test_an_admin_sets_up_an_endpoint_and_reads_its_delivery_log(page, live_serv
         page.get_by_role("link", name="New endpoint").first.click()
         page.get_by_label("Endpoint URL").fill(receiver.url)
         page.get_by_label("Description").fill("ERP sync")
-        page.get_by_label(f"{THING.name} — {THING.title}").check()
+        page.get_by_label(f"{THING.title} {THING.name}").check()
         shot(page, "create")
         page.get_by_role("button", name="Create endpoint").click()
 
