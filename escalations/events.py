@@ -5,6 +5,9 @@ Payloads carry ids and the few fields a receiver needs; `recipients` are the peo
 
 from __future__ import annotations
 
+from django.urls import reverse
+
+from rollout.choices import Role
 from rollout.events import EventType, event_type_register
 
 EXAMPLE = {
@@ -31,6 +34,30 @@ ESCALATED = "escalation.escalated"
 ACKNOWLEDGED = "escalation.acknowledged"
 RESOLVED = "escalation.resolved"
 
+# One sentence per type for the inbox and e-mails ("No check-in by window start + grace on SCO-2026-000123: level 2").
+SENTENCES = {
+    AT_RISK: "At risk: {rule_title} on {work_order_number}",
+    RAISED: "{rule_title} on {work_order_number}: level {level}",
+    ESCALATED: "{rule_title} on {work_order_number} escalated to level {level}",
+    ACKNOWLEDGED: "{rule_title} on {work_order_number}: acknowledged",
+    RESOLVED: "{rule_title} on {work_order_number}: resolved",
+}
+
+
+def _describe(name: str):
+    return lambda data: SENTENCES[name].format(**data) + "."
+
+
+def _link(event, role: str) -> str | None:
+    """The escalation's page; technicians have none, client viewers only for what the policy shows them."""
+    if role == Role.TECHNICIAN or (role == Role.CLIENT and not event.data.get("client_visible")):
+        return None
+    return reverse(
+        "escalations:escalation-detail",
+        kwargs={"org": event.data["organization"], "pk": event.data["escalation_id"]},
+    )
+
+
 for name, title, description, example in (
     (AT_RISK, "Escalation at risk", "An SLA rule will be breached soon (the at-risk warning).", {"state": "at_risk"}),
     (RAISED, "Escalation raised", "An SLA rule was breached: level 1 of its ladder is told.", {"level": 1}),
@@ -55,6 +82,8 @@ for name, title, description, example in (
             subject="escalation",
             description=description,
             example={**EXAMPLE, **example},
+            describe=_describe(name),
+            link=_link,
         )
     )
 

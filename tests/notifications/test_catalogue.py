@@ -202,3 +202,21 @@ def test_a_technician_without_an_account_yet_is_e_mailed_once(tenant, django_cap
     assert "09:00–13:00 (America/Chicago)" in mail.outbox[0].body and mail.outbox[0].body.startswith("Hello,")
     notice = Notification.objects.get(event=event)
     assert (notice.user, notice.email_to, notice.in_app) == (None, technician.email, False)
+
+
+def test_escalation_notices_read_as_sentences_and_link_to_the_escalation(tenant):
+    # the escalations app's types: a sentence from the payload, the escalation's page for staff, none for technicians,
+    # and for client viewers only what the policy shows them
+    catalogue = {spec.name: spec for spec in event_types()}
+    names = [name for name in catalogue if name.startswith("escalation.")]
+    assert len(names) == 5
+    for name in names:
+        spec = catalogue[name]
+        sentence = spec.sentence(spec.example)
+        assert spec.example["work_order_number"] in sentence and "{" not in sentence, name
+        event = Event(organization=tenant.organization, type=name, subject_id=1, data=spec.example)
+        assert spec.path(event, Role.COORDINATOR).endswith(f"/escalations/{spec.example['escalation_id']}/")
+        assert spec.path(event, Role.TECHNICIAN) == ""
+        assert spec.path(event, Role.CLIENT) == ""  # the example is not client-visible
+        shown = Event(organization=tenant.organization, type=name, data={**spec.example, "client_visible": True})
+        assert spec.path(shown, Role.CLIENT).endswith(f"/escalations/{spec.example['escalation_id']}/")
