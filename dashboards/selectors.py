@@ -327,9 +327,9 @@ def _flag(row: PortfolioRow) -> None:
     if drft_percent is not None:
         gap = row.program.target_drft_percent - drft_percent
         if gap > 10:
-            red.append(f"DRFT {drft_percent} % vs target {row.program.target_drft_percent} %")
+            red.append(f"DRFT {drft_percent} % vs target {row.program.target_drft_percent:.1f} %")
         elif gap > 0:
-            amber.append(f"DRFT {drft_percent} % vs target {row.program.target_drft_percent} %")
+            amber.append(f"DRFT {drft_percent} % vs target {row.program.target_drft_percent:.1f} %")
     if row.open_escalations:
         amber.append(f"{row.open_escalations} open escalation{'s' if row.open_escalations != 1 else ''}")
     row.flag = "red" if red else "amber" if amber else "green"
