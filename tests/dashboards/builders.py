@@ -95,7 +95,9 @@ def program_world(tenant, *, sites: int = 10, code: str = "dash", client=None):
         final_total=10,
     )
     accepted = work_orders[0]
-    code_row = DefectCode.objects.create(organization=organization, code="photo-missing", title="Photo missing")
+    code_row, _ = DefectCode.objects.get_or_create(
+        organization=organization, code="photo-missing", defaults={"title": "Photo missing"}
+    )
     review = QaReview.objects.create(
         organization=organization, work_order=accepted, decision="reject", comment=SECRET_REVIEW, decided_at=now
     )

@@ -189,3 +189,16 @@ def test_query_budget_does_not_grow_with_work_orders(tenant, other_tenant):
         )
     print("query counts (dashboard page, API, portfolio, client page):", counts)
     assert counts[0] == counts[1], counts
+
+
+def test_portfolio_queries_do_not_grow_with_programs(tenant, other_tenant):
+    program_world(tenant, sites=3, code="one")
+    for index in range(5):
+        program_world(other_tenant, sites=3, code=f"many-{index}")
+    one = _queries(browser(tenant, Role.PM), url(tenant, "dashboards:portfolio"))
+    many = _queries(browser(other_tenant, Role.PM), url(other_tenant, "dashboards:portfolio"))
+    api_one = _queries(tenant.api(Role.PM), "/api/v1/portfolio/")
+    api_many = _queries(other_tenant.api(Role.PM), "/api/v1/portfolio/")
+    client_one = _queries(browser(tenant, Role.CLIENT), url(tenant, "core:org-home"))
+    client_many = _queries(browser(other_tenant, Role.CLIENT), url(other_tenant, "core:org-home"))
+    assert (one, api_one, client_one) == (many, api_many, client_many)
