@@ -130,3 +130,24 @@ def portfolio_table(rows) -> tuple[list[str], list[list]]:
             for r in rows
         ],
     )
+
+
+CLIENT_TABLES = ("waves", "visits", "sites")
+
+
+def client_table(data: dict, table: str) -> tuple[list[str], list[list]]:
+    """One table of the client's program page: only the fields the page shows a client (no internal notes)."""
+    if table == "waves":
+        return (
+            ["Wave", "Planned sites", "Completed", "Percent", "Planned finish", "Forecast"],
+            [
+                [w.label, w.planned, w.completed, w.percent, w.planned_finish, w.forecast_finish]
+                for w in [*data["waves"], data["total"]]
+            ],
+        )
+    if table == "visits":
+        return (
+            ["Site", "City", "Day", "Window (site time)", "Zone", "Technician"],
+            [[v["site"], v["city"], v["date"], v["window"], v["zone"], v["technician"]] for v in data["visits"]],
+        )
+    return ["Site", "Name", "Wave", "Status"], [[x["code"], x["name"], x["wave"], x["status"]] for x in data["sites"]]

@@ -93,8 +93,21 @@ class ClientProgramView(OrgTemplateView):
     template_name = "dashboards/client_program.html"
     roles = CLIENTS
 
+    @cached_property
+    def program(self) -> Program:
+        return self.visible_or_404(Program.objects.select_related("client"), self.kwargs["pk"], "program")
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            table = request.GET.get("table", "sites")
+            if table not in exporting.CLIENT_TABLES:
+                raise Http404("No such table.")
+            data = selectors.client_program(access=self.access, program=self.program)
+            header, rows = exporting.client_table(data, table)
+            return exporting.csv_response(f"{self.program.code}-{table}.csv", header, rows)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        program = self.visible_or_404(Program.objects.select_related("client"), self.kwargs["pk"], "program")
-        context.update(selectors.client_program(access=self.access, program=program), program=program)
+        context.update(selectors.client_program(access=self.access, program=self.program), program=self.program)
         return context

@@ -110,6 +110,10 @@ def test_other_organization_and_other_client_are_404(tenant, other_tenant):
     assert pm.get(url(tenant, "dashboards:program-dashboard", pk=foreign.pk)).status_code == 404
     assert client.get(url(tenant, "dashboards:client-program", pk=foreign.pk)).status_code == 404
     assert client.get(url(tenant, "dashboards:client-program", pk=theirs.pk)).status_code == 404
+    theirs_csv = url(tenant, "dashboards:client-program", pk=theirs.pk) + "?format=csv&table=sites"
+    assert client.get(theirs_csv).status_code == 404
+    foreign_csv = url(tenant, "dashboards:program-dashboard", pk=foreign.pk) + "?format=csv&table=waves"
+    assert pm.get(foreign_csv).status_code == 404
     assert "theirs" not in client.get(url(tenant, "core:org-home")).content.decode()
     api = tenant.api(Role.PM)
     assert api.get(f"/api/v1/program-dashboards/{foreign.pk}/").status_code == 404
@@ -127,7 +131,13 @@ def test_client_pages_show_progress_and_never_internal_notes(tenant):
     assert "Wave A" in page and "Upcoming visits" in page and "Dana" in page
     assert "Quist" not in page  # the technician by first name only
     api = tenant.api(Role.CLIENT).get("/api/v1/portfolio/").content.decode()
-    for text in (home, page, api):
+    exports = [
+        client.get(url(tenant, "dashboards:client-program", pk=program.pk) + f"?format=csv&table={table}")
+        for table in ("waves", "visits", "sites")
+    ]
+    assert all(e.status_code == 200 and e["Content-Type"].startswith("text/csv") for e in exports)
+    assert "Dana" in exports[1].content.decode() and "Quist" not in exports[1].content.decode()
+    for text in (home, page, api, *(e.content.decode() for e in exports)):
         for secret in (SECRET_OVERRIDE, SECRET_CANCEL, SECRET_REVIEW, SECRET_RESOLUTION):
             assert secret not in text
 
