@@ -9,7 +9,7 @@ from django.http import HttpResponse
 
 from sites.exporting import defuse
 
-TABLES = ("waves", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians")
+TABLES = ("waves", "burnup", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians")
 
 
 def _cell(value) -> str:
@@ -56,6 +56,11 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
                 ]
                 for w in [*data["waves"], data["total"]]
             ],
+        )
+    if table == "burnup":
+        return (
+            ["Week of", "Completed", "Cumulative", "Planned sites"],
+            [[w["week"], w["completed"], w["cumulative"], data["total"].planned] for w in data["burn_up"]["weeks"]],
         )
     if table == "drft":
         return (

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from escalations.choices import EscalationState
@@ -269,6 +269,44 @@ def people(*, access: Access, program: Program) -> tuple[list[dict], list[dict]]
     return list(vendors.values()), technicians
 
 
+def burn_up(*, access: Access, program: Program, planned_total: int, today: date) -> dict:
+    """Sites completed by week (cumulative) against the plan's straight line from the program's start (0) to its
+    end (every enrolled site): one grouped query; the points are weeks, not rows. Coordinates in a 100 × 100 box."""
+    zone = zoneinfo.ZoneInfo(access.organization.timezone)
+    weekly = (
+        WorkOrder.objects.visible_to(access)
+        .filter(program=program, status__in=DONE_STATUSES)
+        .annotate(week=TruncWeek(Coalesce("accepted_at", "closed_at"), tzinfo=zone))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    start = program.start_date - timedelta(days=program.start_date.weekday())
+    end = max(program.end_date, today)
+    span = max((end - start).days, 1)
+    ceiling = max(planned_total, 1)
+    points, running = [(0.0, 100.0)], 0
+    weeks = []
+    for row in weekly:
+        if row["week"] is None:
+            continue
+        day = row["week"].date() if hasattr(row["week"], "date") else row["week"]
+        running += row["n"]
+        x = min(max((day + timedelta(days=7) - start).days / span * 100, 0), 100)
+        points.append((round(x, 2), round(100 - min(running / ceiling, 1) * 100, 2)))
+        weeks.append({"week": day, "completed": row["n"], "cumulative": running})
+    plan_end_x = round((program.end_date - start).days / span * 100, 2)
+    today_x = round(min((today - start).days / span * 100, 100), 2)
+    return {
+        "actual": " ".join(f"{x},{y}" for x, y in points),
+        "plan": f"0,100 {plan_end_x},0 100,0",
+        "today_x": today_x,
+        "weeks": weeks,
+        "start": start,
+        "end": end,
+    }
+
+
 def program_dashboard(*, access: Access, program: Program) -> dict:
     """Everything on the program dashboard, in a fixed number of queries."""
     total, waves = wave_progress(access=access, program=program)
@@ -278,6 +316,7 @@ def program_dashboard(*, access: Access, program: Program) -> dict:
     return {
         "total": total,
         "waves": waves,
+        "burn_up": burn_up(access=access, program=program, planned_total=total.planned, today=total.today),
         "drft": overall[0] if overall else None,
         "target": program.target_drft_percent,
         "weeks": weeks,

@@ -54,10 +54,17 @@ class TechnicianFigureSerializer(VendorFigureSerializer):
     vendor = serializers.CharField()
 
 
+class BurnUpWeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The Monday of the week (organization's zone) the work was accepted.")
+    completed = serializers.IntegerField()
+    cumulative = serializers.IntegerField(help_text="Sites completed up to the end of that week.")
+
+
 class ProgramDashboardSerializer(serializers.Serializer):
     program = serializers.IntegerField()
     total = ProgressSerializer()
     waves = ProgressSerializer(many=True)
+    burn_up = BurnUpWeekSerializer(many=True, help_text="Completions by week: the burn-up against the plan.")
     drft = DrftFigureSerializer(allow_null=True)
     target = serializers.DecimalField(max_digits=5, decimal_places=1)
     weeks = DrftFigureSerializer(many=True, help_text="DRFT by ISO week of acceptance, the last twelve.")

@@ -44,6 +44,7 @@ class ProgramDashboardView(OrgAPIView):
         data = {
             **data,
             "program": program.pk,
+            "burn_up": data["burn_up"]["weeks"],
             "visits_today": _counts(data["visits_today"], "status"),
             "blockers": _counts(data["blockers"], "gate"),
         }

@@ -150,7 +150,7 @@ def test_csv_exports(tenant):
     body = response.content.decode()
     assert body.splitlines()[0].startswith("Program,Name,Client,Status")
     assert "'=cmd" in body  # formula-injection safe
-    for table in ("waves", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians"):
+    for table in ("waves", "burnup", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians"):
         answer = pm.get(url(tenant, "dashboards:program-dashboard", pk=program.pk) + f"?format=csv&table={table}")
         assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv"), table
     waves = pm.get(url(tenant, "dashboards:program-dashboard", pk=program.pk) + "?format=csv&table=waves")
@@ -164,6 +164,7 @@ def test_api_matches_the_page(tenant):
     assert body["total"]["planned"] == 9 and body["total"]["completed"] == 3
     assert [w["label"] for w in body["waves"]] == ["Wave A", "Wave B"]
     assert body["drft"]["numerator"] == 8 and len(body["weeks"]) == 3
+    assert body["burn_up"][-1]["cumulative"] == body["total"]["completed"]
     assert tenant.api(Role.CLIENT).get(f"/api/v1/program-dashboards/{program.pk}/").status_code == 403
     portfolio = tenant.api(Role.PM).get("/api/v1/portfolio/").json()
     assert portfolio[0]["flag"] in ("red", "amber", "green") and portfolio[0]["reason"]
