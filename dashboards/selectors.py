@@ -477,6 +477,7 @@ def program_sites(*, access: Access, program: Program, limit: int = 200) -> list
         work_order = getattr(enrollment, "work_order", None)
         rows.append(
             {
+                "id": enrollment.site_id,
                 "code": enrollment.site.code,
                 "name": enrollment.site.name,
                 "wave": enrollment.wave.name if enrollment.wave else "",
@@ -516,6 +517,98 @@ def client_program(*, access: Access, program: Program) -> dict:
             for escalation in escalations
         ],
         "sites": program_sites(access=access, program=program),
+    }
+
+
+def site_timeline(*, access: Access, program: Program, site_id) -> dict | None:
+    """One site of a program as its client viewer sees it: its work orders, their visits (window, check-in and
+    check-out in the site's zone, outcome, tasks done, photos, the sign-off) and the defects found (code and root
+    cause, no comment). None when the site is not in a program the caller may see (a 404). Five queries."""
+    from django.db.models import Prefetch
+
+    from workorders.choices import TaskResultStatus
+    from workorders.models import VisitPhoto
+
+    if not str(site_id).isdigit():
+        return None
+    enrollment = (
+        Enrollment.objects.visible_to(access)
+        .filter(program=program, site_id=site_id)
+        .select_related("site", "wave")
+        .first()
+    )
+    if enrollment is None:
+        return None
+    site = enrollment.site
+    zone = zoneinfo.ZoneInfo(site.timezone or access.organization.timezone)
+    work_orders = list(
+        WorkOrder.objects.visible_to(access).filter(program=program, site=site).order_by("created_at", "id")
+    )
+    visits = (
+        Visit.objects.visible_to(access)
+        .filter(work_order__in=work_orders)
+        .select_related("technician", "sign_off")
+        .annotate(
+            tasks_done=Count("task_results", filter=Q(task_results__status=TaskResultStatus.DONE), distinct=True),
+            tasks_total=Count("task_results", distinct=True),
+        )
+        .prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("task_key", "id")))
+        .order_by("window_start", "id")
+    )
+
+    def local(moment):
+        return timezone.localtime(moment, zone) if moment else None
+
+    by_work_order: dict[int, list] = {wo.pk: [] for wo in work_orders}
+    for visit in visits:
+        sign_off = getattr(visit, "sign_off", None)
+        by_work_order[visit.work_order_id].append(
+            {
+                "id": visit.pk,
+                "date": visit.local_date,
+                "window": f"{local(visit.window_start):%H:%M}–{local(visit.window_end):%H:%M}",
+                "zone": local(visit.window_start).tzname(),
+                "checked_in": local(visit.checked_in_at),
+                "checked_out": local(visit.checked_out_at),
+                "status": visit.get_status_display(),
+                "outcome": visit.get_outcome_display() if visit.outcome else "",
+                "technician": CLIENT.person(access, visit.technician.full_name) if visit.technician else "",
+                "tasks_done": visit.tasks_done,
+                "tasks_total": visit.tasks_total,
+                "photos": [photo.pk for photo in visit.photos.all()],
+                "sign_off": {"name": sign_off.name, "at": local(sign_off.signed_at)} if sign_off else None,
+            }
+        )
+    defects = (
+        Defect.objects.visible_to(access)
+        .filter(review__work_order__in=work_orders)
+        .select_related("code", "review")
+        .order_by("review__decided_at", "id")
+    )
+    defects_by: dict[int, list] = {wo.pk: [] for wo in work_orders}
+    for defect in defects:
+        defects_by[defect.review.work_order_id].append(
+            {
+                "code": defect.code.title,
+                "root_cause": defect.get_root_cause_display(),
+                "severity": defect.get_severity_display(),
+                "found": local(defect.review.decided_at),
+            }
+        )
+    return {
+        "site": site,
+        "wave": enrollment.wave,
+        "work_orders": [
+            {
+                "id": wo.pk,
+                "number": wo.number,
+                "status": wo.get_status_display(),
+                "accepted": wo.status in DONE_STATUSES,
+                "visits": by_work_order[wo.pk],
+                "defects": defects_by[wo.pk],
+            }
+            for wo in work_orders
+        ],
     }
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("programs/<int:pk>/dashboard/", views.ProgramDashboardView.as_view(), name="program-dashboard"),
     path("portfolio/", views.PortfolioView.as_view(), name="portfolio"),
     path("portal/programs/<int:pk>/", views.ClientProgramView.as_view(), name="client-program"),
+    path("portal/programs/<int:pk>/sites/<int:site>/", views.ClientSiteView.as_view(), name="client-site"),
 ]

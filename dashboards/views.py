@@ -111,3 +111,21 @@ class ClientProgramView(OrgTemplateView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.client_program(access=self.access, program=self.program), program=self.program)
         return context
+
+
+class ClientSiteView(OrgTemplateView):
+    """The client portal's timeline of one site of a program: visits with check-in and check-out, the checklist's
+    progress, photos and the sign-off; defects found (code and root cause) and whether the work was accepted since;
+    a link to report a problem on accepted work (quality's warranty report). Another client's site is a 404."""
+
+    template_name = "dashboards/client_site.html"
+    roles = CLIENTS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        program = self.visible_or_404(Program.objects.select_related("client"), self.kwargs["pk"], "program")
+        timeline = selectors.site_timeline(access=self.access, program=program, site_id=self.kwargs["site"])
+        if timeline is None:
+            raise Http404("No such site.")
+        context.update(timeline, program=program)
+        return context

@@ -196,6 +196,10 @@ def test_query_budget_does_not_grow_with_work_orders(tenant, other_tenant):
                 _queries(api, f"/api/v1/program-dashboards/{program.pk}/"),
                 _queries(pm, url(world, "dashboards:portfolio")),
                 _queries(browser(world, Role.CLIENT), url(world, "dashboards:client-program", pk=program.pk)),
+                _queries(
+                    browser(world, Role.CLIENT),
+                    url(world, "dashboards:client-site", pk=program.pk, site=program.work_orders.first().site_id),
+                ),
             )
         )
     print("query counts (dashboard page, API, portfolio, client page):", counts)
@@ -213,3 +217,29 @@ def test_portfolio_queries_do_not_grow_with_programs(tenant, other_tenant):
     client_one = _queries(browser(tenant, Role.CLIENT), url(tenant, "core:org-home"))
     client_many = _queries(browser(other_tenant, Role.CLIENT), url(other_tenant, "core:org-home"))
     assert (one, api_one, client_one) == (many, api_many, client_many)
+
+
+def test_client_site_timeline(tenant, other_tenant):
+    program, _, work_orders = program_world(tenant, sites=6)
+    accepted = work_orders[0]
+    scheduled = next(wo for wo in work_orders if wo.status == "scheduled")
+    client = browser(tenant, Role.CLIENT)
+    page = client.get(url(tenant, "dashboards:client-site", pk=program.pk, site=accepted.site_id)).content.decode()
+    assert accepted.number in page and "Report a problem" in page and "Skill" in page
+    for secret in (SECRET_OVERRIDE, SECRET_REVIEW, SECRET_RESOLUTION):
+        assert secret not in page
+    visits = client.get(url(tenant, "dashboards:client-site", pk=program.pk, site=scheduled.site_id)).content.decode()
+    assert "Dana" in visits and "Quist" not in visits
+    foreign, _, foreign_orders = program_world(other_tenant, sites=2, code="foreign")
+    other = url(tenant, "dashboards:client-site", pk=program.pk, site=foreign_orders[0].site_id)
+    assert client.get(other).status_code == 404
+    assert (
+        client.get(url(tenant, "dashboards:client-site", pk=foreign.pk, site=foreign_orders[0].site_id)).status_code
+        == 404
+    )
+    assert (
+        browser(tenant, Role.PM)
+        .get(url(tenant, "dashboards:client-site", pk=program.pk, site=accepted.site_id))
+        .status_code
+        == 403
+    )
