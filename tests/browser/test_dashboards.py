@@ -33,7 +33,8 @@ def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewp
 
 
 def test_client_portal(page, live_server, screenshot, tenant, viewport):
-    program, _, _ = program_world(tenant, sites=12)
+    program, _, work_orders = program_world(tenant, sites=12)
+    visited = next(wo for wo in work_orders if wo.visits.exists())
     base = f"{live_server.url}/o/{tenant.organization.slug}"
     sign_in(page, live_server.url, tenant.members[Role.CLIENT].user.email)
     page.goto(f"{base}/")
@@ -49,3 +50,7 @@ def test_client_portal(page, live_server, screenshot, tenant, viewport):
     text = page.content()
     assert SECRET_OVERRIDE not in text and SECRET_RESOLUTION not in text
     assert program.code in text
+    page.locator("#sites").get_by_role("link", name=visited.site.code).click()
+    page.get_by_test_id("site-timeline").first.wait_for()
+    _no_overflow(page)
+    screenshot("dash-client-site")
