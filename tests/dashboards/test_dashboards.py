@@ -2,6 +2,7 @@
 portfolio's flags, roles, cross-organization and other-client 404s (pages and API), CSV exports, the client
 portal without internal notes, and query budgets that do not grow with the data."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -243,3 +244,16 @@ def test_client_site_timeline(tenant, other_tenant):
         .status_code
         == 403
     )
+
+
+def test_every_number_links_to_a_list_that_answers(tenant):
+    program, _, _ = program_world(tenant, sites=6)
+    pm = browser(tenant, Role.PM)
+    page = pm.get(url(tenant, "dashboards:program-dashboard", pk=program.pk)).content.decode()
+    links = set(re.findall(r'href="(/o/[^"]+\?[^"]+)"', page))
+    assert len(links) > 10
+    for link in sorted(links):
+        link = link.replace("&amp;", "&")
+        if "format=csv" in link:
+            continue
+        assert pm.get(link).status_code == 200, link
