@@ -27,6 +27,10 @@ def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewp
     page.get_by_role("link", name=program.code, exact=True).click()
     page.get_by_role("heading", name="Progress per wave against plan").wait_for()
     screenshot("dash-program")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    _no_overflow(page)
+    screenshot("dash-program-tablet")
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_test_id("completed").get_by_role("link").click()
     page.wait_for_url("**/work-orders/?program=*")
     assert "status=accepted" in page.url
