@@ -31,6 +31,7 @@ urlpatterns = [
     path(ORG, include("workorders.urls")),
     path(ORG, include("quality.urls")),
     path(ORG, include("escalations.urls")),
+    path(ORG, include("dashboards.urls")),
     path(ORG, include("notifications.urls")),
     path(ORG, include("webhooks.urls")),
 ]

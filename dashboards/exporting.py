@@ -1,0 +1,158 @@
+"""The dashboard's tables and the portfolio as CSV (formula-injection safe through sites.exporting.defuse)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse
+
+from sites.exporting import defuse
+
+TABLES = ("waves", "burnup", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return defuse(str(value))
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
+    """One table of the program dashboard (`TABLES`) as a header and rows."""
+    if table == "waves":
+        return (
+            [
+                "Wave",
+                "Planned sites",
+                "Completed",
+                "Percent",
+                "Per week (4 wk)",
+                "Planned finish",
+                "Forecast",
+                "Variance days",
+            ],
+            [
+                [
+                    w.label,
+                    w.planned,
+                    w.completed,
+                    w.percent,
+                    w.rate_per_week,
+                    w.planned_finish,
+                    w.forecast_finish,
+                    w.variance_days,
+                ]
+                for w in [*data["waves"], data["total"]]
+            ],
+        )
+    if table == "burnup":
+        return (
+            ["Week of", "Completed", "Cumulative", "Planned sites"],
+            [[w["week"], w["completed"], w["cumulative"], data["total"].planned] for w in data["burn_up"]["weeks"]],
+        )
+    if table == "drft":
+        return (
+            ["Week", "DRFT", "Closed", "Percent", "Target"],
+            [[f.key, f.numerator, f.denominator, f.percent, data["target"]] for f in data["weeks"]],
+        )
+    if table == "pareto":
+        return (
+            ["Root cause", "Defects", "Share", "Cumulative"],
+            [[p["label"], p["count"], p["share"], p["cumulative"]] for p in data["pareto"]],
+        )
+    if table == "escalations":
+        return (
+            ["Level", "Open", "Under 1 day", "1-3 days", "Over 3 days"],
+            [[e["level"], e["total"], e["under_1d"], e["d1_3"], e["over_3d"]] for e in data["escalations"]],
+        )
+    if table == "visits":
+        return ["Visit state", "Visits today"], [[v["label"], v["count"]] for v in data["visits_today"]]
+    if table == "blockers":
+        return ["Gate", "Work orders held"], [[b["label"], b["count"]] for b in data["blockers"]]
+    if table == "vendors":
+        return (
+            ["Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
+            [[v["name"], v["jobs"], v["completed"], v["drft_percent"], v["drft_denominator"]] for v in data["vendors"]],
+        )
+    return (
+        ["Technician", "Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
+        [
+            [t["name"], t["vendor"], t["jobs"], t["completed"], t["drft_percent"], t["drft_denominator"]]
+            for t in data["technicians"]
+        ],
+    )
+
+
+def portfolio_table(rows) -> tuple[list[str], list[list]]:
+    return (
+        [
+            "Program",
+            "Name",
+            "Client",
+            "Status",
+            "Planned sites",
+            "Completed",
+            "Percent",
+            "Planned finish",
+            "Forecast",
+            "Variance days",
+            "DRFT percent",
+            "DRFT target",
+            "Open escalations",
+            "Flag",
+            "Reason",
+        ],
+        [
+            [
+                r.program.code,
+                r.program.name,
+                r.program.client.name,
+                r.program.get_status_display(),
+                r.progress.planned,
+                r.progress.completed,
+                r.progress.percent,
+                r.progress.planned_finish,
+                r.progress.forecast_finish,
+                r.progress.variance_days,
+                r.drft.percent if r.drft else None,
+                r.program.target_drft_percent,
+                r.open_escalations,
+                r.flag,
+                r.reason,
+            ]
+            for r in rows
+        ],
+    )
+
+
+CLIENT_TABLES = ("waves", "visits", "sites")
+
+
+def client_table(data: dict, table: str) -> tuple[list[str], list[list]]:
+    """One table of the client's program page: only the fields the page shows a client (no internal notes)."""
+    if table == "waves":
+        return (
+            ["Wave", "Planned sites", "Completed", "Percent", "Planned finish", "Forecast"],
+            [
+                [w.label, w.planned, w.completed, w.percent, w.planned_finish, w.forecast_finish]
+                for w in [*data["waves"], data["total"]]
+            ],
+        )
+    if table == "visits":
+        return (
+            ["Site", "City", "Day", "Window (site time)", "Zone", "Technician"],
+            [[v["site"], v["city"], v["date"], v["window"], v["zone"], v["technician"]] for v in data["visits"]],
+        )
+    return ["Site", "Name", "Wave", "Status"], [[x["code"], x["name"], x["wave"], x["status"]] for x in data["sites"]]

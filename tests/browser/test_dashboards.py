@@ -1,0 +1,60 @@
+"""The dashboards in a browser: the PM opens the portfolio, then a program's dashboard and follows a number to the
+filtered work-order list; the client viewer signs in, sees progress on the home and opens the program's portal page
+(desktop and a 390 px phone: no horizontal overflow). Screenshots: var/screenshots/<viewport>-dash-*.png."""
+
+import pytest
+
+from rollout.choices import Role
+from tests.browser.helpers import sign_in
+from tests.dashboards.builders import SECRET_OVERRIDE, SECRET_RESOLUTION, program_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _no_overflow(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewport):
+    if viewport != "desktop":
+        pytest.skip("the PM's dashboard is desktop first; the phone is the client's")
+    program, _, _ = program_world(tenant, sites=24)
+    base = f"{live_server.url}/o/{tenant.organization.slug}"
+    sign_in(page, live_server.url, tenant.members[Role.PM].user.email)
+    page.goto(f"{base}/portfolio/")
+    page.get_by_role("heading", name="Portfolio").first.wait_for()
+    screenshot("dash-portfolio")
+    page.get_by_role("link", name=program.code, exact=True).click()
+    page.get_by_role("heading", name="Progress per wave against plan").wait_for()
+    screenshot("dash-program")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    _no_overflow(page)
+    screenshot("dash-program-tablet")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_test_id("completed").get_by_role("link").click()
+    page.wait_for_url("**/work-orders/?program=*")
+    assert "status=accepted" in page.url
+
+
+def test_client_portal(page, live_server, screenshot, tenant, viewport):
+    program, _, work_orders = program_world(tenant, sites=12)
+    visited = next(wo for wo in work_orders if wo.visits.exists())
+    base = f"{live_server.url}/o/{tenant.organization.slug}"
+    sign_in(page, live_server.url, tenant.members[Role.CLIENT].user.email)
+    page.goto(f"{base}/")
+    page.get_by_test_id("portal-program").first.wait_for()
+    _no_overflow(page)
+    screenshot("dash-client-home")
+    page.goto(f"{base}/portal/programs/{program.pk}/")
+    page.get_by_role("heading", name="Progress per wave").wait_for()
+    _no_overflow(page)
+    screenshot("dash-client-program")
+    page.locator("#schedule").scroll_into_view_if_needed()
+    screenshot("dash-client-schedule")
+    text = page.content()
+    assert SECRET_OVERRIDE not in text and SECRET_RESOLUTION not in text
+    assert program.code in text
+    page.locator("#sites").get_by_role("link", name=visited.site.code).click()
+    page.get_by_test_id("site-timeline").first.wait_for()
+    _no_overflow(page)
+    screenshot("dash-client-site")
