@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.report import print_table
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user, (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)")
+        cursor.execute(
+            "SELECT current_user, (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)"
+        )
         role, bypasses = cursor.fetchone()
     load = os.getloadavg()
     print(

@@ -203,7 +203,7 @@ def _render_runs(snapshot: dict, document: str, count: int, runs: int, queue) ->
     bare_pages = _page_count(bare())
     for run in range(runs):
         started = time.perf_counter()
-        for n in range(count):
+        for _ in range(count):
             packet_render_pdf(snapshot, visit_url=url, version=1, visit_window=WINDOW)
         product = time.perf_counter() - started
         started = time.perf_counter()

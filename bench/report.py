@@ -82,7 +82,10 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
 
 
-HEADERS = ["benchmark", "case", "figure", "unit", "spread", "runs", "ceiling", "ceiling figure", "ratio", "goal", "p50/p95/p99", "note"]  # fmt: skip
+HEADERS = [
+    "benchmark", "case", "figure", "unit", "spread", "runs", "ceiling", "ceiling figure", "ratio", "goal",
+    "p50/p95/p99", "note",
+]  # fmt: skip
 NUMERIC = {2, 4, 5, 7, 8, 9}
 
 

@@ -208,7 +208,8 @@ def run(size) -> list[Row]:
             with transaction.atomic(), connection.cursor() as cursor:
                 listed = ", ".join(columns)
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE bench_site_copy ON COMMIT DROP AS SELECT {listed} FROM sites_site WITH NO DATA"
+                    "CREATE TEMPORARY TABLE bench_site_copy ON COMMIT DROP AS "
+                    f"SELECT {listed} FROM sites_site WITH NO DATA"
                 )
                 cursor.copy_expert(f"COPY bench_site_copy ({listed}) FROM STDIN", _copy_text(same, attnames))
                 cursor.execute(f"INSERT INTO sites_site ({listed}) SELECT {listed} FROM bench_site_copy")
