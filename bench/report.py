@@ -105,7 +105,7 @@ def table_lines(rows: list[Row]) -> list[str]:
                 str(len(row.values)),
                 row.ceiling,
                 _number(row.ceiling_value),
-                "" if ratio is None else (f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.4f}×"),
+                "" if ratio is None else (f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.3f}×"),
                 "" if row.goal is None else f"≥ {row.goal:.2f}×{verdict}",
                 latency,
                 row.note,
