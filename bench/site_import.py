@@ -220,6 +220,8 @@ def run(size) -> list[Row]:
     return [
         Row(NAME, "upload + dry run + commit (the user's path)", "rows/s", whole, "ORM bulk_create", bulk,
             goal=0.5, note=note),
+        Row(NAME, "upload + dry run + commit (the user's path)", "rows/s", whole, "COPY + INSERT…SELECT", copy,
+            note=note),
         Row(NAME, "commit alone", "rows/s", commits, "ORM bulk_create", bulk, note=note),
         Row(NAME, "commit alone", "rows/s", commits, "COPY + INSERT…SELECT", copy, goal=0.25,
             note="COPY into a temporary table (RLS refuses COPY FROM), then one INSERT"),
