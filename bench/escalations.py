@@ -11,16 +11,15 @@ confirmation) for all ten organizations at once: the floor the set-based sweep i
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 from decimal import Decimal
 
-from bench.report import Figure
+from bench.report import Row
 
 NAME = "escalations"
-ORGANIZATIONS = 10
-WORK_ORDERS_EACH = 5_000
+ORGANIZATIONS_FULL = ORGANIZATIONS = 10
+WORK_ORDERS_EACH_FULL = WORK_ORDERS_EACH = 5_000
 BATCH = 2_000
 SLUG = "bench-escalations-{n}"
 
@@ -139,74 +138,69 @@ def _sweep(organization, now) -> tuple[float, int, object]:
     return seconds, len(queries), result
 
 
-def run(rows: int = 0) -> list[Figure]:
+def _reset(ids: list[int]) -> None:
+    """Forget what a sweep raised (escalations, their events), so that the next run raises them again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("rollout_event", "escalations_escalationevent", "escalations_escalation"):
+            cursor.execute(f'DELETE FROM "{table}" WHERE organization_id = ANY(%s)', [ids])
+
+
+def run(size) -> list[Row]:
     from django.db import connection
     from django.utils import timezone
 
     from escalations.models import Escalation
     from rollout.models import Client, Organization
 
+    global ORGANIZATIONS, WORK_ORDERS_EACH
+    ORGANIZATIONS = 1 if size.tiny else (2 if size.quick else ORGANIZATIONS_FULL)
+    WORK_ORDERS_EACH = size.pick(WORK_ORDERS_EACH_FULL, 1_000, 50)
     now = timezone.now().replace(microsecond=0)
     organizations = []
-    build_started = time.perf_counter()
     for n in range(ORGANIZATIONS):
         organization, _ = Organization.objects.get_or_create(slug=SLUG.format(n=n), defaults={"name": f"Bench {n}"})
         client, _ = Client.objects.get_or_create(organization=organization, code="bench", defaults={"name": "Bench"})
         _cleanup(organization)
         _build(organization, client, now)
         organizations.append(organization)
-    build_seconds = time.perf_counter() - build_started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     total_rows = ORGANIZATIONS * WORK_ORDERS_EACH * 2
-    figures = [Figure(NAME, "build (bulk insert)", total_rows, build_seconds, note="work orders + visits")]
-
     ids = [organization.pk for organization in organizations]
-    swept_check_in = None
-    for label, at in (("raise", now), ("climb", now + timedelta(minutes=40))):
-        times, queries, changed = [], set(), 0
+
+    def raw() -> tuple[float, int]:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_SQL, {"now": now, "orgs": ids})
+            found = cursor.fetchall()
+        return time.perf_counter() - started, sum(row[1] for row in found)
+
+    raises, steadies, raws, queries, agree = [], [], [], set(), True
+    for _ in range(size.runs):
+        _reset(ids)
+        raw_seconds, raw_check_in = raw()
+        times = []
         for organization in organizations:
-            seconds, count, result = _sweep(organization, at)
+            seconds, count, _result = _sweep(organization, now)
             times.append(seconds)
             queries.add(count)
-            changed += result.raised + result.at_risk + result.escalated + result.resolved
-        figures.append(
-            Figure(
-                NAME,
-                f"sweep ({label}), 10 orgs",
-                total_rows,
-                sum(times),
-                note=(
-                    f"per org: median {statistics.median(times):.2f} s, max {max(times):.2f} s; "
-                    f"queries per org {sorted(queries)}; {changed:,} escalations changed"
-                ),
-            )
-        )
-        if swept_check_in is None:  # what the sweep at `now` raised for the rule the raw query also computes
-            swept_check_in = Escalation.objects.filter(
-                organization_id__in=ids, rule="no_check_in", level=1, raised_at__isnull=False
-            ).count()  # raised, not merely warned (at risk)
-    # the same breaches of two rules, by one raw query over all organizations
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(RAW_SQL, {"now": now, "orgs": ids})
-        raw = cursor.fetchall()
-    raw_seconds = time.perf_counter() - started
-    raw_check_in = sum(row[1] for row in raw)
-    figures.append(
-        Figure(
-            NAME,
-            "raw SQL: 2 rules, all orgs",
-            total_rows,
-            raw_seconds,
-            note=f"no_check_in breaches at `now`: raw SQL {raw_check_in:,}, the sweep raised {swept_check_in:,}",
-        )
+        raises.append(sum(times) * 1000)
+        raws.append(raw_seconds * 1000)
+        swept = Escalation.objects.filter(
+            organization_id__in=ids, rule="no_check_in", level=1, raised_at__isnull=False
+        ).count()  # raised, not merely warned (at risk)
+        agree = agree and swept == raw_check_in
+        # a sweep with nothing new to do (the minute's usual case)
+        steadies.append(sum(_sweep(organization, now)[0] for organization in organizations) * 1000)
+    note = (
+        f"{ORGANIZATIONS} orgs × {WORK_ORDERS_EACH:,} work orders + visits; queries per org {sorted(queries)}; "
+        f"breaches {'agree with' if agree else 'DIFFER from'} the raw SQL"
     )
-    # a sweep with nothing new to do (the minute's usual case)
-    times = [_sweep(organization, now + timedelta(minutes=40))[0] for organization in organizations]
-    figures.append(
-        Figure(
-            NAME, "sweep (steady: nothing new)", total_rows, sum(times), note=f"median {statistics.median(times):.2f} s"
-        )
-    )
-    return figures
+    ceiling = "one raw SQL query, 2 rules, all orgs"
+    return [
+        Row(NAME, f"sweep (raise), {total_rows:,} rows", "ms", raises, ceiling, raws, lower_is_better=True, note=note),
+        Row(NAME, "sweep (steady: nothing new)", "ms", steadies, ceiling, raws, lower_is_better=True,
+            note="the minute's usual case"),
+    ]  # fmt: skip

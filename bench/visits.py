@@ -34,16 +34,16 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.report import Figure
+from bench.report import Row, latencies, percentile
 
 NAME = "visits"
 TECHNICIANS = 20
-VISITS_EACH = 10
+VISITS_EACH_FULL = 10
+VISITS_EACH = VISITS_EACH_FULL
 THINK_SECONDS = (1.0, 2.0)
 BOARD_VISITS = 500
 BOARD_SMALL = 50
@@ -56,8 +56,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # The server's settings: the benchmark's, with persistent database connections as in production.
 SERVER_SETTINGS = """
 from bench.settings import *  # noqa: F401,F403
-from bench.settings import DATABASES
+from bench.settings import DATABASES, REST_FRAMEWORK
 
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"principal": "100000/min", "anon": "100000/min"}}
+ROOT_URLCONF = "bench_visits_urls"  # the product's URLs, plus the bare endpoints (BARE_URLS)
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Server errors go to the server's log (printed by the benchmark when a request fails).
@@ -69,28 +71,72 @@ LOGGING = {
 }
 """
 
+# The ceiling: bare DRF endpoints of the same shape in the same server (same gunicorn, middleware, session sign-in
+# and CSRF, database role): read one visit and serialize it; validate a check-in body and write it to the visit in
+# a transaction (SELECT … FOR UPDATE, UPDATE), answering with the visit — a write beside the product's write, with
+# none of its rules (state machine, geofence, idempotency, action log, audit, events, work order status).
+BARE_URLS = """
+from django.db import transaction
+from django.db.models import F
+from django.urls import include, path
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-@dataclass(frozen=True)
-class LatencyFigure(Figure):
-    """A figure whose target is a latency percentile rather than a rate."""
-
-    p95_ms: float = 0.0
-    p95_target_ms: float | None = None
-
-    @property
-    def meets_target(self) -> bool:
-        return self.p95_target_ms is None or self.p95_ms < self.p95_target_ms
+from workorders.models import Visit
 
 
-@dataclass(frozen=True)
-class QueryFigure(Figure):
-    """A figure whose target is a fixed number of queries."""
+class BareVisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Visit
+        fields = ["id", "status", "window_start", "window_end", "local_date", "checkin_due_by", "check_in_device_time",
+                  "check_in_latitude", "check_in_longitude", "location_status", "version"]
 
-    fixed: bool = True
 
-    @property
-    def meets_target(self) -> bool:
-        return self.fixed
+class BareCheckInSerializer(serializers.Serializer):
+    client_action_id = serializers.UUIDField()
+    device_time = serializers.DateTimeField()
+    location_status = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+    accuracy_m = serializers.FloatField()
+
+
+class BareVisit(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk):
+        return Response(BareVisitSerializer(Visit.objects.get(pk=pk)).data)
+
+
+class BareCheckIn(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk):
+        body = BareCheckInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            visit = Visit.objects.select_for_update().get(pk=pk)
+            Visit.objects.filter(pk=pk).update(
+                check_in_device_time=body.validated_data["device_time"],
+                check_in_latitude=body.validated_data["latitude"],
+                check_in_longitude=body.validated_data["longitude"],
+                check_in_accuracy_m=body.validated_data["accuracy_m"],
+                version=F("version") + 1,
+            )
+            visit = Visit.objects.get(pk=pk)
+        return Response(BareVisitSerializer(visit).data)
+
+
+urlpatterns = [
+    path("bench/bare/visits/<int:pk>/", BareVisit.as_view()),
+    path("bench/bare/visits/<int:pk>/check-in/", BareCheckIn.as_view()),
+    path("", include("rollout.urls")),
+]
+"""
+PRODUCT_PATHS = ("/api/v1/visits/{id}/", "/api/v1/visits/{id}/check-in/")
+BARE_PATHS = ("/bench/bare/visits/{id}/", "/bench/bare/visits/{id}/check-in/")
 
 
 # --- Data -----------------------------------------------------------------------------------------------
@@ -126,9 +172,9 @@ def _cleanup(organization) -> None:
     Membership.objects.filter(organization=organization).delete()
 
 
-def _build(organization, client, visit_day: date, board_day: date) -> dict:
-    """Program with an approved SOW of 12 tasks, 20 technicians (users, memberships), VISITS_EACH dispatched visits
-    each on `visit_day`, and BOARD_VISITS visits in every state on `board_day` — written in bulk."""
+def _build(organization, client, visit_day: date, board_day: date, passes: int = 2) -> dict:
+    """Program with an approved SOW of 12 tasks, 20 technicians (users, memberships), `passes` × VISITS_EACH
+    dispatched visits each on `visit_day`, and BOARD_VISITS visits in every state on `board_day` — written in bulk."""
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
@@ -163,7 +209,7 @@ def _build(organization, client, visit_day: date, board_day: date) -> dict:
     )  # fmt: skip
     Sow.objects.filter(pk=sow.pk).update(status=SowStatus.APPROVED, approved_at=timezone.now())
     sow.refresh_from_db()
-    field_visits = TECHNICIANS * VISITS_EACH * 2
+    field_visits = TECHNICIANS * VISITS_EACH * passes
     total = field_visits + BOARD_VISITS
     sites = Site.objects.bulk_create(
         Site(organization=organization, client=client, code=f"BV-{n:05d}", name=f"Store {n}",
@@ -343,7 +389,7 @@ class Phone:
         raise RuntimeError("unreachable")
 
 
-def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, errors: list, think) -> None:
+def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, errors: list, think, paths) -> None:
     """Open each visit, then check in, like the phone on site (pausing `think` seconds between taps, if given)."""
     rng = random.Random(visit_ids[0])
 
@@ -356,10 +402,10 @@ def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, e
         if time.monotonic() > deadline:
             errors.append("deadline reached")
             return
-        status, elapsed, _ = phone.call("GET", f"/api/v1/visits/{visit_id}/")
+        status, elapsed, _ = phone.call("GET", paths[0].format(id=visit_id))
         samples["get"].append(elapsed)
         if status != 200:
-            errors.append(f"GET {visit_id}: {status}")
+            errors.append(f"GET {paths[0].format(id=visit_id)}: {status}")
         pause()
         body = {
             "client_action_id": str(uuid.uuid4()),
@@ -370,36 +416,30 @@ def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, e
             "accuracy_m": 12,
         }
         status, elapsed, data = phone.call(
-            "POST", f"/api/v1/visits/{visit_id}/check-in/", body, {"Idempotency-Key": str(uuid.uuid4())}
+            "POST", paths[1].format(id=visit_id), body, {"Idempotency-Key": str(uuid.uuid4())}
         )
         samples["check_in"].append(elapsed)
         if status != 200:
-            errors.append(f"check-in {visit_id}: {status} {data[:200]!r}")
+            errors.append(f"POST {paths[1].format(id=visit_id)}: {status} {data[:200]!r}")
         pause()
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def _load(port: int, sessions: list[tuple[str, list[int]]], think=None) -> tuple[dict, float, list[str]]:
+def _load(
+    port: int, sessions: list[tuple[str, list[int]]], think=None, paths=PRODUCT_PATHS
+) -> tuple[dict, float, list]:
     samples: dict[str, list[float]] = {"get": [], "check_in": []}
     lock = threading.Lock()
     errors: list[str] = []
     phones = [Phone(port, key, SLUG) for key, _ in sessions]
     for phone, (_, visit_ids) in zip(phones, sessions, strict=True):  # warm-up: one GET each (not measured)
-        phone.call("GET", f"/api/v1/visits/{visit_ids[0]}/")
+        phone.call("GET", paths[0].format(id=visit_ids[0]))
     deadline = time.monotonic() + DEADLINE_SECONDS
     started = time.perf_counter()
 
     def work(index: int) -> None:
         local_samples: dict[str, list[float]] = {"get": [], "check_in": []}
         local_errors: list[str] = []
-        _drive(phones[index], sessions[index][1], deadline, local_samples, local_errors, think)
+        _drive(phones[index], sessions[index][1], deadline, local_samples, local_errors, think, paths)
         with lock:
             for key, values in local_samples.items():
                 samples[key].extend(values)
@@ -442,16 +482,19 @@ def _board(organization, coordinator, day: date, *, repeat: int = 1) -> tuple[in
     return len(queries), response.content.decode().count("data-visit="), statistics.median(timings)
 
 
-def run(rows: int = 0) -> list[Figure]:
+def run(size) -> list[Row]:
     from rollout.models import Client, Organization
     from workorders.models import Visit
 
+    global VISITS_EACH
+    VISITS_EACH = 1 if size.tiny else (2 if size.quick else VISITS_EACH_FULL)
+    think = (0.05, 0.1) if size.tiny else ((0.5, 1.0) if size.quick else THINK_SECONDS)
     organization, _ = Organization.objects.get_or_create(slug=SLUG, defaults={"name": "Bench visits"})
     client, _ = Client.objects.get_or_create(organization=organization, code="bench", defaults={"name": "Bench"})
     _cleanup(organization)
     visit_day, board_day = date(2027, 3, 3), date(2027, 3, 4)
-    data = _build(organization, client, visit_day, board_day)
-    board_large, board_rows, board_seconds = _board(organization, data["coordinator"], board_day, repeat=5)
+    data = _build(organization, client, visit_day, board_day, passes=2 * size.runs)
+    board_large, board_rows, _ = _board(organization, data["coordinator"], board_day, repeat=1)
     assert board_rows == BOARD_VISITS, board_rows
     # 50 of the board day's visits moved to the day after: the small board reads as many queries.
     small_day = board_day + timedelta(days=1)
@@ -463,17 +506,33 @@ def run(rows: int = 0) -> list[Figure]:
     Visit.objects.filter(pk__in=small_ids).update(local_date=small_day)
     board_small, small_rows, _ = _board(organization, data["coordinator"], small_day)
     assert small_rows == BOARD_SMALL, small_rows
+    board_times = [_board(organization, data["coordinator"], board_day)[2] * 1000 for _ in range(size.runs)]
     keys = {user.pk: _session(user, organization) for user in data["users"]}
-    paced = [(keys[user.pk], data["visits"][user.pk][:VISITS_EACH]) for user in data["users"]]
-    stress = [(keys[user.pk], data["visits"][user.pk][VISITS_EACH:]) for user in data["users"]]
+
+    def sessions(index: int) -> list[tuple[str, list[int]]]:
+        """The visits of pass `index`: every pass checks in visits not checked in yet."""
+        chunk = slice(index * VISITS_EACH, (index + 1) * VISITS_EACH)
+        return [(keys[user.pk], data["visits"][user.pk][chunk]) for user in data["users"]]
 
     port = _free_port()
+    results: dict[str, list] = {key: [] for key in ("stress", "stress_bare", "paced", "paced_bare")}
+    errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-visits-") as settings_dir:
         Path(settings_dir, "bench_visits_server.py").write_text(SERVER_SETTINGS)
+        Path(settings_dir, "bench_visits_urls.py").write_text(BARE_URLS)
         server = _start_server(port, settings_dir)
         try:
-            runs = {"paced": _load(port, paced, THINK_SECONDS), "stress": _load(port, stress)}
-            errors = [error for _, _, run_errors in runs.values() for error in run_errors]
+            for run_index in range(size.runs):  # interleaved: each run measures the product, then its ceiling
+                stress, paced = sessions(2 * run_index), sessions(2 * run_index + 1)
+                for key, chosen, pause, paths in (
+                    ("stress", stress, None, PRODUCT_PATHS),
+                    ("stress_bare", stress, None, BARE_PATHS),
+                    ("paced", paced, think, PRODUCT_PATHS),
+                    ("paced_bare", paced, think, BARE_PATHS),
+                ):
+                    samples, elapsed, run_errors = _load(port, chosen, pause, paths)
+                    results[key].append((samples, elapsed))
+                    errors.extend(run_errors)
             if errors:
                 print(f"server log:\n{_log_tail(server)}", file=sys.stderr)
         finally:
@@ -481,46 +540,40 @@ def run(rows: int = 0) -> list[Figure]:
     checked_in = Visit.objects.for_organization(organization).filter(local_date=visit_day, status="checked_in").count()
     _cleanup(organization)
     if errors:
-        print(f"{len(errors)} failed requests, e.g. {errors[:3]}", file=sys.stderr)
-    server_note = f"gunicorn {WORKERS}×{THREADS} gthread"
-    figures = []
-    for name, (samples, elapsed, run_errors) in runs.items():
-        check_ins, gets = samples["check_in"], samples["get"]
-        p95_check_in, p95_get = _percentile(check_ins, 0.95), _percentile(gets, 0.95)
-        requests = len(check_ins) + len(gets)
-        if name == "paced":
-            label = f"{TECHNICIANS} technicians, {THINK_SECONDS[0]:g}–{THINK_SECONDS[1]:g} s between taps"
-            verdict = f" (target < {P95_TARGET_MS:.0f} ms {'ok' if p95_check_in < P95_TARGET_MS else 'MISSED'})"
-            target = P95_TARGET_MS
-        else:
-            label, verdict, target = f"{TECHNICIANS} clients, no pause (stress)", " (no target)", None
-        figures += [
-            LatencyFigure(
-                NAME,
-                f"check-in, {label}",
-                len(check_ins),
-                elapsed,
-                note=f"p95 {p95_check_in:.0f} ms{verdict}, p50 {statistics.median(check_ins):.0f} ms; "
-                f"{len(run_errors)} errors; {server_note}",
-                p95_ms=p95_check_in,
-                p95_target_ms=target,
-            ),
-            LatencyFigure(
-                NAME,
-                f"visit GET, {label}",
-                len(gets),
-                elapsed,
-                note=f"p95 {p95_get:.0f} ms, p50 {statistics.median(gets):.0f} ms; {requests / elapsed:,.0f} req/s "
-                "(GET + check-in)",
-                p95_ms=p95_get,
-            ),
-        ]
-    assert checked_in == 2 * TECHNICIANS * VISITS_EACH - len(errors) or errors, checked_in
-    return [
-        *figures,
-        QueryFigure(
-            NAME, f"dispatch board, {BOARD_VISITS} visits", BOARD_VISITS, board_seconds,
-            note=f"{board_large} queries ({board_small} for {BOARD_SMALL} visits); median of 5",
-            fixed=board_large == board_small,
-        ),
-]  # fmt: skip
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
+    expected = 2 * size.runs * TECHNICIANS * VISITS_EACH
+    assert checked_in == expected, (checked_in, expected)
+
+    def rates(key: str, kind: str) -> list[float]:
+        return [len(samples[kind]) / elapsed for samples, elapsed in results[key]]
+
+    def pooled(key: str, kind: str) -> list[float]:
+        return [value for samples, _ in results[key] for value in samples[kind]]
+
+    def p95s(key: str, kind: str) -> list[float]:
+        return [percentile(samples[kind], 0.95) for samples, _ in results[key]]
+
+    server = f"gunicorn {WORKERS}×{THREADS} gthread; {TECHNICIANS} clients × {VISITS_EACH} visits per run"
+    paced_p95 = percentile(pooled("paced", "check_in"), 0.95)
+    verdict = "ok" if paced_p95 <= P95_TARGET_MS else "MISSED"
+    label = f"{TECHNICIANS} technicians, {think[0]:g}–{think[1]:g} s between taps"
+    rows = []
+    for kind, name, ceiling in (("check_in", "check-in", "bare DRF write"), ("get", "visit GET", "bare DRF read")):
+        rows += [
+            Row(NAME, f"{name}, {TECHNICIANS} clients, no pause (stress)", "req/s", rates("stress", kind), ceiling,
+                rates("stress_bare", kind), goal=0.5 if kind == "check_in" else None,
+                latency=latencies(pooled("stress", kind)), ceiling_latency=latencies(pooled("stress_bare", kind)),
+                note=server),
+            Row(NAME, f"{name} p95, {label}", "ms", p95s("paced", kind), ceiling, p95s("paced_bare", kind),
+                lower_is_better=True, latency=latencies(pooled("paced", kind)),
+                ceiling_latency=latencies(pooled("paced_bare", kind)),
+                note=f"target p95 ≤ {P95_TARGET_MS:.0f} ms: {paced_p95:.0f} ms {verdict}" if kind == "check_in"
+                else ""),
+        ]  # fmt: skip
+    rows.append(
+        Row(NAME, f"dispatch board, {BOARD_VISITS} visits", "ms", board_times, "none (fixed query count)",
+            lower_is_better=True,
+            note=f"{board_large} queries ({board_small} for {BOARD_SMALL} visits) "
+            f"{'ok' if board_large == board_small else 'NOT FIXED'}; in-process")
+    )  # fmt: skip
+    return rows
