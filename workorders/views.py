@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
+from rollout.client_view import CLIENT_VIEW
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
@@ -313,7 +314,11 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
         context.update(
             readiness=readiness,
             checklist=[
-                {"result": gate, "form": GateOverrideForm(initial={"gate": gate.gate}, prefix=f"gate-{gate.gate}")}
+                {
+                    "result": gate,
+                    "reason": CLIENT_VIEW.gate_reason(self.access, gate),
+                    "form": GateOverrideForm(initial={"gate": gate.gate}, prefix=f"gate-{gate.gate}"),
+                }
                 for gate in readiness.gates
             ],
             moves=[
@@ -330,7 +335,7 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             timeline=[
                 {"event": event, "text": describe_event(event), "is_status": _is_status(event)}
                 for event in timeline
-                if self.access.role != Role.CLIENT or _is_status(event)
+                if CLIENT_VIEW.may_see(self.access, "timeline_internal") or _is_status(event)
             ],
             window=describe_window(work_order),
             access_hours=site_access_hours_rows(work_order.site),

@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from programs.serials import serial_example
 from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.client_view import CLIENT_VIEW
 from technicians.models import Technician
 from workorders.choices import (
     IncompleteReason,
@@ -397,6 +398,11 @@ class VisitPhotoSerializer(serializers.ModelSerializer):
             "thumbnail_url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["uploaded_by_label"] = CLIENT_VIEW.text(self.context.get("access"), "uploader", data["uploaded_by_label"])
+        return data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, photo: VisitPhoto) -> str:
