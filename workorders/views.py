@@ -371,6 +371,12 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
                 "Reschedule the visit into the store's access hours." if visit else "Plan a window the store allows.",
                 plan,
             ),
+            Gate.DURATION: (
+                "Lengthen the visit to the packet's estimate, or book a second visit for the rest."
+                if visit
+                else "Plan a window as long as the packet's estimate.",
+                plan,
+            ),
             Gate.TECHNICIAN: (
                 "Reassign the visit to an eligible technician." if visit else "Assign an eligible technician.",
                 plan,

@@ -71,6 +71,7 @@ OVERRIDE_REASONS = {
     Gate.MATERIALS: "Kit picked up from the Chicago depot by the technician.",
     Gate.TECHNICIAN: "Vendor confirmed the technician's availability for this store's slot.",
     Gate.VISIT_WINDOW: "Store manager agreed to this slot by phone.",
+    Gate.DURATION: "Crew of two on site for this store: the work fits the window.",
     Gate.VARIATIONS: "Variations reviewed with the client; none affects this visit.",
     Gate.SOW: "Client approved the scope by e-mail; the signed SOW follows.",
 }

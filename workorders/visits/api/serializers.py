@@ -31,6 +31,7 @@ from workorders.choices import (
 from workorders.models import Visit, VisitPhoto, WorkOrder
 from workorders.packets.render import instructions_html
 from workorders.visits import selectors
+from workorders.visits.selectors import check_in_warning
 
 CLIENT_ACTION_ID = {
     "max_length": 64,
@@ -145,6 +146,12 @@ class VisitCheckInSerializer(serializers.Serializer):
     location_status = serializers.ChoiceField(choices=LocationStatus.choices)
     distance_m = serializers.IntegerField(source="check_in_distance_m", allow_null=True)
     flagged = serializers.BooleanField(source="check_in_flagged", help_text="Outside the program's geofence radius.")
+    warning = serializers.SerializerMethodField(
+        help_text="Said to the technician when the check-in came well before the window or the store's opening."
+    )
+
+    def get_warning(self, visit: Visit) -> str:
+        return check_in_warning(visit)
 
 
 class VisitCheckOutSerializer(serializers.Serializer):
