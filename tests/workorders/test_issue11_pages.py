@@ -6,14 +6,18 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from programs.forms import SowTaskForm
 from programs.models import Program, Sow
 from rollout.choices import Role
-from rollout.models import Membership, Organization
-from sites.exporting import TEMPLATE_EXAMPLE
+from rollout.models import Client, Membership, Organization
+from rollout.tenancy import Access
+from sites.exporting import TEMPLATE_EXAMPLE, import_template_csv
+from sites.import_jobs import site_import_validation_run
+from sites.services import site_import_create
 from technicians.models import Skill
 from workorders.models import Packet
 
@@ -72,3 +76,17 @@ def test_dispatch_filters_fold_into_a_button_on_small_screens(client, demo):
     html = client.get(reverse("visits:dispatch", kwargs={"org": demo.slug})).content.decode()
     assert 'data-bs-target="#board-filters"' in html
     assert 'id="board-filters"' in html and "collapse d-md-block" in html
+
+
+def test_the_import_template_passes_the_dry_run(demo):
+    # given the template uploaded as it is, by the demo's admin
+    admin = Membership.objects.filter(organization=demo, role=Role.ADMIN).first()
+    access = Access(organization=demo, role=admin.role, user=admin.user, membership=admin)
+    client_row = Client.objects.for_organization(demo).first()
+    upload = SimpleUploadedFile("template.csv", import_template_csv().encode(), content_type="text/csv")
+    site_import = site_import_create(organization=demo, actor=access, client=client_row, upload=upload)
+    # when the dry run reads it
+    site_import_validation_run(organization_id=demo.pk, import_id=site_import.pk)
+    site_import.refresh_from_db()
+    # then it finds no problem
+    assert site_import.error_count == 0, site_import.errors[:3]
