@@ -12,6 +12,7 @@ from programs.choices import VARIATION_FIELDS, AttributeType, EvidenceKind, Vari
 from programs.conditions import ConditionError, validate_condition
 from programs.selectors import responsible_pm_candidates
 from rollout.forms import StyledFormMixin, client_choices_for
+from technicians.models import Skill
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CONDITION_HELP = (
@@ -80,6 +81,23 @@ class ConditionFieldMixin:
             raise forms.ValidationError(error.message, code=error.code) from error
 
 
+def skill_choice(form: forms.Form, organization) -> None:
+    """The form's `required_skill` as a choice of the organization's skills catalogue (a slug already on the task
+    but no longer in the catalogue stays choosable, so editing never loses it)."""
+    skills = list(Skill.objects.for_organization(organization).order_by("name").values_list("slug", "name"))
+    current = form.initial.get("required_skill") or (form.data.get("required_skill") if form.is_bound else "")
+    if current and current not in {slug for slug, _ in skills}:
+        skills.append((current, f"{current} (not in the skills catalogue)"))
+    old = form.fields["required_skill"]
+    form.fields["required_skill"] = forms.ChoiceField(
+        label=old.label,
+        required=False,
+        choices=[("", "No particular skill"), *[(slug, f"{name} ({slug})") for slug, name in skills]],
+        help_text="The skill a technician needs for this task, from the skills catalogue.",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
 class SowTaskForm(StyledFormMixin, ConditionFieldMixin, forms.Form):
     title = forms.CharField(max_length=200)
     key = forms.SlugField(
@@ -112,10 +130,12 @@ class SowTaskForm(StyledFormMixin, ConditionFieldMixin, forms.Form):
         help_text=CONDITION_HELP,
     )
 
-    def __init__(self, *args, with_key: bool = True, **kwargs):
+    def __init__(self, *args, with_key: bool = True, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not with_key:
             del self.fields["key"]
+        if organization is not None:
+            skill_choice(self, organization)
 
 
 class SowMaterialForm(StyledFormMixin, ConditionFieldMixin, forms.Form):

@@ -11,6 +11,7 @@ name, so "00123" stays text and 4 stays a whole number; a name with mixed types 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import tempfile
 from collections.abc import Iterator
@@ -158,3 +159,34 @@ def xlsx_file(queryset: QuerySet):
 def export_filename(organization_slug: str, client_code: str | None, extension: str, today) -> str:
     parts = ["sites", organization_slug, *([client_code] if client_code else []), today.strftime("%Y%m%d")]
     return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", part) for part in parts) + f".{extension}"
+
+
+# The import template's example row: a real-looking store that the dry run accepts as it is.
+TEMPLATE_EXAMPLE = {
+    "client": "",
+    "code": "STORE-0001",
+    "name": "Wacker Drive store",
+    "address1": "233 S Wacker Dr",
+    "address2": "",
+    "city": "Chicago",
+    "state": "IL",
+    "postal_code": "60606",
+    "country": "US",
+    "latitude": "41.878876",
+    "longitude": "-87.635915",
+    "timezone": "America/Chicago",
+    "access_hours": "mon-sat 06:00-22:00; sun 08:00-20:00",
+    "blackout_dates": "2026-12-25;2027-01-01",
+    "status": "active",
+    "attr:store_format:str": "neighborhood",
+    "attr:checkout_lanes:int": "9",
+}
+
+
+def import_template_csv() -> str:
+    """A CSV to fill in: the import's columns (and two typed attribute columns) with one example row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*EXPORT_COLUMNS, "attr:store_format:str", "attr:checkout_lanes:int"])
+    writer.writeheader()
+    writer.writerow({column: TEMPLATE_EXAMPLE.get(column, "") for column in writer.fieldnames})
+    return buffer.getvalue()

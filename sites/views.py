@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -163,6 +163,17 @@ class SiteExportView(SitesPageMixin, OrgPageMixin, MultipleObjectMixin, View):
             )
         response = StreamingHttpResponse(exporting.csv_stream(sites), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class SiteImportTemplateView(SitesPageMixin, OrgPageMixin, View):
+    """A CSV template for the import: its columns and one example row."""
+
+    roles = IMPORT_ROLES
+
+    def get(self, request, *args, **kwargs):
+        response = HttpResponse(exporting.import_template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="sites-import-template.csv"'
         return response
 
 

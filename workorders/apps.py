@@ -14,9 +14,13 @@ class WorkordersConfig(AppConfig):
         from rollout.choices import Role
         from rollout.homes import home_register
         from workorders.field.home import technician_home
-        from workorders.packets import services  # noqa: F401
 
         # A technician's home is Today: their visits of the day, kept on the phone for use without signal.
+        from workorders.home import field_today
+        from workorders.packets import services  # noqa: F401
+
+        # Coordinators and planners: the field team's size, today's late visits and no-shows, work to review.
+        home_register(key="workorders.today", roles={Role.COORDINATOR, Role.PM, Role.ADMIN}, context=field_today)
         home_register(
             key="field.today",
             roles={Role.TECHNICIAN},

@@ -102,6 +102,7 @@ class Gate(models.TextChoices):
     MATERIALS = "materials", "Materials delivered"
     SITE_CONTACT = "site_contact", "Site contact confirmed"
     VISIT_WINDOW = "visit_window", "Visit window allowed at the site"
+    DURATION = "duration", "Visit window long enough for the work"
     TECHNICIAN = "technician", "Technician assigned and eligible"
     PACKET = "packet", "Packet acknowledged"
 

@@ -2,7 +2,8 @@
 
 The gates, in checklist order (workorders.choices.Gate): an approved SOW for the program; every one of the
 site's variations decided; the materials shipped and delivered; the site contact confirmed; the planned visit
-outside the site's blackout dates and inside its access hours (read in the site's own time zone); a
+outside the site's blackout dates and inside its access hours (read in the site's own time zone) and as long as
+the work's estimate (the packet's total of the SOW tasks that apply to the site); a
 technician assigned and eligible on that day (technicians.selectors decides); the packet acknowledged by the
 technician (the packet compiler decides, see `_packet_gates`).
 
@@ -191,6 +192,7 @@ class WorkScope:
 
     skills: tuple[str, ...]
     material_count: int
+    minutes: int = 0  # the work's estimate: the tasks that apply to the site (the packet's total)
 
 
 def work_scope(
@@ -207,7 +209,35 @@ def work_scope(
     skills |= {v.required_skill for v in approved if v.kind == VariationKind.ADD_TASK and v.required_skill}
     material_count = sum(1 for m in materials if condition_applies(m.condition, attributes or {}))
     material_count += sum(1 for v in approved if v.kind == VariationKind.EXTRA_MATERIAL)
-    return WorkScope(skills=tuple(sorted(skills)), material_count=material_count)
+    modified = {v.task_key: v.estimated_minutes for v in approved if v.kind == VariationKind.MODIFY_TASK}
+    minutes = sum(
+        int(modified.get(task.key) if modified.get(task.key) is not None else task.estimated_minutes or 0)
+        for task in tasks
+        if task.key not in skipped and condition_applies(task.condition, attributes or {})
+    )
+    minutes += sum(int(v.estimated_minutes or 0) for v in approved if v.kind == VariationKind.ADD_TASK)
+    return WorkScope(skills=tuple(sorted(skills)), material_count=material_count, minutes=minutes)
+
+
+def describe_minutes(minutes: int) -> str:
+    """3 h 50 min, 45 min, 2 h."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def window_shorter_than_estimate(*, minutes: int, start: datetime | None, end: datetime | None) -> str:
+    """Why a window from start to end is too short for work estimated at `minutes` (empty: it is long enough)."""
+    if not minutes or start is None or end is None or end <= start:
+        return ""
+    window = int((end - start).total_seconds() // 60)
+    if window >= minutes:
+        return ""
+    return (
+        f"The window is {describe_minutes(window)}, shorter than the packet's estimate of {describe_minutes(minutes)}: "
+        f"book a longer window or split the work over two visits."
+    )
 
 
 # --- The gates ----------------------------------------------------------------------------------------
@@ -284,6 +314,18 @@ def _visit_window_gate(work_order: WorkOrder) -> GateResult:
     if problems:
         return GateResult(Gate.VISIT_WINDOW, False, " ".join(problems))
     return GateResult(Gate.VISIT_WINDOW, True, f"{describe_window(work_order)}: inside access hours.")
+
+
+def _duration_gate(work_order: WorkOrder, scope: WorkScope | None) -> GateResult:
+    minutes = scope.minutes if scope else 0
+    if work_order.planned_start is None or work_order.planned_end is None:
+        return GateResult(Gate.DURATION, True, "Checked against the packet's estimate once a window is planned.")
+    problem = window_shorter_than_estimate(minutes=minutes, start=work_order.planned_start, end=work_order.planned_end)
+    if problem:
+        return GateResult(Gate.DURATION, False, problem)
+    if not minutes:
+        return GateResult(Gate.DURATION, True, "The SOW's tasks carry no time estimate.")
+    return GateResult(Gate.DURATION, True, f"The window fits the packet's estimate of {describe_minutes(minutes)}.")
 
 
 def _technician_gate(work_order: WorkOrder, problems: list[EligibilityProblem] | None, distance) -> GateResult:
@@ -405,6 +447,7 @@ def work_orders_readiness(*, organization, work_orders: Iterable[WorkOrder]) -> 
             _materials_gate(scopes[wo.pk], shipments[wo.pk]),
             _site_contact_gate(wo),
             _visit_window_gate(wo),
+            _duration_gate(wo, scopes[wo.pk]),
             _technician_gate(wo, verdict[0] if verdict else None, verdict[1] if verdict else None),
             packets.get(wo.pk) or GateResult(Gate.PACKET, False, f"{NO_PACKET_YET}."),
         ]
@@ -414,6 +457,23 @@ def work_orders_readiness(*, organization, work_orders: Iterable[WorkOrder]) -> 
         ]
         results[wo.pk] = Readiness(work_order_id=wo.pk, gates=tuple(gates))
     return results
+
+
+def work_order_estimate_minutes(*, organization, work_order: WorkOrder) -> int:
+    """The work's estimate for this site in minutes (the approved SOW's tasks that apply, with the variations)."""
+    sow = _approved_sows(organization, {work_order.program_id}).get(work_order.program_id)
+    if sow is None:
+        return 0
+    variations = SiteVariation.objects.for_organization(organization).filter(
+        program_id=work_order.program_id, site_id=work_order.site_id
+    )
+    scope = work_scope(
+        tasks=sow.tasks.all(),
+        materials=sow.materials.all(),
+        variations=variations,
+        attributes=work_order.site.attributes,
+    )
+    return scope.minutes
 
 
 def work_order_readiness(*, organization, work_order: WorkOrder) -> Readiness:

@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, STAFF_ROLES, Role
+from rollout.client_view import CLIENT_VIEW
 from rollout.errors import ApplicationError
 from rollout.forms import add_service_error
 from rollout.tables import OrgTableView
 from rollout.views.base import OrgConfirmView, OrgDetailView, OrgFormView, OrgTemplateView
 from sites.selectors import site_access_hours_rows
 from workorders import gate_overrides, selectors, services, shipments
-from workorders.choices import REASON_REQUIRED, STATUS_BADGES, ShipmentStatus, WorkOrderStatus
+from workorders.choices import REASON_REQUIRED, STATUS_BADGES, Gate, ShipmentStatus, WorkOrderStatus
 from workorders.contributions import review_page
 from workorders.filtersets import FilterInvalid, WorkOrderFilterSet, selected_work_order_ids
 from workorders.forms import (
@@ -313,7 +314,12 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
         context.update(
             readiness=readiness,
             checklist=[
-                {"result": gate, "form": GateOverrideForm(initial={"gate": gate.gate}, prefix=f"gate-{gate.gate}")}
+                {
+                    "result": gate,
+                    "reason": CLIENT_VIEW.gate_reason(self.access, gate),
+                    "next_step": None if gate.green else self._next_step(gate.gate, work_order, open_visit),
+                    "form": GateOverrideForm(initial={"gate": gate.gate}, prefix=f"gate-{gate.gate}"),
+                }
                 for gate in readiness.gates
             ],
             moves=[
@@ -330,7 +336,7 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             timeline=[
                 {"event": event, "text": describe_event(event), "is_status": _is_status(event)}
                 for event in timeline
-                if self.access.role != Role.CLIENT or _is_status(event)
+                if CLIENT_VIEW.may_see(self.access, "timeline_internal") or _is_status(event)
             ],
             window=describe_window(work_order),
             access_hours=site_access_hours_rows(work_order.site),
@@ -338,11 +344,49 @@ class WorkOrderDetailView(WorkOrdersPageMixin, OrgDetailView):
             status_badge=STATUS_BADGES.get(work_order.status),
             # Once a visit is booked, its technician and window change on the visit (reschedule, reassign).
             can_plan=work_order.status in services.ASSIGNABLE and open_visit is None,
+            # A gate may be overridden until dispatch, visit booked or not (the checklist offers it).
+            can_override_now=work_order.status in gate_overrides.OVERRIDABLE,
             open_visit=open_visit,
             shipments_open=work_order.status in shipments.SHIPMENT_EDITABLE,
             panels=panels_for("work_order", self.access, work_order),
         )
         return context
+
+    def _next_step(self, gate: str, work_order: WorkOrder, open_visit) -> tuple[str, str] | None:
+        """What to do to turn a red gate green: (sentence, link) for the people who may do it, else None."""
+        if not self.can_write():
+            return None
+        here = self.org_url("workorders:work-order-detail", pk=work_order.pk)
+        visit = self.org_url("visits:visit-detail", pk=open_visit.pk) if open_visit else None
+        plan = visit or self.org_url("workorders:work-order-assign", pk=work_order.pk)
+        steps = {
+            Gate.SOW: ("Approve the program's SOW.", self.org_url("programs:program-detail", pk=work_order.program_id)),
+            Gate.VARIATIONS: (
+                "Decide the site's pending variations.",
+                self.org_url("programs:program-variations", pk=work_order.program_id) + "?status=pending",
+            ),
+            Gate.MATERIALS: ("Record the shipments and mark them delivered.", f"{here}#shipments"),
+            Gate.SITE_CONTACT: ("Confirm the visit with the store's contact.", f"{here}#site-contact"),
+            Gate.VISIT_WINDOW: (
+                "Reschedule the visit into the store's access hours." if visit else "Plan a window the store allows.",
+                plan,
+            ),
+            Gate.DURATION: (
+                "Lengthen the visit to the packet's estimate, or book a second visit for the rest."
+                if visit
+                else "Plan a window as long as the packet's estimate.",
+                plan,
+            ),
+            Gate.TECHNICIAN: (
+                "Reassign the visit to an eligible technician." if visit else "Assign an eligible technician.",
+                plan,
+            ),
+            Gate.PACKET: (
+                "The technician acknowledges the packet on the phone; send it or remind them.",
+                self.org_url("packets:packet-work-order", work_order_id=work_order.pk),
+            ),
+        }
+        return steps.get(gate)
 
 
 def _is_status(event) -> bool:

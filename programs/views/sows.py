@@ -231,6 +231,9 @@ class SowTaskFormView(LineFormView):
     form_class = SowTaskForm
     template_name = "programs/sow_task_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.access.organization}
+
     def get_initial(self):
         line = self.get_line_or_none()
         if line is None:

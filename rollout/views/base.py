@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES
+from rollout.client_view import CLIENT_VIEW
 
 
 class OrgPageMixin:
@@ -60,6 +61,11 @@ class OrgPageMixin:
         context["access"] = self.access
         context["organization"] = self.access.organization
         context["can_write"] = self.can_write()
+        context["client_view"] = CLIENT_VIEW.flags(self.access)
+        # A client viewer reads every page in the portal layout: the staff navigation leads to refusals.
+        context.setdefault(
+            "layout", "layouts/portal.html" if CLIENT_VIEW.applies(self.access) else "layouts/staff.html"
+        )
         return context
 
 

@@ -82,6 +82,70 @@ US_CITIES = [
     ("Portland", "OR", 45.5152, -122.6784, "America/Los_Angeles", "W"),
     ("Seattle", "WA", 47.6062, -122.3321, "America/Los_Angeles", "W"),
 ]
+# Each city's ZIP codes (first, last): a store's ZIP is one of its city's, so addresses look real.
+CITY_ZIPS = {
+    "New York": (10001, 10040),
+    "Brooklyn": (11201, 11239),
+    "Buffalo": (14201, 14228),
+    "Boston": (2108, 2136),
+    "Providence": (2903, 2909),
+    "Hartford": (6103, 6120),
+    "Philadelphia": (19102, 19154),
+    "Pittsburgh": (15201, 15235),
+    "Newark": (7102, 7114),
+    "Baltimore": (21201, 21239),
+    "Washington": (20001, 20037),
+    "Richmond": (23219, 23235),
+    "Virginia Beach": (23451, 23464),
+    "Raleigh": (27601, 27617),
+    "Charlotte": (28202, 28227),
+    "Charleston": (29401, 29414),
+    "Atlanta": (30303, 30342),
+    "Savannah": (31401, 31419),
+    "Jacksonville": (32202, 32258),
+    "Orlando": (32801, 32839),
+    "Tampa": (33602, 33629),
+    "Miami": (33125, 33145),
+    "Nashville": (37201, 37221),
+    "Memphis": (38103, 38135),
+    "Birmingham": (35203, 35235),
+    "New Orleans": (70112, 70131),
+    "Louisville": (40202, 40245),
+    "Cincinnati": (45202, 45248),
+    "Columbus": (43201, 43235),
+    "Cleveland": (44102, 44135),
+    "Detroit": (48201, 48235),
+    "Grand Rapids": (49503, 49548),
+    "Indianapolis": (46201, 46260),
+    "Chicago": (60601, 60661),
+    "Milwaukee": (53202, 53233),
+    "Madison": (53703, 53719),
+    "Minneapolis": (55401, 55419),
+    "St. Louis": (63101, 63139),
+    "Kansas City": (64105, 64138),
+    "Omaha": (68102, 68164),
+    "Des Moines": (50309, 50321),
+    "Dallas": (75201, 75252),
+    "Fort Worth": (76102, 76137),
+    "Houston": (77002, 77099),
+    "Austin": (78701, 78759),
+    "San Antonio": (78201, 78259),
+    "Oklahoma City": (73102, 73162),
+    "Albuquerque": (87102, 87123),
+    "Phoenix": (85003, 85054),
+    "Tucson": (85701, 85750),
+    "Las Vegas": (89101, 89149),
+    "Denver": (80202, 80239),
+    "Salt Lake City": (84101, 84121),
+    "Boise": (83702, 83716),
+    "Los Angeles": (90012, 90068),
+    "San Diego": (92101, 92131),
+    "San Jose": (95110, 95139),
+    "San Francisco": (94102, 94134),
+    "Sacramento": (95811, 95838),
+    "Portland": (97201, 97239),
+    "Seattle": (98101, 98126),
+}
 STREETS = [
     "Main St",
     "Oak Ave",
@@ -123,6 +187,12 @@ MANAGER_NAMES = [
 HARBOR_STORES_PER_CITY = 20  # 61 cities → 1,220 stores
 
 
+def _zip(city: str, rng: random.Random) -> str:
+    """A ZIP code of the city's (five digits, leading zeros kept)."""
+    first, last = CITY_ZIPS[city]
+    return f"{rng.randint(first, last):05d}"
+
+
 def _harbor_rows(rng: random.Random) -> list[dict]:
     rows = []
     number = 1000
@@ -137,7 +207,7 @@ def _harbor_rows(rng: random.Random) -> list[dict]:
                     "address1": f"{rng.randint(100, 9899)} {rng.choice(STREETS)}",
                     "city": city,
                     "state": state,
-                    "postal_code": f"{rng.randint(10000, 99999)}",
+                    "postal_code": _zip(city, rng),
                     "latitude": f"{lat + rng.uniform(-0.18, 0.18):.6f}",
                     "longitude": f"{lng + rng.uniform(-0.22, 0.22):.6f}",
                     "timezone": tz,
@@ -170,7 +240,7 @@ def _simple_rows(prefix: str, brand: str, cities, per_city: int, rng: random.Ran
                     "address1": f"{rng.randint(10, 999)} {rng.choice(STREETS)}",
                     "city": city,
                     "state": state,
-                    "postal_code": f"{rng.randint(10000, 99999)}",
+                    "postal_code": _zip(city, rng),
                     "latitude": f"{lat + rng.uniform(-0.1, 0.1):.6f}",
                     "longitude": f"{lng + rng.uniform(-0.1, 0.1):.6f}",
                     "timezone": tz,

@@ -1,7 +1,7 @@
 """Readiness gates: each gate red and green with its reason, overrides (audited, shown, PM/admin only),
 dispatch blocked until all are green, and a list evaluated in a fixed number of queries."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,12 @@ from tests.workorders.builders.work_orders import VISIT_DAY, access_of, local, p
 from tests.workorders.factories import ShipmentFactory, WorkOrderFactory
 from workorders import gate_overrides, services
 from workorders.choices import Gate, ShipmentStatus
-from workorders.readiness import NO_PACKET_YET, work_order_readiness, work_orders_readiness
+from workorders.readiness import (
+    NO_PACKET_YET,
+    window_shorter_than_estimate,
+    work_order_readiness,
+    work_orders_readiness,
+)
 
 
 def gate(work_order, name):
@@ -302,3 +307,35 @@ def test_a_list_is_evaluated_in_a_fixed_number_of_queries(tenant, world):
     large, results = evaluate()
     assert large == small
     assert len(results) == 33
+
+
+# --- Duration ----------------------------------------------------------------------------------------
+
+
+def test_duration_gate_is_red_when_the_window_is_shorter_than_the_packets_estimate(world):
+    # given a prepared work order whose SOW tasks add up to 3 h 50 min
+    work_order = prepared(world, "scheduled")
+    sow = work_order.program.sows.filter(status="approved").first()
+    tasks = list(sow.tasks.all())
+    tasks[0].__class__.objects.filter(pk=tasks[0].pk).update(estimated_minutes=230)
+    tasks[0].__class__.objects.filter(pk__in=[t.pk for t in tasks[1:]]).update(estimated_minutes=0)
+    # when the window is 1 h 30 min
+    WorkOrder = work_order.__class__
+    WorkOrder.objects.filter(pk=work_order.pk).update(planned_end=work_order.planned_start + timedelta(minutes=90))
+    red = gate(work_order, Gate.DURATION)
+    # then the gate is red and says why and what to do
+    assert not red.passed
+    assert "1 h 30 min" in red.reason and "3 h 50 min" in red.reason and "longer window" in red.reason
+    # and a window of four hours turns it green
+    WorkOrder.objects.filter(pk=work_order.pk).update(planned_end=work_order.planned_start + timedelta(hours=4))
+    green = gate(work_order, Gate.DURATION)
+    assert green.passed and "3 h 50 min" in green.reason
+
+
+def test_window_shorter_than_estimate_words():
+    start = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+    assert window_shorter_than_estimate(minutes=230, start=start, end=start + timedelta(minutes=90)).startswith(
+        "The window is 1 h 30 min, shorter than the packet's estimate of 3 h 50 min"
+    )
+    assert window_shorter_than_estimate(minutes=90, start=start, end=start + timedelta(minutes=90)) == ""
+    assert window_shorter_than_estimate(minutes=0, start=start, end=start + timedelta(minutes=10)) == ""

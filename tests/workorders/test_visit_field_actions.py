@@ -36,6 +36,8 @@ from workorders.choices import VisitStatus, WorkOrderStatus
 from workorders.models import Packet, TaskResult, VisitAction
 from workorders.services import work_order_confirm_site_contact
 from workorders.visits import errors
+from workorders.visits.api.serializers import VisitCheckInSerializer
+from workorders.visits.selectors import check_in_warning
 from workorders.visits.services import field_actions, planning
 
 S = WorkOrderStatus
@@ -245,7 +247,7 @@ def test_a_serial_recorded_on_another_work_order_of_the_program_is_flagged(world
         organization=world.organization, actor=world.coordinator, work_order_id=first.work_order_id
     )
     check_in(world, follow_up)
-    other = book(world, ready_work_order(world, site_code="SECOND"), start=(13, 0), end=(15, 0))
+    other = book(world, ready_work_order(world, site_code="SECOND"), start=(13, 0), end=(16, 0))
     acknowledge(world, other.work_order)
     check_in(world, other)
     # when
@@ -387,3 +389,34 @@ def test_acknowledging_another_version_or_as_someone_else_is_refused(world, tena
         _acknowledge(world, visit, version=packet.version, actor=access_for(tenant, Role.INTEGRATOR))
     assert integrator.value.status_code == 403
     assert not VisitAction.objects.filter(kind="acknowledge_packet").exists()
+
+
+def test_checking_in_two_hours_early_is_allowed_with_a_warning(world):
+    # given a visit whose window starts two hours from now
+    visit = booked_visit(world)
+    now = timezone.now()
+    type(visit).objects.filter(pk=visit.pk).update(
+        window_start=now + timedelta(hours=2), window_end=now + timedelta(hours=5)
+    )
+    # when the technician checks in
+    check_in(world, visit)
+    # then the check-in stands, with a word to the technician kept on the audit trail and shown by the API
+    visit.refresh_from_db()
+    assert visit.status == V.CHECKED_IN
+    event = AuditEvent.objects.get(verb="visit.checked_in", target_id=str(visit.pk))
+    assert event.after["warning"].startswith("You checked in 1 h 59 min before the visit's window") or event.after[
+        "warning"
+    ].startswith("You checked in 2 h before the visit's window")
+    assert "make sure the store expects you" in VisitCheckInSerializer(visit).data["warning"]
+
+
+def test_checking_in_on_time_says_nothing(world):
+    visit = booked_visit(world)
+    now = timezone.now()
+    type(visit).objects.filter(pk=visit.pk).update(
+        window_start=now - timedelta(minutes=10), window_end=now + timedelta(hours=2)
+    )
+    check_in(world, visit)
+    visit.refresh_from_db()
+    assert "warning" not in AuditEvent.objects.get(verb="visit.checked_in", target_id=str(visit.pk)).after
+    assert check_in_warning(visit) == ""

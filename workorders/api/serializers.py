@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from programs.models import Program, Wave
 from rollout.api.base import IdField, OrgPrimaryKeyRelatedField
+from rollout.client_view import CLIENT_VIEW
 from technicians.api.serializers import QualifiedTechnicianSerializer
 from technicians.models import Technician
 from workorders.choices import Gate, ShipmentStatus, WorkOrderStatus
@@ -32,8 +33,16 @@ class GateResultSerializer(serializers.Serializer):
     label = serializers.CharField()
     passed = serializers.BooleanField(help_text="Whether the gate's own condition holds.")
     green = serializers.BooleanField(help_text="Passed, or overridden by a PM or admin.")
-    reason = serializers.CharField(help_text="Why it is green or red, in plain words.")
-    override = GateOverrideSerializer(allow_null=True)
+    reason = serializers.CharField(help_text="Why it is green or red, in plain words (a client viewer: its state).")
+    override = GateOverrideSerializer(allow_null=True, help_text="Never shown to a client viewer.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        access = self.context.get("access")
+        if CLIENT_VIEW.applies(access):
+            data["reason"] = CLIENT_VIEW.gate_reason(access, instance)
+            data["override"] = None
+        return data
 
 
 class ReadinessSerializer(serializers.Serializer):

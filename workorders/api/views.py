@@ -136,7 +136,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGene
     def readiness(self, request, pk=None):
         work_order = self.get_object()
         readiness = work_order_readiness(organization=self.access.organization, work_order=work_order)
-        return Response(s.ReadinessSerializer(readiness).data)
+        return Response(s.ReadinessSerializer(readiness, context=self.get_serializer_context()).data)
 
     @extend_schema(
         request=s.GateOverrideInputSerializer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.generic import View
@@ -58,6 +59,9 @@ class PacketGenerationForm(forms.Form):
         self.fields["wave"].widget.attrs["class"] = "form-select"
 
 
+CURRENT_PER_PAGE = 50
+
+
 class ProgramPacketsView(PacketPageMixin, OrgDetailView):
     """A program's packets: how many work orders have one, recent generation jobs, generate, re-issue."""
 
@@ -79,6 +83,10 @@ class ProgramPacketsView(PacketPageMixin, OrgDetailView):
             .select_related("wave")[:RECENT_JOBS],
             not_visited_count=work_orders.filter(status__in=NOT_VISITED).count(),
             current_count=packets.current().count(),
+            current_page=Paginator(
+                packets.current().select_related("work_order", "work_order__site").order_by("work_order__number"),
+                CURRENT_PER_PAGE,
+            ).get_page(self.request.GET.get("page")),
             failed_packets=packets.filter(status=PacketStatus.FAILED)
             .select_related("work_order")
             .order_by("-issued_at")[:20],

@@ -18,6 +18,7 @@ from django.utils import timezone
 from programs.choices import EvidenceKind
 from rollout.errors import NotFound
 from rollout.tenancy import Access
+from technicians.choices import WEEKDAYS
 from technicians.models import Technician, TimeOff
 from workorders.choices import (
     STATE_BADGES,
@@ -352,3 +353,34 @@ def technician_week(*, access: Access, technician: Technician, start: date) -> l
     for entry in days:
         entry.time_off = grouped[entry.day]
     return days
+
+
+EARLY_CHECK_IN = timedelta(minutes=30)
+
+
+def check_in_warning(visit: Visit, at: datetime | None = None) -> str:
+    """A word to the technician who checks in well before the window, or before the store opens (a warning,
+    never a refusal): empty when the check-in is on time. `at` is the check-in moment (the visit's own, or now)."""
+    at = at or visit.checked_in_at or timezone.now()
+    if visit.window_start is None or at >= visit.window_start - EARLY_CHECK_IN:
+        return ""
+    site = visit.work_order.site
+    zone = ZoneInfo(site.timezone)
+    local = at.astimezone(zone)
+    minutes = int((visit.window_start - at).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    ahead = f"{hours} h {rest} min" if hours and rest else (f"{hours} h" if hours else f"{rest} min")
+    text = f"You checked in {ahead} before the visit's window ({visit.window_start.astimezone(zone):%H:%M} site time)"
+    opening = _opening(site, local)
+    if opening is not None and local.time() < opening:
+        text += f", and before the store opens at {opening:%H:%M}"
+    return text + ": make sure the store expects you; your coordinator sees the early check-in."
+
+
+def _opening(site, local: datetime):
+    """The store's first opening time on that local day, from its access hours (None: no hours on file)."""
+    windows = (site.access_hours or {}).get(WEEKDAYS[local.weekday()]) or []
+    starts = sorted(text.split("-", 1)[0].strip() for text in windows)
+    if not starts:
+        return None
+    return datetime.strptime(starts[0], "%H:%M").time()

@@ -29,6 +29,7 @@ from technicians.models import Technician
 from workorders.choices import BEFORE_ARRIVAL, BOOKED_STATUSES, STATE_BADGES, VisitState
 from workorders.models import Visit, VisitPhoto, WorkOrder
 from workorders.panels import panels_for
+from workorders.readiness import window_shorter_than_estimate, work_order_estimate_minutes
 from workorders.selectors import work_order_technician_candidates
 from workorders.visits import selectors
 from workorders.visits.forms import (
@@ -221,8 +222,20 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
             access_hours=site_access_hours_rows(self.work_order.site),
             open_visit=open_visit.first(),
             schedulable=self.work_order.status in planning.SCHEDULABLE,
+            too_short=self.too_short(),
         )
         return context
+
+    def too_short(self) -> str:
+        """A warning when the chosen window is shorter than the packet's estimate (booking is still allowed)."""
+        day, start, end = self.moment()
+        zone = ZoneInfo(self.work_order.site.timezone)
+        minutes = work_order_estimate_minutes(organization=self.access.organization, work_order=self.work_order)
+        return window_shorter_than_estimate(
+            minutes=minutes,
+            start=datetime.combine(day, start, tzinfo=zone),
+            end=datetime.combine(day, end, tzinfo=zone),
+        )
 
     def form_valid(self, form):
         values = form.cleaned_data
@@ -239,6 +252,8 @@ class VisitScheduleView(VisitPageMixin, OrgFormView):
             add_service_error(form, exc, FIELD_MAP)
             return self.form_invalid(form)
         messages.success(self.request, f"Visit {visit.sequence} of {self.work_order.number} booked.")
+        if short := self.too_short():
+            messages.warning(self.request, short)
         return redirect(self.org_url("visits:visit-detail", pk=visit.pk))
 
 

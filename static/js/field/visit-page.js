@@ -427,6 +427,11 @@ class VisitPage {
     if (checkIn.flagged) {
       lines.push(h("p", { class: "small text-warning-emphasis mt-1 mb-0" }, icon("flag-fill", "me-1"), "Outside the site's area: your coordinator sees this check-in flagged."));
     }
+    if (checkIn.warning) {
+      lines.push(h("p", { class: "small text-warning-emphasis mt-1 mb-0", id: "check-in-warning", role: "status" }, icon("exclamation-triangle-fill", "me-1"), checkIn.warning));
+    } else if (checkIn.pending && view.window_start && Date.parse(checkIn.device_time || "") < Date.parse(view.window_start) - 30 * 60 * 1000) {
+      lines.push(h("p", { class: "small text-warning-emphasis mt-1 mb-0", id: "check-in-warning", role: "status" }, icon("exclamation-triangle-fill", "me-1"), "You are checking in well before the visit's window: make sure the store expects you."));
+    }
     if (checkIn.pending) lines.push(h("p", { class: "pending-note small mb-0" }, icon("clock", "me-1"), "Saved on this phone, waiting to send"));
     return h("div", { class: "check-in-summary" }, ...lines);
   }

@@ -94,6 +94,7 @@ def build_sow(program: Program) -> Sow:
             title=title,
             position=position,
             required_skill="pos-install" if key == "mount" else "",
+            estimated_minutes=10,  # the whole packet fits an hour's window (the duration gate)
             evidence_kind=evidence,
             instructions=f"**{title}** carefully.",
             photo_min_count=2 if evidence == EvidenceKind.PHOTO else None,

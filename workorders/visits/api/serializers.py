@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from programs.serials import serial_example
 from rollout.api.base import OrgPrimaryKeyRelatedField
+from rollout.client_view import CLIENT_VIEW
 from technicians.models import Technician
 from workorders.choices import (
     IncompleteReason,
@@ -30,6 +31,7 @@ from workorders.choices import (
 from workorders.models import Visit, VisitPhoto, WorkOrder
 from workorders.packets.render import instructions_html
 from workorders.visits import selectors
+from workorders.visits.selectors import check_in_warning
 
 CLIENT_ACTION_ID = {
     "max_length": 64,
@@ -144,6 +146,12 @@ class VisitCheckInSerializer(serializers.Serializer):
     location_status = serializers.ChoiceField(choices=LocationStatus.choices)
     distance_m = serializers.IntegerField(source="check_in_distance_m", allow_null=True)
     flagged = serializers.BooleanField(source="check_in_flagged", help_text="Outside the program's geofence radius.")
+    warning = serializers.SerializerMethodField(
+        help_text="Said to the technician when the check-in came well before the window or the store's opening."
+    )
+
+    def get_warning(self, visit: Visit) -> str:
+        return check_in_warning(visit)
 
 
 class VisitCheckOutSerializer(serializers.Serializer):
@@ -397,6 +405,11 @@ class VisitPhotoSerializer(serializers.ModelSerializer):
             "thumbnail_url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["uploaded_by_label"] = CLIENT_VIEW.text(self.context.get("access"), "uploader", data["uploaded_by_label"])
+        return data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, photo: VisitPhoto) -> str:

@@ -361,6 +361,8 @@ def visit_check_in(
         "packet_version": packet.version,
         "device_time": _when(device_time),
     }
+    if warning := selectors.check_in_warning(visit):
+        after["warning"] = warning  # early: allowed, said to the technician, kept on the audit trail
     _audit_action(organization, actor, visit, "visit.checked_in", before, after)
     extra = {"distance_m": distance, "flagged": flagged, "packet_version": packet.version}
     _emit(organization, actor, visit, VISIT_CHECKED_IN, **extra)
