@@ -26,6 +26,7 @@ OUR_APPS = (
     "escalations",
     "notifications",
     "webhooks",
+    "scheduling",
 )
 MAX_DEPTH = 8
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "escalations",
     "notifications",
     "webhooks",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
