@@ -33,4 +33,5 @@ urlpatterns = [
     path(ORG, include("escalations.urls")),
     path(ORG, include("notifications.urls")),
     path(ORG, include("webhooks.urls")),
+    path(ORG, include("scheduling.urls")),
 ]

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("escalations.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("scheduling.api.urls")),
 ]
