@@ -75,6 +75,9 @@ class RunDetailView(RunPageMixin, OrgTemplateView):
             context["review"] = selectors.schedule_run_review(run=run)
             context["unscheduled"] = list(selectors.schedule_run_unscheduled(run=run))
             context["stale_count"] = len(selectors.schedule_run_stale_ids(run))
+            context["to_publish"] = sum(
+                1 for row in context["review"] for day in row["days"] for p in day["visits"] if p.visit_id is None
+            )
         return context
 
 

@@ -101,7 +101,7 @@ def test_the_run_page_shows_the_proposal_and_publishes(tenant, run):
     org = tenant.organization.slug
     page = client.get(reverse("scheduling:schedule-run-detail", kwargs={"org": org, "pk": run.pk}))
     assert page.status_code == 200
-    assert b"Proposed visits, per technician and day" in page.content and b"Publish all" in page.content
+    assert b"Proposed visits, per technician and day" in page.content and b"Publish all (2)" in page.content
     listing = client.get(reverse("scheduling:schedule-runs", kwargs={"org": org}))
     assert f"Run {run.pk}".encode() in listing.content
     client.post(reverse("scheduling:schedule-run-publish", kwargs={"org": org, "pk": run.pk}))
