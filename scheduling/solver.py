@@ -30,7 +30,7 @@ import vroom
 
 from scheduling.travel import Point, Travel
 
-SPLIT_SIZE = 400  # work orders per region when an instance is split
+SPLIT_SIZE = 250  # work orders per region when an instance is split (the engine slows down superlinearly)
 
 
 @dataclass(frozen=True)

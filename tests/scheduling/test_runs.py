@@ -153,3 +153,17 @@ def test_a_stale_run_is_refused(world, django_capture_on_commit_callbacks):
         services.schedule_run_publish(organization=world.organization, actor=world.coordinator, schedule_run_id=run.pk)
     assert refused.value.code == "schedule_run_stale"
     assert not Visit.objects.filter(work_order__program=world.program).exists()
+
+
+def test_a_redelivered_job_writes_nothing_twice(world, django_capture_on_commit_callbacks):
+    # given a run whose job finished
+    wave, _ = build_wave(world, sites=2)
+    run = run_now(world, wave, django_capture_on_commit_callbacks)
+    # when its runner task is delivered again (a worker that died after committing, then retried)
+    from rollout.tasks import job_run_task
+
+    job_run_task.delay(organization_id=world.organization.pk, job_id=run.job_id)
+    # then the proposals are the ones written once
+    assert ScheduleProposal.objects.filter(run=run).count() == 2
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
