@@ -294,12 +294,21 @@ jobs.job_kind_register(
 # --- Publishing ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def schedule_run_publish(*, organization, actor, schedule_run_id: int) -> dict:
-    """Book every proposal not booked yet (see the module's rules); returns counts: booked, refused, already."""
-    run = ScheduleRun.objects.for_organization(organization).select_for_update().filter(pk=schedule_run_id).first()
+    """Book every proposal not booked yet (see the module's rules); returns counts: booked, refused, already.
+    A stale run is flagged (`stale`, committed) before the refusal."""
+    run = ScheduleRun.objects.for_organization(organization).filter(pk=schedule_run_id).first()
     if run is None:
         raise NotFound()
+    if run.status == RunStatus.SUCCEEDED and schedule_run_stale_ids(run):
+        ScheduleRun.objects.filter(pk=run.pk).update(stale=True)
+        raise errors.RunStale()
+    return _publish(organization=organization, actor=actor, schedule_run_id=run.pk)
+
+
+@transaction.atomic
+def _publish(*, organization, actor, schedule_run_id: int) -> dict:
+    run = ScheduleRun.objects.for_organization(organization).select_for_update().get(pk=schedule_run_id)
     if run.status != RunStatus.SUCCEEDED:
         raise errors.RunNotSucceeded()
     if schedule_run_stale_ids(run):

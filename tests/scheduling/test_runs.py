@@ -152,6 +152,8 @@ def test_a_stale_run_is_refused(world, django_capture_on_commit_callbacks):
     with pytest.raises(ApplicationError) as refused:
         services.schedule_run_publish(organization=world.organization, actor=world.coordinator, schedule_run_id=run.pk)
     assert refused.value.code == "schedule_run_stale"
+    run.refresh_from_db()
+    assert run.stale
     assert not Visit.objects.filter(work_order__program=world.program).exists()
 
 
