@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from rollout.choices import Role
 from scheduling.models import ScheduleRun
-from tests.conftest import build_tenant
 from tests.scheduling.builders import WEEK, build_wave, run_now
 from tests.workorders.builders.visits import build_field_world
 from workorders.models import Visit
@@ -55,8 +54,8 @@ def test_who_may_not_publish_or_cancel(tenant, run, role):
     assert api.post(f"{BASE}{run.pk}/cancel/").status_code == 403
 
 
-def test_another_organizations_run_is_a_404_everywhere(db, run):
-    other = build_tenant("intruder")
+def test_another_organizations_run_is_a_404_everywhere(other_tenant, run):
+    other = other_tenant
     api = other.api(Role.ADMIN)
     for path in ("", "proposals/", "unscheduled/"):
         assert api.get(f"{BASE}{run.pk}/{path}").status_code == 404
