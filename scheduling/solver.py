@@ -237,13 +237,22 @@ def _regions(works: list[Work], shifts: list[Shift], travel: Travel) -> list[tup
         centres = np.array([points[labels == c].mean(axis=0) if (labels == c).any() else centres[c] for c in range(k)])
     region_of = {t: int(label) for t, label in zip(technicians, labels, strict=True)}
     grouped_works: dict[int, list[Work]] = defaultdict(list)
+    size = Counter(region_of.values())
     for work in works:
         eligible = sorted(t for t in work.technicians if t in region_of)
         if not eligible:
             grouped_works[0].append(work)
             continue
-        nearest = min(eligible, key=lambda t: (travel.km(homes[t], work.point), t))
-        grouped_works[region_of[nearest]].append(work)
+        # The region of the nearest eligible technician, unless a region of another eligible technician has less
+        # work per technician: sites move between nearby technicians, so loads stay balanced across regions.
+        nearest = {}
+        for t in eligible:
+            nearest.setdefault(region_of[t], travel.km(homes[t], work.point))
+            nearest[region_of[t]] = min(nearest[region_of[t]], travel.km(homes[t], work.point))
+        region = min(
+            nearest, key=lambda c: (len(grouped_works[c]) / size[c] > 1.1 * len(works) / len(homes), nearest[c], c)
+        )
+        grouped_works[region].append(work)
     return [
         (grouped_works[c], [s for s in shifts if region_of[s.technician] == c]) for c in range(k) if grouped_works[c]
     ]
