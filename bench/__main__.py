@@ -23,6 +23,7 @@ BENCHMARKS = {
     "escalations": "bench.escalations",
     "webhooks": "bench.webhooks",
     "drft": "bench.drft",
+    "scheduling": "bench.scheduling",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",

@@ -34,4 +34,5 @@ urlpatterns = [
     path(ORG, include("dashboards.urls")),
     path(ORG, include("notifications.urls")),
     path(ORG, include("webhooks.urls")),
+    path(ORG, include("scheduling.urls")),
 ]

@@ -27,6 +27,7 @@ OUR_APPS = (
     "notifications",
     "webhooks",
     "dashboards",
+    "scheduling",
 )
 MAX_DEPTH = 8
 

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("dashboards.api.urls")),
+    path("", include("scheduling.api.urls")),
 ]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "notifications",
     "webhooks",
     "dashboards",
+    "scheduling",
 ]
 
 MIDDLEWARE = [

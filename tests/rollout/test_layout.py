@@ -13,7 +13,17 @@ from pathlib import Path
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ["rollout", "programs", "sites", "technicians", "workorders", "quality", "webhooks", "dashboards"]
+APP_PACKAGES = [
+    "rollout",
+    "programs",
+    "sites",
+    "technicians",
+    "workorders",
+    "quality",
+    "webhooks",
+    "dashboards",
+    "scheduling",
+]
 PROJECT_LEVEL_NAMES = {"healthz", "api-schema", "api-docs", "api-redoc"}
 OLD_SHAPES = {"api.py", "page_urls.py", "public_urls.py", "demo.py", "site_views.py", "training_views.py"}
 MAX_MODULE_LINES = 800

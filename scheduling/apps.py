@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "scheduling"
+
+    def ready(self):
+        from scheduling import services  # noqa: F401 - registers the schedule run's job kind
