@@ -1,7 +1,6 @@
 """The demo's day of visits: today (Northwind's time zone), every board state, Tomás's profile among the
 technicians, his confirmed visit ready to check in, and a second run that changes nothing."""
 
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +10,7 @@ from django.utils import timezone
 from rollout.models import AuditEvent, Membership, Organization
 from rollout.tenancy import Access
 from workorders.choices import VisitState
-from workorders.demo import visits as demo_visits
-from workorders.models import Visit, VisitPhoto, WorkOrder
-from workorders.readiness import visit_window_problems
+from workorders.models import Visit, VisitPhoto
 from workorders.visits.services import field_actions
 
 pytestmark = pytest.mark.django_db
@@ -61,25 +58,17 @@ def test_each_demo_visit_agrees_with_its_work_order():
         assert (work_order.technician_id, work_order.planned_start) == (visit.technician_id, visit.window_start)
 
 
-@pytest.mark.parametrize("utc_hour", [None, 8, 15, 23])
-def test_each_demo_visit_lies_inside_the_sites_access_hours_and_the_technicians_hours(monkeypatch, utc_hour):
-    # given the demo seeded now, or at night (02:00 in Chicago), mid-morning or late afternoon
-    if utc_hour is not None:
-        moment = timezone.now().replace(hour=utc_hour, minute=9)
-        monkeypatch.setattr(demo_visits, "timezone", SimpleNamespace(now=lambda: moment))
-    call_command("seed_demo", stdout=None)
+def test_the_demo_overrides_carry_the_reasons_a_pm_writes():
+    # the gates the demo clears on the day of the visit say why, as a PM would — never "Demo data"
+    call_command("seed_demo", verbosity=0)
+    from workorders.models import WorkOrder
+
     northwind = Organization.objects.get(slug="northwind")
-    visits = Visit.objects.for_organization(northwind).select_related("technician", "work_order__site")
-    # then every window fits the store's access hours and the technician's working hours, read in the site's zone
-    for visit in visits:
-        site, technician = visit.work_order.site, visit.technician
-        problems = visit_window_problems(site=site, planned_start=visit.window_start, planned_end=visit.window_end)
-        assert not [p for p in problems if "access hours" in p], (visit.work_order.number, problems)
-        home = ZoneInfo(technician.timezone)
-        start, end = visit.window_start.astimezone(home), visit.window_end.astimezone(home)
-        assert start.date() == end.date()
-        assert technician.work_start <= start.time() and end.time() <= technician.work_end, (start, end)
-    # and no override note reads as made-up data
-    for work_order in WorkOrder.objects.for_organization(northwind).exclude(gate_overrides={}):
-        for override in (work_order.gate_overrides or {}).values():
-            assert "demo" not in override.get("reason", "").lower()
+    overrides = [
+        override
+        for work_order in WorkOrder.objects.for_organization(northwind).exclude(gate_overrides={})
+        for override in work_order.gate_overrides.values()
+    ]
+    assert overrides
+    reasons = [str(override.get("reason", "")) for override in overrides]
+    assert all(reason and "demo" not in reason.lower() for reason in reasons), reasons

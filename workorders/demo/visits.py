@@ -4,11 +4,10 @@ checked in, on the way, confirmed, scheduled, late, no-show and cancelled — fo
 and tech@northwind.example's profile (Tomás), whose confirmed visit can be checked in from the phone.
 
 The visits themselves are written directly, like fixtures: their windows are relative to the moment the seed
-runs (so that one is late and one a no-show whenever it runs), then kept inside the store's access hours and the
-technician's working hours that day (read in the site's zone) — a seed run at night moves the day's visits into
-the day's open hours. The work orders follow through the work-order services as far as the state machine
-allows — dispatched with the PM's written overrides of the gates still red (each with the reason a PM would
-write), in progress, submitted, rework — and a refusal just leaves a work order where it is.
+runs (so that one is late and one a no-show whenever it runs), which the planning rules (working hours, access
+hours, skills) cannot accept on every day of the week at every hour. The work orders follow through the
+work-order services as far as the state machine allows — dispatched with the PM's written overrides of the gates
+still red, in progress, submitted, rework — and a refusal just leaves a work order where it is.
 
 Idempotent: nothing happens once any pilot work order has a visit. Skips quietly without the pilot.
 """
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,6 @@ from programs.choices import EvidenceKind
 from rollout.demo.seed import DemoContext
 from rollout.errors import ApplicationError
 from rollout.tenancy import Access
-from technicians.choices import WEEKDAYS
 from technicians.demo.seed import TECH_EMAIL
 from technicians.models import Technician
 from workorders import gate_overrides
@@ -38,7 +36,7 @@ from workorders import services as work_order_services
 from workorders.choices import Gate, LocationStatus, TaskResultStatus, VisitOutcome, VisitStatus, WorkOrderStatus
 from workorders.demo.work_orders import CREW_EMAIL, PM_EMAIL, demo_rollout
 from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
-from workorders.readiness import _parse_window, work_order_readiness
+from workorders.readiness import work_order_readiness
 from workorders.visits import selectors
 from workorders.visits.photos import photo_process
 
@@ -78,47 +76,14 @@ OVERRIDE_REASONS = {
 OVERRIDE_FALLBACK = "Cleared with the store and the vendor for today's visit."
 
 
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def open_hours(site, technician: Technician, day: date) -> tuple[datetime, datetime] | None:
-    """The part of `day` (site time) when the store is open to the technician and the technician works: the
-    site's first access window that day intersected with the technician's working hours, read in the site's zone.
-    None when they do not meet (or the store is closed)."""
-    zone = ZoneInfo(site.timezone)
-    windows = (site.access_hours or {}).get(WEEKDAYS[day.weekday()]) if site.access_hours else ["00:00-24:00"]
-    spans = [span for span in (_parse_window(text) for text in windows or []) if span]
-    home = ZoneInfo(technician.timezone or site.timezone)
-    work_from = datetime.combine(day, technician.work_start, tzinfo=home).astimezone(zone)
-    work_to = datetime.combine(day, technician.work_end, tzinfo=home).astimezone(zone)
-    midnight = datetime.combine(day, time(0, 0), tzinfo=zone)
-    for start, end in spans:
-        lo = max(midnight + timedelta(minutes=start), work_from)
-        hi = min(midnight + timedelta(minutes=min(end, 24 * 60 - 1)), work_to)
-        if hi - lo >= timedelta(hours=1):
-            return lo, hi
-    return None
-
-
-def _window(
-    now: datetime, zone: ZoneInfo, start_hours: float, hours: float, bounds: tuple[datetime, datetime] | None = None
-) -> tuple[datetime, datetime]:
-    """now + start_hours for `hours`, kept inside `bounds` (the day's open hours, see `open_hours`) or else inside
-    today (site time), so every visit shows on today's board."""
+def _window(now: datetime, zone: ZoneInfo, start_hours: float, hours: float) -> tuple[datetime, datetime]:
+    """now + start_hours for `hours`, kept inside today (site time) so every visit shows on today's board."""
     local_now = now.astimezone(zone)
-    day_start, day_end = bounds or (
-        datetime.combine(local_now.date(), time(0, 5), tzinfo=zone),
-        datetime.combine(local_now.date(), time(23, 55), tzinfo=zone),
-    )
-    length = min(timedelta(hours=hours), day_end - day_start)
-    start = local_now + timedelta(hours=start_hours)
-    start = min(max(start, day_start), day_end - length)
-    start = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
-    if start < day_start:
-        start += timedelta(minutes=5)
-        length -= timedelta(minutes=5)
-    return start, start + length
+    day_start = datetime.combine(local_now.date(), time(0, 5), tzinfo=zone)
+    day_end = datetime.combine(local_now.date(), time(23, 55), tzinfo=zone)
+    start = min(max(local_now + timedelta(hours=start_hours), day_start), day_end - timedelta(minutes=30))
+    end = min(start + timedelta(hours=hours), day_end)
+    return start, end
 
 
 def _serial(pattern: str, n: int) -> str:
@@ -300,8 +265,7 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
             visit.incomplete_reason = "parts_missing"
             visit.check_out_note = "The kiosk's mounting bracket was not in the shipment; the rest is staged."
     if status == V.NO_SHOW:
-        # declared once the check-in deadline passed: half an hour after the window, or now if that is sooner
-        visit.no_show_at = max(min(end + timedelta(minutes=30), now - timedelta(minutes=5)), visit.checkin_due_by)
+        visit.no_show_at = end + timedelta(minutes=30)
     if status == V.CANCELLED:
         visit.cancelled_at = now - timedelta(hours=2)
         visit.cancel_reason = "The store asked to move the visit after the weekend rush."
@@ -319,28 +283,6 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
             actor_label=technician.email,
         )
     return visit
-
-
-def _match_stores(pilot: list[WorkOrder], technicians: dict, fallback: Technician, now: datetime) -> list[WorkOrder]:
-    """The pilot's work orders reordered so that each visit of the past hours (done, late, no-show) goes to a
-    store that was open to its technician then — an early-opening store rather than the mall that opens at 10:00 —
-    swapping with a later visit of the upcoming hours (never the confirmed one, whose work order is scheduled)."""
-    pilot = list(pilot)
-
-    def fits(work_order: WorkOrder, entry) -> bool:
-        _state, email, start_hours, _hours, _target = entry
-        zone = ZoneInfo(work_order.site.timezone)
-        bounds = open_hours(work_order.site, technicians.get(email) or fallback, now.astimezone(zone).date())
-        return bounds is not None and bounds[0] <= now + timedelta(hours=start_hours)
-
-    for i, entry in enumerate(PLAN[: len(pilot)]):
-        if entry[2] >= 0 or fits(pilot[i], entry):
-            continue
-        for j in range(i + 1, min(len(pilot), len(PLAN))):
-            if PLAN[j][2] >= 0 and PLAN[j][4] != GATES_GREEN and fits(pilot[j], entry):
-                pilot[i], pilot[j] = pilot[j], pilot[i]
-                break
-    return pilot
 
 
 @transaction.atomic
@@ -363,13 +305,11 @@ def seed(demo: DemoContext) -> None:
     if fallback is None:
         return
     now = timezone.now()
-    pilot = _match_stores(pilot, technicians, fallback, now)
     for n, (work_order, (state, email, start_hours, hours, target)) in enumerate(zip(pilot, PLAN, strict=False)):
         zone = ZoneInfo(work_order.site.timezone)
         technician = technicians.get(email) or fallback
         reason = "Visit 1 ended incomplete: Parts missing (kiosk bracket)."
-        bounds = open_hours(work_order.site, technician, now.astimezone(zone).date())
-        window = _window(now, zone, start_hours, hours, bounds)
+        window = _window(now, zone, start_hours, hours)
         if state in PLANNED_STATES:
             _plan(work_order, technician, window)
         _advance(organization, actor, work_order, target, reason)
