@@ -246,7 +246,7 @@ def test_a_pm_generates_a_waves_packets_then_reissues_after_a_sow_change(
 
     # back on the Packets tab, the job is listed
     page.get_by_role("link", name="Packets").first.click()
-    expect(page.get_by_text(re.compile(r"4\s+current packets"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"4\s+current packets")).first).to_be_visible()
     expect(page.get_by_role("cell", name="4 / 4")).to_be_visible()
 
     # one packet (the street store, without the mall permit task) from its work order, and its PDF

@@ -91,7 +91,6 @@ def test_a_pm_plans_a_program_from_nothing_to_sites_on_the_map(page, live_server
     page.get_by_role("link", name="Add task").first.click()
     page.get_by_label("Title").fill("Mount kiosks")
     page.get_by_label("Instructions").fill("Anchor each kiosk base to the floor.\n\n- level it\n- route power and data")
-    page.get_by_label("Required skill").fill("pos-install")
     page.get_by_label("Estimated minutes").fill("60")
     page.get_by_label("Evidence required").select_option("photo")
     page.get_by_label("Minimum photos").fill("2")
