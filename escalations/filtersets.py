@@ -14,7 +14,7 @@ from escalations.choices import EscalationState, RuleKey
 from escalations.models import Escalation
 from programs.models import Program
 from rollout.choices import STAFF_ROLES
-from rollout.models import Membership
+from rollout.selectors import organization_users
 
 
 def _programs(request):
@@ -26,8 +26,7 @@ def _assignees(request):
     access = getattr(request, "access", None) if request is not None else None
     if access is None:
         return get_user_model().objects.none()
-    ids = Membership.objects.for_organization(access.organization).filter(role__in=STAFF_ROLES).values("user_id")
-    return get_user_model().objects.filter(pk__in=ids).order_by("email")
+    return organization_users(access.organization, roles=STAFF_ROLES)
 
 
 class EscalationFilterSet(django_filters.FilterSet):

@@ -102,6 +102,16 @@ def test_list_filters(tenant, escalation):
     assert api.get(f"/api/v1/escalations/?program={escalation.program_id}&rule=no_check_in").json()["count"] == 1
 
 
+def test_the_assignee_filter_offers_this_organizations_staff_only(tenant, other_tenant, escalation):
+    api = tenant.api(Role.PM)
+    own = tenant.members[Role.COORDINATOR].user
+    assert api.get(f"/api/v1/escalations/?assignee={own.pk}").status_code == 200
+    # another organization's coordinator, or this organization's technician, is not a valid choice
+    for user in (other_tenant.members[Role.COORDINATOR].user, tenant.members[Role.TECHNICIAN].user):
+        refused = api.get(f"/api/v1/escalations/?assignee={user.pk}")
+        assert refused.status_code == 400, user
+
+
 def test_client_viewer_sees_client_visible_escalations_of_their_programs(tenant, other_tenant):
     escalation = raised(tenant)
     Escalation.objects.filter(pk=escalation.pk).update(client_visible=True)
