@@ -209,6 +209,7 @@ def test_checks_labels_and_clock(page, live_server):
             ind.indicatorState({{pending: 0, failed: 1}}).text,
             ind.indicatorState({{pending: 2, auth: true}}).text,
             ind.indicatorState({{pending: 2, unreachable: true}}).text,
+            ind.indicatorState({{pending: 0, unsaved: 2}}).text,
           ],
         }};
         """,
@@ -266,6 +267,7 @@ def test_checks_labels_and_clock(page, live_server):
         "1 change refused — see below",
         "Sign in again to send 2 changes",
         "No connection — 2 changes saved on this phone",
+        "2 tasks not saved — fix what is marked",
     ]
 
 
@@ -497,6 +499,12 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         expect(survey.locator("figure.thumb")).to_have_count(2)
         all_saved(page)
         expect(survey.locator('figure.thumb[data-photo="saved"]')).to_have_count(2)
+        # the same picture chosen again is not added a third time, and the phone says why
+        survey.locator('input[data-task-photo="survey"]').set_input_files(
+            [{"name": "again.jpg", "mimeType": "image/jpeg", "buffer": jpeg((40, 90, 160))}]
+        )
+        expect(page.locator("#visit-notice")).to_contain_text("That photo is already on task 1")
+        expect(survey.locator("figure.thumb")).to_have_count(2)
         survey.get_by_text("Done", exact=True).click()
         survey.get_by_role("button", name="Save task 1").click()
         expect(survey.locator(".result-chip")).to_have_text("Done")
@@ -508,6 +516,7 @@ def test_a_visit_on_a_phone_that_loses_the_network_is_recorded_exactly_once(brow
         mount.get_by_label("Serial number").fill("SCO12")
         mount.get_by_role("button", name="Save task 2").click()
         expect(mount.locator(".result-done .invalid-feedback")).to_contain_text("does not match the expected format")
+        expect(indicator(page)).to_have_text("1 task not saved — fix what is marked")  # never "All changes saved"
         shoot(page, "serial-format")
         mount.get_by_label("Serial number").fill("SCO123456")
         mount.get_by_role("button", name="Save task 2").click()

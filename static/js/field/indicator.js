@@ -1,11 +1,12 @@
 // The outbox indicator: one line that always says where the technician's changes are.
 //   "All changes saved" · "2 changes waiting to send" · "Offline — 2 changes saved on this phone"
-// plus refusals ("1 change was refused") and an expired session ("Sign in again to send …").
+// plus refusals ("1 change was refused"), an expired session ("Sign in again to send …") and tasks whose form
+// still shows a problem ("1 task not saved — fix what is marked"): "All changes saved" only when nothing is left.
 
 import { h, icon, plural } from "./util.js";
 
 /** The indicator's state from the outbox counts and the network: {tone, icon, text}. Pure. */
-export function indicatorState({ pending = 0, failed = 0, online = true, sending = false, auth = false, unreachable = false }) {
+export function indicatorState({ pending = 0, failed = 0, unsaved = 0, online = true, sending = false, auth = false, unreachable = false }) {
   if (auth && pending) {
     return { tone: "warning", icon: "person-exclamation", text: `Sign in again to send ${plural(pending, "change")}` };
   }
@@ -26,6 +27,9 @@ export function indicatorState({ pending = 0, failed = 0, online = true, sending
   }
   if (failed) {
     return { tone: "failed", icon: "exclamation-triangle-fill", text: `${plural(failed, "change")} refused — see below` };
+  }
+  if (unsaved) {
+    return { tone: "failed", icon: "exclamation-circle-fill", text: `${plural(unsaved, "task")} not saved — fix what is marked` };
   }
   return { tone: "saved", icon: "check-circle-fill", text: "All changes saved" };
 }

@@ -93,3 +93,11 @@ export function formatDistance(metres) {
   const value = Number(metres);
   return value < 1000 ? `${Math.round(value)} m` : `${(value / 1000).toFixed(value < 10000 ? 1 : 0)} km`;
 }
+
+/** The SHA-256 of a Blob as hex (what the server records of an uploaded photo), or "" where the browser offers no
+ * digest (crypto.subtle is there on https and localhost only). */
+export async function sha256Hex(blob) {
+  if (!(globalThis.crypto && crypto.subtle && blob)) return "";
+  const hash = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return Array.from(new Uint8Array(hash), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

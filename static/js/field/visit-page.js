@@ -11,7 +11,7 @@ import { onBackgroundSent, registerFieldWorker, requestBackgroundSend } from "./
 import { Outbox, summarize } from "./outbox.js";
 import { Sender } from "./sender.js";
 import { SignaturePad } from "./signature.js";
-import { distanceMetres, formatDistance, h, icon, newActionId, plural } from "./util.js";
+import { distanceMetres, formatDistance, h, icon, newActionId, plural, sha256Hex } from "./util.js";
 import {
   INCOMPLETE_REASONS,
   RESULT_LABELS,
@@ -52,6 +52,8 @@ class VisitPage {
     this.taskCards = new Map();
     this.blobUrls = new Map();
     this.saving = new Set();
+    // Task keys whose form shows a problem the technician has not fixed yet (nothing was saved for them).
+    this.unsaved = new Set();
     this.locating = false;
     this.sending = false;
     this.authBlocked = false;
@@ -268,9 +270,17 @@ class VisitPage {
     const counts = summarize(this.items, { user: this.context.user });
     renderIndicator(
       element,
-      indicatorState({ ...counts, online: navigator.onLine, sending: this.sending, auth: this.authBlocked }),
+      indicatorState({ ...counts, unsaved: this.unsaved.size, online: navigator.onLine, sending: this.sending, auth: this.authBlocked }),
       { loginUrl: this.loginUrl },
     );
+  }
+
+  /** Whether task `key`'s form shows a problem that kept it from being saved (the indicator counts them). */
+  markUnsaved(key, unsaved) {
+    if (unsaved === this.unsaved.has(key)) return;
+    if (unsaved) this.unsaved.add(key);
+    else this.unsaved.delete(key);
+    this.renderIndicator();
   }
 
   isLate(view) {
@@ -720,13 +730,34 @@ class TaskCard {
   async addPhotos(input) {
     const files = Array.from(input.files || []);
     input.value = "";
+    // The server keeps the same file for the same task once; say so here instead of silently counting it once.
+    const known = new Set();
+    for (const photo of this.task.photos || []) {
+      const hash = photo.sha256 || (photo.blob ? await sha256Hex(photo.blob) : "");
+      if (hash) known.add(hash);
+    }
+    let repeats = 0;
     for (const [index, file] of files.entries()) {
       if (file.type && !file.type.startsWith("image/")) {
         this.page.flash(`${file.name} is not a photo.`, "warning");
         continue;
       }
+      const hash = await sha256Hex(file);
+      if (hash && known.has(hash)) {
+        repeats += 1;
+        continue;
+      }
+      if (hash) known.add(hash);
       await this.page.guarded(`photo-${this.key}-${index}`, () =>
         this.page.act("photo", { task_key: this.key }, { file, filename: file.name || "photo.jpg", label: `Photo for task ${this.number} · ${this.task.title}` }),
+      );
+    }
+    if (repeats) {
+      this.page.flash(
+        repeats === 1
+          ? `That photo is already on task ${this.number}, so it was not added again. Take a new one if more are needed.`
+          : `${repeats} of those photos are already on task ${this.number}, so they were not added again.`,
+        "warning",
       );
     }
   }
@@ -817,7 +848,7 @@ class TaskCard {
       fields.note,
       error,
       save,
-      current.status ? h("button", { type: "button", class: "btn btn-link w-100 btn-touch justify-content-center", onclick: () => { this.editing = false; this.page.render(); } }, "Cancel") : null,
+      current.status ? h("button", { type: "button", class: "btn btn-link w-100 btn-touch justify-content-center", onclick: () => { this.editing = false; this.page.markUnsaved(key, false); this.page.render(); } }, "Cancel") : null,
     );
     const selected = () => (element.querySelector(`input[name="${name}"]:checked`) || {}).value || "";
     const sync = () => {
@@ -849,11 +880,13 @@ class TaskCard {
       input.classList.add("is-invalid");
       feedback.textContent = message;
       input.focus();
+      this.page.markUnsaved(task.key, true);
     };
-    if (!status) {
-      error.textContent = "Choose Done, Not done or N/A.";
-      return;
-    }
+    const refused = (message) => {
+      error.textContent = message;
+      this.page.markUnsaved(task.key, true);
+    };
+    if (!status) return refused("Choose Done, Not done or N/A.");
     const values = { task_key: task.key, status };
     if (status === "done") {
       if (task.evidence_kind === "serial") {
@@ -867,10 +900,7 @@ class TaskCard {
       } else if (task.evidence_kind === "photo") {
         const need = photoMinimum(task);
         const have = (task.photos || []).length;
-        if (have < need) {
-          error.textContent = `Take ${plural(need - have, "more photo", "more photos")} first (${need} needed).`;
-          return;
-        }
+        if (have < need) return refused(`Take ${plural(need - have, "more photo", "more photos")} first (${need} needed).`);
       }
     } else if (status === "not_done") {
       if (!fields.reason.value.trim()) return invalid(fields.reason, fields.reasonError, "Say why the task was not done.");
@@ -880,6 +910,7 @@ class TaskCard {
     if (note) values.note = note;
     this.editing = false;
     this.form = null;
+    this.page.markUnsaved(task.key, false);
     this.page.guarded(`task-${task.key}`, () =>
       this.page.act("task-result", values, { label: `Task ${this.number} · ${task.title}: ${RESULT_LABELS[status].toLowerCase()}` }),
     );

@@ -193,6 +193,9 @@ class VisitPhotoRefSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     exif_taken_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField(
+        help_text="SHA-256 of the uploaded bytes: the same file sent again for the same task is stored once."
+    )
 
 
 class VisitTaskSerializer(serializers.Serializer):
@@ -343,6 +346,7 @@ class VisitDetailSerializer(VisitSerializer):
                             "width": photo.width,
                             "height": photo.height,
                             "exif_taken_at": _datetime(photo.exif_taken_at),
+                            "sha256": photo.sha256,
                         }
                         for photo in photos[task.key]
                     ],
