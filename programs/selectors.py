@@ -12,8 +12,10 @@ from programs.choices import MATERIAL_CONTENT_FIELDS, TASK_CONTENT_FIELDS, Attri
 from programs.models import Enrollment, Program, ProgramAttribute, SiteVariation, Sow, SowMaterial, SowTask, Wave
 from rollout.choices import PLANNER_ROLES
 from rollout.errors import NotFound
+from rollout.markdown import markdown_text
 from rollout.models import User
 from rollout.tenancy import Access
+from rollout.text_diff import Segment, word_diff
 from sites.attributes import AttributeSchema
 from sites.models import Site
 from sites.values import SiteValueError, attribute_type
@@ -92,11 +94,26 @@ def responsible_pm_candidates(*, organization) -> QuerySet[User]:
 # --- Diff -------------------------------------------------------------------------------------------
 
 
+# Free-text fields a diff page shows word by word; instructions are Markdown, compared as the reader sees them.
+WORD_DIFF_FIELDS = {"title", "instructions", "description"}
+MARKDOWN_FIELDS = {"instructions"}
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str
     before: Any
     after: Any
+
+    @property
+    def words(self) -> list[Segment] | None:
+        """The change word by word (kept, removed, added) for a free-text field, else None (show before → after)."""
+        if self.field not in WORD_DIFF_FIELDS:
+            return None
+        before, after = str(self.before or ""), str(self.after or "")
+        if self.field in MARKDOWN_FIELDS:
+            before, after = markdown_text(before), markdown_text(after)
+        return word_diff(before, after)
 
 
 @dataclass(frozen=True)

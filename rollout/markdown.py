@@ -3,6 +3,9 @@ pages and PDFs): one renderer and one allow-list, so a page and a packet show th
 
 from __future__ import annotations
 
+import html as htmllib
+import re
+
 import markdown as markdown_lib
 import nh3
 
@@ -27,3 +30,14 @@ def render_markdown(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def markdown_text(text: str) -> str:
+    """Markdown as the plain text a reader sees (no markup): paragraphs and list items on lines of their own, a list
+    item led by "• ". For showing what changed in rendered instructions, word by word."""
+    html = render_markdown(text)
+    html = re.sub(r"<li[^>]*>", "\n• ", html)
+    html = re.sub(r"</(p|h[1-6]|li|tr|blockquote|pre)>|<br\s*/?>", "\n", html)
+    plain = htmllib.unescape(nh3.clean(html, tags=set()))
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in plain.splitlines()]
+    return "\n".join(line for line in lines if line)

@@ -1,5 +1,6 @@
 """Program pages: role matrix, cross-organization 404s, the SOW editor's flows, safe Markdown, query budgets."""
 
+import re
 from datetime import date
 
 import pytest
@@ -300,3 +301,43 @@ def test_wave_form_shows_service_errors_by_field(tenant, program):
     )
     assert ok.status_code == 302
     assert program.waves.get().start_date == date(2026, 2, 1)
+
+
+def test_diff_page_shows_changed_instructions_word_by_word_as_rendered(tenant, pm, draft):
+    # given v2 whose task's Markdown instructions change two words and keep the rest
+    from programs import sows
+
+    SowTask.objects.filter(sow=draft, key="mount").update(
+        instructions="Mount the **scanner** on the left.\n\n- Test scan"
+    )
+    sows.sow_approve(organization=tenant.organization, actor=pm, sow_id=draft.pk)
+    v2 = sows.sow_create_draft(organization=tenant.organization, actor=pm, program_id=draft.program_id)
+    sows.sow_task_update(
+        organization=tenant.organization,
+        actor=pm,
+        task_id=v2.tasks.get(key="mount").pk,
+        instructions="Mount the **new scanner** on the right.\n\n- Test scan",
+    )
+    # when the diff page is opened
+    response = browser(tenant, Role.PM).get(url(tenant, "programs:sow-diff", pk=v2.pk), {"against": draft.pk})
+    page = response.content.decode()
+    # then only the changed words are marked, on the text as rendered (no Markdown asterisks), the rest kept
+    assert re.search(r'<ins class="diff-word-added">\s?new\s?</ins>', page)
+    assert '<del class="diff-word-removed">left</del><ins class="diff-word-added">right</ins>' in page
+    assert "<span>.\n• Test scan</span>" in page
+    assert "**" not in page.split('id="diff-tasks"')[1]
+
+
+def test_word_diff_marks_single_words_and_keeps_the_rest():
+    from rollout.text_diff import word_diff
+
+    segments = [(s.kind, s.text) for s in word_diff("Torque to 5 Nm, then test.", "Torque to 6 Nm, then test twice.")]
+    assert segments == [
+        ("kept", "Torque to "),
+        ("removed", "5"),
+        ("added", "6"),
+        ("kept", " Nm, then test"),
+        ("added", " twice"),
+        ("kept", "."),
+    ]
+    assert word_diff("", "") == []
