@@ -9,6 +9,9 @@ class ProgramsConfig(AppConfig):
 
         audit_link_register("programs.program", "programs:program-detail")
         audit_link_register("programs.sow", "programs:sow-detail")
+        audit_link_register("programs.sowtask", "programs:sow-detail", via="sow")
+        audit_link_register("programs.sowmaterial", "programs:sow-detail", via="sow")
+        audit_link_register("programs.programattribute", "programs:program-detail", via="program")
         from programs.filtersets import ProgramSiteFilterSet, enroll_programs_of
         from programs.selectors import programs_overview
         from rollout.choices import STAFF_ROLES, Role

@@ -14,4 +14,7 @@ class RolloutConfig(AppConfig):
         from rollout.rls import post_migrate_apply, rls_detect
 
         post_migrate.connect(post_migrate_apply, sender=self, dispatch_uid="rollout.rls")
+        from rollout.audit_display import audit_link_register
+
+        audit_link_register("rollout.membership", "core:member-edit")
         connection_created.connect(rls_detect, dispatch_uid="rollout.rls_detect")

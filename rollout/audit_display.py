@@ -2,7 +2,9 @@
 and only the changes that really changed. The audit log and the home's activity feed show events this way.
 
 Apps say where their objects' pages are from their `AppConfig.ready()`:
-`audit_link_register("workorders.workorder", "workorders:work-order-detail")` (a URL name taking `org` and `pk`)."""
+`audit_link_register("workorders.workorder", "workorders:work-order-detail")` (a URL name taking `org` and `pk`);
+an object without a page of its own links to its parent's, named by a key of the event's data
+(`audit_link_register("programs.sowtask", "programs:sow-detail", via="sow")`)."""
 
 from __future__ import annotations
 
@@ -44,12 +46,13 @@ PHRASES = {
 }
 ACTIONS = {"transitioned": "moved", "added": "added", "removed": "removed"}
 
-_LINKS: dict[str, str] = {}
+_LINKS: dict[str, tuple[str, str | None]] = {}
 
 
-def audit_link_register(target_type: str, url_name: str) -> None:
-    """Link events about `target_type` (an app_label.model) to the page `url_name` (kwargs org, pk)."""
-    _LINKS[target_type] = url_name
+def audit_link_register(target_type: str, url_name: str, *, via: str | None = None) -> None:
+    """Link events about `target_type` (an app_label.model) to the page `url_name` (kwargs org, pk): the object's
+    own, or with `via` its parent's, whose id the event's data holds under that key (no link when it does not)."""
+    _LINKS[target_type] = (url_name, via)
 
 
 def audit_phrase(verb: str) -> str:
@@ -71,11 +74,14 @@ def audit_kind(target_type: str) -> str:
 
 
 def audit_link(event, organization_slug: str) -> str | None:
-    url_name = _LINKS.get(event.target_type)
-    if url_name is None or not str(event.target_id).isdigit():
+    if event.target_type not in _LINKS:
+        return None
+    url_name, via = _LINKS[event.target_type]
+    pk = event.target_id if via is None else (event.after or {}).get(via, (event.before or {}).get(via))
+    if pk is None or not str(pk).isdigit():
         return None
     try:
-        return reverse(url_name, kwargs={"org": organization_slug, "pk": int(event.target_id)})
+        return reverse(url_name, kwargs={"org": organization_slug, "pk": int(pk)})
     except NoReverseMatch:
         return None
 

@@ -10,3 +10,4 @@ class SitesConfig(AppConfig):
         from sites import services  # noqa: F401
 
         audit_link_register("sites.site", "sites:site-page")
+        audit_link_register("sites.siteimport", "sites:site-import-page")

@@ -9,6 +9,9 @@ class WorkordersConfig(AppConfig):
 
         audit_link_register("workorders.workorder", "workorders:work-order-detail")
         audit_link_register("workorders.visit", "visits:visit-detail")
+        audit_link_register("workorders.packet", "packets:packet-page")
+        audit_link_register("workorders.packetgenerationjob", "packets:packet-job")
+        audit_link_register("workorders.shipment", "workorders:work-order-detail", via="work_order")
         # workorders.packets.services registers the durable job kinds (packet generation) and the render sweeper;
         # it imports workorders.events, which declares the work-order, visit and packet event types.
         from rollout.choices import Role

@@ -843,3 +843,29 @@ def test_a_technician_cannot_revoke_another_technicians_app_token(client, tenant
     assert client.post(url).status_code == 404
     token.token.refresh_from_db()
     assert token.token.revoked_at is None
+
+
+def test_audit_events_about_a_line_of_a_page_link_to_that_page(admin_client, tenant):
+    # given a SOW task added (its event names the SOW) and one whose event does not name it
+    from rollout.audit import audit_record
+    from rollout.audit_display import audit_link
+    from tests.programs.factories import ProgramFactory, approved_sow
+
+    sow = approved_sow(ProgramFactory(organization=tenant.organization, client=tenant.client))
+    task = sow.tasks.first()
+    named = audit_record(
+        organization=tenant.organization, actor=None, verb="sow_task.added", target=task, after={"sow": sow.pk}
+    )
+    unnamed = audit_record(
+        organization=tenant.organization, actor=None, verb="sow_task.updated", target=task, after={"title": "X"}
+    )
+    member = audit_record(
+        organization=tenant.organization, actor=None, verb="membership.updated", target=tenant.members[Role.PM]
+    )
+    org = tenant.organization.slug
+    # then the first links to the SOW's page, the second to nothing, a membership to its edit page
+    assert audit_link(named, org) == f"/o/{org}/sows/{sow.pk}/"
+    assert audit_link(unnamed, org) is None
+    assert audit_link(member, org) == f"/o/{org}/members/{tenant.members[Role.PM].pk}/"
+    table = admin_client.get(f"/o/{org}/audit/").content.decode().split('id="audit-table"')[1]
+    assert f'href="/o/{org}/sows/{sow.pk}/"' in table
