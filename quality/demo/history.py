@@ -85,11 +85,11 @@ TASKS = [
 ]  # fmt: skip
 # (city, technician's e-mail, stores): each city's stores are worked by the technician who lives there.
 CREWS = [
-    ("Chicago", "tech@northwind.example", 14),
-    ("Minneapolis", "hannah.berg@lakeshore.example", 12),
-    ("Dallas", "jordan.lee@summittech.example", 12),
-    ("Atlanta", "keisha.brown@coastalinstall.example", 11),
-    ("Nashville", "omar.haddad@coastalinstall.example", 11),
+    ("Chicago", "tech@northwind.example", 18),
+    ("Minneapolis", "hannah.berg@lakeshore.example", 16),
+    ("Dallas", "jordan.lee@summittech.example", 16),
+    ("Atlanta", "keisha.brown@coastalinstall.example", 15),
+    ("Nashville", "omar.haddad@coastalinstall.example", 15),
 ]
 PM_EMAIL, COORDINATOR_EMAIL, CLIENT_EMAIL = (
     "pm@northwind.example",
@@ -373,10 +373,10 @@ def _reject(story: Story, work_order: WorkOrder, technician: Technician, moment:
 
 def _story_of(n: int, total: int) -> str:
     """What happens to the n-th store (in visit order)."""
-    return {
-        total // 4: "rejected",
-        total // 2: "site_not_ready",
-        total - 12: "warranty",
+    return {  # with five crews taking turns, n modulo 5 picks the crew: each story happens to another one
+        total // 4 + 2: "rejected",
+        total // 2 + 4: "site_not_ready",
+        total - 17: "warranty",
         total - 1: "queued",
     }.get(n, "accepted")
 
@@ -386,7 +386,8 @@ def _run(story: Story, start: date, plan: list[tuple[WorkOrder, Technician]]) ->
     total = len(plan)
     today = timezone.localdate()
     for n, (work_order, technician) in enumerate(plan):
-        week, weekday = divmod(n * WEEKS * 5 // total, 5)
+        # A rollout ramps up: more stores a week as it goes (the n-th store's working day grows as n^(2/3)).
+        week, weekday = divmod(int(WEEKS * 5 * (n / total) ** (2 / 3)), 5)
         day = start + timedelta(weeks=week, days=weekday)
         if day >= today:
             day = today - timedelta(days=1 + (today.weekday() == 0) * 2)
