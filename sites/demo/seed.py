@@ -169,6 +169,15 @@ ACCESS_HOURS = {
     "mall": "mon-sat 10:00-21:00; sun 11:00-18:00",
     "express": "daily 06:00-23:59",
 }
+# Chicago's first stores (by code) are where the self-checkout pilot runs (programs.demo.seed): 24-hour
+# supercenters, and every third one a mall store whose installers come in after closing, overnight — the way retail
+# POS rollouts are installed — so that the pilot's crew (workorders.demo.work_orders.CREW) works around the clock.
+AROUND_THE_CLOCK_CITY, AROUND_THE_CLOCK_STORES = "Chicago", 10
+AROUND_THE_CLOCK = [
+    ("supercenter", "daily 00:00-24:00"),
+    ("mall", "daily 21:30-09:30"),
+    ("supercenter", "daily 00:00-24:00"),
+]
 HOLIDAY_BLACKOUTS = "2026-11-26;2026-11-27;2026-12-24;2026-12-25;2026-12-31"
 MANAGER_NAMES = [
     "Alex Morgan",
@@ -197,9 +206,12 @@ def _harbor_rows(rng: random.Random) -> list[dict]:
     rows = []
     number = 1000
     for city, state, lat, lng, tz, region in US_CITIES:
-        for _ in range(HARBOR_STORES_PER_CITY):
+        for index in range(HARBOR_STORES_PER_CITY):
             number += 1
             store_format = rng.choices([f for f, _ in FORMATS], weights=[w for _, w in FORMATS])[0]
+            access_hours = ACCESS_HOURS[store_format]
+            if city == AROUND_THE_CLOCK_CITY and index < AROUND_THE_CLOCK_STORES:
+                store_format, access_hours = AROUND_THE_CLOCK[index % 3]
             rows.append(
                 {
                     "code": f"HF-{number}",
@@ -211,7 +223,7 @@ def _harbor_rows(rng: random.Random) -> list[dict]:
                     "latitude": f"{lat + rng.uniform(-0.18, 0.18):.6f}",
                     "longitude": f"{lng + rng.uniform(-0.22, 0.22):.6f}",
                     "timezone": tz,
-                    "access_hours": ACCESS_HOURS[store_format],
+                    "access_hours": access_hours,
                     "blackout_dates": HOLIDAY_BLACKOUTS,
                     "attr:store_format:str": store_format,
                     "attr:region:str": region,
