@@ -21,9 +21,11 @@ climbs to the PM 30 minutes after it is raised and to the client 4 hours later):
 - checked out (complete, incomplete): ended at least 30 minutes ago;
 - Tomás's confirmed visit (the phone's demo) and a cancelled one: his next slots.
 
-A technician's day ends by midnight, so no window runs past it: a late visit cannot be placed in the hour after
-local midnight, nor "on the way" between about 19:15 and 22:45 (a five-hour window starting then would end after
-midnight); the plan leaves out what the clock cannot give rather than bend a rule.
+A technician's day ends by midnight, so no window runs past it, and a five-hour window (the pilot's estimate)
+cannot start after 19:00: no late visit can be placed between 23:30 and 01:00 local time, no checked-in one
+between 23:30 and 00:15, and none "on the way" between about 18:45 and 22:45 (nor some early mornings, when the
+night shift's three are all busy); the plan leaves out what the clock cannot give rather than bend a rule
+(tests/workorders/test_demo_day.py walks the week).
 
 Candidates are tried on the quarter hour, nearest the preferred start first. Pure: no queries.
 """
@@ -55,6 +57,7 @@ class Need:
     ends_before: int | None = None
     technicians: tuple[str, ...] = ()  # asked for first (by e-mail)
     only: bool = False  # no one else will do
+    today: bool = False  # today's (local) starts first: the homes show today's late visits and no-shows
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,12 @@ def needs(*, grace: int, tech: str) -> list[Need]:
     hour, day = 60, 24 * 60
     return [
         Need("late", -(30 + 240 + grace) + 5, -(50 + grace), -(30 + grace), ends_after=20),
+        Need("no_show", -12 * hour, -5 * hour, -(grace + 45), today=True),
         Need("checked_in", -5 * hour + 20, -75, -10, ends_after=20),
         Need("on_the_way", 15, 30, 75),
         Need("resolves", 15, 3 * hour, day - 15),
         Need("at_risk", day + 15, day + hour, day + 6 * hour - 15),
         Need("confirmed", 30, 30, 5 * day, technicians=(tech,), only=True),
-        Need("no_show", -12 * hour, -5 * hour, -(grace + 45)),
         Need("checked_out", -30 * hour, -9 * hour, -5 * hour, ends_before=-30),
         Need("incomplete", -30 * hour, -6 * hour, -5 * hour, ends_before=-30),
         Need("cancelled", 60, day, 6 * day, technicians=(tech,)),
@@ -98,7 +101,8 @@ def technician_works(technician, start: datetime, end: datetime, days_off: Itera
 
 
 def _starts(now: datetime, zone: ZoneInfo, need: Need) -> list[datetime]:
-    """The quarter hours (local clock) between the need's earliest and latest start, nearest preferred first."""
+    """The quarter hours (local clock) between the need's earliest and latest start, nearest preferred first (today's
+    first, if the need asks)."""
     local = now.astimezone(zone)
     base = local.replace(second=0, microsecond=0)
     if base < local:
@@ -111,7 +115,9 @@ def _starts(now: datetime, zone: ZoneInfo, need: Need) -> list[datetime]:
         starts.append(moment)
         moment += timedelta(minutes=QUARTER)
     preferred = local + timedelta(minutes=need.preferred)
-    return sorted(starts, key=lambda start: (abs(start - preferred), start))
+    return sorted(
+        starts, key=lambda start: (need.today and start.date() != local.date(), abs(start - preferred), start)
+    )
 
 
 def plan_day(

@@ -7,9 +7,9 @@ Where and when each visit falls is workorders.demo.day's plan: inside its store'
 technician's working hours on a working day, whatever the hour the seed runs (the pilot has 24-hour and
 overnight stores and a crew in three shifts). The visits themselves are written directly, like fixtures (the
 booking services refuse windows in the past); the work orders follow through the work-order services as far as
-the state machine allows — dispatched (the site contact confirmed through the service, the gates still red
-cleared with the reasons a PM writes), in progress, submitted, rework — and a refusal just leaves a work order
-where it is.
+the state machine allows — dispatched (the site contact confirmed and the materials delivered through their
+services; only the packet gate cleared with the PM's reason, the crew having no app accounts), in progress,
+submitted (rework is QA's decision: quality.demo) — and a refusal just leaves a work order where it is.
 
 Idempotent: nothing happens once any pilot work order has a visit. Skips quietly without the pilot.
 """
@@ -63,14 +63,14 @@ STATES = {
     "at_risk": ("scheduled", S.SCHEDULED),
     "no_show": ("no_show", S.SCHEDULED),
     "checked_out": ("checked_out", S.SUBMITTED),
-    "incomplete": ("incomplete", S.REWORK),
+    "incomplete": ("incomplete", S.SUBMITTED),  # sent to rework only by a QA review (quality.demo)
     "confirmed": ("confirmed", GATES_GREEN),
     "cancelled": ("cancelled", None),
 }
 # Visits whose technician and window the work order carries (a cancelled visit's work order is back to ready).
 PLANNED_STATES = {"checked_out", "incomplete", "checked_in", "confirmed", "late", "on_the_way", "no_show", "scheduled"}
 # Forward path of the work-order moves the demo makes (each through the service).
-PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED, S.REWORK]
+PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED]
 # The one gate the demo's crew cannot turn green themselves (they have no app accounts to acknowledge the packet in):
 # the reason the PM writes when clearing it on the day of the visit. Every other gate is made green for real
 # (the site contact confirmed, the materials delivered) or the work order stays where it is.
@@ -164,17 +164,18 @@ def _clear_red_gates(organization, actor: Access, work_order: WorkOrder) -> bool
     return True
 
 
-def _advance(organization, actor: Access, work_order: WorkOrder, target: str | None, reason: str = "") -> None:
+def _advance(organization, actor: Access, work_order: WorkOrder, target: str | None) -> None:
     """Move the work order forward along PATH up to `target`, through the services; stop at the first refusal."""
     if target == GATES_GREEN:
-        if work_order.status == S.SCHEDULED:
+        _advance(organization, actor, work_order, S.SCHEDULED)
+        if WorkOrder.objects.for_organization(organization).filter(pk=work_order.pk, status=S.SCHEDULED).exists():
             _clear_red_gates(organization, actor, work_order)
         return
     if target not in PATH:
         return
     current = WorkOrder.objects.for_organization(organization).values_list("status", flat=True).get(pk=work_order.pk)
     if current == S.DRAFT:
-        current = _move(organization, actor, work_order, S.READY, "") or current
+        current = _move(organization, actor, work_order, S.READY) or current
     if current not in PATH:
         return
     for step in PATH[PATH.index(current) + 1 : PATH.index(target) + 1]:
@@ -182,7 +183,7 @@ def _advance(organization, actor: Access, work_order: WorkOrder, target: str | N
             return  # the pilot's unplanned work orders stay ready
         if step == S.DISPATCHED and not _clear_red_gates(organization, actor, work_order):
             return
-        if _move(organization, actor, work_order, step, reason if step == S.REWORK else "") is None:
+        if _move(organization, actor, work_order, step) is None:
             return
 
 
@@ -196,7 +197,7 @@ def _plan(work_order: WorkOrder, technician: Technician, window: tuple[datetime,
     )
 
 
-def _move(organization, actor, work_order: WorkOrder, to_status: str, reason: str) -> str | None:
+def _move(organization, actor, work_order: WorkOrder, to_status: str, reason: str = "") -> str | None:
     try:
         work_order_services.work_order_transition(
             organization=organization, actor=actor, work_order_id=work_order.pk, to_status=to_status, reason=reason
@@ -359,8 +360,7 @@ def seed(demo: DemoContext) -> None:
     for n, item in enumerate(placed):
         state, target = STATES[item.need.key]
         work_order, technician, window = item.work_order, item.technician, (item.start, item.end)
-        reason = "Visit 1 ended incomplete: Parts missing (kiosk bracket)."
         if state in PLANNED_STATES:
             _plan(work_order, technician, window)
-        _advance(organization, actor, work_order, target, reason)
+        _advance(organization, actor, work_order, target)
         _visit(organization, work_order, technician, state, window, now, n)

@@ -45,14 +45,15 @@ CREW_EMAIL = "rosa.delgado@lakeshore.example"
 CREW_SKILLS = ["pos-install", "kiosk-config", "low-voltage", "signage-mount", "network-cabling"]
 # The pilot's Lakeshore crew, who hold every skill the pilot asks for, in three ten-hour shifts so that a store is
 # covered around the clock: days, evenings (until midnight) and overnight (from midnight, for the stores that only
-# let installers in after closing). Each shift has four people on staggered five-day weeks (three a day but Thursdays),
-# and Rosa, the crew lead, works days Monday to Saturday.
+# let installers in after closing). Evenings and nights have five people on staggered five-day weeks (three or four
+# a day), days four and Rosa, the crew lead, who works days Monday to Saturday.
 # (e-mail, full name, phone, home address, latitude, longitude, working days, start, end)
 WEEKS = [
     ["mon", "tue", "wed", "thu", "fri"],
     ["wed", "thu", "fri", "sat", "sun"],
     ["fri", "sat", "sun", "mon", "tue"],
     ["sat", "sun", "mon", "tue", "wed"],
+    ["thu", "fri", "sat", "sun", "mon"],
 ]
 DAYS, EVENINGS, NIGHTS = (time(6, 0), time(16, 30)), (time(13, 30), time(23, 59)), (time(0, 0), time(10, 0))
 CREW = [
@@ -74,6 +75,8 @@ CREW = [
      "41.800100", "-87.588600", WEEKS[2], *EVENINGS),
     ("natalia.sokolova@lakeshore.example", "Natalia Sokolova", "+1 773 555 0198", "6400 N Sheridan Rd, Chicago, IL",
      "41.999000", "-87.655700", WEEKS[3], *EVENINGS),
+    ("owen.fitzgerald@lakeshore.example", "Owen Fitzgerald", "+1 773 555 0183", "4800 N Broadway, Chicago, IL",
+     "41.969500", "-87.659700", WEEKS[4], *EVENINGS),
     ("kelsey.odonnell@lakeshore.example", "Kelsey O'Donnell", "+1 708 555 0199", "5900 W Cermak Rd, Cicero, IL",
      "41.851700", "-87.772700", WEEKS[0], *NIGHTS),
     ("tyrone.banks@lakeshore.example", "Tyrone Banks", "+1 773 555 0180", "1900 W 95th St, Chicago, IL",
@@ -82,6 +85,8 @@ CREW = [
      "41.940600", "-87.727500", WEEKS[2], *NIGHTS),
     ("imani.brooks@lakeshore.example", "Imani Brooks", "+1 773 555 0182", "7900 S Cottage Grove Ave, Chicago, IL",
      "41.750300", "-87.604600", WEEKS[3], *NIGHTS),
+    ("priscilla.nguyen@lakeshore.example", "Priscilla Nguyen", "+1 708 555 0184", "2000 W Division St, Chicago, IL",
+     "41.903200", "-87.677400", WEEKS[4], *NIGHTS),
 ]  # fmt: skip
 CREW_EMAILS = [row[0] for row in CREW]
 # (certificate name, skill slug, reference prefix): each crew member holds both.
