@@ -2,11 +2,12 @@
 
 Every demo organization gets a policy (the organization's rules, with confirmations due 24 hours before the window
 and a warning 6 hours ahead, the morning before); Northwind's pilot program overrides the missed check-in rule to
-reach Harbor Foods' contact 4 hours after the PM and be client-visible. Then the sweep runs over Northwind's demo visits every quarter of an hour of the
-last seven hours, as beat would have (workorders.demo.day places the visits for it, whatever the hour): the late
-visit's missed check-in is raised after its deadline and climbs to level 2 (the PM) 30 minutes later; a scheduled
-visit is at risk of going unconfirmed; the crew confirms another one through the field service and the last
-sweep resolves its escalation by itself; the coordinator acknowledges the no-show.
+reach Harbor Foods' contact 4 hours after the PM and be client-visible. Then the sweep runs over Northwind's demo
+visits every quarter of an hour of the last seven hours, as beat would have (workorders.demo.day places the visits
+for it, whatever the hour): the late visit's missed check-in is raised after its deadline and climbs to level 2
+(the PM) 30 minutes later; a scheduled visit is at risk of going unconfirmed; the crew confirms another one
+through the field service and the last sweep resolves its escalation by itself; the coordinator acknowledges the
+no-show.
 
 Idempotent: nothing happens once the organization has an escalation. Skips quietly without the visit demo."""
 

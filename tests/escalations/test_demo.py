@@ -100,4 +100,3 @@ def test_the_demo_keeps_its_promises_whatever_the_hour(now, request):
         before = (Escalation.objects.count(), Visit.objects.count())
         seed_at(now + timedelta(hours=3))
         assert (Escalation.objects.count(), Visit.objects.count()) == before
-

@@ -83,7 +83,7 @@ def needs(*, grace: int, tech: str) -> list[Need]:
         Need("confirmed", 30, 30, 5 * day, technicians=(tech,), only=True),
         Need("checked_out", -30 * hour, -9 * hour, -5 * hour, ends_before=-30),
         Need("incomplete", -30 * hour, -6 * hour, -5 * hour, ends_before=-30),
-        Need("cancelled", 60, day, 6 * day, technicians=(tech,)),
+        Need("cancelled", 60, day, 6 * day, technicians=(tech,), only=True),
     ]
 
 
