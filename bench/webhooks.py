@@ -138,7 +138,7 @@ def _start_worker(queue: str, log) -> subprocess.Popen:
         queue,
         "--without-mingle",
         "--without-gossip",
-        "--loglevel=INFO",
+        "--loglevel=WARNING",
     ]
     return subprocess.Popen(
         command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -200,14 +200,12 @@ def run(size) -> list[Row]:
     def deliveries(messages: int) -> float:
         before_received, before_succeeded = receiver.received(), succeeded()
         started = emit(messages)
-        print(f"commit {time.perf_counter() - started:.3f}", file=sys.stderr)
         finished = _wait(
             lambda: receiver.received() - before_received >= messages and succeeded() - before_succeeded >= messages,
             deadline,
         )
         if not finished:
             raise SystemExit(f"webhooks bench: not every delivery succeeded before the deadline; see {log_path}")
-        print(f"total {time.perf_counter() - started:.3f}", file=sys.stderr)
         return time.perf_counter() - started
 
     measured: dict[int, tuple[list, list]] = {0: ([], []), RECEIVER_MS: ([], [])}
