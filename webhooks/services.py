@@ -75,7 +75,7 @@ PARALLEL_BATCHES = 4
 # plus one request's timeouts (5 s connect, 10 s read), within the send task's time limits and far within a lease.
 BATCH_SECONDS = 20
 # A batch records its attempts at least this often, so a worker killed mid-batch resends little.
-RECORD_SECONDS = 1.0
+RECORD_SECONDS = 0.25
 BODY_EXCERPT = 2000
 
 TEST_EVENT = event_type_register(
