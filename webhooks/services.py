@@ -359,25 +359,34 @@ def delivery_headers(*, secrets: list[str], msg_id: str, body: bytes, at: dateti
 
 
 def deliveries_claim(
-    *, endpoint_id: int, token: str, now: datetime | None = None, limit: int = BATCH_SIZE, delivery_ids=None
+    *,
+    organization_id: int,
+    endpoint_id: int,
+    token: str,
+    now: datetime | None = None,
+    limit: int = BATCH_SIZE,
+    delivery_ids=None,
 ) -> list[WebhookDelivery]:
-    """Take the lease of up to `limit` due deliveries of one endpoint, oldest first — and take back this token's
-    own (a redelivered task carries the same token) — in one short transaction: the rows are read with their events
-    and locked (`SKIP LOCKED`: rows another worker is claiming at that moment are left to it, not waited for), then
-    marked with one UPDATE that repeats every condition. Returns the claimed deliveries with their events.
+    """Take the lease of up to `limit` due deliveries of one active endpoint, oldest first — and take back this
+    token's own (a redelivered task carries the same token) — in one short transaction: the rows are read with
+    their events and endpoint and locked (`SKIP LOCKED`: rows another worker is claiming at that moment are left
+    to it, not waited for), then marked with one UPDATE that repeats every condition. Returns the claimed
+    deliveries.
 
     (Not one UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED): PostgreSQL may run that subquery once
     per row, each run skipping the rows the UPDATE already took, and claim past the limit.)"""
     now = now or timezone.now()
     mine = Q(claim_token=token)
     free = Q(next_attempt_at__lte=now) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-    claimable = WebhookDelivery.objects.filter(mine | free, endpoint_id=endpoint_id, status__in=SENDABLE)
+    claimable = WebhookDelivery.objects.for_organization(organization_id).filter(
+        mine | free, endpoint_id=endpoint_id, endpoint__is_active=True, status__in=SENDABLE
+    )
     if delivery_ids is not None:
         claimable = claimable.filter(pk__in=delivery_ids)
     until = now + lease()
     with transaction.atomic():
         chosen = list(
-            claimable.select_related("event")
+            claimable.select_related("event", "endpoint")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("next_attempt_at", "pk")[:limit]
         )
@@ -409,19 +418,19 @@ def deliveries_send(
     `delivery_ids` restricts it). Returns the attempts; none when nothing was this caller's to send (done, not due,
     claimed by a live worker, or the endpoint inactive)."""
     token = token or uuid.uuid4().hex
-    endpoint = WebhookEndpoint.objects.for_organization(organization_id).filter(pk=endpoint_id, is_active=True).first()
-    if endpoint is None:
-        return []
-    deliveries = deliveries_claim(endpoint_id=endpoint.pk, token=token, delivery_ids=delivery_ids)
+    deliveries = deliveries_claim(
+        organization_id=organization_id, endpoint_id=endpoint_id, token=token, delivery_ids=delivery_ids
+    )
     if not deliveries:
         return []
+    endpoint = deliveries[0].endpoint  # one instance for the batch: its counters move as the batch is recorded
     attempts: list[WebhookAttempt] = []
     sent: list[Sent] = []
     began = recorded = time.monotonic()
     more = len(deliveries) >= BATCH_SIZE
     with transport.Sender(endpoint.url) as sender:
         for index, delivery in enumerate(deliveries):
-            if time.monotonic() - began > BATCH_SECONDS:
+            if index and time.monotonic() - began > BATCH_SECONDS:  # at least one request per batch
                 WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries[index:]], claim_token=token).update(
                     claim_token="", claimed_until=None
                 )
