@@ -10,14 +10,21 @@ How an app takes part (docs/architecture.md tells the whole story):
    subject=visit, data={...}, actor=..., recipients=[user ids])`. Nothing is sent for a change that rolls back;
    a committed change's event is always relayed (on commit, and by the minute sweep if the broker was away).
 3. **Consume**: a higher app registers `event_consumer_register(EventConsumer(key=..., handle=...))` in its
-   `AppConfig.ready()`. `handle(event)` runs inside a transaction holding the event's row lock and must only write
-   rows (enqueue side effects with `transaction.on_commit`); it runs once per event and consumer.
+   `AppConfig.ready()`. `handle(event)` — or `handle_many(events)`, one set of statements for a batch — runs inside
+   a transaction holding the events' row locks and must only write rows (enqueue side effects with
+   `transaction.on_commit`); it runs once per event and consumer.
+
+The relay works in batches: the events a transaction emits are relayed by one task after its commit, which locks
+them (`FOR UPDATE SKIP LOCKED`: events another relay holds are its to finish), hands the batch to each consumer in
+a savepoint, and marks them relayed in the same transaction. A consumer that fails on a batch takes its events one
+by one, so one bad event holds back only itself (its error is recorded and the sweep retries it).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,6 +44,8 @@ logger = logging.getLogger(__name__)
 RELAY_MAX_ATTEMPTS = 20
 # The sweep leaves events younger than this to their on-commit relay.
 RELAY_GRACE = timedelta(seconds=30)
+# Events one relay task takes at most (one transaction, one set of statements per consumer).
+RELAY_BATCH = 500
 
 
 class UnknownEventType(ApplicationError):
@@ -94,8 +103,18 @@ class EventType:
 
 @dataclass(frozen=True)
 class EventConsumer:
+    """A consumer of the outbox: `handle(event)`, or `handle_many(events)` when it can treat a batch at once."""
+
     key: str
-    handle: Callable[[Event], None]
+    handle: Callable[[Event], None] | None = None
+    handle_many: Callable[[list[Event]], object] | None = None
+
+    def consume(self, batch: list[Event]) -> None:
+        if self.handle_many is not None:
+            self.handle_many(batch)
+            return
+        for event in batch:
+            self.handle(event)
 
 
 _TYPES: dict[str, EventType] = {}
@@ -164,42 +183,100 @@ def event_emit(
         actor_label=label,
         recipients=sorted({getattr(r, "pk", r) for r in recipients if r is not None}, key=str),
     )
-    transaction.on_commit(lambda: _enqueue_relay(event.pk))
+    events_relay_on_commit([event.pk])
     return event
 
 
-def _enqueue_relay(event_id: int) -> None:
+# Ids of events emitted in this thread whose relay is not enqueued yet (see events_relay_on_commit).
+_pending = threading.local()
+
+
+def events_relay_on_commit(event_ids: Iterable[int]) -> None:
+    """Relay these events once the current transaction commits, with the other events it emitted: the first
+    commit callback to run enqueues every pending id in one task (RELAY_BATCH at most per task). Each event's own
+    callback runs if and only if its row committed, so none is missed; an id whose savepoint rolled back may ride
+    along, and the relay finds no row for it."""
+    pending = _pending.__dict__.setdefault("ids", [])
+    pending.extend(event_ids)
+    transaction.on_commit(_enqueue_pending)
+
+
+def _enqueue_pending() -> None:
+    ids, _pending.ids = getattr(_pending, "ids", []), []
+    events_enqueue(ids)
+
+
+def events_enqueue(event_ids: list[int]) -> None:
+    """Enqueue the relay of these committed events (RELAY_BATCH per task)."""
     from rollout.tasks import event_relay_task
 
+    for start in range(0, len(event_ids), RELAY_BATCH):
+        chunk = event_ids[start : start + RELAY_BATCH]
+        try:
+            event_relay_task.delay(event_ids=chunk)
+        except (OSError, KombuOperationalError):  # the broker is away: the changes are committed, the sweep relays
+            logger.warning("events %s…: relay not enqueued, the sweep will relay them", chunk[:5], exc_info=True)
+            return
+
+
+def events_relay(event_ids: Iterable[int]) -> list[int]:
+    """Hand a batch of events to every consumer that has not handled them yet. Returns the ids this call relayed
+    fully.
+
+    One transaction locks the events still to relay (`SKIP LOCKED`: an event another relay holds is left to it,
+    never handed over twice), gives them to each consumer in a savepoint (one by one if the batch fails), and
+    records who handled what with the events' moves: `relayed_to` and `relayed_at`, or, for an event a consumer
+    failed on, the consumers that succeeded, `relay_attempts` and `relay_error` (the sweep tries it again)."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return []
+    with transaction.atomic():
+        batch = list(
+            Event.objects.select_for_update(skip_locked=True).filter(pk__in=ids, relayed_at__isnull=True).order_by("pk")
+        )
+        if not batch:
+            return []
+        errors: dict[int, str] = {}
+        for consumer in event_consumers():
+            _consume(consumer, [e for e in batch if consumer.key not in e.relayed_to], errors)
+        now = timezone.now()
+        relayed: dict[tuple[str, ...], list[int]] = {}
+        for event in batch:
+            if event.pk in errors:
+                Event.objects.filter(pk=event.pk).update(
+                    relayed_to=event.relayed_to, relay_attempts=F("relay_attempts") + 1, relay_error=errors[event.pk]
+                )
+            else:
+                relayed.setdefault(tuple(event.relayed_to), []).append(event.pk)
+        for keys, done in relayed.items():
+            Event.objects.filter(pk__in=done).update(relayed_to=list(keys), relayed_at=now)
+    return [pk for done in relayed.values() for pk in done]
+
+
+def _consume(consumer: EventConsumer, batch: list[Event], errors: dict[int, str]) -> None:
+    """Give `batch` to one consumer in a savepoint; if it fails, give each event alone, recording the failures."""
+    batch = [event for event in batch if event.pk not in errors]
+    if not batch:
+        return
     try:
-        event_relay_task.delay(event_id=event_id)
-    except (OSError, KombuOperationalError):  # the broker is away: the change is committed, the sweep relays the event
-        logger.warning("event %s: relay not enqueued, the sweep will relay it", event_id, exc_info=True)
+        with transaction.atomic():
+            consumer.consume(batch)
+    except Exception as error:
+        if len(batch) > 1:
+            for event in batch:
+                _consume(consumer, [event], errors)
+            return
+        logger.exception("event %s: consumer %s failed", batch[0].pk, consumer.key)
+        errors[batch[0].pk] = f"{consumer.key}: {error}"[:2000]
+        return
+    for event in batch:
+        event.relayed_to = [*event.relayed_to, consumer.key]
 
 
 def event_relay(event_id: int) -> bool:
-    """Hand one event to every consumer that has not handled it yet. Returns whether it is fully relayed.
-
-    Each consumer runs in its own transaction under the event's row lock, which also marks it done: two relays
-    of the same event (a redelivered task, the sweep) wait for each other and never hand it over twice."""
-    for consumer in event_consumers():
-        try:
-            with transaction.atomic():
-                event = Event.objects.select_for_update().filter(pk=event_id).first()
-                if event is None or event.relayed_at is not None:
-                    return event is not None
-                if consumer.key in event.relayed_to:
-                    continue
-                consumer.handle(event)
-                event.relayed_to = [*event.relayed_to, consumer.key]
-                event.save(update_fields=["relayed_to"])
-        except Exception as error:
-            logger.exception("event %s: consumer %s failed", event_id, consumer.key)
-            Event.objects.filter(pk=event_id).update(
-                relay_attempts=F("relay_attempts") + 1, relay_error=f"{consumer.key}: {error}"[:2000]
-            )
-            return False
-    return bool(Event.objects.filter(pk=event_id, relayed_at__isnull=True).update(relayed_at=timezone.now()))
+    """Relay one event (`events_relay` of one). Returns whether it is fully relayed, by this call or before."""
+    events_relay([event_id])
+    return Event.objects.filter(pk=event_id, relayed_at__isnull=False).exists()
 
 
 def events_unrelayed(now: datetime | None = None):
@@ -211,7 +288,7 @@ def events_unrelayed(now: datetime | None = None):
 
 
 def events_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
-    """Relay the overdue events (the on-commit relay did not happen: broker away, worker killed). Returns how
-    many were fully relayed."""
+    """Relay the overdue events (the on-commit relay did not happen: broker away, worker killed), RELAY_BATCH at a
+    time. Returns how many were fully relayed."""
     ids = list(events_unrelayed(now).values_list("id", flat=True)[:limit])
-    return sum(1 for event_id in ids if event_relay(event_id))
+    return sum(len(events_relay(ids[start : start + RELAY_BATCH])) for start in range(0, len(ids), RELAY_BATCH))

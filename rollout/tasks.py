@@ -47,11 +47,12 @@ def jobs_sweep_task() -> dict:
 
 
 @shared_task(name="rollout.event_relay", acks_late=True, soft_time_limit=60, time_limit=120, ignore_result=True)
-def event_relay_task(*, event_id: int) -> None:
-    """Hand a committed event to its consumers (inbox, e-mail, webhooks). Safe to run twice."""
+def event_relay_task(*, event_ids: list[int] = (), event_id: int | None = None) -> int:
+    """Hand committed events to their consumers (inbox, e-mail, webhooks) in one batch: `event_ids`, or one
+    `event_id`. Safe to run twice. Returns how many this run relayed."""
     from rollout import events
 
-    events.event_relay(event_id)
+    return len(events.events_relay([*event_ids, *([event_id] if event_id is not None else [])]))
 
 
 @shared_task(name="rollout.events_sweep", acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True)

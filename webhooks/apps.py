@@ -8,4 +8,4 @@ class WebhooksConfig(AppConfig):
         from rollout.events import EventConsumer, event_consumer_register
         from webhooks import services
 
-        event_consumer_register(EventConsumer(key="webhooks", handle=services.deliveries_record))
+        event_consumer_register(EventConsumer(key="webhooks", handle_many=services.deliveries_record_many))

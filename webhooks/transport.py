@@ -9,6 +9,8 @@
    verifies the certificate for the URL's host name (SNI), and `Host` names the URL's host.
 3. Short timeouts (connect, read), no redirect followed (a 3xx is an answer, and a failure), no retries here (the
    delivery schedule retries), and at most EXCERPT_BYTES of the answer read.
+4. A batch of deliveries to one endpoint goes through one `Sender`: one check and lookup, then one keep-alive
+   connection to the checked address for every request of the batch (a batch lasts seconds, not minutes).
 """
 
 from __future__ import annotations
@@ -157,56 +159,82 @@ def _pool(target: Target, address: str):
     return urllib3.HTTPConnectionPool(address, **options)
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST `body` to `url` through the guard. Never raises for the receiver's faults: they are in the answer."""
-    started = time.monotonic()
+class Sender:
+    """POSTs to one webhook URL through the guard, for a batch of deliveries: the URL is checked and its host
+    resolved and checked once, when the sender is made, and every request goes to that pinned address on one
+    keep-alive connection (opened again when the receiver closes it or an answer is cut short). Never raises for
+    the receiver's faults: they are in each answer. Use it as a context manager (the connection is closed)."""
 
-    def elapsed() -> int:
-        return int((time.monotonic() - started) * 1000)
-
-    try:
-        target = url_target(url)
-        address = target_address(target)
-    except UrlRefused as refused:
-        return Answer(error=f"refused: {refused.message}"[:300])
-    pool = _pool(target, address)
-    try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers={**headers, "Host": target.host_header, "User-Agent": USER_AGENT},
-            retries=False,
-            redirect=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
+    def __init__(self, url: str):
+        self.pool = None
+        self.address = ""
+        self.refusal = ""
         try:
-            excerpt = response.read(EXCERPT_BYTES, decode_content=False)
-        finally:
-            response.release_conn()
-            response.close()
-    except urllib3.exceptions.TimeoutError as error:
-        return Answer(address=address, latency_ms=elapsed(), error=f"timeout: {_reason(error)}"[:300])
-    except urllib3.exceptions.SSLError as error:
-        return Answer(address=address, latency_ms=elapsed(), error=f"TLS: {_reason(error)}"[:300])
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        return Answer(address=address, latency_ms=elapsed(), error=f"connection: {_reason(error)}"[:300])
-    finally:
-        pool.close()
-    status = response.status
-    error = ""
-    if 300 <= status < 400:
-        error = f"redirect to {response.headers.get('Location', '?')} not followed"[:300]
-    elif not 200 <= status < 300:
-        error = f"HTTP {status}"
-    return Answer(
-        address=address,
-        status_code=status,
-        excerpt=excerpt.decode("utf-8", errors="replace"),
-        latency_ms=elapsed(),
-        error=error,
-    )
+            self.target = url_target(url)
+            self.address = target_address(self.target)
+        except UrlRefused as refused:
+            self.refusal = f"refused: {refused.message}"[:300]
+            return
+        self.pool = _pool(self.target, self.address)
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def post(self, body: bytes, headers: dict[str, str]) -> Answer:
+        """POST `body` to the pinned address: status and a bounded excerpt, or the error that stopped it."""
+        if self.pool is None:
+            return Answer(error=self.refusal)
+        started = time.monotonic()
+        address = self.address
+
+        def elapsed() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        try:
+            response = self.pool.urlopen(
+                "POST",
+                self.target.path,
+                body=body,
+                headers={**headers, "Host": self.target.host_header, "User-Agent": USER_AGENT},
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+            try:
+                excerpt = response.read(EXCERPT_BYTES, decode_content=False)
+            finally:
+                if response.length_remaining == 0:
+                    response.release_conn()  # the whole answer was read: the connection serves the next request
+                else:
+                    response.close()  # an answer longer than the excerpt (or of unknown length) is not drained
+                    response.release_conn()
+        except urllib3.exceptions.TimeoutError as error:
+            return Answer(address=address, latency_ms=elapsed(), error=f"timeout: {_reason(error)}"[:300])
+        except urllib3.exceptions.SSLError as error:
+            return Answer(address=address, latency_ms=elapsed(), error=f"TLS: {_reason(error)}"[:300])
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            return Answer(address=address, latency_ms=elapsed(), error=f"connection: {_reason(error)}"[:300])
+        status = response.status
+        error = ""
+        if 300 <= status < 400:
+            error = f"redirect to {response.headers.get('Location', '?')} not followed"[:300]
+        elif not 200 <= status < 300:
+            error = f"HTTP {status}"
+        return Answer(
+            address=address,
+            status_code=status,
+            excerpt=excerpt.decode("utf-8", errors="replace"),
+            latency_ms=elapsed(),
+            error=error,
+        )
 
 
 def _reason(error: BaseException) -> str:

@@ -5,7 +5,7 @@ relay never ran."""
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rollout import events
@@ -121,3 +121,58 @@ def test_the_actor_is_recorded(tenant):
     user = tenant.members["pm"].user
     assert emit(tenant, actor=user).actor_label == user.email
     assert TYPE in [spec.name for spec in events.event_types()]
+
+
+def test_a_transactions_events_are_relayed_together_and_a_bad_one_holds_back_only_itself(
+    tenant, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given a consumer that takes batches, and fails on any batch holding a "bad" event
+    batches: list[list[int]] = []
+
+    def handle_many(batch):
+        batches.append([event.pk for event in batch])
+        for event in batch:
+            Heartbeat.objects.create(name=f"batch-{event.uid}", seen_at=timezone.now())
+        if any(event.data.get("bad") for event in batch):
+            raise RuntimeError("cannot take this one")
+
+    monkeypatch.setattr(events, "_CONSUMERS", {})
+    events.event_consumer_register(events.EventConsumer(key="batch", handle_many=handle_many))
+
+    # when one transaction emits three events, the middle one bad
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        emitted = [emit(tenant), events.event_emit(organization=tenant.organization, type=TYPE, data={"bad": 1})]
+        emitted.append(emit(tenant))
+    good, bad = [emitted[0].pk, emitted[2].pk], emitted[1].pk
+
+    # then one relay handed the three over at once; the failed batch was rolled back and retried one by one
+    assert batches[0] == sorted(e.pk for e in emitted)
+    assert batches[1:] == [[good[0]], [bad], [good[1]]]
+    assert set(Event.objects.filter(relayed_at__isnull=False).values_list("pk", flat=True)) == set(good)
+    failed = Event.objects.get(pk=bad)
+    assert failed.relayed_to == [] and failed.relay_attempts == 1 and "cannot take this one" in failed.relay_error
+    assert Heartbeat.objects.filter(name__startswith="batch-").count() == 2  # the bad one's rows rolled back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_another_relay_holds_is_left_to_it(tenant):
+    import psycopg2
+
+    from tests.workers import database_url
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    # an event written without its on-commit relay (this test commits as it goes)
+    event = Event.objects.create(organization=tenant.organization, type=TYPE, subject_type="organization")
+    holder = psycopg2.connect(database_url())
+    try:
+        with holder.cursor() as cursor:  # another relay, in the middle of its transaction
+            cursor.execute("SELECT id FROM rollout_event WHERE id = %s FOR UPDATE", [event.pk])
+        # a second relay neither waits for it nor hands the event over
+        assert events.events_relay([event.pk]) == [] and HANDLED == []
+    finally:
+        holder.rollback()
+        holder.close()
+    # once the holder is gone (its worker died: nothing was committed), the next relay hands it over once
+    assert events.events_relay([event.pk]) == [event.pk]
+    assert sorted(key for key, _ in HANDLED) == ["hooks", "inbox"]

@@ -41,6 +41,7 @@ class Received:
     path: str
     headers: dict
     body: bytes
+    client: tuple = ()  # the sender's (address, port): one per connection
 
 
 @dataclass
@@ -60,11 +61,13 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # as production servers: no 40 ms delayed-ACK stall on kept-alive answers
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
-                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    receiver.received.append(Received(self.path, headers, body, self.client_address))
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 answer = b'{"ok": true}' if receiver.status < 300 else b"no thanks " * 1000

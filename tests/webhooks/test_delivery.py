@@ -218,7 +218,12 @@ def test_a_redelivered_task_takes_its_own_claim_back(tenant, receiver):
     event = emit(tenant)
     services.deliveries_record(event)
     delivery = WebhookDelivery.objects.get(event=event)
-    assert services.delivery_claim(delivery_id=delivery.pk, token="t1")
+    assert [
+        d.pk
+        for d in services.deliveries_claim(
+            organization_id=delivery.organization_id, endpoint_id=delivery.endpoint_id, token="t1"
+        )
+    ] == [delivery.pk]
     # when another task comes for it while the lease runs, nothing happens; the same task (broker redelivery) sends
     assert services.delivery_send(organization_id=delivery.organization_id, delivery_id=delivery.pk, token="t2") is None
     assert services.delivery_send(organization_id=delivery.organization_id, delivery_id=delivery.pk, token="t1")
@@ -280,10 +285,14 @@ def test_a_success_resets_the_failure_run(tenant, receiver, django_capture_on_co
 
 
 def test_a_claim_outlives_the_send_tasks_time_limit(settings):
-    from webhooks.tasks import webhook_delivery_send_task
+    from webhooks.tasks import webhook_deliveries_send_task as task
 
-    assert services.lease().total_seconds() > webhook_delivery_send_task.time_limit
-    assert webhook_delivery_send_task.time_limit <= settings.CELERY_TASK_TIME_LIMIT
+    assert services.lease().total_seconds() > task.time_limit
+    assert task.time_limit <= settings.CELERY_TASK_TIME_LIMIT
+    # and a batch stops starting requests in time to finish its last one (connect and read timeouts) within the
+    # soft limit
+    last_request = settings.TUTTI_WEBHOOKS_CONNECT_TIMEOUT + settings.TUTTI_WEBHOOKS_READ_TIMEOUT
+    assert services.BATCH_SECONDS + last_request < task.soft_time_limit
 
 
 def test_after_a_rotation_the_old_secret_verifies_for_the_overlap_only(
@@ -311,3 +320,66 @@ def test_after_a_rotation_the_old_secret_verifies_for_the_overlap_only(
     Webhook(rotated.secret).verify(got.body, got.headers)
     with pytest.raises(Exception, match="No matching signature"):
         Webhook(old).verify(got.body, got.headers)
+
+
+def test_a_transactions_events_go_out_in_batches_on_one_connection_each(
+    tenant, receiver, django_capture_on_commit_callbacks
+):
+    # given an endpoint, and more events committed at once than one batch takes
+    endpoint = endpoint_for(tenant, receiver.url)
+    count = services.BATCH_SIZE + 10
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events = [emit(tenant, n=n) for n in range(count)]
+
+    # then every one was delivered once, signed, oldest first, in two batches of one kept-alive connection each
+    assert receiver.ids() == [event.uid for event in events]
+    assert len({item.client for item in receiver.received}) == 2
+    for item in receiver.received:
+        Webhook(endpoint.secret).verify(item.body, item.headers)
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert deliveries.filter(status=DeliveryStatus.SUCCEEDED, attempts=1, claim_token="").count() == count
+    assert WebhookAttempt.objects.filter(delivery__endpoint=endpoint, succeeded=True, number=1).count() == count
+    # and each delivery's last answer is its own attempt's
+    attempt = WebhookAttempt.objects.filter(delivery__endpoint=endpoint).order_by("-id").first()
+    delivery = attempt.delivery
+    assert (delivery.last_attempt_at, delivery.last_status_code, delivery.last_latency_ms) == (
+        attempt.started_at,
+        attempt.status_code,
+        attempt.latency_ms,
+    )
+
+
+def test_two_claims_of_one_endpoint_take_disjoint_batches_within_their_limit(tenant, receiver):
+    # given five due deliveries of one endpoint
+    endpoint = endpoint_for(tenant, receiver.url)
+    services.deliveries_record_many([emit(tenant, n=n) for n in range(5)])
+
+    # when two workers claim batches of at most two, and a third claims what is left
+    claim = {"organization_id": tenant.organization.pk, "endpoint_id": endpoint.pk, "limit": 2}
+    first = services.deliveries_claim(token="w1", **claim)
+    second = services.deliveries_claim(token="w2", **claim)
+    third = services.deliveries_claim(token="w3", **claim)
+
+    # then each got its own rows, never more than the limit, and nothing is claimed twice
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert len({d.pk for d in first + second + third}) == 5
+    assert services.deliveries_claim(token="w4", **claim) == []
+    # and a claim taken again by its own token (a redelivered task) is the same batch
+    assert [d.pk for d in services.deliveries_claim(token="w1", **claim)] == [d.pk for d in first]
+
+
+def test_a_batch_out_of_time_releases_the_rest_to_its_continuation(
+    tenant, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given batches that may start no request after the first (their time is up at once)
+    monkeypatch.setattr(services, "BATCH_SECONDS", 0)
+    endpoint = endpoint_for(tenant, receiver.url)
+
+    # when three events are committed
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events = [emit(tenant, n=n) for n in range(3)]
+
+    # then each batch sent one and released the others to the next (tasks inline): all delivered once, in order
+    assert receiver.ids() == [event.uid for event in events]
+    assert len({item.client for item in receiver.received}) == 3
+    assert WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.SUCCEEDED).count() == 3
