@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rollout.choices import Role
 from rollout.demo.seed import DemoContext
-from rollout.events import event_relay
+from rollout.events import RELAY_BATCH, events_relay
 from rollout.models import Event
 from rollout.tenancy import Access
 from sites.exporting import csv_stream
@@ -27,7 +27,8 @@ CHECK_FILE = "harbor-foods-store-check.csv"
 
 def _relay_pending(organization_ids: list[int]) -> int:
     pending = Event.objects.filter(organization_id__in=organization_ids, relayed_at__isnull=True).order_by("id")
-    return sum(1 for event_id in pending.values_list("id", flat=True) if event_relay(event_id))
+    ids = list(pending.values_list("id", flat=True))
+    return sum(len(events_relay(ids[start : start + RELAY_BATCH])) for start in range(0, len(ids), RELAY_BATCH))
 
 
 def _import_store_check(demo: DemoContext) -> None:
