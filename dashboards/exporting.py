@@ -1,32 +1,18 @@
-"""The dashboard's tables and the portfolio as CSV (formula-injection safe through sites.exporting.defuse)."""
+"""The dashboard's tables and the portfolio as CSV, through the one writer (rollout.exporting: formula-injection
+safe, streamed)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from operator import itemgetter
 
-from django.http import HttpResponse
-
-from sites.exporting import defuse
+from rollout.exporting import Column, export_response
 
 TABLES = ("waves", "burnup", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians")
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return defuse(str(value))
-
-
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def csv_response(filename: str, header: list[str], rows):
+    columns = [Column(label, itemgetter(index)) for index, label in enumerate(header)]
+    return export_response(rows, columns, file_format="csv", filename=filename)
 
 
 def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:

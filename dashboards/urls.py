@@ -11,4 +11,5 @@ urlpatterns = [
     path("portfolio/", views.PortfolioView.as_view(), name="portfolio"),
     path("portal/programs/<int:pk>/", views.ClientProgramView.as_view(), name="client-program"),
     path("portal/programs/<int:pk>/sites/<int:site>/", views.ClientSiteView.as_view(), name="client-site"),
+    path("exports/<slug:list>/", views.ListExportView.as_view(), name="list-export"),
 ]

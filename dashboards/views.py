@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.views import View
 
 from dashboards import exporting, selectors
+from dashboards.exports import EXPORTS, export_queryset
 from programs.models import Program
 from rollout.choices import STAFF_ROLES, Role
-from rollout.views.base import OrgTemplateView
+from rollout.exporting import EXPORT_FORMATS, export_filename, export_response, visible_columns
+from rollout.views.base import OrgPageMixin, OrgTemplateView
 
 STAFF = {"read": STAFF_ROLES, "write": frozenset()}
 CLIENTS = {"read": frozenset({Role.CLIENT}), "write": frozenset()}
@@ -129,3 +132,33 @@ class ClientSiteView(OrgTemplateView):
             raise Http404("No such site.")
         context.update(timeline, program=program)
         return context
+
+
+class ListExportView(OrgPageMixin, View):
+    """A list (work orders, visits, defects, escalations) as CSV or XLSX: the rows its page would show with the same
+    filters (`?program=…&status=…&format=csv|xlsx`), streamed; a client viewer gets only the rows and columns the
+    client-visibility policy lets them read. Invalid filters export nothing, as the page lists nothing."""
+
+    @cached_property
+    def export(self):
+        export = EXPORTS.get(self.kwargs["list"])
+        if export is None:
+            raise Http404("No such list.")
+        return export
+
+    def allowed_roles(self, method: str) -> frozenset:
+        return self.export.read_roles if method in ("GET", "HEAD") else frozenset()
+
+    def get(self, request, *args, **kwargs):
+        queryset = export_queryset(self.export, self.access)
+        filterset = self.export.filterset_class(request.GET or None, queryset=queryset, request=request)
+        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
+        file_format = request.GET.get("format", "csv")
+        file_format = file_format if file_format in EXPORT_FORMATS else "csv"
+        return export_response(
+            rows,
+            visible_columns(self.export.columns, self.access),
+            file_format=file_format,
+            filename=export_filename(self.export.name, self.access.organization.slug, extension=file_format),
+            title=self.export.title,
+        )
