@@ -4,11 +4,11 @@ filtered list behind it; the tables download as CSV (`?format=csv&table=…`).""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.functional import cached_property
 from django.views import View
 
-from dashboards import exporting, selectors
+from dashboards import exporting, report, selectors
 from dashboards.exports import EXPORTS, export_queryset
 from programs.models import Program
 from rollout.choices import STAFF_ROLES, Role
@@ -17,6 +17,7 @@ from rollout.views.base import OrgPageMixin, OrgTemplateView
 
 STAFF = {"read": STAFF_ROLES, "write": frozenset()}
 CLIENTS = {"read": frozenset({Role.CLIENT}), "write": frozenset()}
+REPORT_READERS = {"read": STAFF_ROLES | {Role.CLIENT}, "write": frozenset()}
 
 
 def week_chart(weeks, target) -> dict:
@@ -61,6 +62,7 @@ class ProgramDashboardView(OrgTemplateView):
         context = super().get_context_data(**kwargs)
         data = selectors.program_dashboard(access=self.access, program=self.program)
         context.update(data, program=self.program, section="programs", tables=exporting.TABLES)
+        context["report_url"] = self.org_url("dashboards:program-report", pk=self.program.pk)
         context["max_wave"] = max([w.planned for w in data["waves"]] + [1])
         context["max_pareto"] = max([p["count"] for p in data["pareto"]] + [1])
         context["max_visits"] = max([v["count"] for v in data["visits_today"]] + [1])
@@ -113,6 +115,7 @@ class ClientProgramView(OrgTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.client_program(access=self.access, program=self.program), program=self.program)
+        context["report_url"] = self.org_url("dashboards:program-report", pk=self.program.pk)
         return context
 
 
@@ -162,3 +165,18 @@ class ListExportView(OrgPageMixin, View):
             filename=export_filename(self.export.name, self.access.organization.slug, extension=file_format),
             title=self.export.title,
         )
+
+
+class ProgramReportView(OrgPageMixin, View):
+    """The program's status report as PDF, for its PM, coordinators and admins and its client's viewers (the report
+    holds only client-visible content). Another organization's or another client's program is a 404."""
+
+    roles = REPORT_READERS
+
+    def get(self, request, *args, **kwargs):
+        program = self.visible_or_404(Program.objects.select_related("client"), self.kwargs["pk"], "program")
+        pdf = report.program_report_pdf(access=self.access, program=program)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = report.report_filename(program, selectors.local_today(self.access.organization))
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

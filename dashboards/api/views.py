@@ -7,12 +7,13 @@ viewers (their own client's programs only). Another organization's or another cl
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from dashboards import selectors
+from dashboards import report, selectors
 from dashboards.api import serializers as s
 from dashboards.exports import DEFECTS, ESCALATIONS, VISITS, WORK_ORDERS, ListExport
 from programs.models import Program
@@ -163,3 +164,28 @@ class EscalationExportViewSet(ListExportViewSet):
     @export_schema(ESCALATIONS)
     def export(self, request):
         return self.download(request)
+
+
+@extend_schema(tags=["dashboards"])
+class ProgramReportView(OrgAPIView):
+    """The program's status report as PDF."""
+
+    roles = {"read": FULL_READ_ROLES | {Role.CLIENT}}
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The report.")},
+        description=(
+            "The weekly status report of one program: progress per wave with the burn-up and forecast, DRFT by week "
+            "against target and the root causes of defects, open client-visible escalations, and the next seven "
+            "days' visits. Client-visible content only (a client token: its own client's programs)."
+        ),
+    )
+    def get(self, request, program_id: int):
+        program = Program.objects.visible_to(self.access).select_related("client").filter(pk=program_id).first()
+        if program is None:
+            raise NotFound()
+        response = HttpResponse(report.program_report_pdf(access=self.access, program=program), "application/pdf")
+        filename = report.report_filename(program, selectors.local_today(self.access.organization))
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
