@@ -25,6 +25,8 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
                 "Completed",
                 "Percent",
                 "Per week (4 wk)",
+                "Booked (next 4 wk)",
+                "Technicians booked",
                 "Planned finish",
                 "Forecast",
                 "Variance days",
@@ -36,6 +38,8 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
                     w.completed,
                     w.percent,
                     w.rate_per_week,
+                    w.booked,
+                    w.crew,
                     w.planned_finish,
                     w.forecast_finish,
                     w.variance_days,
@@ -69,13 +73,45 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
         return ["Gate", "Work orders held"], [[b["label"], b["count"]] for b in data["blockers"]]
     if table == "vendors":
         return (
-            ["Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
-            [[v["name"], v["jobs"], v["completed"], v["drft_percent"], v["drft_denominator"]] for v in data["vendors"]],
+            ["Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed", "On-time percent", "Visits worked", "Score"],
+            [
+                [
+                    v["name"],
+                    v["jobs"],
+                    v["completed"],
+                    v["drft_percent"],
+                    v["drft_denominator"],
+                    v["on_time_percent"],
+                    v["worked"],
+                    v["score"],
+                ]
+                for v in data["vendors"]
+            ],
         )
     return (
-        ["Technician", "Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
         [
-            [t["name"], t["vendor"], t["jobs"], t["completed"], t["drft_percent"], t["drft_denominator"]]
+            "Technician",
+            "Vendor",
+            "Jobs",
+            "Completed",
+            "DRFT percent",
+            "DRFT closed",
+            "On-time percent",
+            "Visits worked",
+            "Score",
+        ],
+        [
+            [
+                t["name"],
+                t["vendor"],
+                t["jobs"],
+                t["completed"],
+                t["drft_percent"],
+                t["drft_denominator"],
+                t["on_time_percent"],
+                t["worked"],
+                t["score"],
+            ]
             for t in data["technicians"]
         ],
     )

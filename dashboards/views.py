@@ -10,7 +10,9 @@ from django.views import View
 
 from dashboards import exporting, report, selectors
 from dashboards.exports import EXPORTS, export_queryset
+from dashboards.map import site_map
 from programs.models import Program
+from quality.scorecards import FORMULA
 from rollout.choices import STAFF_ROLES, Role
 from rollout.exporting import EXPORT_FORMATS, export_filename, export_response, visible_columns
 from rollout.views.base import OrgPageMixin, OrgTemplateView
@@ -63,6 +65,8 @@ class ProgramDashboardView(OrgTemplateView):
         data = selectors.program_dashboard(access=self.access, program=self.program)
         context.update(data, program=self.program, section="programs", tables=exporting.TABLES)
         context["report_url"] = self.org_url("dashboards:program-report", pk=self.program.pk)
+        context["score_formula"] = FORMULA
+        context.update(site_map(access=self.access, program=self.program))
         context["max_wave"] = max([w.planned for w in data["waves"]] + [1])
         context["max_pareto"] = max([p["count"] for p in data["pareto"]] + [1])
         context["max_visits"] = max([v["count"] for v in data["visits_today"]] + [1])
