@@ -14,7 +14,7 @@ from workorders.choices import WorkOrderStatus as S
 
 LIMIT = 3000  # dots drawn; the table counts every site
 WIDTH = 1000.0
-PAD = 14.0
+PAD = 20.0
 # Status groups, in legend order: (key, label, work-order statuses, CSS tone). A site without a work order is
 # "not started".
 GROUPS = (

@@ -5,6 +5,7 @@ filtered work-order list; the client viewer signs in, sees progress on the home 
 import pytest
 
 from rollout.choices import Role
+from sites.models import Site
 from tests.browser.helpers import SCREENSHOTS, sign_in
 from tests.dashboards.builders import SECRET_OVERRIDE, SECRET_RESOLUTION, program_world
 from tests.workorders.builders.packets import pdf_text
@@ -19,7 +20,11 @@ def _no_overflow(page) -> None:
 def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewport):
     if viewport != "desktop":
         pytest.skip("the PM's dashboard is desktop first; the phone is the client's")
-    program, _, _ = program_world(tenant, sites=24)
+    program, _, work_orders = program_world(tenant, sites=24)
+    for index, work_order in enumerate(work_orders):  # spread over the Midwest, for the map
+        Site.objects.filter(pk=work_order.site_id).update(
+            latitude=38.5 + (index * 7 % 11) * 0.45, longitude=-93.0 + (index * 5 % 13) * 0.6
+        )
     base = f"{live_server.url}/o/{tenant.organization.slug}"
     sign_in(page, live_server.url, tenant.members[Role.PM].user.email)
     page.goto(f"{base}/portfolio/")
@@ -28,6 +33,7 @@ def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewp
     page.get_by_role("link", name=program.code, exact=True).click()
     page.get_by_role("heading", name="Progress per wave against plan").wait_for()
     screenshot("dash-program")
+    assert page.locator("#site-map circle").count() >= 24
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
     _no_overflow(page)
     screenshot("dash-program-tablet")
