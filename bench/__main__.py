@@ -24,6 +24,7 @@ BENCHMARKS = {
     "webhooks": "bench.webhooks",
     "drft": "bench.drft",
     "scheduling": "bench.scheduling",
+    "exports": "bench.exports",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",
