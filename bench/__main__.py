@@ -25,6 +25,7 @@ BENCHMARKS = {
     "drft": "bench.drft",
     "drft_metrics": "bench.drft_metrics",
     "scheduling": "bench.scheduling",
+    "exports": "bench.exports",
 }
 DRILLS = {
     "packet_drill": "bench.packet_drill",

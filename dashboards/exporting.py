@@ -1,32 +1,18 @@
-"""The dashboard's tables and the portfolio as CSV (formula-injection safe through sites.exporting.defuse)."""
+"""The dashboard's tables and the portfolio as CSV, through the one writer (rollout.exporting: formula-injection
+safe, streamed)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from operator import itemgetter
 
-from django.http import HttpResponse
-
-from sites.exporting import defuse
+from rollout.exporting import Column, export_response
 
 TABLES = ("waves", "burnup", "drft", "pareto", "escalations", "visits", "blockers", "vendors", "technicians")
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return defuse(str(value))
-
-
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def csv_response(filename: str, header: list[str], rows):
+    columns = [Column(label, itemgetter(index)) for index, label in enumerate(header)]
+    return export_response(rows, columns, file_format="csv", filename=filename)
 
 
 def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
@@ -39,6 +25,8 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
                 "Completed",
                 "Percent",
                 "Per week (4 wk)",
+                "Booked (next 4 wk)",
+                "Technicians booked",
                 "Planned finish",
                 "Forecast",
                 "Variance days",
@@ -50,6 +38,8 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
                     w.completed,
                     w.percent,
                     w.rate_per_week,
+                    w.booked,
+                    w.crew,
                     w.planned_finish,
                     w.forecast_finish,
                     w.variance_days,
@@ -83,13 +73,45 @@ def dashboard_table(data: dict, table: str) -> tuple[list[str], list[list]]:
         return ["Gate", "Work orders held"], [[b["label"], b["count"]] for b in data["blockers"]]
     if table == "vendors":
         return (
-            ["Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
-            [[v["name"], v["jobs"], v["completed"], v["drft_percent"], v["drft_denominator"]] for v in data["vendors"]],
+            ["Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed", "On-time percent", "Visits worked", "Score"],
+            [
+                [
+                    v["name"],
+                    v["jobs"],
+                    v["completed"],
+                    v["drft_percent"],
+                    v["drft_denominator"],
+                    v["on_time_percent"],
+                    v["worked"],
+                    v["score"],
+                ]
+                for v in data["vendors"]
+            ],
         )
     return (
-        ["Technician", "Vendor", "Jobs", "Completed", "DRFT percent", "DRFT closed"],
         [
-            [t["name"], t["vendor"], t["jobs"], t["completed"], t["drft_percent"], t["drft_denominator"]]
+            "Technician",
+            "Vendor",
+            "Jobs",
+            "Completed",
+            "DRFT percent",
+            "DRFT closed",
+            "On-time percent",
+            "Visits worked",
+            "Score",
+        ],
+        [
+            [
+                t["name"],
+                t["vendor"],
+                t["jobs"],
+                t["completed"],
+                t["drft_percent"],
+                t["drft_denominator"],
+                t["on_time_percent"],
+                t["worked"],
+                t["score"],
+            ]
             for t in data["technicians"]
         ],
     )

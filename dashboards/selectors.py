@@ -10,19 +10,20 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from escalations.choices import EscalationState
 from escalations.models import Escalation
 from programs.models import Enrollment, Program, Wave
-from quality.choices import Dimension, RootCause
-from quality.models import Defect
+from quality.choices import Dimension, ReviewDecision, RootCause
+from quality.models import Defect, QaReview
+from quality.scorecards import LATE_CANCELLATION, Scorecard
 from quality.selectors import WEEK, drft_metrics, percent
 from quality.visibility import CLIENT
 from rollout.tenancy import Access
-from workorders.choices import Gate, VisitStatus, WorkOrderStatus
+from workorders.choices import OPEN_VISIT_STATUSES, Gate, VisitStatus, WorkOrderStatus
 from workorders.models import Visit, WorkOrder
 
 RECENT_DAYS = 28  # the completion rate behind a forecast: completions over the last four weeks
@@ -53,6 +54,8 @@ class Progress:
     planned_finish: date | None
     today: date
     start: date | None = None
+    booked: int = 0  # sites not yet done with a visit booked in the next RECENT_DAYS
+    crew: int = 0  # the technicians those visits are booked with
 
     @property
     def remaining(self) -> int:
@@ -67,14 +70,24 @@ class Progress:
         return round(self.recent * 7 / RECENT_DAYS, 1)
 
     @property
+    def pace(self) -> int:
+        """Sites per RECENT_DAYS the forecast assumes: the faster of the recent completions and the sites the
+        booked technicians will visit in the next four weeks (a crew ramping up shows in its bookings first)."""
+        return max(self.recent, self.booked)
+
+    @property
+    def forecast_basis(self) -> str:
+        return "booked" if self.booked > self.recent else "recent"
+
+    @property
     def forecast_finish(self) -> date | None:
-        """When the remaining sites are done at the recent rate (the last completion once none remain; None when
-        nothing was completed recently and work remains)."""
+        """When the remaining sites are done at `pace` (the last completion once none remain; None when nothing
+        was completed recently, nothing is booked and work remains)."""
         if self.planned and not self.remaining:
             return self.last_completed or self.today
-        if not self.recent:
+        if not self.pace:
             return None
-        return self.today + timedelta(days=math.ceil(self.remaining * RECENT_DAYS / self.recent))
+        return self.today + timedelta(days=math.ceil(self.remaining * RECENT_DAYS / self.pace))
 
     @property
     def variance_days(self) -> int | None:
@@ -104,7 +117,7 @@ def _local_date(moment, organization):
 
 
 def wave_progress(*, access: Access, program: Program) -> tuple[Progress, list[Progress]]:
-    """The program's and each wave's progress (three queries): planned = sites enrolled, completed = their work
+    """The program's and each wave's progress (five queries): planned = sites enrolled, completed = their work
     orders accepted or closed."""
     organization = access.organization
     today = local_today(organization)
@@ -125,6 +138,23 @@ def wave_progress(*, access: Access, program: Program) -> tuple[Progress, list[P
         .annotate(**_completion_aggregates(since))
         .order_by()
     }
+    bookings = (
+        Visit.objects.visible_to(access)
+        .filter(
+            work_order__program=program,
+            status__in=OPEN_VISIT_STATUSES,
+            local_date__gte=today,
+            local_date__lt=today + timedelta(days=RECENT_DAYS),
+        )
+        .exclude(work_order__status__in=DONE_STATUSES)
+        .order_by()
+    )
+    booking = {"n": Count("work_order", distinct=True), "crew": Count("technician", distinct=True)}
+    booked = {
+        row["work_order__enrollment__wave"]: row
+        for row in bookings.values("work_order__enrollment__wave").annotate(**booking)
+    }
+    booked_total = bookings.aggregate(**booking)
     rows = []
     groups = [(wave.pk, wave.name, wave.start_date, wave.end_date) for wave in waves]
     if planned.get(None) or (done.get(None) and done[None]["completed"]):
@@ -142,6 +172,8 @@ def wave_progress(*, access: Access, program: Program) -> tuple[Progress, list[P
                 planned_finish=end,
                 today=today,
                 start=start,
+                booked=booked.get(pk, {}).get("n", 0),
+                crew=booked.get(pk, {}).get("crew", 0),
             )
         )
     lasts = [row.last_completed for row in rows if row.last_completed]
@@ -155,6 +187,8 @@ def wave_progress(*, access: Access, program: Program) -> tuple[Progress, list[P
         planned_finish=program.end_date,
         today=today,
         start=program.start_date,
+        booked=booked_total["n"],
+        crew=booked_total["crew"],
     )
     return total, rows
 
@@ -230,8 +264,59 @@ def readiness_blockers(*, access: Access, program: Program) -> list[dict]:
     return [{"gate": gate, "label": label, "count": held[gate]} for gate, label in Gate.choices]
 
 
+def _visit_figures(*, access: Access, program: Program) -> dict:
+    """Per technician, this program's ended visits: worked, on time, no-shows, late cancellations (one query)."""
+    ended = Q(status__in=(VisitStatus.CHECKED_OUT, VisitStatus.NO_SHOW, VisitStatus.CANCELLED))
+    worked = Q(status=VisitStatus.CHECKED_OUT)
+    rows = (
+        Visit.objects.visible_to(access)
+        .filter(ended, work_order__program=program)
+        .values("technician")
+        .annotate(
+            visits=Count("pk"),
+            worked=Count("pk", filter=worked),
+            on_time=Count("pk", filter=worked & Q(checked_in_at__lte=F("checkin_due_by"))),
+            no_shows=Count("pk", filter=Q(status=VisitStatus.NO_SHOW)),
+            late_cancellations=Count(
+                "pk",
+                filter=Q(status=VisitStatus.CANCELLED, cancelled_at__gt=F("window_start") - LATE_CANCELLATION),
+            ),
+        )
+        .order_by()
+    )
+    return {row.pop("technician"): row for row in rows}
+
+
+def _first_reviews(*, access: Access, program: Program) -> dict:
+    """Per technician, this program's first QA reviews and how many passed (one query)."""
+    rows = (
+        QaReview.objects.visible_to(access)
+        .filter(work_order__program=program, sequence=1)
+        .values("work_order__technician")
+        .annotate(reviewed=Count("pk"), qa_passed=Count("pk", filter=Q(decision=ReviewDecision.ACCEPTED)))
+        .order_by()
+    )
+    return {row.pop("work_order__technician"): row for row in rows}
+
+
+FIGURES = ("visits", "worked", "on_time", "no_shows", "late_cancellations", "reviewed", "qa_passed")
+
+
+def _scored(row: dict, drft) -> dict:
+    """On-time % and the scorecard's score (quality.scorecards: the one formula) from a row's program figures."""
+    card = Scorecard(
+        technician_id=0,
+        jobs=drft.denominator if drft else 0,
+        drft=drft.numerator if drft else 0,
+        **{name: row.get(name, 0) for name in FIGURES},
+    )
+    row.update(on_time_percent=card.on_time_percent, score=card.score)
+    return row
+
+
 def people(*, access: Access, program: Program) -> tuple[list[dict], list[dict]]:
-    """Vendors and technicians: their jobs (work orders, cancelled apart), completed, and DRFT (three queries)."""
+    """Vendors and technicians: their jobs (work orders, cancelled apart), completed, DRFT, on-time arrival and the
+    scorecard's score over this program's work (five queries)."""
     jobs = list(
         WorkOrder.objects.visible_to(access)
         .filter(program=program, technician__isnull=False)
@@ -242,30 +327,46 @@ def people(*, access: Access, program: Program) -> tuple[list[dict], list[dict]]
     )
     drft_tech = {f.key: f for f in drft_metrics(access=access, dimension=Dimension.TECHNICIAN, program_id=program.pk)}
     drft_vendor = {f.key: f for f in drft_metrics(access=access, dimension=Dimension.VENDOR, program_id=program.pk)}
+    visits, reviews = _visit_figures(access=access, program=program), _first_reviews(access=access, program=program)
     technicians, vendors = [], {}
     for row in jobs:
         figure = drft_tech.get(str(row["technician"]))
+        counts = {**visits.get(row["technician"], {}), **reviews.get(row["technician"], {})}
         technicians.append(
-            {
-                "id": row["technician"],
-                "name": CLIENT.person(access, row["technician__full_name"]),
-                "vendor": row["technician__vendor__name"] or "",
-                "jobs": row["jobs"],
-                "completed": row["completed"],
-                "drft_percent": figure.percent if figure else None,
-                "drft_denominator": figure.denominator if figure else 0,
-            }
+            _scored(
+                {
+                    "id": row["technician"],
+                    "name": CLIENT.person(access, row["technician__full_name"]),
+                    "vendor": row["technician__vendor__name"] or "",
+                    "jobs": row["jobs"],
+                    "completed": row["completed"],
+                    "drft_percent": figure.percent if figure else None,
+                    "drft_denominator": figure.denominator if figure else 0,
+                    **{name: counts.get(name, 0) for name in FIGURES},
+                },
+                figure,
+            )
         )
         key = row["technician__vendor"]
         vendor = vendors.setdefault(
-            key, {"id": key, "name": row["technician__vendor__name"] or "No vendor", "jobs": 0, "completed": 0}
+            key,
+            {
+                "id": key,
+                "name": row["technician__vendor__name"] or "No vendor",
+                "jobs": 0,
+                "completed": 0,
+                **dict.fromkeys(FIGURES, 0),
+            },
         )
         vendor["jobs"] += row["jobs"]
         vendor["completed"] += row["completed"]
+        for name in FIGURES:
+            vendor[name] += counts.get(name, 0)
     for key, vendor in vendors.items():
         figure = drft_vendor.get("" if key is None else str(key))
         vendor["drft_percent"] = figure.percent if figure else None
         vendor["drft_denominator"] = figure.denominator if figure else 0
+        _scored(vendor, figure)
     return list(vendors.values()), technicians
 
 

@@ -4,16 +4,22 @@ filtered list behind it; the tables download as CSV (`?format=csv&table=…`).""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.functional import cached_property
+from django.views import View
 
-from dashboards import exporting, selectors
+from dashboards import exporting, report, selectors
+from dashboards.exports import EXPORTS, export_queryset
+from dashboards.map import site_map
 from programs.models import Program
+from quality.scorecards import FORMULA
 from rollout.choices import STAFF_ROLES, Role
-from rollout.views.base import OrgTemplateView
+from rollout.exporting import EXPORT_FORMATS, export_filename, export_response, visible_columns
+from rollout.views.base import OrgPageMixin, OrgTemplateView
 
 STAFF = {"read": STAFF_ROLES, "write": frozenset()}
 CLIENTS = {"read": frozenset({Role.CLIENT}), "write": frozenset()}
+REPORT_READERS = {"read": STAFF_ROLES | {Role.CLIENT}, "write": frozenset()}
 
 
 def week_chart(weeks, target) -> dict:
@@ -58,6 +64,9 @@ class ProgramDashboardView(OrgTemplateView):
         context = super().get_context_data(**kwargs)
         data = selectors.program_dashboard(access=self.access, program=self.program)
         context.update(data, program=self.program, section="programs", tables=exporting.TABLES)
+        context["report_url"] = self.org_url("dashboards:program-report", pk=self.program.pk)
+        context["score_formula"] = FORMULA
+        context.update(site_map(access=self.access, program=self.program))
         context["max_wave"] = max([w.planned for w in data["waves"]] + [1])
         context["max_pareto"] = max([p["count"] for p in data["pareto"]] + [1])
         context["max_visits"] = max([v["count"] for v in data["visits_today"]] + [1])
@@ -110,6 +119,7 @@ class ClientProgramView(OrgTemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.client_program(access=self.access, program=self.program), program=self.program)
+        context["report_url"] = self.org_url("dashboards:program-report", pk=self.program.pk)
         return context
 
 
@@ -129,3 +139,48 @@ class ClientSiteView(OrgTemplateView):
             raise Http404("No such site.")
         context.update(timeline, program=program)
         return context
+
+
+class ListExportView(OrgPageMixin, View):
+    """A list (work orders, visits, defects, escalations) as CSV or XLSX: the rows its page would show with the same
+    filters (`?program=…&status=…&format=csv|xlsx`), streamed; a client viewer gets only the rows and columns the
+    client-visibility policy lets them read. Invalid filters export nothing, as the page lists nothing."""
+
+    @cached_property
+    def export(self):
+        export = EXPORTS.get(self.kwargs["list"])
+        if export is None:
+            raise Http404("No such list.")
+        return export
+
+    def allowed_roles(self, method: str) -> frozenset:
+        return self.export.read_roles if method in ("GET", "HEAD") else frozenset()
+
+    def get(self, request, *args, **kwargs):
+        queryset = export_queryset(self.export, self.access)
+        filterset = self.export.filterset_class(request.GET or None, queryset=queryset, request=request)
+        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
+        file_format = request.GET.get("format", "csv")
+        file_format = file_format if file_format in EXPORT_FORMATS else "csv"
+        return export_response(
+            rows,
+            visible_columns(self.export.columns, self.access),
+            file_format=file_format,
+            filename=export_filename(self.export.name, self.access.organization.slug, extension=file_format),
+            title=self.export.title,
+        )
+
+
+class ProgramReportView(OrgPageMixin, View):
+    """The program's status report as PDF, for its PM, coordinators and admins and its client's viewers (the report
+    holds only client-visible content). Another organization's or another client's program is a 404."""
+
+    roles = REPORT_READERS
+
+    def get(self, request, *args, **kwargs):
+        program = self.visible_or_404(Program.objects.select_related("client"), self.kwargs["pk"], "program")
+        pdf = report.program_report_pdf(access=self.access, program=program)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = report.report_filename(program, selectors.local_today(self.access.organization))
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

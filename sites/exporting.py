@@ -19,27 +19,15 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from rollout.exporting import defuse  # the one formula-injection guard; dashboards import it from here too
 from sites.choices import AttributeType
-from sites.importing import EXPORT_COLUMNS, FORMULA_TRIGGERS
+from sites.importing import EXPORT_COLUMNS
 from sites.models import SITE_FIELDS
 from sites.values import attribute_type, format_access_hours, format_attribute, format_blackout_dates
 
 CHUNK_SIZE = 2000
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SITE_VALUE_FIELDS = ("client__code", *SITE_FIELDS, "status")  # what site_rows unpacks
-
-
-def defuse(text: str) -> str:
-    """Prefix a quote to text that a spreadsheet would run as a formula (numbers pass unchanged)."""
-    if not text:
-        return text
-    first = text[0]
-    if first in FORMULA_TRIGGERS and not _NUMBER_RE.match(text):
-        return "'" + text
-    if first == "'" and len(text) > 1 and (text[1] in FORMULA_TRIGGERS or text[1] == "'"):
-        return "'" + text  # keeps a real leading quote through the importer's unescaping
-    return text
 
 
 def attribute_columns(queryset: QuerySet) -> list[tuple[str, str | None]]:

@@ -15,7 +15,15 @@ class ProgressSerializer(serializers.Serializer):
     percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     rate_per_week = serializers.FloatField(help_text="Completions a week over the last four weeks.")
     planned_finish = serializers.DateField(allow_null=True)
-    forecast_finish = serializers.DateField(allow_null=True, help_text="At the recent rate; null: no recent rate.")
+    booked = serializers.IntegerField(help_text="Sites not yet done with a visit booked in the next four weeks.")
+    crew = serializers.IntegerField(help_text="The technicians those visits are booked with.")
+    forecast_basis = serializers.ChoiceField(
+        choices=["recent", "booked"], help_text="Which pace the forecast uses: the faster of the two."
+    )
+    forecast_finish = serializers.DateField(
+        allow_null=True,
+        help_text="At the faster of the last four weeks' completions and the next four weeks' bookings; null: neither.",
+    )
     variance_days = serializers.IntegerField(allow_null=True, help_text="Forecast minus planned finish: >0 is late.")
 
 
@@ -48,6 +56,16 @@ class VendorFigureSerializer(serializers.Serializer):
     completed = serializers.IntegerField()
     drft_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     drft_denominator = serializers.IntegerField()
+    on_time_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Checked in by window start + grace, of visits worked.",
+    )
+    worked = serializers.IntegerField(help_text="Visits worked (checked out) in this program.")
+    score = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, help_text="The scorecard's formula over this program's work."
+    )
 
 
 class TechnicianFigureSerializer(VendorFigureSerializer):

@@ -7,6 +7,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from rollout.exporting import FORMULA_TRIGGERS  # noqa: F401 - re-exported: the importer unescapes what defuse quoted
 from sites.choices import SiteStatus
 
 MAX_ROWS = 200_000  # bounds a task's time; larger files are split
@@ -74,7 +75,6 @@ NEW_SITE_DEFAULTS = {
     "blackout_dates": [],
     "status": SiteStatus.ACTIVE.value,
 }
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
 
 

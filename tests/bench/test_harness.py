@@ -38,7 +38,7 @@ def test_the_table_prints_figure_ceiling_ratio_and_goal():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmarks run on PostgreSQL (COPY, raw SQL)")
-@pytest.mark.parametrize("name", ["site_import", "packets", "escalations", "drft", "scheduling"])
+@pytest.mark.parametrize("name", ["site_import", "packets", "escalations", "drft", "scheduling", "exports"])
 def test_each_benchmark_runs_at_a_tiny_size(name, settings):
     from bench.__main__ import run
 

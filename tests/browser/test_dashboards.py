@@ -5,8 +5,10 @@ filtered work-order list; the client viewer signs in, sees progress on the home 
 import pytest
 
 from rollout.choices import Role
-from tests.browser.helpers import sign_in
+from sites.models import Site
+from tests.browser.helpers import SCREENSHOTS, sign_in
 from tests.dashboards.builders import SECRET_OVERRIDE, SECRET_RESOLUTION, program_world
+from tests.workorders.builders.packets import pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +20,11 @@ def _no_overflow(page) -> None:
 def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewport):
     if viewport != "desktop":
         pytest.skip("the PM's dashboard is desktop first; the phone is the client's")
-    program, _, _ = program_world(tenant, sites=24)
+    program, _, work_orders = program_world(tenant, sites=24)
+    for index, work_order in enumerate(work_orders):  # spread over the Midwest, for the map
+        Site.objects.filter(pk=work_order.site_id).update(
+            latitude=38.5 + (index * 7 % 11) * 0.45, longitude=-93.0 + (index * 5 % 13) * 0.6
+        )
     base = f"{live_server.url}/o/{tenant.organization.slug}"
     sign_in(page, live_server.url, tenant.members[Role.PM].user.email)
     page.goto(f"{base}/portfolio/")
@@ -27,6 +33,7 @@ def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewp
     page.get_by_role("link", name=program.code, exact=True).click()
     page.get_by_role("heading", name="Progress per wave against plan").wait_for()
     screenshot("dash-program")
+    assert page.locator("#site-map circle").count() >= 24
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
     _no_overflow(page)
     screenshot("dash-program-tablet")
@@ -34,6 +41,22 @@ def test_pm_dashboard_and_portfolio(page, live_server, screenshot, tenant, viewp
     page.get_by_test_id("completed").get_by_role("link").click()
     page.wait_for_url("**/work-orders/?program=*")
     assert "status=accepted" in page.url
+    screenshot("dash-work-orders-export")
+    # the list's export keeps its filters: only the accepted work orders
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 8 and all(",Accepted," in line for line in lines[1:]), lines[:3]
+    # the weekly report, downloaded from the dashboard
+    page.go_back()
+    page.get_by_test_id("report-pdf").wait_for()
+    page.locator("#downloads").scroll_into_view_if_needed()
+    screenshot("dash-program-downloads")
+    with page.expect_download() as download:
+        page.get_by_test_id("report-pdf").click()
+    download.value.save_as(SCREENSHOTS / "desktop-dash-report.pdf")  # looked at as pictures: pdftoppm -png
+    text = pdf_text(download.value.path().read_bytes())
+    assert "Progress per wave" in text and "8 of 24" in text and SECRET_OVERRIDE not in text
 
 
 def test_client_portal(page, live_server, screenshot, tenant, viewport):
