@@ -24,6 +24,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from rollout.client_view import CLIENT_VIEW
+from rollout.rls import rls_bound
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -154,6 +155,6 @@ def export_response(queryset, columns: list[Column], *, file_format: str, filena
             filename=filename,
             content_type=XLSX_CONTENT_TYPE,
         )
-    response = StreamingHttpResponse(csv_stream(queryset, columns), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(rls_bound(csv_stream(queryset, columns)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -16,6 +16,8 @@ superuser nor BYPASSRLS — which every `migrate` grants row access (no DDL) on 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from django.apps import apps
 from django.db import connection
 
@@ -115,3 +117,19 @@ def post_migrate_apply(sender, using, **kwargs) -> None:
         return  # post_migrate also follows a `flush` (tests), run as the application role: the owner set it up
     rls_apply(target)
     rls_grant_app_role(settings.TUTTI_DB_APP_ROLE, target)
+
+
+def rls_bound(chunks: Iterable, organization_id: int | None = None) -> Iterator:
+    """`chunks` iterated with the session bound to `organization_id` (default: the organization bound now), then
+    cleared: for a streamed response, whose body is read after the request's middleware has cleared the binding,
+    so that its queries stay behind row-level security too."""
+    organization_id = organization_id or organization_id_var.get()
+
+    def bound():
+        rls_set_organization(organization_id)
+        try:
+            yield from chunks
+        finally:
+            rls_set_organization(None)
+
+    return bound()

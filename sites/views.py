@@ -16,6 +16,7 @@ from django.views.generic.list import MultipleObjectMixin
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.models import Client
+from rollout.rls import rls_bound
 from rollout.views.base import OrgDetailView, OrgListView, OrgPageMixin
 from sites import exporting, selectors, services
 from sites.choices import ImportStatus
@@ -161,7 +162,8 @@ class SiteExportView(SitesPageMixin, OrgPageMixin, MultipleObjectMixin, View):
                 filename=filename,
                 content_type=exporting.XLSX_CONTENT_TYPE,
             )
-        response = StreamingHttpResponse(exporting.csv_stream(sites), content_type="text/csv; charset=utf-8")
+        body = rls_bound(exporting.csv_stream(sites))
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -14,6 +14,7 @@ from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, Servi
 from rollout.api.parsers import StrictJSONParser
 from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
 from rollout.models import Client
+from rollout.rls import rls_bound
 from sites import exporting, services
 from sites.api import serializers as s
 from sites.contributions import site_filterset
@@ -176,7 +177,9 @@ class SiteViewSet(OrgServiceViewSet):
                 filename=filename,
                 content_type=exporting.XLSX_CONTENT_TYPE,
             )
-        response = StreamingHttpResponse(exporting.csv_stream(queryset), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            rls_bound(exporting.csv_stream(queryset)), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -122,6 +122,7 @@ def program_world(tenant, *, sites: int = 10, code: str = "dash", client=None):
             level_role="pm",
             state=state,
             client_visible=visible,
+            occurrence=now - timedelta(days=3),
             breach_at=now - timedelta(days=2),
             raised_at=now - timedelta(days=2),
             resolution_note=SECRET_RESOLUTION,

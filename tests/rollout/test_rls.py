@@ -99,3 +99,28 @@ def test_the_suite_runs_as_an_ordinary_role_under_row_level_security(db):
         connection.cursor() as cursor,
     ):
         cursor.execute("ALTER TABLE rollout_client ADD COLUMN sneaky integer")
+
+
+def test_a_streamed_body_is_read_bound_to_its_organization(tenant):
+    # given a stream made while the request is bound to the organization, read after the binding is cleared
+    from django.db import connection
+
+    from rollout.rls import rls_bound, rls_set_organization
+
+    def settings_seen():
+        for _ in range(2):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('tutti.organization_id', true)")
+                yield cursor.fetchone()[0]
+
+    rls_set_organization(tenant.organization.pk)
+    stream = rls_bound(settings_seen())
+    rls_set_organization(None)
+    # then its queries ran bound to that organization (where RLS applies), and the binding is cleared after it
+    seen = list(stream)
+    if connection.vendor == "postgresql" and getattr(connection, "tutti_rls_enforced", False):
+        assert seen == [str(tenant.organization.pk)] * 2
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('tutti.organization_id', true)")
+            assert cursor.fetchone()[0] == ""
+    assert len(seen) == 2
