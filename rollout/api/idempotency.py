@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -85,8 +86,11 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
         existing.delete()
         existing = None
     if existing is None:
+        # Outside a transaction (a request, as served) the INSERT is its own: one statement, no BEGIN and COMMIT
+        # around it. Inside one, a savepoint keeps the transaction usable when the key was taken meanwhile.
+        reserve = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
         try:
-            with transaction.atomic():
+            with reserve:
                 return IdempotencyRecord.objects.create(
                     **scope, method=request.method, path=request.path[:500], request_hash=fingerprint
                 )
