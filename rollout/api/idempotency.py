@@ -81,13 +81,10 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
     fingerprint = request_fingerprint(request)
     scope = {"organization": access.organization, "principal": access.principal, "key": key}
     records = IdempotencyRecord.objects.for_organization(access.organization)
-    existing = records.filter(principal=access.principal, key=key).first()
-    if existing and existing.created_at < timezone.now() - KEY_TTL:
-        existing.delete()
-        existing = None
-    if existing is None:
-        # Outside a transaction (a request, as served) the INSERT is its own: one statement, no BEGIN and COMMIT
-        # around it. Inside one, a savepoint keeps the transaction usable when the key was taken meanwhile.
+    # The first use of a key (the usual case) is one INSERT; a key already taken is read after its conflict.
+    # Outside a transaction (a request, as served) the INSERT is its own; inside one, a savepoint keeps the
+    # transaction usable when the key is taken.
+    for attempt in range(2):
         reserve = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
         try:
             with reserve:
@@ -96,8 +93,11 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
                 )
         except IntegrityError:
             existing = records.filter(principal=access.principal, key=key).first()
-            if existing is None:  # pragma: no cover - released between our insert and read
-                raise IdempotencyKeyInProgress() from None
+        if existing is None:  # pragma: no cover - released between our insert and read
+            raise IdempotencyKeyInProgress() from None
+        if existing.created_at >= timezone.now() - KEY_TTL or attempt:
+            break
+        existing.delete()  # an expired key is used afresh
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused()
     if existing.response_status is None:

@@ -93,3 +93,22 @@ def test_outside_a_transaction_the_key_is_reserved_and_replayed_the_same_way(ten
     assert other.status_code == 422
     assert Client.objects.for_organization(tenant.organization).filter(code__in=["autocommit", "other"]).count() == 1
     assert IdempotencyRecord.objects.get(key="k-auto").response_status == 201
+
+
+def test_an_expired_key_runs_the_request_afresh(tenant):
+    # given: a key used more than a day ago
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rollout.api.idempotency import KEY_TTL
+
+    api = tenant.api(Role.PM)
+    api.post("/api/v1/clients/", {"code": "old", "name": "Old"}, HTTP_IDEMPOTENCY_KEY="k-old")
+    IdempotencyRecord.objects.filter(key="k-old").update(created_at=timezone.now() - KEY_TTL - timedelta(minutes=1))
+    # when: the same key with another body
+    response = api.post("/api/v1/clients/", {"code": "new", "name": "New"}, HTTP_IDEMPOTENCY_KEY="k-old")
+    # then: it runs, and its answer is the one kept for the key now
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Client.objects.for_organization(tenant.organization).filter(code="new").exists()
+    assert IdempotencyRecord.objects.get(key="k-old").response_body["code"] == "new"

@@ -407,11 +407,11 @@ def test_the_phones_visit_read_and_check_in_query_budgets(tenant, visits, django
     with django_assert_num_queries(8):
         read = api.get(url)
     assert read.status_code == 200 and read.json()["packet"]["acknowledged"] is True
-    # the check-in: the idempotency record (read, written in a savepoint), the scope check, then in a savepoint
+    # the check-in: the idempotency record (written in a savepoint), the scope check, then in a savepoint
     # the locked visit, its previous action, the packet, the work order's move (savepoint, lock, update, audit,
     # event), the visit's update, audit, event and action; then the answer as the page reads it (without the
     # packet query: it is the visit's now) and the idempotency record's answer
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(27):
         checked_in = api.post(f"{url}check-in/", body, format="json", HTTP_IDEMPOTENCY_KEY="budget-1")
     assert checked_in.status_code == 200, checked_in.content
     assert checked_in.json()["status"] == VisitStatus.CHECKED_IN and checked_in.json()["packet"]["acknowledged"]
