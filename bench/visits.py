@@ -3,7 +3,11 @@ a real server, and the dispatch board of a day with 500 visits, on PostgreSQL.
 
 Cases (issue 5's targets):
 - a real gunicorn server from the venv (WORKERS processes × THREADS threads, bound to 127.0.0.1 on a free port,
-  persistent database connections as in production) on the benchmark database; 20 technicians, each signed in
+  persistent database connections as in production) on the benchmark database, and beside it, as in production,
+  a Celery worker (prefork, WORKER_CONCURRENCY processes) that relays the events each check-in writes to the
+  outbox (notifications, webhooks) once its transaction commits — on the same CPUs, so a product run's figure
+  counts that work too: its clock stops when the last answer has come back *and* the outbox has been relayed;
+  20 technicians, each signed in
   (a session cookie and CSRF token, as the phone) with 2 × VISITS_EACH dispatched visits of their own. Each
   technician's client, on its own thread, opens its visit (GET /api/v1/visits/{id}/) and checks in (POST
   …/check-in/ with a client action id and an Idempotency-Key, like the phone) for each of its visits: every
@@ -49,6 +53,8 @@ BOARD_VISITS = 500
 BOARD_SMALL = 50
 WORKERS = int(os.environ.get("BENCH_VISITS_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_VISITS_THREADS", 2))
+WORKER_CONCURRENCY = 2  # the Procfile's worker
+RELAY_DEADLINE_SECONDS = 120
 P95_TARGET_MS = 150.0
 DEADLINE_SECONDS = 240
 SLUG = "bench-visits"
@@ -62,6 +68,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"principal": "100
 ROOT_URLCONF = "bench_visits_urls"  # the product's URLs, plus the bare endpoints (BARE_URLS)
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Background tasks (the outbox's relay) go to the worker after the commit, as in production; not into the request.
+CELERY_TASK_ALWAYS_EAGER = False
 # Server errors go to the server's log (printed by the benchmark when a request fails).
 LOGGING = {
     "version": 1,
@@ -307,15 +315,58 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_server(port: int, settings_dir: str) -> subprocess.Popen:
+def _server_env(settings_dir: str) -> dict:
+    """The environment of the server and its worker: the server's settings, and a queue of the run's own."""
     from django.conf import settings
 
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench_visits_server",
         "PYTHONPATH": os.pathsep.join([settings_dir, str(BASE_DIR)]),
         "TUTTI_VAR_DIR": str(settings.VAR_DIR),
+        "TUTTI_CELERY_QUEUE": f"bench-visits-{Path(settings_dir).name}",
     }
+
+
+def _start_worker(settings_dir: str) -> subprocess.Popen:
+    env = _server_env(settings_dir)
+    command = [
+        str(Path(sys.executable).with_name("celery")), "-A", "rollout", "worker", "--pool=prefork",
+        f"--concurrency={WORKER_CONCURRENCY}", "-Q", env["TUTTI_CELERY_QUEUE"], "--without-mingle", "--without-gossip",
+        "--loglevel=WARNING",
+    ]  # fmt: skip
+    log = open(Path(settings_dir, "worker.log"), "wb")  # noqa: SIM115 - closed with the worker
+    worker = subprocess.Popen(
+        command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    worker.log_path = log.name
+    return worker
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=5)
+
+
+def _relayed(organization, since, worker: subprocess.Popen, deadline_seconds: float = RELAY_DEADLINE_SECONDS) -> None:
+    """Wait until the worker has relayed every event the organization's outbox received since `since` (bounded)."""
+    from rollout.models import Event
+
+    deadline = time.monotonic() + deadline_seconds
+    waiting = Event.objects.for_organization(organization).filter(occurred_at__gte=since, relayed_at__isnull=True)
+    while waiting.exists():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not relay the outbox: {_log_tail(worker)}")
+        time.sleep(0.02)
+
+
+def _start_server(port: int, settings_dir: str) -> subprocess.Popen:
+    env = _server_env(settings_dir)
     command = [
         str(Path(sys.executable).with_name("gunicorn")), "rollout.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
@@ -425,8 +476,10 @@ def _drive(phone: Phone, visit_ids: list[int], deadline: float, samples: dict, e
 
 
 def _load(
-    port: int, sessions: list[tuple[str, list[int]]], think=None, paths=PRODUCT_PATHS
+    port: int, sessions: list[tuple[str, list[int]]], think=None, paths=PRODUCT_PATHS, settle=None
 ) -> tuple[dict, float, list]:
+    """Drive every phone on its own thread; the elapsed time runs until the last answer, then until `settle()`
+    (the worker's relay of what the run wrote) returns."""
     samples: dict[str, list[float]] = {"get": [], "check_in": []}
     lock = threading.Lock()
     errors: list[str] = []
@@ -447,6 +500,8 @@ def _load(
 
     with ThreadPoolExecutor(max_workers=len(phones)) as pool:
         list(pool.map(work, range(len(phones))))
+    if settle is not None:
+        settle()
     elapsed = time.perf_counter() - started
     for phone in phones:
         phone.connection.close()
@@ -483,6 +538,8 @@ def _board(organization, coordinator, day: date, *, repeat: int = 1) -> tuple[in
 
 
 def run(size) -> list[Row]:
+    from django.utils import timezone
+
     from rollout.models import Client, Organization
     from workorders.models import Visit
 
@@ -521,7 +578,13 @@ def run(size) -> list[Row]:
         Path(settings_dir, "bench_visits_server.py").write_text(SERVER_SETTINGS)
         Path(settings_dir, "bench_visits_urls.py").write_text(BARE_URLS)
         server = _start_server(port, settings_dir)
+        worker = _start_worker(settings_dir)
+        since = timezone.now()
         try:
+
+            def relayed() -> None:
+                _relayed(organization, since, worker)
+
             for run_index in range(size.runs):  # interleaved: each run measures the product, then its ceiling
                 stress, paced = sessions(2 * run_index), sessions(2 * run_index + 1)
                 for key, chosen, pause, paths in (
@@ -530,13 +593,15 @@ def run(size) -> list[Row]:
                     ("paced", paced, think, PRODUCT_PATHS),
                     ("paced_bare", paced, think, BARE_PATHS),
                 ):
-                    samples, elapsed, run_errors = _load(port, chosen, pause, paths)
+                    settle = relayed if paths == PRODUCT_PATHS else None
+                    samples, elapsed, run_errors = _load(port, chosen, pause, paths, settle)
                     results[key].append((samples, elapsed))
                     errors.extend(run_errors)
             if errors:
                 print(f"server log:\n{_log_tail(server)}", file=sys.stderr)
         finally:
             _stop(server)
+            _stop_worker(worker)
     checked_in = Visit.objects.for_organization(organization).filter(local_date=visit_day, status="checked_in").count()
     _cleanup(organization)
     if errors:
@@ -553,7 +618,10 @@ def run(size) -> list[Row]:
     def p95s(key: str, kind: str) -> list[float]:
         return [percentile(samples[kind], 0.95) for samples, _ in results[key]]
 
-    server = f"gunicorn {WORKERS}×{THREADS} gthread; {TECHNICIANS} clients × {VISITS_EACH} visits per run"
+    server = (
+        f"gunicorn {WORKERS}×{THREADS} gthread + worker ×{WORKER_CONCURRENCY} (outbox relayed in the time); "
+        f"{TECHNICIANS} clients × {VISITS_EACH} visits per run"
+    )
     paced_p95 = percentile(pooled("paced", "check_in"), 0.95)
     verdict = "ok" if paced_p95 <= P95_TARGET_MS else "MISSED"
     label = f"{TECHNICIANS} technicians, {think[0]:g}–{think[1]:g} s between taps"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -80,20 +81,23 @@ def idempotency_begin(request, access: Access) -> IdempotencyRecord | None:
     fingerprint = request_fingerprint(request)
     scope = {"organization": access.organization, "principal": access.principal, "key": key}
     records = IdempotencyRecord.objects.for_organization(access.organization)
-    existing = records.filter(principal=access.principal, key=key).first()
-    if existing and existing.created_at < timezone.now() - KEY_TTL:
-        existing.delete()
-        existing = None
-    if existing is None:
+    # The first use of a key (the usual case) is one INSERT; a key already taken is read after its conflict.
+    # Outside a transaction (a request, as served) the INSERT is its own; inside one, a savepoint keeps the
+    # transaction usable when the key is taken.
+    for attempt in range(2):
+        reserve = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
         try:
-            with transaction.atomic():
+            with reserve:
                 return IdempotencyRecord.objects.create(
                     **scope, method=request.method, path=request.path[:500], request_hash=fingerprint
                 )
         except IntegrityError:
             existing = records.filter(principal=access.principal, key=key).first()
-            if existing is None:  # pragma: no cover - released between our insert and read
-                raise IdempotencyKeyInProgress() from None
+        if existing is None:  # pragma: no cover - released between our insert and read
+            raise IdempotencyKeyInProgress() from None
+        if existing.created_at >= timezone.now() - KEY_TTL or attempt:
+            break
+        existing.delete()  # an expired key is used afresh
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused()
     if existing.response_status is None:

@@ -1,7 +1,9 @@
 """Idempotency-Key on POST: same key and body replay once-recorded results; another body is refused."""
 
+import pytest
+
 from rollout.choices import Role
-from rollout.models import Client
+from rollout.models import Client, IdempotencyRecord
 
 
 def test_the_same_post_sent_three_times_is_recorded_once(tenant):
@@ -74,3 +76,39 @@ def test_secrets_shown_once_are_never_kept_for_replays(tenant):
     assert replay.json()["key"] is None
     assert ApiToken.objects.filter(name="ERP").count() == 1
     assert key not in str(IdempotencyRecord.objects.get(key="tok-1").response_body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_key_is_reserved_and_replayed_the_same_way(tenant):
+    # given: requests as served (autocommit: the key's INSERT is its own transaction, without a savepoint)
+    api = tenant.api(Role.PM)
+    body = {"code": "autocommit", "name": "Autocommit Foods"}
+    # when
+    first = api.post("/api/v1/clients/", body, HTTP_IDEMPOTENCY_KEY="k-auto")
+    again = api.post("/api/v1/clients/", body, HTTP_IDEMPOTENCY_KEY="k-auto")
+    other = api.post("/api/v1/clients/", {**body, "code": "other"}, HTTP_IDEMPOTENCY_KEY="k-auto")
+    # then
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert first.json() == again.json()
+    assert other.status_code == 422
+    assert Client.objects.for_organization(tenant.organization).filter(code__in=["autocommit", "other"]).count() == 1
+    assert IdempotencyRecord.objects.get(key="k-auto").response_status == 201
+
+
+def test_an_expired_key_runs_the_request_afresh(tenant):
+    # given: a key used more than a day ago
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rollout.api.idempotency import KEY_TTL
+
+    api = tenant.api(Role.PM)
+    api.post("/api/v1/clients/", {"code": "old", "name": "Old"}, HTTP_IDEMPOTENCY_KEY="k-old")
+    IdempotencyRecord.objects.filter(key="k-old").update(created_at=timezone.now() - KEY_TTL - timedelta(minutes=1))
+    # when: the same key with another body
+    response = api.post("/api/v1/clients/", {"code": "new", "name": "New"}, HTTP_IDEMPOTENCY_KEY="k-old")
+    # then: it runs, and its answer is the one kept for the key now
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Client.objects.for_organization(tenant.organization).filter(code="new").exists()
+    assert IdempotencyRecord.objects.get(key="k-old").response_body["code"] == "new"

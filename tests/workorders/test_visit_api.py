@@ -28,7 +28,7 @@ from tests.workorders.builders.visits import (
     ready_work_order,
     signature_data_url,
 )
-from workorders.choices import VisitStatus
+from workorders.choices import VisitStatus, WorkOrderStatus
 from workorders.models import Packet, TaskResult, Visit, VisitAction, VisitPhoto
 
 CALLERS = [None, Role.TECHNICIAN, Role.CLIENT, Role.COORDINATOR, Role.PM, Role.ADMIN, Role.INTEGRATOR, "token"]
@@ -379,6 +379,42 @@ def test_list_and_detail_query_budgets(tenant, world, django_assert_max_num_quer
         assert len(api.get("/api/v1/visits/").json()["results"]) == 12
     with django_assert_max_num_queries(14):
         assert api.get(f"/api/v1/visits/{visit.pk}/").status_code == 200
+
+
+def test_the_phones_visit_read_and_check_in_query_budgets(tenant, visits, django_assert_num_queries):
+    # given: the technician's phone (a session, an Idempotency-Key), a visit booked, its packet acknowledged and
+    # its work order dispatched
+    from workorders.services import work_order_transition
+
+    work_order_transition(
+        organization=tenant.organization,
+        actor=tenant.members[Role.COORDINATOR].user,
+        work_order_id=visits["mine"].work_order_id,
+        to_status=WorkOrderStatus.DISPATCHED,
+    )
+    api = tenant.api(Role.TECHNICIAN)
+    url = f"/api/v1/visits/{visits['mine'].pk}/"
+    body = {
+        "client_action_id": action_id(),
+        "device_time": timezone.now().isoformat(),
+        "location_status": "ok",
+        "latitude": NEAR[0],
+        "longitude": NEAR[1],
+        "accuracy_m": 12,
+    }
+    # when / then: the visit page reads session, user, membership, the visit (acknowledgements in the same
+    # query), contacts, results, photos and the packet (the row-level-security binding is not a data query)
+    with django_assert_num_queries(8):
+        read = api.get(url)
+    assert read.status_code == 200 and read.json()["packet"]["acknowledged"] is True
+    # the check-in: the idempotency record (written in a savepoint), the scope check, then in a savepoint
+    # the locked visit, its previous action, the packet, the work order's move (savepoint, lock, update, audit,
+    # event), the visit's update, audit, event and action; then the answer as the page reads it (without the
+    # packet query: it is the visit's now) and the idempotency record's answer
+    with django_assert_num_queries(27):
+        checked_in = api.post(f"{url}check-in/", body, format="json", HTTP_IDEMPOTENCY_KEY="budget-1")
+    assert checked_in.status_code == 200, checked_in.content
+    assert checked_in.json()["status"] == VisitStatus.CHECKED_IN and checked_in.json()["packet"]["acknowledged"]
 
 
 def test_a_phone_session_with_csrf_and_an_idempotency_key_is_served(tenant, visits):

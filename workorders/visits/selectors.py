@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from programs.choices import EvidenceKind
@@ -39,11 +40,22 @@ def visit_list(*, access: Access) -> QuerySet[Visit]:
 
 def visit_detail_queryset(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
     """Everything a visit's detail shows, in a fixed number of queries: site contacts, packet, task results,
-    photos and the sign-off."""
-    return queryset.select_related("packet", "sign_off").prefetch_related(
-        "work_order__site__contacts",
-        Prefetch("task_results", queryset=TaskResult.objects.order_by("id")),
-        Prefetch("photos", queryset=VisitPhoto.objects.order_by("created_at", "id")),
+    photos, the sign-off, and the packet versions of the work order its technician acknowledged (in the visit's
+    own query, `acknowledged_packet_ids`: read by packet_acknowledged_by)."""
+    acknowledged = (
+        PacketAcknowledgement.objects.for_outer_organization()
+        .filter(packet__work_order_id=OuterRef("work_order_id"), technician_id=OuterRef("technician_id"))
+        .order_by()
+        .values("packet_id")
+    )
+    return (
+        queryset.select_related("packet", "sign_off")
+        .prefetch_related(
+            "work_order__site__contacts",
+            Prefetch("task_results", queryset=TaskResult.objects.order_by("id")),
+            Prefetch("photos", queryset=VisitPhoto.objects.order_by("created_at", "id")),
+        )
+        .annotate(acknowledged_packet_ids=ArraySubquery(acknowledged))
     )
 
 
@@ -210,9 +222,13 @@ def visit_is_signed(visit: Visit) -> bool:
 
 
 def packet_acknowledged_by(visit: Visit, packet: Packet | None) -> bool:
-    """Whether the visit's technician acknowledged this packet version (one query)."""
+    """Whether the visit's technician acknowledged this packet version (read with a visit from
+    visit_detail_queryset, else one query)."""
     if packet is None:
         return False
+    acknowledged = getattr(visit, "acknowledged_packet_ids", None)
+    if acknowledged is not None:
+        return packet.pk in acknowledged
     return (
         PacketAcknowledgement.objects.for_organization(visit.organization_id)
         .filter(packet=packet, technician_id=visit.technician_id)

@@ -112,6 +112,13 @@ class VisitViewSet(ServiceCreateMixin, mixins.ListModelMixin, mixins.RetrieveMod
             return queryset.prefetch_related("work_order__site__contacts")
         return selectors.visit_detail_queryset(queryset)
 
+    def filter_queryset(self, queryset):
+        # One visit with no query string (its page, a field action's answer): the list's filters, search and
+        # ordering would change nothing, and building the filter set costs more than the visit's own read.
+        if self.action != "list" and not self.request.query_params:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_serializer_class(self):
         return s.VisitSerializer if self.action == "list" else s.VisitDetailSerializer
 
