@@ -23,6 +23,7 @@ BENCHMARKS = {
     "escalations": "bench.escalations",
     "webhooks": "bench.webhooks",
     "drft": "bench.drft",
+    "drft_metrics": "bench.drft_metrics",
     "scheduling": "bench.scheduling",
 }
 DRILLS = {

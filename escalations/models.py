@@ -1,11 +1,14 @@
 """SLA rules (the organization's policy and per-program overrides), the escalations they raise, and each
 escalation's timeline.
 
-An escalation row is one level of one rule's breach on one object (a visit or a work order): level 1 goes to
-the first role of the rule's ladder, and each climb adds the next level as a new row (the lower one stays, no
-longer `current`). Each (rule, object, level) exists at most once — a database constraint, so two sweeps racing
-can never raise the same level twice. Rows are written by escalations.sweep (raise, climb, auto-resolve) and by
-escalations.services (acknowledge, assign, snooze, resolve).
+An escalation row is one level of one rule's breach episode on one object (a visit or a work order): level 1
+goes to the first role of the rule's ladder, and each climb adds the next level as a new row (the lower one
+stays, no longer `current`). An episode is keyed by its `occurrence`, the rule's anchor when it breached (the
+window start, the check-in deadline, the submission time…): a visit rescheduled to a new window that misses
+again is a new episode and escalates again. Each (rule, object, occurrence, level) exists at most once — a
+database constraint, so two sweeps racing can never raise the same level of an episode twice. Rows are written
+by escalations.sweep (raise, climb, auto-resolve) and by escalations.services (acknowledge, assign, snooze,
+resolve).
 
 Visibility: staff and integrators read every row of their organization; a client viewer the client-visible
 escalations of their own client's programs; technicians none.
@@ -82,7 +85,7 @@ class EscalationQuerySet(TenantQuerySet):
         return super().visible_to(access)
 
     def current(self) -> EscalationQuerySet:
-        """The rows that stand for their breach now: the highest level raised of each (rule, object)."""
+        """The rows that stand for their breach now: the highest level raised of each (rule, object, occurrence)."""
         return self.filter(current=True)
 
     def open(self) -> EscalationQuerySet:
@@ -98,6 +101,8 @@ class EscalationQuerySet(TenantQuerySet):
 class Escalation(TenantModel):
     """One level of one SLA rule's breach (or at-risk warning) on one visit or work order.
 
+    `occurrence` is the rule's anchor on the object when this episode began (escalations.rules: `Rule.anchor`,
+    e.g. the visit's window start); a threshold changed in the policy moves `breach_at` but not the episode.
     `breach_at` is when the rule is (or was) breached; `raised_at` when the sweep raised it (empty while only at
     risk); `time_to_resolve` runs from raised (or warned) to resolved. `sweep_token` marks the rows one sweep step
     wrote, so that the sweep emits events for its own writes only."""
@@ -110,6 +115,7 @@ class Escalation(TenantModel):
     work_order = models.ForeignKey("workorders.WorkOrder", on_delete=models.CASCADE, related_name="+")
     visit = models.ForeignKey("workorders.Visit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    occurrence = models.DateTimeField(help_text="The rule's anchor on the object: which breach episode this is.")
     level = models.PositiveSmallIntegerField(default=1)
     level_role = models.CharField(max_length=20, choices=LadderRole.choices)
     current = models.BooleanField(default=True, help_text="The highest level of this breach (lower ones climbed).")
@@ -146,8 +152,8 @@ class Escalation(TenantModel):
         ordering = ["-breach_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "rule", "subject_type", "subject_id", "level"],
-                name="escalation_once_per_rule_object_level",
+                fields=["organization", "rule", "subject_type", "subject_id", "occurrence", "level"],
+                name="escalation_once_per_episode_level",
             ),
         ]
         indexes = [

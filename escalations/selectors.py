@@ -29,10 +29,11 @@ def escalation_get(*, access: Access, pk) -> Escalation | None:
 
 
 def escalation_levels(*, access: Access, escalation: Escalation) -> list[Escalation]:
-    """Every level of one breach (rule, object), lowest first, each with its timeline."""
+    """Every level of one breach episode (rule, object, occurrence), lowest first, each with its timeline."""
     return list(
         Escalation.objects.visible_to(access)
         .filter(rule=escalation.rule, subject_type=escalation.subject_type, subject_id=escalation.subject_id)
+        .filter(occurrence=escalation.occurrence)
         .prefetch_related(Prefetch("timeline", queryset=EscalationEvent.objects.order_by("at", "id")))
         .select_related("acknowledged_by", "resolved_by", "assignee")
         .order_by("level")
@@ -54,10 +55,14 @@ def escalation_timeline_for(*, access: Access, work_order_id: int, visit_id: int
     by_breach: dict[tuple, list] = {}
     seen = set()
     for line in lines:
-        key = (line.escalation.rule, line.escalation.subject_type, line.escalation.subject_id)
+        key = _breach(line.escalation)
         if line.kind in ("resolved", "auto_resolved"):  # every level resolves at once: one line says it
             if (key, line.kind, line.at) in seen:
                 continue
             seen.add((key, line.kind, line.at))
         by_breach.setdefault(key, []).append(line)
-    return [{"escalation": r, "lines": by_breach.get((r.rule, r.subject_type, r.subject_id), [])} for r in rows]
+    return [{"escalation": r, "lines": by_breach.get(_breach(r), [])} for r in rows]
+
+
+def _breach(escalation: Escalation) -> tuple:
+    return (escalation.rule, escalation.subject_type, escalation.subject_id, escalation.occurrence)

@@ -213,7 +213,8 @@ def escalation_snooze(*, organization, actor, escalation_id: int, until: datetim
 
 @transaction.atomic
 def escalation_resolve(*, organization, actor, escalation_id: int, note: str) -> Escalation:
-    """Close the breach with a note: every level of it (rule, object) is resolved; it never escalates again."""
+    """Close the breach with a note: every level of it (rule, object, occurrence) is resolved; that episode never
+    escalates again (a new one — the visit rescheduled and missed again — does)."""
     escalation = _locked(organization, escalation_id)
     if escalation.state == S.RESOLVED:
         raise errors.EscalationResolved()
@@ -225,7 +226,7 @@ def escalation_resolve(*, organization, actor, escalation_id: int, note: str) ->
         Escalation.objects.for_organization(organization)
         .select_for_update()
         .filter(rule=escalation.rule, subject_type=escalation.subject_type, subject_id=escalation.subject_id)
-        .filter(state__in=UNRESOLVED_STATES)
+        .filter(occurrence=escalation.occurrence, state__in=UNRESOLVED_STATES)
     )
     for row in rows:
         row.state = S.RESOLVED

@@ -2,9 +2,9 @@
 cleared — in a fixed number of queries whatever the number of rows (set-based reads, bulk writes).
 
 Safe to run twice and side by side: every new row goes in with INSERT … ON CONFLICT DO NOTHING under the
-(rule, object, level) unique constraint, every state change is an UPDATE guarded by the state it leaves, and each
-step marks the rows it wrote with its own `sweep_token`, so the sweep emits events (and timeline lines) for its
-own writes only: two sweeps racing raise each level once and tell people once.
+(rule, object, occurrence, level) unique constraint, every state change is an UPDATE guarded by the state it
+leaves, and each step marks the rows it wrote with its own `sweep_token`, so the sweep emits events (and timeline
+lines) for its own writes only: two sweeps racing raise each level once and tell people once.
 
 The queries, at most: organization, policy, unresolved escalations, one per enabled rule, the insert and its
 read-back, the climb's update, the breach update and read-back, the resolve update and read-back, the members,
@@ -47,6 +47,7 @@ class Live:
 
     rule: Rule
     subject_id: int
+    occurrence: datetime  # the rule's anchor on the subject: the breach episode
     work_order_id: int
     visit_id: int | None
     program_id: int
@@ -86,14 +87,14 @@ def _candidates_q(rule: Rule, policy: Policy, now: datetime) -> Q | None:
 
 
 def _live(rule: Rule, policy: Policy, organization_id: int, now: datetime) -> list[Live]:
-    """One query: the rule's subjects that breach or are at risk now (never those whose escalation was resolved:
-    each (rule, object, level) escalates once)."""
+    """One query: the rule's subjects that breach or are at risk now (never those whose escalation of the same
+    episode was resolved: each (rule, object, occurrence, level) escalates once; a new anchor is a new episode)."""
     horizon = _candidates_q(rule, policy, now)
     if horizon is None:
         return []
     paths = PATHS[rule.subject]
     escalations = Escalation.objects.for_outer_organization().filter(
-        rule=rule.key, subject_type=rule.subject, subject_id=OuterRef("pk"), level=1
+        rule=rule.key, subject_type=rule.subject, subject_id=OuterRef("pk"), occurrence=OuterRef(rule.anchor), level=1
     )
     queryset = (
         rule.model.objects.for_organization(organization_id)
@@ -126,6 +127,7 @@ def _live(rule: Rule, policy: Policy, organization_id: int, now: datetime) -> li
             Live(
                 rule=rule,
                 subject_id=row["v_pk"],
+                occurrence=row["v_anchor"],
                 work_order_id=row["v_work_order"],
                 visit_id=row["v_pk"] if rule.subject == "visit" else None,
                 program_id=row["v_program"],
@@ -153,19 +155,28 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
             Escalation.objects.for_organization(organization_id)
             .filter(state__in=UNRESOLVED_STATES)
             .only(
-                "pk", "rule", "subject_id", "program_id", "level", "state", "snoozed_until", "raised_at", "assignee_id"
+                "pk",
+                "rule",
+                "subject_id",
+                "occurrence",
+                "program_id",
+                "level",
+                "state",
+                "snoozed_until",
+                "raised_at",
+                "assignee_id",
             )
         )
         for row in unresolved:
-            existing[(row.rule, row.subject_id)].append(row)
+            existing[(row.rule, row.subject_id, row.occurrence)].append(row)
         live: dict[tuple, Live] = {}
         for rule in RULES.values():
             for item in _live(rule, policy, organization_id, now):
-                live[(rule.key, item.subject_id)] = item
+                live[(rule.key, item.subject_id, item.occurrence)] = item
 
         token = uuid.uuid4().hex
         new_rows: list[Escalation] = []
-        climbing: dict[tuple, Escalation] = {}  # (rule, subject, new level) → the row it climbs from
+        climbing: dict[tuple, Escalation] = {}  # (rule, subject, occurrence, new level) → the row it climbs from
         to_breach: list[int] = []
         to_resolve: list[int] = []
         for key, item in live.items():
@@ -191,10 +202,10 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
                     row = _row(item, organization_id, level=current.level + 1, state=S.OPEN, now=now, token=token)
                     row.assignee_id = current.assignee_id
                     new_rows.append(row)
-                    climbing[(item.rule.key, item.subject_id, current.level + 1)] = current
+                    climbing[(*key, current.level + 1)] = current
         for key, rows in existing.items():
-            # Cleared: no longer pending, or out of reach. A rule switched off stops raising; what it raised stays
-            # for people to close.
+            # Cleared: no longer pending, or out of reach (a new anchor ends the episode; the new one is live on its
+            # own). A rule switched off stops raising; what it raised stays for people to close.
             if key not in live and policy.for_program(key[0], rows[0].program_id).enabled:
                 to_resolve.extend(row.pk for row in rows)
 
@@ -202,11 +213,8 @@ def escalations_sweep(*, organization, now: datetime | None = None) -> SweepResu
         if new_rows:
             Escalation.objects.bulk_create(new_rows, ignore_conflicts=True)
             inserted = list(_written(organization_id, token))
-            climbed_from = [
-                climbing[(row.rule, row.subject_id, row.level)].pk
-                for row in inserted
-                if (row.rule, row.subject_id, row.level) in climbing
-            ]
+            keys = [(row.rule, row.subject_id, row.occurrence, row.level) for row in inserted]
+            climbed_from = [climbing[key].pk for key in keys if key in climbing]
             if climbed_from:
                 Escalation.objects.for_organization(organization_id).filter(pk__in=climbed_from).update(current=False)
         breached: list[Escalation] = []
@@ -272,6 +280,7 @@ def _row(item: Live, organization_id: int, *, level: int, state: str, now: datet
         rule=item.rule.key,
         subject_type=item.rule.subject,
         subject_id=item.subject_id,
+        occurrence=item.occurrence,
         work_order_id=item.work_order_id,
         visit_id=item.visit_id,
         program_id=item.program_id,

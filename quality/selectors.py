@@ -344,6 +344,18 @@ def drft_drill(*, access: Access, path: dict[str, str]) -> tuple[str, list[DrftF
     ]
 
 
+def drft_drill_labels(*, access: Access, path: dict[str, str]) -> dict[str, str]:
+    """The names of the groups chosen in a drill-down `path` (dimension → label), from the all-time snapshots the
+    caller may see: one query."""
+    from django.db.models import Q
+
+    wanted = Q(pk__in=[])
+    for dimension, key in path.items():
+        wanted |= Q(dimension=dimension, key=key)
+    rows = DrftSnapshot.objects.visible_to(access).filter(wanted, week="").values_list("dimension", "label")
+    return {dimension: _label(access, dimension, label) for dimension, label in rows}
+
+
 @dataclass(frozen=True)
 class ClientFailure:
     """A work order that failed DRFT, as a client viewer sees it."""

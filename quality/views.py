@@ -69,9 +69,11 @@ class DrftDrillView(OrgTemplateView):
             prefix[dimension] = path[dimension]
         level, rows = selectors.drft_drill(access=self.access, path=prefix)
         crumbs, so_far = [], {}
+        labels = selectors.drft_drill_labels(access=self.access, path=prefix) if prefix else {}
         for dimension, key in prefix.items():
             so_far[dimension] = key
-            crumbs.append({"dimension": dimension, "key": key, "query": urlencode(so_far)})
+            label = labels.get(dimension) or key
+            crumbs.append({"dimension": dimension, "key": key, "label": label, "query": urlencode(so_far)})
         context.update(
             level=level,
             rows=rows,

@@ -55,3 +55,27 @@ def home_context(access: Access) -> dict:
         if contribution.context is not None:
             context.update(contribution.context(access))
     return context
+
+
+# --- The profile page's links to what apps offer a member (a technician's calendar feed) -------------------------
+
+
+@dataclass(frozen=True)
+class ProfileLink:
+    roles: frozenset
+    label: str
+    description: str
+    icon: str
+    url_name: str  # a page under /o/<org>/ (kwarg org)
+
+
+_profile_links: dict[str, ProfileLink] = {}
+
+
+def profile_link_register(*, key: str, roles: Iterable, label: str, description: str, icon: str, url_name: str) -> None:
+    """Offer a page on the profile of `roles` (registering `key` again replaces it)."""
+    _profile_links[key] = ProfileLink(frozenset(roles), label, description, icon, url_name)
+
+
+def profile_links(role) -> list[ProfileLink]:
+    return [link for link in _profile_links.values() if role in link.roles]

@@ -1,8 +1,9 @@
 """Top-level URLs: the browser UI (organization pages under /o/<org>/), the REST API and health.
 
 Every app's pages are namespaced by its `app_name` (`programs:program-detail`), its API routes by `<app>-api`
-(`programs-api:program-list`); see docs/architecture.md. The core and the field app also have pages outside
-/o/<org>/ (sign-in, the service worker), so their modules are included at the root and nest /o/<org>/ themselves."""
+(`programs-api:program-list`); see docs/architecture.md. The core, the field app and the calendar feeds also have
+pages outside /o/<org>/ (sign-in, the service worker, a technician's feed), so their modules are included at the
+root and nest /o/<org>/ themselves where they need it."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("rollout.web_urls")),
     path("", include("workorders.field.urls")),
+    path("", include("scheduling.feed_urls")),
     path(ORG, include("programs.urls")),
     path(ORG, include("sites.urls")),
     path(ORG, include("technicians.urls")),

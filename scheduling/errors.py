@@ -36,3 +36,9 @@ class RunNotSucceeded(Conflict):
 class RunStale(Conflict):
     code = "schedule_run_stale"
     default_message = "Work orders changed since this run: start a new run (the proposal no longer matches them)."
+
+
+class NotATechnician(ApplicationError):
+    status_code = 403
+    code = "not_a_technician"
+    default_message = "Calendar feeds are for technicians: sign in as the technician whose visits they list."

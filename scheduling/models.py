@@ -90,3 +90,17 @@ class ScheduleUnscheduled(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.work_order_id}: {self.reason}"
+
+
+class CalendarFeed(TenantModel):
+    """A technician's private calendar feed of their visits (iCalendar). The link carries a random token, shown once
+    when made; only its SHA-256 is kept. A new link replaces the old one; turning the feed off deletes the row, so an
+    old or revoked link is a 404."""
+
+    technician = models.OneToOneField("technicians.Technician", on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_read_at = models.DateTimeField(null=True, blank=True, help_text="When a calendar app last read the feed.")
+
+    def __str__(self) -> str:
+        return f"calendar feed of technician {self.technician_id}"

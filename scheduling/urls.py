@@ -12,4 +12,6 @@ urlpatterns = [
     path("schedule-runs/<int:pk>/", views.RunDetailView.as_view(), name="schedule-run-detail"),
     path("schedule-runs/<int:pk>/publish/", views.RunPublishView.as_view(), name="schedule-run-publish"),
     path("schedule-runs/<int:pk>/cancel/", views.RunCancelView.as_view(), name="schedule-run-cancel"),
+    path("calendar-feed/", views.CalendarFeedView.as_view(), name="calendar-feed"),
+    path("calendar-feed/turn-off/", views.CalendarFeedRevokeView.as_view(), name="calendar-feed-revoke"),
 ]

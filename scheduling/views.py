@@ -5,12 +5,14 @@ left out with their reasons, with "Publish" and "Cancel". PMs, coordinators and 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 
-from rollout.errors import ApplicationError
+from rollout.choices import Role
+from rollout.errors import ApplicationError, NotFound
 from rollout.forms import add_service_error
-from rollout.views.base import OrgFormView, OrgTemplateView
-from scheduling import selectors, services
+from rollout.views.base import OrgConfirmView, OrgFormView, OrgTemplateView
+from scheduling import calendar, selectors, services
 from scheduling.choices import OPEN_STATUSES, RUN_READ_ROLES, RUN_WRITE_ROLES
 from scheduling.forms import ScheduleRunForm
 from scheduling.models import ScheduleRun
@@ -116,3 +118,77 @@ class RunCancelView(RunPageMixin, OrgTemplateView):
         else:
             messages.success(request, "Run cancelled: it writes nothing.")
         return redirect(self.org_url("scheduling:schedule-run-detail", pk=run.pk))
+
+
+# --- The technician's calendar feed ----------------------------------------------------------------------------
+
+
+class CalendarFeedView(OrgTemplateView):
+    """The technician's calendar feed (from their profile): on or off, when a calendar app last read it; "Turn on" /
+    "New link" posts and shows the link once."""
+
+    template_name = "scheduling/calendar_feed.html"
+    roles = {"read": {Role.TECHNICIAN}, "write": {Role.TECHNICIAN}}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["layout"] = "layouts/phone.html"
+        try:
+            context["feed"] = calendar.calendar_feed_get(access=self.access)
+        except ApplicationError as exc:
+            context["problem"] = exc.message
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            issued = calendar.calendar_feed_issue(**self.service_kwargs())
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(self.org_url("scheduling:calendar-feed"))
+        context = self.get_context_data(**kwargs)
+        context["feed"] = issued.feed
+        context["link"] = request.build_absolute_uri(calendar.calendar_feed_path(issued.token))
+        return self.render_to_response(context)
+
+
+class CalendarFeedRevokeView(OrgConfirmView):
+    """Turn the calendar feed off: GET asks, POST does it."""
+
+    roles = {"read": {Role.TECHNICIAN}, "write": {Role.TECHNICIAN}}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "layout": "layouts/phone.html"}
+
+    def confirm(self) -> dict:
+        return {
+            "title": "Turn your calendar feed off?",
+            "message": "Your calendar app stops receiving your visits, and the link stops working. You can turn the "
+            "feed on again later with a new link.",
+            "action_label": "Turn off",
+            "tone": "danger",
+            "icon": "calendar-x",
+            "cancel_url": self.org_url("scheduling:calendar-feed"),
+        }
+
+    def post(self, request, *args, **kwargs):
+        try:
+            calendar.calendar_feed_revoke(**self.service_kwargs())
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Your calendar feed is off; its link no longer works.")
+        return redirect(self.org_url("scheduling:calendar-feed"))
+
+
+def calendar_feed_ics(request, token: str):
+    """The feed itself, read by calendar apps without signing in: the token in the link decides (404 otherwise)."""
+    try:
+        feed, visits = calendar.calendar_feed_read(token)
+    except NotFound:
+        raise Http404() from None
+    body = calendar.calendar_ics(feed, visits, base_url=f"{request.scheme}://{request.get_host()}")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="tutti-visits.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -29,6 +29,7 @@ class EscalationSerializer(serializers.ModelSerializer):
             "rule_title",
             "subject_type",
             "subject_id",
+            "occurrence",
             "work_order",
             "work_order_number",
             "visit",

@@ -97,8 +97,8 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgGen
         request=s.EscalationResolveInputSerializer,
         responses=s.EscalationDetailSerializer,
         description=(
-            "Resolve every level of the breach with a `note` (400 `resolution_note_required` without); it never "
-            "escalates again. 409 `escalation_resolved` when already resolved."
+            "Resolve every level of the breach with a `note` (400 `resolution_note_required` without); that "
+            "episode (`occurrence`) never escalates again. 409 `escalation_resolved` when already resolved."
         ),
     )
     @action(detail=True, methods=["post"])

@@ -1,12 +1,13 @@
 """Demo SLA policy and escalations for `seed_demo`, produced by the real sweep over the demo day.
 
-Every demo organization gets a policy (the organization's rules, with confirmations due 4 hours before the window
-and a warning 2 hours ahead); Northwind's pilot program overrides the missed check-in rule to reach Harbor Foods'
-contact and be client-visible. Then the sweep runs over Northwind's demo visits at chosen instants of the last
-seven hours, as beat would have: the late visit's missed check-in is raised at its deadline and climbs to level 2
-(the PM) 30 minutes later; a scheduled visit is at risk of going unconfirmed; the crew lead confirms another
-visit through the field service and the next sweep resolves its escalation by itself; the coordinator
-acknowledges the no-show.
+Every demo organization gets a policy (the organization's rules, with confirmations due 24 hours before the window
+and a warning 6 hours ahead, the morning before); Northwind's pilot program overrides the missed check-in rule to
+reach Harbor Foods' contact 4 hours after the PM and be client-visible. Then the sweep runs over Northwind's demo
+visits every quarter of an hour of the last seven hours, as beat would have (workorders.demo.day places the visits
+for it, whatever the hour): the late visit's missed check-in is raised after its deadline and climbs to level 2
+(the PM) 30 minutes later; a scheduled visit is at risk of going unconfirmed; the crew confirms another one
+through the field service and the last sweep resolves its escalation by itself; the coordinator acknowledges the
+no-show.
 
 Idempotent: nothing happens once the organization has an escalation. Skips quietly without the visit demo."""
 
@@ -33,8 +34,8 @@ from workorders.models import Visit
 from workorders.visits.services import field_actions
 
 FAST = [{"role": "coordinator", "delay_minutes": 0}, {"role": "pm", "delay_minutes": 30}]
-# Instants (hours before now) the sweep is run at, oldest first, as the minute beat would have seen them.
-SWEEP_HOURS_AGO = [7, 6, 4, 2, 1, 35 / 60, 0.5]
+# The sweep is run every SWEEP_STEP over the last SWEEP_SPAN, oldest first, as the minute beat would have seen it.
+SWEEP_STEP, SWEEP_SPAN = timedelta(minutes=15), timedelta(hours=7)
 
 
 def _access(organization, role) -> Access | None:
@@ -57,8 +58,8 @@ def _policy(organization, admin: Access) -> None:
         actor=admin,
         rule=RuleKey.NO_CONFIRMATION,
         enabled=True,
-        threshold=4,
-        at_risk_minutes=120,
+        threshold=24,
+        at_risk_minutes=360,
         ladder=[*FAST, {"role": "admin", "delay_minutes": 120}],
         client_visible=False,
     )
@@ -96,12 +97,12 @@ def seed(demo: DemoContext) -> None:
         enabled=True,
         threshold=0,
         at_risk_minutes=10,
-        ladder=[*FAST, {"role": "client", "delay_minutes": 60}],
+        ladder=[*FAST, {"role": "client", "delay_minutes": 240}],
         client_visible=True,
     )
     now = timezone.now()
-    for hours in SWEEP_HOURS_AGO:
-        escalations_sweep(organization=organization, now=now - timedelta(hours=hours))
+    for step in range(SWEEP_SPAN // SWEEP_STEP, 0, -1):
+        escalations_sweep(organization=organization, now=now - step * SWEEP_STEP)
     # The technician confirms the soonest upcoming visit whose confirmation is overdue: the next sweep resolves it.
     overdue = (
         Escalation.objects.for_organization(organization)

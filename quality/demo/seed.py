@@ -1,18 +1,17 @@
 """Demo quality data for `seed_demo`, through the quality services: every demo organization gets the starter defect
 catalogue (defect_catalogue_seed); the pilot's work order whose first visit ended incomplete (parts missing) is
 classified by the PM as caused by the client (drft_exclusion_set: audited, with the reason) so it shows as excluded
-wherever DRFT does; the pilot's submitted work order waits in the review queue; then DRFT facts and snapshots are
-computed for what the other seeders built (the same reconciliation the nightly job runs).
+wherever DRFT does; the pilot's submitted work order waits in the review queue; quality.demo.history runs twelve past
+weeks of a second Harbor Foods program through the real services (accepted work, a rejection with defects and its
+return visit, a site-not-ready exclusion, a warranty return, closed work); then DRFT facts and snapshots are computed
+for what the seeders built (the same reconciliation the nightly job runs).
 
-Not yet here: a closed history with a rejection and its return visit and a warranty return — the demo visits are
-written as fixtures (their windows are relative to the moment the seed runs), so the quality seed has no worked
-visits of its own to review.
-
-Idempotent: codes an organization already has are left alone, the exclusion is set once, and the recomputation
-gives the same rows."""
+Idempotent: codes an organization already has are left alone, the exclusion is set once, the history is run once,
+and the recomputation gives the same rows."""
 
 from __future__ import annotations
 
+from quality.demo import history
 from quality.drft import drft_reconcile
 from quality.models import DrftExclusion
 from quality.services import defect_catalogue_seed, drft_exclusion_set
@@ -55,5 +54,6 @@ def seed(demo: DemoContext) -> None:
     for organization in demo.organizations.values():
         defect_catalogue_seed(organization=organization)
     _exclude_incomplete_pilot_visit(demo)
+    history.seed(demo)
     for organization in demo.organizations.values():
         drft_reconcile(organization=organization)

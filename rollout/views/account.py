@@ -16,6 +16,7 @@ from rollout import services
 from rollout.choices import ALL_ROLES, Role
 from rollout.errors import ApplicationError
 from rollout.forms import EmailAuthenticationForm, InvitationSignupForm, TuttiPasswordResetForm, TuttiSetPasswordForm
+from rollout.homes import profile_links
 from rollout.models import ApiToken, User
 from rollout.sign_in import PasswordResetThrottled, password_reset_throttle
 from rollout.tasks import password_reset_send_task
@@ -154,4 +155,8 @@ class ProfileView(OrgTemplateView):
         context["client"] = self.access.membership.client if self.access.membership else None
         if role == Role.TECHNICIAN:
             context["app_tokens"] = list(ApiToken.objects.visible_to(self.access).usable().order_by("-created_at"))
+        context["profile_links"] = [
+            (link, reverse(link.url_name, kwargs={"org": self.access.organization.slug}))
+            for link in profile_links(role)
+        ]
         return context

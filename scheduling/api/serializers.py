@@ -100,3 +100,18 @@ class SchedulePublishResultSerializer(serializers.Serializer):
     booked = serializers.IntegerField()
     refused = serializers.IntegerField()
     already = serializers.IntegerField()
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    """The caller's calendar feed: whether it is on, when its link was made and last read."""
+
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    last_read_at = serializers.DateTimeField(allow_null=True, help_text="When a calendar app last read the feed.")
+
+
+class CalendarFeedIssuedSerializer(CalendarFeedSerializer):
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="The private iCalendar link, shown once (null when an Idempotency-Key replays the request).",
+    )

@@ -9,8 +9,9 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from rollout.api.base import OrgServiceViewSet
-from scheduling import selectors, services
+from rollout.api.base import OrgAPIView, OrgServiceViewSet
+from rollout.choices import Role
+from scheduling import calendar, selectors, services
 from scheduling.api import serializers as s
 from scheduling.choices import RUN_READ_ROLES, RUN_WRITE_ROLES
 from scheduling.filtersets import ScheduleRunFilterSet
@@ -91,3 +92,39 @@ class ScheduleRunViewSet(OrgServiceViewSet):
         run = self.get_object()
         result = services.schedule_run_publish(**self.service_kwargs(), schedule_run_id=run.pk)
         return Response(s.SchedulePublishResultSerializer(result).data)
+
+
+def _feed_status(feed) -> dict:
+    return {
+        "active": feed is not None,
+        "created_at": feed.created_at if feed else None,
+        "last_read_at": feed.last_read_at if feed else None,
+    }
+
+
+@extend_schema(tags=["scheduling"])
+class CalendarFeedView(OrgAPIView):
+    """The signed-in technician's calendar feed: its state, a new private link (the old one stops working), or off."""
+
+    roles = {"read": {Role.TECHNICIAN}, "write": {Role.TECHNICIAN}}
+    secret_response_fields = frozenset({"url"})
+
+    @extend_schema(responses=s.CalendarFeedSerializer)
+    def get(self, request):
+        return Response(s.CalendarFeedSerializer(_feed_status(calendar.calendar_feed_get(access=self.access))).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: s.CalendarFeedIssuedSerializer},
+        description="Turn the feed on, or replace its link: the answer carries the new link once.",
+    )
+    def post(self, request):
+        issued = calendar.calendar_feed_issue(**self.service_kwargs())
+        url = request.build_absolute_uri(calendar.calendar_feed_path(issued.token))
+        body = {**_feed_status(issued.feed), "url": url}
+        return Response(s.CalendarFeedIssuedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, description="Turn the feed off: its link answers 404 from now on.")
+    def delete(self, request):
+        calendar.calendar_feed_revoke(**self.service_kwargs())
+        return Response(status=status.HTTP_204_NO_CONTENT)

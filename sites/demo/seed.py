@@ -82,69 +82,69 @@ US_CITIES = [
     ("Portland", "OR", 45.5152, -122.6784, "America/Los_Angeles", "W"),
     ("Seattle", "WA", 47.6062, -122.3321, "America/Los_Angeles", "W"),
 ]
-# Each city's ZIP codes (first, last): a store's ZIP is one of its city's, so addresses look real.
+# Real ZIP codes of each city (a store's ZIP is one of its city's, so addresses look right).
 CITY_ZIPS = {
-    "New York": (10001, 10040),
-    "Brooklyn": (11201, 11239),
-    "Buffalo": (14201, 14228),
-    "Boston": (2108, 2136),
-    "Providence": (2903, 2909),
-    "Hartford": (6103, 6120),
-    "Philadelphia": (19102, 19154),
-    "Pittsburgh": (15201, 15235),
-    "Newark": (7102, 7114),
-    "Baltimore": (21201, 21239),
-    "Washington": (20001, 20037),
-    "Richmond": (23219, 23235),
-    "Virginia Beach": (23451, 23464),
-    "Raleigh": (27601, 27617),
-    "Charlotte": (28202, 28227),
-    "Charleston": (29401, 29414),
-    "Atlanta": (30303, 30342),
-    "Savannah": (31401, 31419),
-    "Jacksonville": (32202, 32258),
-    "Orlando": (32801, 32839),
-    "Tampa": (33602, 33629),
-    "Miami": (33125, 33145),
-    "Nashville": (37201, 37221),
-    "Memphis": (38103, 38135),
-    "Birmingham": (35203, 35235),
-    "New Orleans": (70112, 70131),
-    "Louisville": (40202, 40245),
-    "Cincinnati": (45202, 45248),
-    "Columbus": (43201, 43235),
-    "Cleveland": (44102, 44135),
-    "Detroit": (48201, 48235),
-    "Grand Rapids": (49503, 49548),
-    "Indianapolis": (46201, 46260),
-    "Chicago": (60601, 60661),
-    "Milwaukee": (53202, 53233),
-    "Madison": (53703, 53719),
-    "Minneapolis": (55401, 55419),
-    "St. Louis": (63101, 63139),
-    "Kansas City": (64105, 64138),
-    "Omaha": (68102, 68164),
-    "Des Moines": (50309, 50321),
-    "Dallas": (75201, 75252),
-    "Fort Worth": (76102, 76137),
-    "Houston": (77002, 77099),
-    "Austin": (78701, 78759),
-    "San Antonio": (78201, 78259),
-    "Oklahoma City": (73102, 73162),
-    "Albuquerque": (87102, 87123),
-    "Phoenix": (85003, 85054),
-    "Tucson": (85701, 85750),
-    "Las Vegas": (89101, 89149),
-    "Denver": (80202, 80239),
-    "Salt Lake City": (84101, 84121),
-    "Boise": (83702, 83716),
-    "Los Angeles": (90012, 90068),
-    "San Diego": (92101, 92131),
-    "San Jose": (95110, 95139),
-    "San Francisco": (94102, 94134),
-    "Sacramento": (95811, 95838),
-    "Portland": (97201, 97239),
-    "Seattle": (98101, 98126),
+    "New York": "10001 10003 10011 10016 10019 10022 10025 10028",
+    "Brooklyn": "11201 11205 11211 11215 11217 11222 11226 11238",
+    "Buffalo": "14201 14202 14207 14209 14213 14214 14216 14222",
+    "Boston": "02108 02110 02115 02116 02118 02127 02130 02135",
+    "Providence": "02903 02904 02905 02906 02907 02908 02909",
+    "Hartford": "06103 06105 06106 06112 06114 06120",
+    "Philadelphia": "19102 19103 19106 19107 19123 19130 19143 19147",
+    "Pittsburgh": "15201 15203 15206 15213 15217 15222 15224 15232",
+    "Newark": "07102 07103 07104 07105 07107 07108 07112 07114",
+    "Baltimore": "21201 21202 21211 21213 21218 21224 21230 21231",
+    "Washington": "20001 20002 20003 20005 20009 20010 20016 20037",
+    "Richmond": "23219 23220 23221 23222 23223 23224 23225 23226",
+    "Virginia Beach": "23451 23452 23454 23455 23456 23462 23464",
+    "Raleigh": "27601 27603 27604 27605 27606 27607 27608 27609",
+    "Charlotte": "28202 28203 28204 28205 28206 28207 28209 28210",
+    "Charleston": "29401 29403 29407 29412 29414",
+    "Atlanta": "30303 30305 30306 30307 30308 30309 30312 30318",
+    "Savannah": "31401 31404 31405 31406 31419",
+    "Jacksonville": "32202 32204 32205 32207 32210 32216 32246 32256",
+    "Orlando": "32801 32803 32804 32805 32806 32807 32812 32819",
+    "Tampa": "33602 33603 33604 33606 33609 33610 33611 33629",
+    "Miami": "33125 33127 33128 33129 33130 33131 33133 33137",
+    "Nashville": "37201 37203 37204 37205 37206 37208 37209 37212",
+    "Memphis": "38103 38104 38105 38106 38107 38111 38117 38120",
+    "Birmingham": "35203 35204 35205 35206 35209 35211 35222 35233",
+    "New Orleans": "70112 70113 70115 70116 70117 70118 70119 70130",
+    "Louisville": "40202 40203 40204 40205 40206 40208 40215 40217",
+    "Cincinnati": "45202 45203 45206 45208 45209 45219 45220 45223",
+    "Columbus": "43201 43202 43203 43205 43206 43212 43214 43215",
+    "Cleveland": "44102 44103 44105 44106 44109 44113 44114 44115",
+    "Detroit": "48201 48202 48205 48206 48207 48208 48210 48226",
+    "Grand Rapids": "49503 49504 49505 49506 49507 49508",
+    "Indianapolis": "46201 46202 46203 46204 46205 46208 46220 46225",
+    "Chicago": "60601 60605 60607 60608 60610 60611 60614 60616 60618 60622 60625 60640 60647 60657",
+    "Milwaukee": "53202 53203 53204 53205 53206 53207 53208 53212",
+    "Madison": "53703 53704 53705 53711 53713 53714 53715 53726",
+    "Minneapolis": "55401 55403 55404 55405 55406 55407 55408 55414",
+    "St. Louis": "63101 63103 63104 63108 63109 63110 63116 63118",
+    "Kansas City": "64105 64106 64108 64109 64110 64111 64112 64131",
+    "Omaha": "68102 68104 68105 68106 68107 68108 68114 68131",
+    "Des Moines": "50309 50310 50311 50312 50314 50315 50316 50317",
+    "Dallas": "75201 75204 75205 75206 75208 75214 75219 75226",
+    "Fort Worth": "76102 76104 76107 76109 76110 76111 76116 76133",
+    "Houston": "77002 77003 77004 77006 77007 77008 77019 77098",
+    "Austin": "78701 78702 78703 78704 78705 78723 78745 78751",
+    "San Antonio": "78201 78202 78204 78205 78207 78209 78210 78212",
+    "Oklahoma City": "73102 73103 73104 73106 73107 73109 73112 73118",
+    "Albuquerque": "87102 87104 87106 87107 87108 87110 87112 87123",
+    "Phoenix": "85003 85004 85006 85007 85008 85012 85013 85016",
+    "Tucson": "85701 85705 85711 85712 85716 85719",
+    "Las Vegas": "89101 89102 89104 89106 89107 89109 89119 89121",
+    "Denver": "80202 80203 80204 80205 80206 80209 80210 80218",
+    "Salt Lake City": "84101 84102 84103 84104 84105 84106 84111 84115",
+    "Boise": "83702 83703 83704 83705 83706 83709 83713 83716",
+    "Los Angeles": "90012 90013 90015 90017 90026 90027 90029 90036",
+    "San Diego": "92101 92102 92103 92104 92105 92107 92110 92116",
+    "San Jose": "95110 95112 95116 95117 95118 95122 95125 95128",
+    "San Francisco": "94102 94103 94107 94109 94110 94114 94115 94117",
+    "Sacramento": "95811 95814 95816 95817 95818 95819 95820 95822",
+    "Portland": "97201 97202 97205 97209 97210 97212 97214 97217",
+    "Seattle": "98101 98102 98103 98104 98105 98107 98109 98122",
 }
 STREETS = [
     "Main St",
@@ -169,6 +169,15 @@ ACCESS_HOURS = {
     "mall": "mon-sat 10:00-21:00; sun 11:00-18:00",
     "express": "daily 06:00-23:59",
 }
+# Chicago's first stores (by code) are where the self-checkout pilot runs (programs.demo.seed): 24-hour
+# supercenters, and every third one a mall store whose installers come in after closing, overnight — the way retail
+# POS rollouts are installed — so that the pilot's crew (workorders.demo.work_orders.CREW) works around the clock.
+AROUND_THE_CLOCK_CITY, AROUND_THE_CLOCK_STORES = "Chicago", 10
+AROUND_THE_CLOCK = [
+    ("supercenter", "daily 00:00-24:00"),
+    ("mall", "daily 21:30-09:30"),
+    ("supercenter", "daily 00:00-24:00"),
+]
 HOLIDAY_BLACKOUTS = "2026-11-26;2026-11-27;2026-12-24;2026-12-25;2026-12-31"
 MANAGER_NAMES = [
     "Alex Morgan",
@@ -188,18 +197,20 @@ HARBOR_STORES_PER_CITY = 20  # 61 cities → 1,220 stores
 
 
 def _zip(city: str, rng: random.Random) -> str:
-    """A ZIP code of the city's (five digits, leading zeros kept)."""
-    first, last = CITY_ZIPS[city]
-    return f"{rng.randint(first, last):05d}"
+    """One of the city's real ZIP codes."""
+    return rng.choice(CITY_ZIPS[city].split())
 
 
 def _harbor_rows(rng: random.Random) -> list[dict]:
     rows = []
     number = 1000
     for city, state, lat, lng, tz, region in US_CITIES:
-        for _ in range(HARBOR_STORES_PER_CITY):
+        for index in range(HARBOR_STORES_PER_CITY):
             number += 1
             store_format = rng.choices([f for f, _ in FORMATS], weights=[w for _, w in FORMATS])[0]
+            access_hours = ACCESS_HOURS[store_format]
+            if city == AROUND_THE_CLOCK_CITY and index < AROUND_THE_CLOCK_STORES:
+                store_format, access_hours = AROUND_THE_CLOCK[index % 3]
             rows.append(
                 {
                     "code": f"HF-{number}",
@@ -211,7 +222,7 @@ def _harbor_rows(rng: random.Random) -> list[dict]:
                     "latitude": f"{lat + rng.uniform(-0.18, 0.18):.6f}",
                     "longitude": f"{lng + rng.uniform(-0.22, 0.22):.6f}",
                     "timezone": tz,
-                    "access_hours": ACCESS_HOURS[store_format],
+                    "access_hours": access_hours,
                     "blackout_dates": HOLIDAY_BLACKOUTS,
                     "attr:store_format:str": store_format,
                     "attr:region:str": region,

@@ -41,7 +41,8 @@ SKILLS = [
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 TECHNICIANS = [
     (TECH_EMAIL, "Tomás Alvarez", "+1 312 555 0101", None, "233 S Wacker Dr, Chicago, IL",
-     "41.878876", "-87.635915", "America/Chicago", 120, ["pos-install", "network-cabling", "kiosk-config"], WEEKDAYS),
+     "41.878876", "-87.635915", "America/Chicago", 120,
+     ["pos-install", "network-cabling", "kiosk-config", "low-voltage", "signage-mount"], WEEKDAYS),
     ("jordan.lee@summittech.example", "Jordan Lee", "+1 214 555 0102", "summit", "2200 Ross Ave, Dallas, TX",
      "32.787560", "-96.798870", "America/Chicago", 100, ["pos-install", "network-cabling"], WEEKDAYS),
     ("keisha.brown@coastalinstall.example", "Keisha Brown", "+1 404 555 0103", "coastal",
@@ -84,6 +85,7 @@ CERTIFICATIONS = [
     ("omar.haddad@coastalinstall.example", "BICSI Installer 1", "network-cabling", 250, 480, "BICSI-INST1-415520"),
     ("priya.nair@northwind.example", "CWNA (Wi-Fi administrator)", None, 180, 915, "CWNA-221904"),
     (TECH_EMAIL, "OSHA 10 Construction", None, 800, None, "OSHA10-7781120"),
+    (TECH_EMAIL, "IL Low Voltage License", "low-voltage", 300, 795, "IL-LV-203377"),
 ]
 
 # (technician e-mail, starts in N days, lasts N days, reason)

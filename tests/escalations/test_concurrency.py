@@ -1,5 +1,6 @@
-"""Each (rule, object, level) escalates once, whoever runs the sweep: two sweeps racing in two threads (PostgreSQL),
-two beat processes fanning out at once, and a fault drill with real workers on the broker — the worker SIGKILLed in
+"""Each (rule, object, occurrence, level) escalates once, whoever runs the sweep: two sweeps racing in two threads
+(PostgreSQL) — for a first breach and for a new episode after a reschedule — two beat processes fanning out at
+once, and a fault drill with real workers on the broker — the worker SIGKILLed in
 the middle of a sweep, restarted → no escalation lost or duplicated, one event per escalation."""
 
 import threading
@@ -49,7 +50,7 @@ def _race(organization_id: int, now, runs: int = 2) -> list:
 
 
 def _once_each():
-    keys = Counter(Escalation.objects.values_list("rule", "subject_id", "level"))
+    keys = Counter(Escalation.objects.values_list("rule", "subject_id", "occurrence", "level"))
     events = Counter(Event.objects.filter(type__startswith="escalation.").values_list("type", "subject_id"))
     return keys, events
 
@@ -68,6 +69,31 @@ def test_two_sweeps_racing_raise_and_climb_each_level_once(tenant):
     assert Escalation.objects.filter(rule=RuleKey.NO_CHECK_IN).count() == 2 * VISITS
     assert max(events.values()) == 1
     assert sum(events.values()) == Escalation.objects.count()
+
+
+def test_two_sweeps_racing_raise_a_new_episode_once(tenant):
+    from tests.workorders.builders.visits import VISIT_DAY, local
+    from workorders.models import Visit
+
+    # given visits that missed their check-in, escalated, then were moved to the next day (written like
+    # many_visits writes them)
+    world = world_of(tenant)
+    visits = many_visits(world, 5)
+    _race(tenant.organization.pk, CHECKIN_DUE + timedelta(minutes=10))
+    new_start = local(VISIT_DAY + timedelta(days=1), 13)
+    new_due = new_start + timedelta(minutes=30)
+    Visit.objects.filter(pk__in=[v.pk for v in visits]).update(
+        window_start=new_start, window_end=new_start + timedelta(hours=3), checkin_due_by=new_due
+    )
+    # when two sweeps race after the new deadline, twice (raise, then climb)
+    for at in (new_due + timedelta(minutes=1), new_due + timedelta(minutes=45)):
+        _race(tenant.organization.pk, at)
+    # then the first episode resolved by itself and the second raised each level once
+    keys, events = _once_each()
+    assert max(keys.values()) == 1 and max(events.values()) == 1
+    rows = Escalation.objects.filter(rule=RuleKey.NO_CHECK_IN)
+    assert rows.filter(occurrence__lt=new_due, state="resolved", auto_resolved=True).count() == 5
+    assert sorted(rows.filter(occurrence=new_due).values_list("level", flat=True)) == [1] * 5 + [2] * 5
 
 
 def test_two_beats_fanning_out_at_once_escalate_each_once(tenant, settings):
@@ -109,11 +135,18 @@ def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(tenant, tmp_path):
         with blocker.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO escalations_escalation (organization_id, rule, subject_type, subject_id, work_order_id, "
-                "visit_id, program_id, level, level_role, current, state, client_visible, breach_at, sweep_token, "
-                "auto_resolved, resolution_note, snooze_reason, acknowledged_by_label, resolved_by_label, "
-                "created_at, updated_at) VALUES (%s, 'no_check_in', 'visit', %s, %s, %s, %s, 1, 'coordinator', true, "
-                "'open', false, now(), 'blocker', false, '', '', '', '', now(), now())",
-                [tenant.organization.pk, first.pk, first.work_order_id, first.pk, world.program.pk],
+                "visit_id, program_id, occurrence, level, level_role, current, state, client_visible, breach_at, "
+                "sweep_token, auto_resolved, resolution_note, snooze_reason, acknowledged_by_label, "
+                "resolved_by_label, created_at, updated_at) VALUES (%s, 'no_check_in', 'visit', %s, %s, %s, %s, %s, "
+                "1, 'coordinator', true, 'open', false, now(), 'blocker', false, '', '', '', '', now(), now())",
+                [
+                    tenant.organization.pk,
+                    first.pk,
+                    first.work_order_id,
+                    first.pk,
+                    world.program.pk,
+                    first.checkin_due_by,
+                ],
             )
         with Workers(tmp_path) as workers:
             worker = workers.start(pool="prefork", concurrency=1)

@@ -172,3 +172,26 @@ def test_an_event_moves_a_few_counters_and_the_snapshots_equal_a_full_rebuild(
     with django_assert_max_num_queries(30):
         drft.drft_fact_refresh(organization=world.organization, work_order_id=ids[1])
     assert figures()[1] == incremental
+
+
+def test_a_rebuild_writes_only_the_rows_that_differ(world, django_capture_on_commit_callbacks):
+    # given snapshots equal to the facts, then one counter wrong, one label stale, one row missing and one extra
+    history(world, django_capture_on_commit_callbacks)
+    expected = figures()[1]
+    labels = sorted(DrftSnapshot.objects.values_list("dimension", "key", "week", "label"))
+    rows = list(DrftSnapshot.objects.order_by("pk"))
+    DrftSnapshot.objects.filter(pk=rows[0].pk).update(final_total=99)
+    DrftSnapshot.objects.filter(pk=rows[1].pk).update(label="old name")
+    DrftSnapshot.objects.filter(pk=rows[2].pk).delete()
+    extra = DrftSnapshot.objects.create(
+        organization=world.organization, program=world.program, dimension="region", key="ZZ", week="", final_total=3
+    )
+    untouched = dict(DrftSnapshot.objects.filter(pk__gt=rows[2].pk).values_list("pk", "updated_at"))
+    del untouched[extra.pk]
+    # when the program is rebuilt
+    count = drft.drft_snapshots_rebuild(organization=world.organization, program_id=world.program.pk)
+    # then the snapshots equal the facts again, and the rows that were right were not rewritten
+    assert figures()[1] == expected and count == len(expected)
+    assert sorted(DrftSnapshot.objects.values_list("dimension", "key", "week", "label")) == labels
+    assert not DrftSnapshot.objects.filter(pk=extra.pk).exists()
+    assert dict(DrftSnapshot.objects.filter(pk__in=untouched).values_list("pk", "updated_at")) == untouched

@@ -147,6 +147,7 @@ def test_quality_home_drill_down_and_the_home_tile_show_computed_drft(
     assert 'data-testid="drft-tile">50.0 %' in tile and "Soon" not in tile.split("Quality")[0][-300:]
     assert f'href="{url(tenant, "quality:home")}"' in tile
     assert "By wave" in drill and "50.0 %" in drill
+    assert f"Program {world.program.code}</li>" in drill  # the crumb names the program, not its id
     assert good.number in leaf and bad.number in leaf and "QA rejected" in leaf
 
 

@@ -24,6 +24,8 @@ NOT_TENANT_VIEWS = {
     "api-docs": "static API documentation",
     "api-redoc": "static API documentation",
     "field-service-worker": "the field app's service-worker code, public like the static files it imports",
+    "feed-ics": "a technician's calendar feed: the token in the link names the feed, and every query is scoped to "
+    "its organization and technician (tests/scheduling/test_calendar.py)",
 }
 
 

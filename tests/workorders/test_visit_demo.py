@@ -1,5 +1,6 @@
-"""The demo's day of visits: today (Northwind's time zone), every board state, Tomás's profile among the
-technicians, his confirmed visit ready to check in, and a second run that changes nothing."""
+"""The demo's day of visits: today's (Northwind's time zone) and the pilot's recent and next ones, every board
+state, Tomás's profile among the technicians, his confirmed visit ready to check in, and a second run that changes
+nothing."""
 
 from zoneinfo import ZoneInfo
 
@@ -23,10 +24,11 @@ def test_seed_demo_adds_a_day_of_visits_in_every_state_once():
     visits = Visit.objects.for_organization(northwind).select_related("technician", "work_order")
     # then
     today = timezone.now().astimezone(ZoneInfo(northwind.timezone)).date()
-    assert {visit.local_date for visit in visits} == {today}
+    assert today in {visit.local_date for visit in visits}
     states = {visit.state for visit in visits}
-    # Late is derived from the clock: it shows whenever the seed runs after the first half hour of the day.
-    assert set(VisitState.values) - {VisitState.LATE} <= states
+    # Late and on the way need the clock's help: workorders.demo.day says when (tests/escalations/test_demo.py moves
+    # the clock around the day).
+    assert set(VisitState.values) - {VisitState.LATE, VisitState.ON_THE_WAY} <= states
     assert any(visit.outcome == "incomplete" for visit in visits)
     mine = [visit for visit in visits if visit.technician.email == "tech@northwind.example"]
     assert len(mine) >= 2

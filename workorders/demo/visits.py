@@ -1,13 +1,15 @@
-"""Demo visits for `seed_demo`: a day of visits (today in Northwind's time zone) for the pilot work orders of Harbor
-Foods' self-checkout rollout, in every state the dispatch board shows — checked out complete and incomplete,
-checked in, on the way, confirmed, scheduled, late, no-show and cancelled — for the crew lead, other technicians
-and tech@northwind.example's profile (Tomás), whose confirmed visit can be checked in from the phone.
+"""Demo visits for `seed_demo`: the pilot's day (Harbor Foods' self-checkout rollout, Chicago) as of the moment
+the seed runs, in every state the dispatch board shows — checked out complete and incomplete, checked in, on the
+way, confirmed, scheduled, late, no-show and cancelled — for the pilot's Lakeshore crew and tech@northwind.example's
+profile (Tomás), whose confirmed visit can be checked in from the phone.
 
-The visits themselves are written directly, like fixtures: their windows are relative to the moment the seed
-runs (so that one is late and one a no-show whenever it runs), which the planning rules (working hours, access
-hours, skills) cannot accept on every day of the week at every hour. The work orders follow through the
-work-order services as far as the state machine allows — dispatched with the PM's written overrides of the gates
-still red, in progress, submitted, rework — and a refusal just leaves a work order where it is.
+Where and when each visit falls is workorders.demo.day's plan: inside its store's access hours and its
+technician's working hours on a working day, whatever the hour the seed runs (the pilot has 24-hour and
+overnight stores and a crew in three shifts). The visits themselves are written directly, like fixtures (the
+booking services refuse windows in the past); the work orders follow through the work-order services as far as
+the state machine allows — dispatched (the site contact confirmed and the materials delivered through their
+services; only the packet gate cleared with the PM's reason, the crew having no app accounts), in progress,
+submitted (rework is QA's decision: quality.demo) — and a refusal just leaves a work order where it is.
 
 Idempotent: nothing happens once any pilot work order has a visit. Skips quietly without the pilot.
 """
@@ -16,9 +18,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -30,13 +31,22 @@ from rollout.demo.seed import DemoContext
 from rollout.errors import ApplicationError
 from rollout.tenancy import Access
 from technicians.demo.seed import TECH_EMAIL
-from technicians.models import Technician
-from workorders import gate_overrides
+from technicians.models import Technician, TimeOff
+from workorders import gate_overrides, shipments
 from workorders import services as work_order_services
-from workorders.choices import Gate, LocationStatus, TaskResultStatus, VisitOutcome, VisitStatus, WorkOrderStatus
-from workorders.demo.work_orders import CREW_EMAIL, PM_EMAIL, demo_rollout
-from workorders.models import TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
-from workorders.readiness import work_order_readiness
+from workorders.choices import (
+    Gate,
+    LocationStatus,
+    ShipmentStatus,
+    TaskResultStatus,
+    VisitOutcome,
+    VisitStatus,
+    WorkOrderStatus,
+)
+from workorders.demo.day import plan_day
+from workorders.demo.work_orders import CREW_EMAILS, PM_EMAIL, demo_rollout, ship
+from workorders.models import Shipment, TaskResult, Visit, VisitAction, VisitPhoto, VisitSignOff, WorkOrder
+from workorders.readiness import work_order_estimate_minutes, work_order_readiness
 from workorders.visits import selectors
 from workorders.visits.photos import photo_process
 
@@ -44,46 +54,30 @@ S = WorkOrderStatus
 V = VisitStatus
 # A scheduled work order whose red gates the PM overrides, so that its technician can check in (which dispatches it).
 GATES_GREEN = "gates_green"
-# In pilot work order order: (board state, technician e-mail, start in hours from now, hours long, work order goes to).
-# The other pilot work orders stay as the work-order demo left them (scheduled, ready, draft).
-PLAN = [
-    ("checked_out", CREW_EMAIL, -6.0, 2.0, S.SUBMITTED),
-    ("incomplete", CREW_EMAIL, -3.5, 1.5, S.REWORK),
-    ("checked_in", TECH_EMAIL, -1.0, 3.0, S.IN_PROGRESS),
-    ("confirmed", TECH_EMAIL, 2.5, 2.0, GATES_GREEN),
-    ("late", CREW_EMAIL, -1.0, 2.0, S.SCHEDULED),
-    ("on_the_way", "hannah.berg@lakeshore.example", 0.5, 2.0, S.SCHEDULED),
-    ("no_show", "hannah.berg@lakeshore.example", -7.0, 2.0, S.SCHEDULED),
-    ("scheduled", TECH_EMAIL, 5.0, 1.5, S.SCHEDULED),
-    ("cancelled", "omar.haddad@coastalinstall.example", 1.0, 2.0, None),
-    ("scheduled", CREW_EMAIL, 3.0, 2.0, S.SCHEDULED),
-]
+# What each need of the day's plan (workorders.demo.day.needs) becomes: (board state, work order goes to).
+STATES = {
+    "late": ("late", S.SCHEDULED),
+    "checked_in": ("checked_in", S.IN_PROGRESS),
+    "on_the_way": ("on_the_way", S.SCHEDULED),
+    "resolves": ("scheduled", S.SCHEDULED),
+    "at_risk": ("scheduled", S.SCHEDULED),
+    "no_show": ("no_show", S.SCHEDULED),
+    "checked_out": ("checked_out", S.SUBMITTED),
+    "incomplete": ("incomplete", S.SUBMITTED),  # sent to rework only by a QA review (quality.demo)
+    "confirmed": ("confirmed", GATES_GREEN),
+    "cancelled": ("cancelled", None),
+}
 # Visits whose technician and window the work order carries (a cancelled visit's work order is back to ready).
 PLANNED_STATES = {"checked_out", "incomplete", "checked_in", "confirmed", "late", "on_the_way", "no_show", "scheduled"}
 # Forward path of the work-order moves the demo makes (each through the service).
-PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED, S.REWORK]
-# The reasons a PM writes when clearing a gate that is still red on the day of the visit.
+PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED]
+# The one gate the demo's crew cannot turn green themselves (they have no app accounts to acknowledge the packet in):
+# the reason the PM writes when clearing it on the day of the visit. Every other gate is made green for real
+# (the site contact confirmed, the materials delivered) or the work order stays where it is.
 OVERRIDE_REASONS = {
     Gate.PACKET: "Packet walked through with the technician by phone; they acknowledge it on arrival.",
-    Gate.SITE_CONTACT: "Store manager confirmed the visit by phone this morning.",
-    Gate.MATERIALS: "Kit picked up from the Chicago depot by the technician.",
-    Gate.TECHNICIAN: "Vendor confirmed the technician's availability for this store's slot.",
-    Gate.VISIT_WINDOW: "Store manager agreed to this slot by phone.",
-    Gate.DURATION: "Crew of two on site for this store: the work fits the window.",
-    Gate.VARIATIONS: "Variations reviewed with the client; none affects this visit.",
-    Gate.SOW: "Client approved the scope by e-mail; the signed SOW follows.",
 }
-OVERRIDE_FALLBACK = "Cleared with the store and the vendor for today's visit."
-
-
-def _window(now: datetime, zone: ZoneInfo, start_hours: float, hours: float) -> tuple[datetime, datetime]:
-    """now + start_hours for `hours`, kept inside today (site time) so every visit shows on today's board."""
-    local_now = now.astimezone(zone)
-    day_start = datetime.combine(local_now.date(), time(0, 5), tzinfo=zone)
-    day_end = datetime.combine(local_now.date(), time(23, 55), tzinfo=zone)
-    start = min(max(local_now + timedelta(hours=start_hours), day_start), day_end - timedelta(minutes=30))
-    end = min(start + timedelta(hours=hours), day_end)
-    return start, end
+SITE_CONTACT_NOTE = "Store manager expects the crew and has the back-room key ready."
 
 
 def _serial(pattern: str, n: int) -> str:
@@ -117,47 +111,85 @@ def _signature() -> bytes:
     return out.getvalue()
 
 
-def _override_red_gates(organization, actor: Access, work_order: WorkOrder) -> bool:
+def _red_gates(organization, work_order: WorkOrder) -> list:
     fresh = WorkOrder.objects.with_summary().get(pk=work_order.pk)
-    for gate in work_order_readiness(organization=organization, work_order=fresh).red:
+    return work_order_readiness(organization=organization, work_order=fresh).red
+
+
+def _deliver(organization, actor: Access, work_order: WorkOrder) -> None:
+    """The kit arrives at the store: the shipments in transit are recorded delivered, or one is shipped."""
+    pending = list(
+        Shipment.objects.for_organization(organization)
+        .filter(work_order=work_order)
+        .exclude(status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED])
+    )
+    for shipment in pending:
+        shipments.shipment_update(
+            organization=organization,
+            actor=actor,
+            shipment_id=shipment.pk,
+            delivered_on=max(shipment.shipped_on, timezone.localdate() - timedelta(days=1)),
+        )
+    if not pending:
+        ship(organization, actor, work_order, work_order.sequence or 0, delivered=True)
+
+
+def _clear_red_gates(organization, actor: Access, work_order: WorkOrder) -> bool:
+    """Before dispatch: confirm the site contact and deliver the materials through their services, then clear the
+    packet gate with the PM's reason; False (nothing overridden) if any other gate is still red."""
+    red = {gate.gate for gate in _red_gates(organization, work_order)}
+    try:
+        if Gate.SITE_CONTACT in red:
+            work_order_services.work_order_confirm_site_contact(
+                organization=organization, actor=actor, work_order_id=work_order.pk, note=SITE_CONTACT_NOTE
+            )
+        if Gate.MATERIALS in red:
+            _deliver(organization, actor, work_order)
+    except ApplicationError:
+        return False
+    red = _red_gates(organization, work_order)
+    if any(gate.gate not in OVERRIDE_REASONS for gate in red):
+        return False
+    for gate in red:
         try:
             gate_overrides.work_order_gate_override(
                 organization=organization,
                 actor=actor,
                 work_order_id=work_order.pk,
                 gate=gate.gate,
-                reason=OVERRIDE_REASONS.get(gate.gate, OVERRIDE_FALLBACK),
+                reason=OVERRIDE_REASONS[gate.gate],
             )
         except ApplicationError:
             return False
     return True
 
 
-def _advance(organization, actor: Access, work_order: WorkOrder, target: str | None, reason: str = "") -> None:
+def _advance(organization, actor: Access, work_order: WorkOrder, target: str | None) -> None:
     """Move the work order forward along PATH up to `target`, through the services; stop at the first refusal."""
     if target == GATES_GREEN:
-        if work_order.status == S.SCHEDULED:
-            _override_red_gates(organization, actor, work_order)
+        _advance(organization, actor, work_order, S.SCHEDULED)
+        if WorkOrder.objects.for_organization(organization).filter(pk=work_order.pk, status=S.SCHEDULED).exists():
+            _clear_red_gates(organization, actor, work_order)
         return
     if target not in PATH:
         return
     current = WorkOrder.objects.for_organization(organization).values_list("status", flat=True).get(pk=work_order.pk)
     if current == S.DRAFT:
-        current = _move(organization, actor, work_order, S.READY, "") or current
+        current = _move(organization, actor, work_order, S.READY) or current
     if current not in PATH:
         return
     for step in PATH[PATH.index(current) + 1 : PATH.index(target) + 1]:
         if step == S.SCHEDULED and not work_order.technician_id:
             return  # the pilot's unplanned work orders stay ready
-        if step == S.DISPATCHED and not _override_red_gates(organization, actor, work_order):
+        if step == S.DISPATCHED and not _clear_red_gates(organization, actor, work_order):
             return
-        if _move(organization, actor, work_order, step, reason if step == S.REWORK else "") is None:
+        if _move(organization, actor, work_order, step) is None:
             return
 
 
 def _plan(work_order: WorkOrder, technician: Technician, window: tuple[datetime, datetime]) -> None:
-    """The work order carries its visit's technician and window, written like the visit itself (the planning rules
-    cannot accept every now-relative window), so that the two agree as the visit services keep them."""
+    """The work order carries its visit's technician and window, written like the visit itself (the booking
+    services refuse past windows), so that the two agree as the visit services keep them."""
     work_order.technician = technician
     work_order.planned_start, work_order.planned_end = window
     WorkOrder.objects.filter(pk=work_order.pk).update(
@@ -165,7 +197,7 @@ def _plan(work_order: WorkOrder, technician: Technician, window: tuple[datetime,
     )
 
 
-def _move(organization, actor, work_order: WorkOrder, to_status: str, reason: str) -> str | None:
+def _move(organization, actor, work_order: WorkOrder, to_status: str, reason: str = "") -> str | None:
     try:
         work_order_services.work_order_transition(
             organization=organization, actor=actor, work_order_id=work_order.pk, to_status=to_status, reason=reason
@@ -239,7 +271,8 @@ def _results(visit: Visit, packet, *, complete: bool, n: int) -> None:
 
 def _visit(organization, work_order: WorkOrder, technician: Technician, state: str, window, now, n: int) -> Visit:
     start, end = window
-    status = {"incomplete": V.CHECKED_OUT, "late": V.SCHEDULED}.get(state, state)
+    # The late visit was confirmed the day before; nobody has come.
+    status = {"incomplete": V.CHECKED_OUT, "late": V.CONFIRMED}.get(state, state)
     visit = Visit(
         organization_id=organization.pk,
         work_order=work_order,
@@ -253,7 +286,7 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
     )
     packet = selectors.packet_for_visit(organization=organization, work_order_id=work_order.pk)
     if status in (V.CONFIRMED, V.ON_THE_WAY, V.CHECKED_IN, V.CHECKED_OUT):
-        visit.confirmed_at = start - timedelta(hours=12)
+        visit.confirmed_at = min(start - timedelta(hours=12), now - timedelta(minutes=40))
     if status in (V.ON_THE_WAY, V.CHECKED_IN, V.CHECKED_OUT):
         visit.on_the_way_at = min(start, now) - timedelta(minutes=25)
     if status in (V.CHECKED_IN, V.CHECKED_OUT) and packet is not None:
@@ -264,8 +297,8 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
         if state == "incomplete":
             visit.incomplete_reason = "parts_missing"
             visit.check_out_note = "The kiosk's mounting bracket was not in the shipment; the rest is staged."
-    if status == V.NO_SHOW:
-        visit.no_show_at = end + timedelta(minutes=30)
+    if status == V.NO_SHOW:  # the coordinator marked it half an hour after the grace, nobody answering the phone
+        visit.no_show_at = visit.checkin_due_by + timedelta(minutes=30)
     if status == V.CANCELLED:
         visit.cancelled_at = now - timedelta(hours=2)
         visit.cancel_reason = "The store asked to move the visit after the weekend rush."
@@ -285,9 +318,23 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
     return visit
 
 
+def _window_minutes(organization, work_order: WorkOrder) -> int:
+    """The work's estimate (the duration gate's), rounded up to the half hour, at least two hours."""
+    minutes = work_order_estimate_minutes(organization=organization, work_order=work_order) or 240
+    return max(120, -(-minutes // 30) * 30)
+
+
+def _days_off(organization, technicians) -> dict[int, list]:
+    days_off: dict[int, list] = {}
+    rows = TimeOff.objects.for_organization(organization).filter(technician__in=technicians)
+    for technician_id, first, last in rows.values_list("technician_id", "start_date", "end_date"):
+        days_off.setdefault(technician_id, []).append((first, last))
+    return days_off
+
+
 @transaction.atomic
 def seed(demo: DemoContext) -> None:
-    """Today's visits for the pilot's work orders, in every state (see the module's docstring)."""
+    """The pilot's visits of the day, in every state (see the module's docstring)."""
     rollout = demo_rollout(demo)
     if rollout is None:
         return
@@ -295,22 +342,25 @@ def seed(demo: DemoContext) -> None:
     pilot = list(rollout.pilot().select_related("site", "program"))
     if not pilot or Visit.objects.for_organization(organization).filter(work_order__in=pilot).exists():
         return
-    technicians = {
-        technician.email: technician
-        for technician in Technician.objects.for_organization(organization).filter(
-            email__in={email for _, email, *_ in PLAN}
-        )
-    }
-    fallback = technicians.get(CREW_EMAIL) or technicians.get(TECH_EMAIL)
-    if fallback is None:
-        return
+    order = [*CREW_EMAILS, TECH_EMAIL]
+    crew = sorted(
+        Technician.objects.for_organization(organization).filter(email__in=order, active=True),
+        key=lambda technician: order.index(technician.email),
+    )
     now = timezone.now()
-    for n, (work_order, (state, email, start_hours, hours, target)) in enumerate(zip(pilot, PLAN, strict=False)):
-        zone = ZoneInfo(work_order.site.timezone)
-        technician = technicians.get(email) or fallback
-        reason = "Visit 1 ended incomplete: Parts missing (kiosk bracket)."
-        window = _window(now, zone, start_hours, hours)
+    placed = plan_day(
+        now=now,
+        work_orders=pilot,
+        technicians=crew,
+        window_minutes={work_order.pk: _window_minutes(organization, work_order) for work_order in pilot},
+        days_off=_days_off(organization, crew),
+        grace=rollout.program.checkin_grace_minutes,
+        tech=TECH_EMAIL,
+    )
+    for n, item in enumerate(placed):
+        state, target = STATES[item.need.key]
+        work_order, technician, window = item.work_order, item.technician, (item.start, item.end)
         if state in PLANNED_STATES:
             _plan(work_order, technician, window)
-        _advance(organization, actor, work_order, target, reason)
+        _advance(organization, actor, work_order, target)
         _visit(organization, work_order, technician, state, window, now, n)
