@@ -5,7 +5,8 @@ The rules are those of manual booking (workorders.visits.services.planning): who
 technicians.selectors.technician_eligibility_many (skills and certifications, required training, vendor, home
 base and service radius) on the range's first and last days; working days and time off per day by the same
 selector; the visit must fit one access window of its day in the site's zone, on a day that is not a blackout date;
-the technician's booked visits are pinned (the route plans around them). A visit's skills and length are the
+the technician's booked visits are pinned (the route plans around them); not before the latest expected delivery of
+the work order's shipments still on their way (pending or in transit). A visit's skills and length are the
 packet's (workorders.readiness.work_scope: the SOW's tasks that apply to the site with its approved variations;
 60 minutes when the tasks give none).
 
@@ -22,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.db.models import Max
 
 from programs.choices import VariationStatus
 from programs.models import SiteVariation, SowTask
@@ -33,8 +35,8 @@ from scheduling.solver import Shift, Work
 from technicians.choices import EligibilityProblemCode as Code
 from technicians.models import Technician
 from technicians.selectors import EligibilityQuestion, technician_eligibility_many
-from workorders.choices import BOOKED_STATUSES, WorkOrderStatus
-from workorders.models import Visit, WorkOrder
+from workorders.choices import BOOKED_STATUSES, ShipmentStatus, WorkOrderStatus
+from workorders.models import Shipment, Visit, WorkOrder
 from workorders.readiness import WorkScope, work_scope
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -260,6 +262,16 @@ def build_instance(run) -> Instance:
             instance.shifts.append(
                 Shift(tech.pk, day, (float(tech.home_latitude), float(tech.home_longitude)), start, end, pinned)
             )
+    arrivals = dict(
+        Shipment.objects.for_organization(organization)
+        .filter(
+            work_order_id__in=[wo.pk for wo in located],
+            status__in=(ShipmentStatus.PENDING, ShipmentStatus.IN_TRANSIT),
+            expected_delivery__isnull=False,
+        )
+        .values_list("work_order_id")
+        .annotate(last=Max("expected_delivery"))
+    )
     shifts_of, windows_of = defaultdict(list), {}
     for shift in instance.shifts:
         shifts_of[shift.technician].append(shift)
@@ -269,11 +281,16 @@ def build_instance(run) -> Instance:
             message = refused.get(wo.pk, "No active technician with a home base.")
             instance.left_out[wo.pk] = (R.NO_TECHNICIAN, f"{R.NO_TECHNICIAN.label} For example: {message}")
             continue
-        # Sites mostly share their hours: windows computed once per (zone, hours, blackout dates, length).
-        site = wo.site
-        shape = (site.timezone, repr(site.access_hours), tuple(site.blackout_dates or ()), seconds[wo.pk])
+        arrival = arrivals.get(wo.pk)
+        if arrival is not None and arrival > days[-1]:
+            words = f"{R.MATERIALS_LATE.label} Expected on {arrival:%b %-d, %Y}."
+            instance.left_out[wo.pk] = (R.MATERIALS_LATE, words)
+            continue
+        # Sites mostly share their hours: windows computed once per (zone, hours, blackout dates, length, first day).
+        site, first = wo.site, max(days[0], arrival or days[0])
+        shape = (site.timezone, repr(site.access_hours), tuple(site.blackout_dates or ()), seconds[wo.pk], first)
         if shape not in windows_of:
-            windows_of[shape] = _site_windows(site, days, origin, seconds[wo.pk])
+            windows_of[shape] = _site_windows(site, [d for d in days if d >= first], origin, seconds[wo.pk])
         windows, problem, words = windows_of[shape]
         if problem:
             instance.left_out[wo.pk] = (problem, words)

@@ -13,6 +13,7 @@ from scheduling.models import ScheduleProposal, ScheduleUnscheduled
 from technicians.models import TechnicianSkill
 from tests.scheduling.builders import WEEK, build_wave, run_now
 from tests.workorders.builders.visits import build_field_world
+from tests.workorders.factories import ShipmentFactory
 from workorders.choices import VisitStatus
 from workorders.models import Visit, WorkOrder
 
@@ -169,3 +170,18 @@ def test_a_redelivered_job_writes_nothing_twice(world, django_capture_on_commit_
     assert ScheduleProposal.objects.filter(run=run).count() == 2
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
+
+
+def test_a_visit_waits_for_its_materials(world, django_capture_on_commit_callbacks):
+    # given: one work order's shipment expected Thursday (the week runs Wednesday to Friday), one's after the week
+    wave, (thursday, late, _plain) = build_wave(world, sites=3)
+    in_transit = {"status": "in_transit", "shipped_on": date(2027, 3, 1), "delivered_on": None}
+    ShipmentFactory(work_order=thursday, expected_delivery=date(2027, 3, 4), **in_transit)
+    ShipmentFactory(work_order=late, expected_delivery=date(2027, 3, 9), **in_transit)
+    # when
+    run = run_now(world, wave, django_capture_on_commit_callbacks)
+    # then
+    proposals = {p.work_order_id: p for p in ScheduleProposal.objects.filter(run=run)}
+    assert proposals[thursday.pk].day >= date(2027, 3, 4)
+    row = ScheduleUnscheduled.objects.get(run=run)
+    assert (row.work_order_id, row.reason) == (late.pk, "materials_late") and "Mar 9, 2027" in row.message
