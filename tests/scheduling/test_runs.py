@@ -1,7 +1,6 @@
 """Schedule runs through their durable job: proposals inside access hours with a qualified technician (a split run
-too, booked through the manual checks), materials awaited, unscheduled
-reasons, determinism, the bad inputs' codes, and publishing through the visit services (twice books once, stale
-refused)."""
+too, booked through the manual checks), materials awaited, unscheduled reasons, determinism, the bad inputs' codes,
+and publishing through the visit services (twice books once, stale refused)."""
 
 from datetime import date, time
 
