@@ -45,7 +45,7 @@ SPLIT_SIZE = 250  # an instance of more work orders than this is split into regi
 TECHNICIANS_PER_REGION = 4  # …of about this many technicians (or about SPLIT_SIZE work orders, if fewer)
 DAY_SLACK = 1.3  # the earliest days of a region whose working time holds its work 1.3 times over come first
 NEARBY = 3  # inside its region, a site is offered to its 3 nearest eligible technicians
-EXPLORATION = 1  # level 0: half the time, 6% more km on the 2,000-site benchmark
+EXPLORATION = 1  # level 0: a third of the time, 6% more km on the 2,000-site benchmark
 
 
 @dataclass(frozen=True)
