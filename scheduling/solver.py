@@ -12,11 +12,11 @@ How the problem is cut (the engine slows down sharply with jobs × vehicles; one
 technician-days does not finish):
 - Regions (over SPLIT_SIZE work orders): the technicians' home bases are grouped by k-means (about
   TECHNICIANS_PER_REGION per region, fixed start: deterministic). Each region holds at most its technicians'
-  balance caps of work; (site, region) pairs are taken nearest first (the distance to the region's nearest
-  eligible technician), so a site goes to its nearest region unless that one is full, then to the next nearest —
-  sites near a boundary move to whichever neighbour has room. Inside its region a site is offered to its NEARBY
-  nearest eligible technicians (sites move between nearby technicians; the engine twice as fast, no more km). Each
-  region is solved alone, with a distance matrix of its own homes and sites.
+  balance caps of work. A site goes to the region of its nearest eligible technician unless that one is full,
+  then to the next nearest; the sites that would lose most by moving (the farthest second choice) choose first,
+  so the sites that move are those near a boundary, to whichever neighbour has room. Inside its region a site is
+  offered to its NEARBY nearest eligible technicians (sites move between nearby technicians; the engine twice as
+  fast, no more km). Each region is solved alone, with a distance matrix of its own homes and sites.
 - Days: a region first gets its earliest days that hold its work DAY_SLACK times over (fewer vehicles at once, the
   wave's work done early), then its later days for what is left. Work still left is offered last to every eligible
   technician, anywhere, on their days not used yet.
@@ -298,28 +298,33 @@ def _regions(works: list[Work], shifts: list[Shift], travel: Travel, cap: int) -
     index = {t: n for n, t in enumerate(technicians)}
     km = _distance_km([homes[t] for t in technicians] + [w.point for w in works], travel)
     km = km[len(technicians) :, : len(technicians)]
-    # Each region holds at most its technicians' caps; pairs (site, region) nearest first, so a site goes to the
-    # region of its nearest eligible technician unless that region is full, then to the next nearest.
+    # Each region holds at most its technicians' caps; a site goes to its nearest region with room, the sites whose
+    # second choice is farthest away choosing first (then the nearer, then by key: deterministic).
     room = Counter()
     for t in technicians:
         room[region_of[t]] += cap
-    pairs = []
     grouped: dict[int, list[Work]] = defaultdict(list)
+    choices = []
     for n, work in enumerate(works):
         nearest_by_region: dict[int, float] = {}
         for t in work.technicians:
             if t in region_of:
                 c = region_of[t]
                 nearest_by_region[c] = min(nearest_by_region.get(c, math.inf), float(km[n, index[t]]))
-        pairs += [(d, work.key, c, n) for c, d in nearest_by_region.items()]
+        ranked = sorted((d, c) for c, d in nearest_by_region.items())
+        if ranked:
+            regret = ranked[1][0] - ranked[0][0] if len(ranked) > 1 else math.inf
+            choices.append((-regret, ranked[0][0], work.key, n, ranked))
     placed = set()
-    for _d, key, c, n in sorted(pairs):
-        if key not in placed and room[c] > 0:
-            work = works[n]
-            mine = sorted((float(km[n, index[t]]), t) for t in work.technicians if region_of.get(t) == c)
-            grouped[c].append(replace(work, technicians=frozenset(t for _, t in mine[:NEARBY])))
-            room[c] -= 1
-            placed.add(key)
+    for *_, n, ranked in sorted(choices, key=lambda item: item[:3]):
+        for _d, c in ranked:
+            if room[c] > 0:
+                work = works[n]
+                mine = sorted((float(km[n, index[t]]), t) for t in work.technicians if region_of.get(t) == c)
+                grouped[c].append(replace(work, technicians=frozenset(t for _, t in mine[:NEARBY])))
+                room[c] -= 1
+                placed.add(work.key)
+                break
     grouped[-1] = [w for w in works if w.key not in placed]
     parts = [(grouped[c], [s for s in shifts if region_of[s.technician] == c]) for c in range(k) if grouped[c]]
     if grouped[-1]:
