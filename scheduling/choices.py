@@ -28,6 +28,7 @@ class UnscheduledReason(models.TextChoices):
     BLACKOUT = "blackout", "Blackout dates (or closed days) cover every day of the date range."
     ACCESS_TOO_SHORT = "access_too_short", "The site's access hours are shorter than the work."
     NO_WORKING_DAY = "no_working_day", "No qualified technician works on a day the site is open."
+    MATERIALS_LATE = "materials_late", "The materials are expected after the date range."
     CAPACITY = "capacity", "Capacity exhausted: the qualified technicians' days are full."
 
 

@@ -1,6 +1,6 @@
-"""Schedule runs through their durable job: proposals inside access hours with a qualified technician, unscheduled
-reasons, determinism, the bad inputs' codes, and publishing through the visit services (twice books once, stale
-refused)."""
+"""Schedule runs through their durable job: proposals inside access hours with a qualified technician (a split run
+too, booked through the manual checks), materials awaited, unscheduled reasons, determinism, the bad inputs' codes,
+and publishing through the visit services (twice books once, stale refused)."""
 
 from datetime import date, time
 
@@ -12,7 +12,9 @@ from scheduling.choices import RunStatus
 from scheduling.models import ScheduleProposal, ScheduleUnscheduled
 from technicians.models import TechnicianSkill
 from tests.scheduling.builders import WEEK, build_wave, run_now
-from tests.workorders.builders.visits import build_field_world
+from tests.technicians.factories import TimeOffFactory
+from tests.workorders.builders.visits import build_field_world, other_technician
+from tests.workorders.factories import ShipmentFactory
 from workorders.choices import VisitStatus
 from workorders.models import Visit, WorkOrder
 
@@ -169,3 +171,56 @@ def test_a_redelivered_job_writes_nothing_twice(world, django_capture_on_commit_
     assert ScheduleProposal.objects.filter(run=run).count() == 2
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
+
+
+def test_a_visit_waits_for_its_materials(world, django_capture_on_commit_callbacks):
+    # given: one work order's shipment expected Thursday (the week runs Wednesday to Friday), one's after the week
+    wave, (thursday, late, _plain) = build_wave(world, sites=3)
+    in_transit = {"status": "in_transit", "shipped_on": date(2027, 3, 1), "delivered_on": None}
+    ShipmentFactory(work_order=thursday, expected_delivery=date(2027, 3, 4), **in_transit)
+    ShipmentFactory(work_order=late, expected_delivery=date(2027, 3, 9), **in_transit)
+    # when
+    run = run_now(world, wave, django_capture_on_commit_callbacks)
+    # then
+    proposals = {p.work_order_id: p for p in ScheduleProposal.objects.filter(run=run)}
+    assert proposals[thursday.pk].day >= date(2027, 3, 4)
+    row = ScheduleUnscheduled.objects.get(run=run)
+    assert (row.work_order_id, row.reason) == (late.pk, "materials_late") and "Mar 9, 2027" in row.message
+
+
+def test_a_split_run_books_every_proposal_through_the_manual_checks(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: three technicians (one off Thursday and Friday, one without the skill), six sites open mornings, and
+    # the split forced (regions of one technician from three work orders)
+    from scheduling import solver
+
+    monkeypatch.setattr(solver, "SPLIT_SIZE", 3)
+    monkeypatch.setattr(solver, "TECHNICIANS_PER_REGION", 1)
+    away = other_technician(world, home_latitude=41.95, home_longitude=-87.70)
+    TimeOffFactory(technician=away, start_date=date(2027, 3, 4), end_date=date(2027, 3, 5))
+    unskilled = other_technician(world, home_latitude=41.80, home_longitude=-87.60)
+    TechnicianSkill.objects.filter(technician=unskilled).delete()
+    wave, _ = build_wave(world, sites=6, access_hours=MORNINGS)
+    # when
+    run = run_now(world, wave, django_capture_on_commit_callbacks, seed=2)
+    again = run_now(world, wave, django_capture_on_commit_callbacks, seed=2)
+    # then: a split plan, the same again, and every proposal books through visit_schedule (the manual checks)
+    assert run.summary["regions"] > 1 and run.summary["visits"] == 6
+
+    def rows(of):
+        return list(
+            ScheduleProposal.objects.filter(run=of)
+            .order_by("work_order_id")
+            .values_list("work_order_id", "technician_id", "day", "start_time")
+        )
+
+    assert rows(run) == rows(again)
+    for proposal in ScheduleProposal.objects.filter(run=run):
+        assert proposal.technician_id != unskilled.pk
+        assert proposal.technician_id != away.pk or proposal.day < date(2027, 3, 4)
+        assert time(10) <= proposal.start_time and proposal.end_time <= time(14)
+    result = services.schedule_run_publish(
+        organization=world.organization, actor=world.coordinator, schedule_run_id=run.pk
+    )
+    assert result == {"booked": 6, "refused": 0, "already": 0}

@@ -1,10 +1,13 @@
 """The solver on small hand-made instances: who may take which work, access windows, pinned visits, balance,
-determinism, and the region split."""
+determinism, the region split, and the validator over a split plan."""
 
+import random
+from dataclasses import replace
 from datetime import date
 
-from scheduling.solver import Shift, Work, solve
+from scheduling.solver import Plan, Shift, Work, solve
 from scheduling.travel import Travel
+from scheduling.validation import plan_violations
 
 DAY = date(2027, 3, 3)
 H = 3600
@@ -79,3 +82,55 @@ def test_a_large_instance_is_split_by_region():
     assert plan.regions == 2
     by_technician = {p.technician for p in plan.placed if p.key % 2}
     assert by_technician == {1}
+
+
+def _region_instance(seed=5):
+    """Three metros, four technicians each (one of them with a narrower skill set), five days, mixed windows,
+    pinned visits: enough work (270) that the solver splits it."""
+    rng = random.Random(seed)
+    metros = [(41.88, -87.63), (42.30, -87.95), (41.55, -88.20)]
+    homes = {}
+    for n in range(12):
+        lat, lon = metros[n % 3]
+        homes[n + 1] = (lat + rng.uniform(-0.1, 0.1), lon + rng.uniform(-0.1, 0.1))
+    days = [date(2027, 3, 1 + d) for d in range(5)]
+    shifts = []
+    for technician, home in homes.items():
+        for d, day in enumerate(days):
+            base = d * 24 * H
+            busy = [(base + 12 * H, base + 13 * H)] if technician % 4 == 0 and d % 2 == 0 else []
+            shifts.append(Shift(technician, day, home, base + 8 * H, base + 18 * H, tuple(busy)))
+    works = []
+    for key in range(1, 271):
+        lat, lon = metros[key % 3]
+        point = (lat + rng.uniform(-0.2, 0.2), lon + rng.uniform(-0.2, 0.2))
+        service = rng.choice([45, 60, 75, 90]) * 60
+        opens, closes = rng.choice([(7, 11), (10, 18), (6, 22)])
+        windows = tuple((d * 24 * H + opens * H, d * 24 * H + closes * H - service) for d in range(5) if d != key % 7)
+        allowed = [t for t, home in homes.items() if TRAVEL.km(home, point) <= 60 and (key % 5 or t % 3)]
+        works.append(Work(key, point, service, windows, frozenset(allowed)))
+    return works, shifts
+
+
+def test_a_split_plan_holds_every_rule_and_is_the_same_for_the_same_seed():
+    # given: 270 works over three metros (some near two of them), balance 1.3, at most 6 visits a day
+    works, shifts = _region_instance()
+    # when
+    plan = solve(works, shifts, travel=TRAVEL, seed=4, daily_max=6)
+    again = solve(list(reversed(works)), list(reversed(shifts)), travel=TRAVEL, seed=4, daily_max=6)
+    # then
+    assert plan.regions > 1
+    assert plan_violations(works, shifts, plan, travel=TRAVEL, daily_max=6) == []
+    assert len(plan.placed) >= 0.95 * len(works)
+    assert max(plan.loads().values()) <= plan.cap
+    assert (again.placed, again.unplaced, again.km) == (plan.placed, plan.unplaced, plan.km)
+
+
+def test_the_validator_names_a_broken_rule():
+    works = [work(1, windows=((9 * H, 10 * H),))]
+    plan = solve(works, [shift(1)], travel=TRAVEL)
+    assert plan_violations(works, [shift(1)], plan, travel=TRAVEL) == []
+    moved = Plan(placed=[replace(plan.placed[0], start=11 * H, end=12 * H)])
+    assert any("outside the site's windows" in p for p in plan_violations(works, [shift(1)], moved, travel=TRAVEL))
+    stranger = Plan(placed=[replace(plan.placed[0], technician=2)])
+    assert plan_violations(works, [shift(1), shift(2)], stranger, travel=TRAVEL)[0].endswith("may not take it")
