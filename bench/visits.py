@@ -286,6 +286,12 @@ def _build(organization, client, visit_day: date, board_day: date, passes: int =
     by_technician = {technician.pk: technician.user_id for technician in technicians}
     for visit in Visit.objects.for_organization(organization).filter(local_date=visit_day).order_by("pk"):
         mine[by_technician[visit.technician_id]].append(visit.pk)
+    # Statistics, as autovacuum keeps them on a live database: without them the planner guesses one row per table
+    # and joins the visit page's seven tables from the sites' side (210 ms a read here instead of well under 1 ms).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {"users": users, "coordinator": coordinator, "visits": mine}
 
 
