@@ -170,14 +170,11 @@ ACCESS_HOURS = {
     "express": "daily 06:00-23:59",
 }
 # Chicago's first stores (by code) are where the self-checkout pilot runs (programs.demo.seed): 24-hour
-# supercenters, and every third one a mall store whose installers come in after closing, overnight — the way retail
+# supercenters, and every fifth one a mall store whose installers come in after closing, overnight — the way retail
 # POS rollouts are installed — so that the pilot's crew (workorders.demo.work_orders.CREW) works around the clock.
 AROUND_THE_CLOCK_CITY, AROUND_THE_CLOCK_STORES = "Chicago", 10
-AROUND_THE_CLOCK = [
-    ("supercenter", "daily 00:00-24:00"),
-    ("mall", "daily 21:30-09:30"),
-    ("supercenter", "daily 00:00-24:00"),
-]
+DAY_AND_NIGHT, AFTER_CLOSING = ("supercenter", "daily 00:00-24:00"), ("mall", "daily 21:30-09:30")
+AROUND_THE_CLOCK = [DAY_AND_NIGHT, AFTER_CLOSING, DAY_AND_NIGHT, DAY_AND_NIGHT, DAY_AND_NIGHT]
 HOLIDAY_BLACKOUTS = "2026-11-26;2026-11-27;2026-12-24;2026-12-25;2026-12-31"
 MANAGER_NAMES = [
     "Alex Morgan",
@@ -210,7 +207,7 @@ def _harbor_rows(rng: random.Random) -> list[dict]:
             store_format = rng.choices([f for f, _ in FORMATS], weights=[w for _, w in FORMATS])[0]
             access_hours = ACCESS_HOURS[store_format]
             if city == AROUND_THE_CLOCK_CITY and index < AROUND_THE_CLOCK_STORES:
-                store_format, access_hours = AROUND_THE_CLOCK[index % 3]
+                store_format, access_hours = AROUND_THE_CLOCK[index % len(AROUND_THE_CLOCK)]
             rows.append(
                 {
                     "code": f"HF-{number}",

@@ -78,12 +78,12 @@ def needs(*, grace: int, tech: str) -> list[Need]:
         Need("no_show", -12 * hour, -5 * hour, -(grace + 45), today=True),
         Need("checked_in", -5 * hour + 20, -75, -10, ends_after=20),
         Need("on_the_way", 15, 30, 75),
-        Need("resolves", 15, 3 * hour, day - 15),
+        Need("resolves", 15, 3 * hour, day - 15, today=True),
         Need("at_risk", day + 15, day + hour, day + 6 * hour - 15),
         Need("confirmed", 30, 30, 5 * day, technicians=(tech,), only=True),
+        Need("cancelled", 60, day, 6 * day, technicians=(tech,), only=True),
         Need("checked_out", -30 * hour, -9 * hour, -5 * hour, ends_before=-30),
         Need("incomplete", -30 * hour, -6 * hour, -5 * hour, ends_before=-30),
-        Need("cancelled", 60, day, 6 * day, technicians=(tech,), only=True),
     ]
 
 
@@ -157,7 +157,7 @@ def _open_minutes(site) -> int:
 
 def _place(now, need: Need, work_orders, crew, window_minutes, days_off, busy) -> Placed | None:
     """The first fit, trying the stores open the fewest hours first (at any start in the need's range), then the
-    starts nearest the preferred one."""
+    starts nearest the preferred one — or, for a need that wants today, today's starts first, then those stores."""
     if not work_orders or not crew:
         return None
     zone = ZoneInfo(work_orders[0].site.timezone)
@@ -165,20 +165,24 @@ def _place(now, need: Need, work_orders, crew, window_minutes, days_off, busy) -
     groups: dict[int, list] = {}
     for work_order in work_orders:
         groups.setdefault(_open_minutes(work_order.site), []).append(work_order)
-    for _, group in sorted(groups.items()):
-        for start in starts:
-            for work_order in group:
-                end = start + timedelta(minutes=window_minutes.get(work_order.pk, 240))
-                if need.ends_after is not None and end < now + timedelta(minutes=need.ends_after):
+    ordered = [group for _, group in sorted(groups.items())]
+    if need.today:
+        tries = [(start, group) for start in starts for group in ordered]
+    else:
+        tries = [(start, group) for group in ordered for start in starts]
+    for start, group in tries:
+        for work_order in group:
+            end = start + timedelta(minutes=window_minutes.get(work_order.pk, 240))
+            if need.ends_after is not None and end < now + timedelta(minutes=need.ends_after):
+                continue
+            if need.ends_before is not None and end > now + timedelta(minutes=need.ends_before):
+                continue
+            if visit_window_problems(site=work_order.site, planned_start=start, planned_end=end):
+                continue
+            for technician in crew:
+                if not technician_works(technician, start, end, days_off.get(technician.pk, ())):
                     continue
-                if need.ends_before is not None and end > now + timedelta(minutes=need.ends_before):
+                if any(start < to + TRAVEL and since < end + TRAVEL for since, to in busy.get(technician.pk, [])):
                     continue
-                if visit_window_problems(site=work_order.site, planned_start=start, planned_end=end):
-                    continue
-                for technician in crew:
-                    if not technician_works(technician, start, end, days_off.get(technician.pk, ())):
-                        continue
-                    if any(start < to + TRAVEL and since < end + TRAVEL for since, to in busy.get(technician.pk, [])):
-                        continue
-                    return Placed(need, work_order, technician, start, end)
+                return Placed(need, work_order, technician, start, end)
     return None

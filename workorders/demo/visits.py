@@ -16,6 +16,7 @@ Idempotent: nothing happens once any pilot work order has a visit. Skips quietly
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from workorders.models import Shipment, TaskResult, Visit, VisitAction, VisitPho
 from workorders.readiness import work_order_estimate_minutes, work_order_readiness
 from workorders.visits import selectors
 from workorders.visits.photos import photo_process
+from workorders.visits.services import planning
 
 S = WorkOrderStatus
 V = VisitStatus
@@ -65,7 +67,7 @@ STATES = {
     "checked_out": ("checked_out", S.SUBMITTED),
     "incomplete": ("incomplete", S.SUBMITTED),  # sent to rework only by a QA review (quality.demo)
     "confirmed": ("confirmed", GATES_GREEN),
-    "cancelled": ("cancelled", None),
+    "cancelled": ("scheduled", S.SCHEDULED),  # booked, then called off through the service (Tomás is told)
 }
 # Visits whose technician and window the work order carries (a cancelled visit's work order is back to ready).
 PLANNED_STATES = {"checked_out", "incomplete", "checked_in", "confirmed", "late", "on_the_way", "no_show", "scheduled"}
@@ -77,6 +79,7 @@ PATH = [S.READY, S.SCHEDULED, S.DISPATCHED, S.IN_PROGRESS, S.SUBMITTED]
 OVERRIDE_REASONS = {
     Gate.PACKET: "Packet walked through with the technician by phone; they acknowledge it on arrival.",
 }
+CANCEL_REASON = "The store asked to move the visit after the weekend rush."
 SITE_CONTACT_NOTE = "Store manager expects the crew and has the back-room key ready."
 
 
@@ -299,9 +302,6 @@ def _visit(organization, work_order: WorkOrder, technician: Technician, state: s
             visit.check_out_note = "The kiosk's mounting bracket was not in the shipment; the rest is staged."
     if status == V.NO_SHOW:  # the coordinator marked it half an hour after the grace, nobody answering the phone
         visit.no_show_at = visit.checkin_due_by + timedelta(minutes=30)
-    if status == V.CANCELLED:
-        visit.cancelled_at = now - timedelta(hours=2)
-        visit.cancel_reason = "The store asked to move the visit after the weekend rush."
     visit.save()
     if visit.checked_in_at is not None:
         _results(visit, packet, complete=state == "checked_out", n=n)
@@ -363,4 +363,7 @@ def seed(demo: DemoContext) -> None:
         if state in PLANNED_STATES:
             _plan(work_order, technician, window)
         _advance(organization, actor, work_order, target)
-        _visit(organization, work_order, technician, state, window, now, n)
+        visit = _visit(organization, work_order, technician, state, window, now, n)
+        if item.need.key == "cancelled":
+            with contextlib.suppress(ApplicationError):  # a refusal leaves the visit booked: still a demo
+                planning.visit_cancel(organization=organization, actor=actor, visit_id=visit.pk, reason=CANCEL_REASON)
