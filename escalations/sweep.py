@@ -13,7 +13,6 @@ the timeline insert and the events insert.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from django.db import transaction
 from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from escalations import events as types
 from escalations.choices import UNRESOLVED_STATES, EscalationState, TimelineKind
@@ -33,11 +31,10 @@ from escalations.models import Escalation, EscalationEvent
 from escalations.policy import Policy, RuleSettings, policy_get
 from escalations.recipients import People
 from escalations.rules import PATHS, RULES, Rule
-from rollout.events import event_type_get
+from rollout.events import event_type_get, events_relay_on_commit
 from rollout.models import Event, Organization
 from rollout.tenancy import organization_id_of
 
-logger = logging.getLogger(__name__)
 S = EscalationState
 
 
@@ -319,8 +316,8 @@ def _line(row: Escalation, kind: str, now: datetime, note: str = "") -> Escalati
 
 
 def _emit(organization_id: int, slug: str, notices: list, now: datetime) -> list[int]:
-    """The sweep's events in one insert (rollout.events.event_emit writes one row per call), relayed after commit
-    like event_emit's; the minute events sweep relays what the broker never got."""
+    """The sweep's events in one insert (rollout.events.event_emit writes one row per call), relayed after commit in
+    batches like event_emit's; the minute events sweep relays what the broker never got."""
     people = People(organization_id)
     rows = []
     for escalation, type_name, extra in notices:
@@ -345,16 +342,5 @@ def _emit(organization_id: int, slug: str, notices: list, now: datetime) -> list
         )
     created = Event.objects.bulk_create(rows)
     ids = [event.pk for event in created if event.pk is not None]
-    transaction.on_commit(lambda: _enqueue_relays(ids))
+    events_relay_on_commit(ids)
     return ids
-
-
-def _enqueue_relays(ids: list[int]) -> None:
-    from rollout.tasks import event_relay_task
-
-    for event_id in ids:
-        try:
-            event_relay_task.delay(event_id=event_id)
-        except (OSError, KombuOperationalError):  # the broker is away: the events sweep relays them
-            logger.warning("event %s: relay not enqueued, the sweep will relay it", event_id, exc_info=True)
-            return
