@@ -130,8 +130,8 @@ def _sweep(organization, now) -> tuple[float, int, object]:
     from escalations.sweep import escalations_sweep
 
     # The events' relay (the outbox's consumers: inbox, webhooks) runs on the worker after commit, not in the sweep;
-    # with the benchmark's eager tasks it would run inside the timing, one event at a time.
-    with mock.patch("escalations.sweep._enqueue_relays"), CaptureQueriesContext(connection) as queries:
+    # with the benchmark's eager tasks it would run inside the timing.
+    with mock.patch("escalations.sweep.events_relay_on_commit"), CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = escalations_sweep(organization=organization, now=now)
         seconds = time.perf_counter() - started

@@ -71,8 +71,11 @@ class DefectCode(TenantModel):
 
 class QaReviewQuerySet(WorkOrderScopedQuerySet):
     def with_summary(self) -> QaReviewQuerySet:
+        # The defects with their codes in one query (a prefetch of "defects__code" adds a query only when a page
+        # has defects, so a page's query count would depend on its rows).
+        defects = models.Prefetch("defects", queryset=Defect.objects.select_related("code"))
         return self.select_related("work_order", "work_order__program", "work_order__site", "visit").prefetch_related(
-            "defects__code"
+            defects
         )
 
 

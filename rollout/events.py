@@ -191,19 +191,38 @@ def event_emit(
 _pending = threading.local()
 
 
+@dataclass(eq=False)
+class _PendingRelay:
+    hooks: list  # the connection's on-commit list when these ids were registered: it names their transaction
+    ids: list
+    done: bool = False
+
+
 def events_relay_on_commit(event_ids: Iterable[int]) -> None:
-    """Relay these events once the current transaction commits, with the other events it emitted: the first
-    commit callback to run enqueues every pending id in one task (RELAY_BATCH at most per task). Each event's own
-    callback runs if and only if its row committed, so none is missed; an id whose savepoint rolled back may ride
-    along, and the relay finds no row for it."""
-    pending = _pending.__dict__.setdefault("ids", [])
-    pending.extend(event_ids)
-    transaction.on_commit(_enqueue_pending)
+    """Relay these events once the current transaction commits, with the other events it emitted: the first of the
+    transaction's callbacks to run enqueues its ids and those registered after it in the same transaction, in one
+    task (RELAY_BATCH at most per task); the later callbacks find theirs done. Each callback runs if and only if its
+    rows committed, so none is missed; ids registered in a savepoint that rolled back may ride along, and the relay
+    finds no row for them. (Callbacks a caller never runs — a test that executes only some — hold back only their
+    own ids.)"""
+    pending = _pending.__dict__.setdefault("relays", [])
+    relay = _PendingRelay(hooks=transaction.get_connection().run_on_commit, ids=list(event_ids))
+    pending.append(relay)
+    transaction.on_commit(lambda: _enqueue_pending(relay))
 
 
-def _enqueue_pending() -> None:
-    ids, _pending.ids = getattr(_pending, "ids", []), []
-    events_enqueue(ids)
+def _enqueue_pending(first: _PendingRelay) -> None:
+    if first.done:
+        return
+    pending = _pending.__dict__.get("relays", [])
+    start = next((n for n, relay in enumerate(pending) if relay is first), len(pending))
+    group = [first, *(r for r in pending[start + 1 :] if r.hooks is first.hooks and not r.done)]
+    for relay in group:
+        relay.done = True
+    # Keep only what the connection's current transaction may still run.
+    current = transaction.get_connection().run_on_commit
+    _pending.relays = [relay for relay in pending if not relay.done and relay.hooks is current]
+    events_enqueue([event_id for relay in group for event_id in relay.ids])
 
 
 def events_enqueue(event_ids: list[int]) -> None:
