@@ -148,13 +148,19 @@ def export_filename(*parts: str, extension: str) -> str:
 
 def export_response(queryset, columns: list[Column], *, file_format: str, filename: str, title: str = "Export"):
     """A streamed download of `queryset` (any iterable of rows) in `file_format` ("csv" or "xlsx")."""
+    return download_response(
+        file_format=file_format,
+        filename=filename,
+        csv_chunks=csv_stream(queryset, columns),
+        xlsx=lambda: xlsx_file(queryset, columns, title=title),
+    )
+
+
+def download_response(*, file_format: str, filename: str, csv_chunks: Iterator[bytes], xlsx: Callable[[], Any]):
+    """The one way an export leaves: the workbook `xlsx()` builds, or the CSV chunks streamed — read bound to the
+    request's organization (`rls_bound`), since a streamed body is read after the middleware cleared it."""
     if file_format == "xlsx":
-        return FileResponse(
-            xlsx_file(queryset, columns, title=title),
-            as_attachment=True,
-            filename=filename,
-            content_type=XLSX_CONTENT_TYPE,
-        )
-    response = StreamingHttpResponse(rls_bound(csv_stream(queryset, columns)), content_type="text/csv; charset=utf-8")
+        return FileResponse(xlsx(), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response = StreamingHttpResponse(rls_bound(csv_chunks), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

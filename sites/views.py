@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +15,8 @@ from django.views.generic.list import MultipleObjectMixin
 
 from rollout.choices import FULL_READ_ROLES, PLANNER_ROLES, Role
 from rollout.errors import ApplicationError
+from rollout.exporting import download_response
 from rollout.models import Client
-from rollout.rls import rls_bound
 from rollout.views.base import OrgDetailView, OrgListView, OrgPageMixin
 from sites import exporting, selectors, services
 from sites.choices import ImportStatus
@@ -155,17 +155,12 @@ class SiteExportView(SitesPageMixin, OrgPageMixin, MultipleObjectMixin, View):
         filename = exporting.export_filename(
             self.access.organization.slug, client.code if client else None, file_format, timezone.localdate()
         )
-        if file_format == "xlsx":
-            return FileResponse(
-                exporting.xlsx_file(sites),
-                as_attachment=True,
-                filename=filename,
-                content_type=exporting.XLSX_CONTENT_TYPE,
-            )
-        body = rls_bound(exporting.csv_stream(sites))
-        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return download_response(
+            file_format=file_format,
+            filename=filename,
+            csv_chunks=exporting.csv_stream(sites),
+            xlsx=lambda: exporting.xlsx_file(sites),
+        )
 
 
 class SiteImportTemplateView(SitesPageMixin, OrgPageMixin, View):

@@ -1,6 +1,5 @@
 """API views of the sites app: sites (with export), site contacts, and bulk site imports."""
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -13,8 +12,8 @@ from rest_framework.response import Response
 from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
 from rollout.api.parsers import StrictJSONParser
 from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
+from rollout.exporting import download_response
 from rollout.models import Client
-from rollout.rls import rls_bound
 from sites import exporting, services
 from sites.api import serializers as s
 from sites.contributions import site_filterset
@@ -170,18 +169,12 @@ class SiteViewSet(OrgServiceViewSet):
         filename = exporting.export_filename(
             self.access.organization.slug, client.code if client else None, file_format, timezone.localdate()
         )
-        if file_format == "xlsx":
-            return FileResponse(
-                exporting.xlsx_file(queryset),
-                as_attachment=True,
-                filename=filename,
-                content_type=exporting.XLSX_CONTENT_TYPE,
-            )
-        response = StreamingHttpResponse(
-            rls_bound(exporting.csv_stream(queryset)), content_type="text/csv; charset=utf-8"
+        return download_response(
+            file_format=file_format,
+            filename=filename,
+            csv_chunks=exporting.csv_stream(queryset),
+            xlsx=lambda: exporting.xlsx_file(queryset),
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 @extend_schema_view(
