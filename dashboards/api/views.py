@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
@@ -18,9 +18,9 @@ from dashboards.api import serializers as s
 from dashboards.exports import DEFECTS, ESCALATIONS, VISITS, WORK_ORDERS, ListExport
 from programs.models import Program
 from rollout.api.base import OrgAPIView, OrgGenericViewSet
-from rollout.api.files import FileNegotiation
+from rollout.api.files import FileNegotiation, export_schema_parts
 from rollout.choices import FULL_READ_ROLES, Role
-from rollout.exporting import EXPORT_FORMATS, XLSX_CONTENT_TYPE, export_filename, export_response, visible_columns
+from rollout.exporting import EXPORT_FORMATS, export_filename, export_response, visible_columns
 
 
 def _counts(rows, key: str) -> list[dict]:
@@ -89,16 +89,8 @@ def export_schema(export: ListExport):
             "with a quote. A client token gets its own client's rows only, technicians by first name, and no "
             "internal notes, reasons or staff names."
         ),
-        parameters=[
-            OpenApiParameter(
-                "format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS), default="csv", description="File format."
-            )
-        ],
         filters=True,
-        responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, UTF-8 with a BOM."),
-            (200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook."),
-        },
+        **export_schema_parts(),
     )
 
 

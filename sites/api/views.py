@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from rollout.api.base import NO_PUT, OrgGenericViewSet, OrgServiceViewSet, ServiceCreateMixin
+from rollout.api.files import export_schema_parts
 from rollout.api.parsers import StrictJSONParser
 from rollout.choices import FULL_READ_ROLES, PLANNER_OR_INTEGRATOR, Role
 from rollout.exporting import download_response
@@ -143,16 +144,8 @@ class SiteViewSet(OrgServiceViewSet):
             "import's columns: importing it back changes nothing. Text cells that a spreadsheet would run as a "
             "formula (starting with = + - @ tab or CR) are prefixed with a quote."
         ),
-        parameters=[
-            OpenApiParameter(
-                "format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS), default="csv", description="File format."
-            )
-        ],
         filters=True,
-        responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, UTF-8 with a BOM."),
-            (200, exporting.XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook."),
-        },
+        **export_schema_parts(),
     )
     @action(detail=False, methods=["get"], content_negotiation_class=ExportNegotiation, pagination_class=None)
     def export(self, request):
