@@ -101,6 +101,28 @@ def _done_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": DONE_STATUSES})
 
 
+def _planned_and_done(access, scope: dict, key: str, since) -> tuple[dict, dict]:
+    """Sites enrolled and completion figures (`_completion_aggregates`) per `key` ("wave" or "program") of the
+    enrollments and work orders in `scope`: two queries."""
+    planned = dict(
+        Enrollment.objects.visible_to(access)
+        .filter(**scope)
+        .values_list(key)
+        .annotate(n=Count("pk"))
+        .values_list(key, "n")
+    )
+    by = "enrollment__wave" if key == "wave" else key
+    done = {
+        row[by]: row
+        for row in WorkOrder.objects.visible_to(access)
+        .filter(**scope)
+        .values(by)
+        .annotate(**_completion_aggregates(since))
+        .order_by()
+    }
+    return planned, done
+
+
 def _completion_aggregates(since) -> dict:
     finished = Coalesce("accepted_at", "closed_at")
     return {
@@ -123,21 +145,7 @@ def wave_progress(*, access: Access, program: Program) -> tuple[Progress, list[P
     today = local_today(organization)
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     waves = list(Wave.objects.visible_to(access).filter(program=program).order_by("order", "start_date"))
-    planned = dict(
-        Enrollment.objects.visible_to(access)
-        .filter(program=program)
-        .values_list("wave")
-        .annotate(n=Count("pk"))
-        .values_list("wave", "n")
-    )
-    done = {
-        row["enrollment__wave"]: row
-        for row in WorkOrder.objects.visible_to(access)
-        .filter(program=program)
-        .values("enrollment__wave")
-        .annotate(**_completion_aggregates(since))
-        .order_by()
-    }
+    planned, done = _planned_and_done(access, {"program": program}, "wave", since)
     bookings = (
         Visit.objects.visible_to(access)
         .filter(
@@ -484,21 +492,7 @@ def portfolio(*, access: Access) -> list[PortfolioRow]:
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     programs = list(Program.objects.visible_to(access).select_related("client").order_by("code"))
     ids = [p.pk for p in programs]
-    planned = dict(
-        Enrollment.objects.visible_to(access)
-        .filter(program_id__in=ids)
-        .values_list("program")
-        .annotate(n=Count("pk"))
-        .values_list("program", "n")
-    )
-    done = {
-        row["program"]: row
-        for row in WorkOrder.objects.visible_to(access)
-        .filter(program_id__in=ids)
-        .values("program")
-        .annotate(**_completion_aggregates(since))
-        .order_by()
-    }
+    planned, done = _planned_and_done(access, {"program_id__in": ids}, "program", since)
     escalations = dict(
         Escalation.objects.visible_to(access)
         .current()
